@@ -1,0 +1,31 @@
+"""crossipam.testing — an offline Azure (Entra ID, Microsoft Graph, ARM) for tests without a cloud.
+
+It speaks the real wire protocol, so the unmodified official clients (azure-identity/MSAL, azure-mgmt-*,
+azure-core, the Azure CLI, curl) talk to it as they talk to Azure. It never imports crossipam's own request
+code: what it accepts is what Azure documents, not what the library happens to send.
+
+Install with ``pip install "crossipam[testing]"``.
+"""
+
+from ._core import Clock, Fault, Faults, Journal, JournalEntry, Settings
+from ._http import Request, Response
+from .emulator import AppCredentials, AzureEmulator, CertificateCredentials, Endpoints
+from .scenarios import SCENARIOS, AdminCredentials, ScenarioInfo
+
+__all__ = [
+    "SCENARIOS",
+    "AdminCredentials",
+    "AppCredentials",
+    "AzureEmulator",
+    "CertificateCredentials",
+    "Clock",
+    "Endpoints",
+    "Fault",
+    "Faults",
+    "Journal",
+    "JournalEntry",
+    "Request",
+    "Response",
+    "ScenarioInfo",
+    "Settings",
+]

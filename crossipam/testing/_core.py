@@ -1,0 +1,325 @@
+"""The offline Azure's plumbing: clock, knobs, router, journal and fault injection."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._http import EmulatorHTTPError, Request, Response, arm_error
+
+if TYPE_CHECKING:
+    from .emulator import AzureEmulator
+
+__all__ = [
+    "Clock",
+    "Fault",
+    "Faults",
+    "Handler",
+    "Journal",
+    "JournalEntry",
+    "Router",
+    "Settings",
+]
+
+Handler = Callable[["AzureEmulator", Request, dict[str, str]], Response]
+
+
+class Clock:
+    """The emulator's notion of time: real time plus an offset that tests may advance.
+
+    Token lifetimes, replication delay and ``createdAt`` stamps all read this clock, so a test can
+    "wait" ten minutes with ``emulator.clock.advance(600)`` instead of sleeping.
+    """
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+        self._lock = threading.Lock()
+
+    def time(self) -> float:
+        """Seconds since the epoch, as the emulator sees them."""
+        return time.time() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulator's time forward (tokens expire, replication completes)."""
+        with self._lock:
+            self._offset += seconds
+
+
+@dataclass
+class Settings:
+    """Behaviour knobs. Defaults follow Azure where it is documented; see docs/offline-azure.md."""
+
+    #: Lifetime of issued access tokens (Entra ID issues 60-90 minutes).
+    token_lifetime: int = 3600
+    #: Number of ``InProgress`` answers an LRO status monitor gives before its final state.
+    lro_polls: int = 0
+    #: Integer ``Retry-After`` sent with LRO responses. Real ARM sends about 10; 0 lets the client's
+    #: ``polling_interval`` decide.
+    lro_retry_after: int = 0
+    #: Seconds an LRO takes (emulator clock); alternative to ``lro_polls``. 0 disables.
+    lro_duration: float = 0.0
+    #: A service principal younger than this (emulator seconds) is not yet replicated: role assignments
+    #: without ``principalType`` answer ``PrincipalNotFound`` and Graph reads of it 404.
+    replication_delay: float = 0.0
+    #: Alternatively, the number of attempts that fail during replication (counted per principal).
+    replication_failures: int = 0
+    #: [unverified] Whether a cross-tenant VNet PUT requires a Connected network-manager connection.
+    require_connection: bool = False
+    #: Artificial latency added to every request, in seconds (benchmarks).
+    latency: float = 0.0
+    #: Per-subscription write budget (token bucket) like ARM's; None disables throttling.
+    write_bucket_capacity: int | None = None
+    #: Refill rate of the write bucket, tokens per second.
+    write_bucket_refill: float = 10.0
+    #: Page size of ``listAssociatedResources`` and other list operations.
+    page_size: int = 100
+
+
+@dataclass
+class JournalEntry:
+    """One request the offline Azure answered."""
+
+    method: str
+    url: str
+    path: str
+    service: str
+    status: int
+    api_version: str | None = None
+    #: Tenant and app id of the primary bearer token (ARM and Graph), or of the token request (login).
+    tenant_id: str | None = None
+    app_id: str | None = None
+    #: Tenants of the tokens in ``x-ms-authorization-auxiliary``.
+    aux_tenant_ids: tuple[str, ...] = ()
+    error_code: str | None = None
+    fault: bool = False
+    #: Whether this request was a token request (POST to the token endpoint).
+    is_token_request: bool = False
+    #: ``True`` for requests that change state (PUT/PATCH/POST/DELETE outside the token endpoint and
+    #: read-only POST actions such as getPoolUsage).
+    is_write: bool = False
+
+
+class Journal:
+    """Every request, in order. Thread-safe; iterate or filter it in tests."""
+
+    def __init__(self) -> None:
+        self._entries: list[JournalEntry] = []
+        self._lock = threading.Lock()
+
+    def record(self, entry: JournalEntry) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        with self._lock:
+            return iter(list(self._entries))
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    def clear(self) -> None:
+        """Forget all entries (e.g. after seeding, before the part of a test that counts)."""
+        with self._lock:
+            self._entries.clear()
+
+    def entries(
+        self,
+        *,
+        service: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+    ) -> list[JournalEntry]:
+        """Entries matching all given filters; ``path`` is a regular expression searched in the path."""
+        rx = re.compile(path, re.IGNORECASE) if path else None
+        return [
+            e
+            for e in self
+            if (service is None or e.service == service)
+            and (method is None or e.method == method.upper())
+            and (status is None or e.status == status)
+            and (rx is None or rx.search(e.path))
+        ]
+
+    def token_requests(self, tenant_id: str | None = None) -> list[JournalEntry]:
+        """Token endpoint requests, optionally for one tenant."""
+        return [e for e in self if e.is_token_request and (tenant_id is None or e.tenant_id == tenant_id)]
+
+    def writes(self) -> list[JournalEntry]:
+        """Requests that changed (or tried to change) state."""
+        return [e for e in self if e.is_write]
+
+
+@dataclass
+class Fault:
+    """An injected failure for requests matching ``method`` and ``path`` (regex, searched)."""
+
+    method: str | None
+    path: str | None
+    status: int = 500
+    code: str = "InternalServerError"
+    message: str = "Injected fault."
+    retry_after: int | None = None
+    latency: float = 0.0
+    drop_connection: bool = False
+    times: int = 1
+    service: str | None = None
+    #: "before" answers instead of the service; "after" lets the service act, then answers with the fault
+    #: (a lost response: the write happened but the client never heard of it).
+    when: str = "before"
+    hits: int = 0
+    _rx: re.Pattern[str] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._rx = re.compile(self.path, re.IGNORECASE) if self.path else None
+
+    def matches(self, req: Request) -> bool:
+        if self.times <= 0:
+            return False
+        if self.method and self.method.upper() != req.method:
+            return False
+        if self.service and self.service != req.service:
+            return False
+        return not (self._rx and not self._rx.search(req.path))
+
+    def response(self) -> Response:
+        headers: dict[str, str] = {}
+        if self.retry_after is not None:
+            headers["Retry-After"] = str(int(self.retry_after))
+        if self.drop_connection:
+            return Response(0, drop_connection=True)
+        return arm_error(self.status, self.code, self.message, headers=headers).response
+
+
+class Faults:
+    """The fault-injection table. ``emulator.faults.add(...)`` arms a fault for its next ``times`` matches."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def add(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        *,
+        status: int = 500,
+        code: str = "InternalServerError",
+        message: str = "Injected fault.",
+        retry_after: int | None = None,
+        latency: float = 0.0,
+        drop_connection: bool = False,
+        times: int = 1,
+        service: str | None = None,
+        when: str = "before",
+    ) -> Fault:
+        """Arm a fault; returns it so a test can read ``fault.hits`` afterwards."""
+        if when not in ("before", "after"):
+            raise ValueError("when must be 'before' or 'after'")
+        fault = Fault(
+            method,
+            path,
+            status=status,
+            code=code,
+            message=message,
+            retry_after=retry_after,
+            latency=latency,
+            drop_connection=drop_connection,
+            times=times,
+            service=service,
+            when=when,
+        )
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def take(self, req: Request, when: str) -> Fault | None:
+        """The first armed fault matching ``req`` at stage ``when``, consuming one of its ``times``."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.when == when and fault.matches(req):
+                    fault.times -= 1
+                    fault.hits += 1
+                    return fault
+        return None
+
+    def clear(self) -> None:
+        """Disarm every fault."""
+        with self._lock:
+            self._faults.clear()
+
+
+@dataclass
+class _Route:
+    service: str
+    method: str
+    regex: re.Pattern[str]
+    handler: Handler
+
+
+class Router:
+    """Maps (service, method, path) to handlers. Paths match case-insensitively, as ARM's do."""
+
+    def __init__(self) -> None:
+        self._routes: list[_Route] = []
+
+    def add(self, service: str, method: str, pattern: str, handler: Handler) -> None:
+        """Register ``handler`` for ``method`` on paths fully matching ``pattern`` (a regex with named groups)."""
+        self._routes.append(_Route(service, method.upper(), re.compile(pattern, re.IGNORECASE), handler))
+
+    def route(self, service: str, method: str, pattern: str) -> Callable[[Handler], Handler]:
+        """Decorator form of :meth:`add`."""
+
+        def deco(fn: Handler) -> Handler:
+            self.add(service, method, pattern, fn)
+            return fn
+
+        return deco
+
+    def dispatch(self, emulator: AzureEmulator, req: Request) -> Response:
+        path_matched = False
+        for route in self._routes:
+            if route.service != req.service:
+                continue
+            m = route.regex.fullmatch(req.path.rstrip("/") or "/")
+            if not m:
+                continue
+            path_matched = True
+            if route.method != req.method:
+                continue
+            params: dict[str, str] = {k: v for k, v in m.groupdict().items() if v is not None}
+            return route.handler(emulator, req, params)
+        if req.service == "graph":
+            from ._http import graph_error
+
+            raise graph_error(400, "BadRequest", f"Resource not found for the segment '{req.path}'.")
+        if path_matched:
+            raise arm_error(
+                405, "MethodNotAllowed", f"The requested resource does not support http method '{req.method}'."
+            )
+        raise _not_found(req)
+
+
+def _not_found(req: Request) -> EmulatorHTTPError:
+    if req.service == "login":
+        from ._http import aad_error
+
+        return aad_error(404, "not_found", 90002, f"Tenant or endpoint for '{req.path}' not found.")
+    return arm_error(
+        404,
+        "InvalidResourceType" if "/providers/" in req.path else "NotFound",
+        f"The resource path '{req.path}' is not known to the offline Azure.",
+    )
+
+
+def new_lock() -> threading.RLock:
+    return threading.RLock()
+
+
+def as_any(value: object) -> Any:
+    return value

@@ -1,0 +1,163 @@
+"""Wire-level request/response values and the error envelopes of Entra ID, Graph and ARM.
+
+Everything in the offline Azure speaks in these two small types; the HTTPS server and the in-process
+transports only convert to and from them.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "EmulatorHTTPError",
+    "Request",
+    "Response",
+    "aad_error",
+    "arm_error",
+    "graph_error",
+]
+
+
+@dataclass
+class Request:
+    """One HTTP request as the offline Azure sees it."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes = b""
+    #: Filled in by the dispatcher: which service the URL belongs to ("login", "arm", "graph").
+    service: str = ""
+    #: Set by the dispatcher for use by handlers and the journal.
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.method = self.method.upper()
+        self.headers = {k.lower(): v for k, v in self.headers.items()}
+        parts = urllib.parse.urlsplit(self.url)
+        self.scheme = parts.scheme
+        self.netloc = parts.netloc.lower()
+        self.path = urllib.parse.unquote(parts.path) or "/"
+        self.raw_path = parts.path or "/"
+        self.query: dict[str, str] = {
+            k.lower(): v for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+        }
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def query_param(self, name: str) -> str | None:
+        return self.query.get(name.lower())
+
+    @property
+    def api_version(self) -> str | None:
+        return self.query_param("api-version")
+
+    def json(self) -> Any:
+        if not self.body:
+            return None
+        try:
+            return json.loads(self.body)
+        except ValueError as exc:
+            raise arm_error(
+                400, "InvalidRequestContent", f"The request content was invalid and could not be deserialized: {exc}"
+            ) from None
+
+    def form(self) -> dict[str, str]:
+        return dict(urllib.parse.parse_qsl(self.body.decode("utf-8"), keep_blank_values=True))
+
+
+@dataclass
+class Response:
+    """One HTTP response. ``drop_connection`` makes the fronts close the connection instead of answering."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    drop_connection: bool = False
+
+    @classmethod
+    def json_body(cls, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Response:
+        hdrs = {"Content-Type": "application/json; charset=utf-8"}
+        hdrs.update(headers or {})
+        return cls(status, hdrs, json.dumps(payload).encode("utf-8"))
+
+    @classmethod
+    def empty(cls, status: int, headers: Mapping[str, str] | None = None) -> Response:
+        return cls(status, dict(headers or {}), b"")
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+class EmulatorHTTPError(Exception):
+    """Raised inside a handler to answer with an error response."""
+
+    def __init__(self, response: Response, code: str = "") -> None:
+        super().__init__(f"{response.status} {code}".strip())
+        self.response = response
+        self.code = code
+
+
+def arm_error(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    target: str | None = None,
+    details: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> EmulatorHTTPError:
+    """ARM's error envelope: ``{"error": {"code", "message"[, "target", "details"]}}``."""
+    err: dict[str, Any] = {"code": code, "message": message}
+    if target is not None:
+        err["target"] = target
+    if details is not None:
+        err["details"] = details
+    hdrs = {"x-ms-failure-cause": "gateway" if status == 401 else "service"}
+    hdrs.update(headers or {})
+    return EmulatorHTTPError(Response.json_body(status, {"error": err}, hdrs), code)
+
+
+def graph_error(status: int, code: str, message: str, *, request_id: str | None = None) -> EmulatorHTTPError:
+    """Microsoft Graph's error envelope with its ``innerError``."""
+    rid = request_id or str(uuid.uuid4())
+    payload = {
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": {"request-id": rid, "client-request-id": rid, "date": _utc_now_iso()},
+        }
+    }
+    return EmulatorHTTPError(Response.json_body(status, payload, {"request-id": rid}), code)
+
+
+def aad_error(
+    status: int, error: str, aadsts: int, description: str, *, correlation_id: str | None = None
+) -> EmulatorHTTPError:
+    """Entra ID's OAuth error body (``error``, ``error_description`` starting with ``AADSTS…``)."""
+    trace_id = str(uuid.uuid4())
+    corr = correlation_id or str(uuid.uuid4())
+    ts = _utc_now_iso(" ")
+    payload = {
+        "error": error,
+        "error_description": f"AADSTS{aadsts}: {description} Trace ID: {trace_id} Correlation ID: {corr} "
+        f"Timestamp: {ts}",
+        "error_codes": [aadsts],
+        "timestamp": ts,
+        "trace_id": trace_id,
+        "correlation_id": corr,
+        "error_uri": f"https://login.microsoftonline.com/error?code={aadsts}",
+    }
+    return EmulatorHTTPError(Response.json_body(status, payload), error)
+
+
+def _utc_now_iso(sep: str = "T") -> str:
+    import datetime as _dt
+
+    return _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None).isoformat(sep, "seconds") + "Z"

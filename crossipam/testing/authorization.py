@@ -1,0 +1,12 @@
+"""ARM authorization: role definitions and assignments (placeholder, being written)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._core import Router
+
+
+def register(router: Router) -> None:
+    """Register Microsoft.Authorization routes."""

@@ -1,0 +1,489 @@
+"""The offline Azure: one in-memory Azure (Entra ID, Microsoft Graph, ARM) with two fronts.
+
+```python
+from crossipam.testing import AzureEmulator
+
+emulator = AzureEmulator()
+info = emulator.load_scenario("onboarded")       # tenants, app, pool, VNet resource group …
+transport = emulator.transport()                 # in-process: pass transport= to any azure-core client
+with emulator.serve() as server:                 # or real HTTPS on loopback
+    print(server.arm_endpoint, server.ca_bundle)
+```
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from . import authorization, entra, graph, network
+from ._core import Clock, Faults, Journal, JournalEntry, Router, Settings
+from ._http import EmulatorHTTPError, Request, Response, arm_error
+from .entra import TokenIssuer
+from .state import (
+    Application,
+    FederatedCredential,
+    ResourceGroup,
+    RoleAssignment,
+    ServicePrincipal,
+    State,
+    Subscription,
+    Tenant,
+)
+
+if TYPE_CHECKING:
+    from azure.core.pipeline.transport import AsyncioRequestsTransport, RequestsTransport
+
+    from .scenarios import ScenarioInfo
+    from .server import EmulatorServer
+
+__all__ = ["AppCredentials", "AzureEmulator", "CertificateCredentials", "Endpoints"]
+
+#: Base URLs of the in-process front (never resolved: the in-process transport answers them).
+IN_PROCESS_AUTHORITY = "https://login.crossipam.test"
+IN_PROCESS_ARM = "https://management.crossipam.test/"
+IN_PROCESS_GRAPH = "https://graph.crossipam.test"
+
+
+@dataclass
+class Endpoints:
+    """Where each service of the offline Azure answers."""
+
+    authority: str = IN_PROCESS_AUTHORITY
+    arm: str = IN_PROCESS_ARM
+    graph: str = IN_PROCESS_GRAPH
+
+    @property
+    def arm_scope(self) -> str:
+        return self.arm.rstrip("/") + "/.default"
+
+    @property
+    def graph_scope(self) -> str:
+        return self.graph.rstrip("/") + "/.default"
+
+    def audiences_for(self, service: str) -> set[str]:
+        base = self.graph if service == "graph" else self.arm
+        return {base.rstrip("/").lower()}
+
+    def audiences(self) -> set[str]:
+        return self.audiences_for("arm") | self.audiences_for("graph")
+
+    def service_of(self, netloc: str) -> str | None:
+        netloc = netloc.lower()
+        for service, base in (("login", self.authority), ("arm", self.arm), ("graph", self.graph)):
+            if base.split("://", 1)[1].split("/", 1)[0].lower() == netloc:
+                return service
+        return None
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    """An app registration's client id and secret (the secret is hidden from repr)."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    tenant_id: str = ""
+    object_id: str = ""
+
+
+@dataclass(frozen=True)
+class CertificateCredentials:
+    """A certificate registered on an app: ``pem`` holds the private key and the certificate (as
+    azure-identity's ``CertificateCredential`` expects, via ``certificate_data=`` or a file)."""
+
+    client_id: str
+    pem: bytes = field(repr=False)
+    thumbprint: str = ""
+
+
+class _WriteBuckets:
+    """ARM's per-subscription write budget: a token bucket that answers 429 when empty."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, subscription: str, capacity: int, refill: float, now: float) -> tuple[bool, int, int]:
+        """Returns (allowed, remaining, retry_after_seconds)."""
+        with self._lock:
+            tokens, last = self._buckets.get(subscription, (float(capacity), now))
+            tokens = min(float(capacity), tokens + (now - last) * refill)
+            if tokens >= 1:
+                tokens -= 1
+                self._buckets[subscription] = (tokens, now)
+                return True, int(tokens), 0
+            self._buckets[subscription] = (tokens, now)
+            return False, 0, max(1, math.ceil((1 - tokens) / refill))
+
+
+class AzureEmulator:
+    """An offline Azure: Entra ID, Microsoft Graph and ARM (authorization + network) over one state."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.clock = Clock()
+        self.journal = Journal()
+        self.faults = Faults()
+        self.endpoints = Endpoints()
+        self.state = State()
+        self.tokens = TokenIssuer()
+        #: One lock for all state: handlers take it for each read-modify-write.
+        self.lock = threading.RLock()
+        #: Every secret the emulator issued or was given (tokens, client secrets, assertions), so that
+        #: tests can scan logs for leaks.
+        self.issued_secrets: set[str] = set()
+        self.network = network.NetworkState(self)
+        self.router = Router()
+        entra.register(self.router)
+        graph.register(self.router)
+        authorization.register(self.router)
+        network.register(self.router)
+        self._buckets = _WriteBuckets()
+        self.scenario: ScenarioInfo | None = None
+
+    # ---- fronts ---------------------------------------------------------------------------------
+    def transport(self) -> RequestsTransport:
+        """An azure-core transport answered in-process (no sockets). Pass it as ``transport=``."""
+        from .transport import sync_transport
+
+        return sync_transport(self)
+
+    def async_transport(self) -> AsyncioRequestsTransport:
+        """The asyncio twin of :meth:`transport`."""
+        from .transport import async_transport
+
+        return async_transport(self)
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> EmulatorServer:
+        """Serve over HTTPS on loopback (three listeners). Switches :attr:`endpoints` to the real URLs."""
+        from .server import EmulatorServer
+
+        return EmulatorServer(self, host, port)
+
+    def set_endpoints(self, *, authority: str, arm: str, graph: str) -> None:
+        """Change the base URLs the emulator answers to (and issues tokens for)."""
+        self.endpoints = Endpoints(authority.rstrip("/"), arm.rstrip("/") + "/", graph.rstrip("/"))
+        if self.scenario is not None:
+            self.scenario.authority = self.endpoints.authority
+            self.scenario.arm_endpoint = self.endpoints.arm
+            self.scenario.graph_endpoint = self.endpoints.graph
+
+    def load_scenario(self, name: str = "onboarded") -> ScenarioInfo:
+        """Seed a named scenario (``onboarded`` or ``fresh``); returns what a client needs to know."""
+        from .scenarios import load
+
+        self.scenario = load(self, name)
+        return self.scenario
+
+    # ---- dispatch -------------------------------------------------------------------------------
+    def handle(self, req: Request) -> Response:
+        """Answer one request (both fronts call this)."""
+        if not req.service:
+            req.service = self.endpoints.service_of(req.netloc) or "arm"
+        latency = self.settings.latency
+        fault = self.faults.take(req, "before")
+        resp: Response
+        try:
+            if fault is not None:
+                latency += fault.latency
+                resp = fault.response()
+            else:
+                self._throttle(req)
+                resp = self.router.dispatch(self, req)
+                after = self.faults.take(req, "after")
+                if after is not None:
+                    latency += after.latency
+                    fault = after
+                    resp = after.response()
+        except EmulatorHTTPError as err:
+            resp = err.response
+            req.context.setdefault("error_code", err.code)
+        if req.service in ("arm", "graph"):
+            req_id = str(uuid.uuid4())
+            resp.headers.setdefault("x-ms-request-id", req_id)
+            resp.headers.setdefault("x-ms-correlation-request-id", req.header("x-ms-client-request-id") or req_id)
+        if latency > 0:
+            time.sleep(latency)
+        if "tenant_id" not in req.context and req.service in ("arm", "graph"):
+            caller = entra.verified_caller_or_none(self, req)
+            if caller is not None:
+                req.context["tenant_id"] = caller.tenant_id
+        if req.service == "arm" and "aux_tenant_ids" not in req.context:
+            try:
+                entra.authenticate_auxiliary(self, req)
+            except EmulatorHTTPError:
+                pass
+        self.journal.record(
+            JournalEntry(
+                method=req.method,
+                url=req.url,
+                path=req.path,
+                service=req.service,
+                status=resp.status,
+                api_version=req.api_version,
+                tenant_id=req.context.get("tenant_id"),
+                app_id=req.context.get("app_id"),
+                aux_tenant_ids=tuple(req.context.get("aux_tenant_ids", ())),
+                error_code=req.context.get("error_code"),
+                fault=fault is not None,
+                is_token_request=bool(req.context.get("is_token_request")),
+                is_write=_is_write(req),
+            )
+        )
+        return resp
+
+    def _throttle(self, req: Request) -> None:
+        cap = self.settings.write_bucket_capacity
+        if cap is None or req.service != "arm" or not _is_write(req):
+            return
+        parts = req.path.split("/")
+        if len(parts) < 3 or parts[1].lower() != "subscriptions":
+            return
+        ok, remaining, retry = self._buckets.take(
+            parts[2].lower(), cap, self.settings.write_bucket_refill, time.monotonic()
+        )
+        if not ok:
+            raise arm_error(
+                429,
+                "SubscriptionRequestsThrottled",
+                f"Number of write requests for subscription '{parts[2]}' exceeded the limit of '{cap}' for time "
+                f"interval '01:00:00'. Please try again after '{retry}' seconds.",
+                headers={"Retry-After": str(retry), "x-ms-ratelimit-remaining-subscription-writes": "0"},
+            )
+        req.context["remaining_writes"] = remaining
+
+    # ---- seeding: directory ---------------------------------------------------------------------
+    def add_tenant(self, tenant_id: str | None = None, display_name: str = "", domain: str = "") -> Tenant:
+        """Add an Entra tenant."""
+        tid = (tenant_id or str(uuid.uuid4())).lower()
+        tenant = Tenant(tid, display_name or f"Tenant {tid[:8]}", domain or f"t{tid[:8]}.onmicrosoft.com")
+        with self.lock:
+            self.state.tenants[tid] = tenant
+        return tenant
+
+    def add_subscription(
+        self, tenant_id: str, subscription_id: str | None = None, display_name: str = ""
+    ) -> Subscription:
+        """Add a subscription to a tenant."""
+        sid = (subscription_id or str(uuid.uuid4())).lower()
+        sub = Subscription(sid, tenant_id.lower(), display_name or f"Subscription {sid[:8]}")
+        with self.lock:
+            self._require_tenant(tenant_id)
+            self.state.subscriptions[sid] = sub
+        return sub
+
+    def add_resource_group(self, subscription_id: str, name: str, location: str = "eastus") -> ResourceGroup:
+        """Add a resource group to a subscription."""
+        with self.lock:
+            sub = self.state.subscriptions[subscription_id.lower()]
+            rg = ResourceGroup(sub.subscription_id, name, location)
+            sub.resource_groups[name.lower()] = rg
+        return rg
+
+    def add_application(
+        self,
+        home_tenant_id: str,
+        display_name: str = "app",
+        *,
+        app_id: str | None = None,
+        multitenant: bool = False,
+        with_secret: bool = True,
+        graph_permissions: Iterable[str] = (),
+    ) -> AppCredentials:
+        """Register an app in its home tenant (with its service principal there) and return its credentials."""
+        aid = (app_id or str(uuid.uuid4())).lower()
+        secret = f"{uuid.uuid4().hex}~{uuid.uuid4().hex[:8]}" if with_secret else ""
+        app = Application(
+            app_id=aid,
+            object_id=str(uuid.uuid4()),
+            home_tenant_id=home_tenant_id.lower(),
+            display_name=display_name,
+            sign_in_audience="AzureADMultipleOrgs" if multitenant else "AzureADMyOrg",
+            secrets=[secret] if secret else [],
+        )
+        with self.lock:
+            self._require_tenant(home_tenant_id)
+            self.state.applications[aid] = app
+            if secret:
+                self.issued_secrets.add(secret)
+        sp = self.add_service_principal(aid, home_tenant_id, replicated=True)
+        sp.graph_app_roles.update(graph_permissions)
+        app.owners.add(sp.object_id)
+        return AppCredentials(aid, secret, home_tenant_id.lower(), sp.object_id)
+
+    def add_client_secret(self, app_id: str) -> str:
+        """Add another client secret to an app and return it."""
+        secret = f"{uuid.uuid4().hex}~{uuid.uuid4().hex[:8]}"
+        with self.lock:
+            self.state.applications[app_id.lower()].secrets.append(secret)
+            self.issued_secrets.add(secret)
+        return secret
+
+    def add_certificate(self, app_id: str) -> CertificateCredentials:
+        """Generate a self-signed certificate, register it on the app and return key + certificate as PEM."""
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"crossipam-{app_id[:8]}")])
+        import datetime as _dt
+
+        now = _dt.datetime.now(_dt.timezone.utc)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - _dt.timedelta(days=1))
+            .not_valid_after(now + _dt.timedelta(days=365))
+            .sign(key, hashes.SHA256())
+        )
+        der = cert.public_bytes(serialization.Encoding.DER)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ) + cert.public_bytes(serialization.Encoding.PEM)
+        with self.lock:
+            self.state.applications[app_id.lower()].certificates.append(der)
+        return CertificateCredentials(app_id.lower(), pem, cert.fingerprint(hashes.SHA1()).hex())  # noqa: S303
+
+    def add_federated_credential(
+        self, app_id: str, *, issuer: str, subject: str, audience: str = "api://AzureADTokenExchange"
+    ) -> None:
+        """Trust assertions from ``issuer`` about ``subject`` for the app (workload identity federation)."""
+        with self.lock:
+            self.state.applications[app_id.lower()].federated_credentials.append(
+                FederatedCredential(issuer, subject, (audience,))
+            )
+
+    def issue_federated_assertion(
+        self, *, issuer: str, subject: str, audience: str = "api://AzureADTokenExchange", lifetime: int = 600
+    ) -> str:
+        """Play the external identity provider: sign an assertion the token endpoint will accept."""
+        now = int(self.clock.time())
+        token = self.tokens.sign(
+            {"iss": issuer, "sub": subject, "aud": audience, "iat": now, "nbf": now, "exp": now + lifetime}
+        )
+        self.issued_secrets.add(token)
+        return token
+
+    def federated_assertion_valid(self, assertion: str) -> bool:
+        try:
+            self.tokens.decode(assertion, self.clock.time())
+        except Exception:  # noqa: BLE001 - any failure means invalid
+            return False
+        return True
+
+    def add_service_principal(self, app_id: str, tenant_id: str, *, replicated: bool = True) -> ServicePrincipal:
+        """Create the app's service principal in ``tenant_id`` (``replicated=False`` starts replication delay)."""
+        with self.lock:
+            app = self.state.applications[app_id.lower()]
+            key = (tenant_id.lower(), app.app_id)
+            existing = self.state.service_principals.get(key)
+            if existing is not None:
+                return existing
+            sp = ServicePrincipal(
+                object_id=str(uuid.uuid4()),
+                app_id=app.app_id,
+                tenant_id=tenant_id.lower(),
+                display_name=app.display_name,
+                app_owner_tenant_id=app.home_tenant_id,
+                created_at=-1e12 if replicated else self.clock.time(),
+            )
+            if replicated:
+                sp.replication_misses = 1 << 30
+            self.state.service_principals[key] = sp
+        return sp
+
+    def is_replicated(self, sp: ServicePrincipal) -> bool:
+        """Whether directory replication has caught up with ``sp`` (consumes one 'attempt' if not)."""
+        with self.lock:
+            s = self.settings
+            if s.replication_failures and sp.replication_misses < s.replication_failures:
+                sp.replication_misses += 1
+                return False
+            return self.clock.time() - sp.created_at >= s.replication_delay
+
+    def grant_graph_permission(self, app_id: str, tenant_id: str, permission: str) -> None:
+        """Grant a Microsoft Graph application permission (e.g. ``Application.ReadWrite.All``) in a tenant."""
+        with self.lock:
+            self.state.service_principals[(tenant_id.lower(), app_id.lower())].graph_app_roles.add(permission)
+
+    def service_principal(self, app_id: str, tenant_id: str) -> ServicePrincipal | None:
+        """The app's service principal in ``tenant_id``, if any."""
+        with self.lock:
+            return self.state.service_principals.get((tenant_id.lower(), app_id.lower()))
+
+    def assign_role(
+        self, principal_object_id: str, role: str, scope: str, *, name: str | None = None
+    ) -> RoleAssignment:
+        """Assign a role (by name or GUID) to a principal at ``scope``."""
+        with self.lock:
+            rd = self.state.role_by_name(role) or self.state.role_definitions.get(role.lower())
+            if rd is None:
+                raise KeyError(f"unknown role {role!r}")
+            sp = self.state.principal_anywhere(principal_object_id)
+            sub = scope.split("/")[2] if scope.lower().startswith("/subscriptions/") else None
+            tenant = self.state.tenant_of_subscription(sub) if sub else (sp.tenant_id if sp else "")
+            ra = RoleAssignment(
+                name=(name or str(uuid.uuid4())).lower(),
+                scope=scope,
+                role_id=rd.role_id,
+                principal_id=principal_object_id,
+                principal_type="ServicePrincipal",
+                tenant_id=tenant or "",
+                created_on=time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime(self.clock.time())),
+            )
+            self.state.role_assignments[ra.name] = ra
+        return ra
+
+    def _require_tenant(self, tenant_id: str) -> None:
+        if tenant_id.lower() not in self.state.tenants:
+            raise KeyError(f"unknown tenant {tenant_id!r}")
+
+    # ---- seeding: network (delegated to crossipam.testing.network) ------------------------------
+    def add_network_manager(self, resource_group_id: str, name: str, **kwargs: Any) -> str:
+        """Create a network manager; returns its resource id."""
+        return self.network.add_network_manager(resource_group_id, name, **kwargs)
+
+    def add_ipam_pool(self, network_manager_id: str, name: str, address_prefixes: list[str], **kwargs: Any) -> str:
+        """Create an IPAM pool (``parent_pool_name=`` for a child pool); returns its resource id."""
+        return self.network.add_ipam_pool(network_manager_id, name, address_prefixes, **kwargs)
+
+    def add_static_cidr(self, pool_id: str, name: str, address_prefixes: list[str]) -> str:
+        """Reserve prefixes in a pool; returns the static CIDR's resource id."""
+        return self.network.add_static_cidr(pool_id, name, address_prefixes)
+
+    def connect_tenants(self, network_manager_id: str, subscription_id: str) -> None:
+        """Create both sides of the cross-tenant connection (scope connection + network-manager connection)."""
+        self.network.connect(network_manager_id, subscription_id)
+
+    def virtual_network(self, vnet_id: str) -> dict[str, Any] | None:
+        """The stored ARM representation of a virtual network (a copy), or ``None``."""
+        return self.network.get_virtual_network(vnet_id)
+
+    def pool_usage(self, pool_id: str) -> dict[str, Any]:
+        """The pool's ``getPoolUsage`` body, computed directly from state."""
+        return self.network.pool_usage(pool_id)
+
+
+def _is_write(req: Request) -> bool:
+    if req.service == "login":
+        return False
+    if req.method in ("PUT", "PATCH", "DELETE"):
+        return True
+    if req.method == "POST":
+        p = req.path.lower()
+        return not (p.endswith("/getpoolusage") or p.endswith("/listassociatedresources"))
+    return False
+
+
+def _unused(*_: Any) -> None:
+    return None

@@ -1,0 +1,140 @@
+"""Named scenarios: a realistic two-tenant setup seeded in one call.
+
+``onboarded``: the automation app (home: the managed tenant) is multitenant, has its stub service principal in
+the management tenant, holds *IPAM Pool User* on the pools and *Network Contributor* on the managed resource group,
+and the cross-tenant network-manager connection is Connected.
+``fresh``: the same, but the app is single-tenant and absent from the management tenant (onboarding not done).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .emulator import AzureEmulator
+
+__all__ = ["SCENARIOS", "AdminCredentials", "ScenarioInfo", "load"]
+
+SCENARIOS = ("onboarded", "fresh")
+
+# Fixed ids make demo output and docs reproducible.
+MANAGED_TENANT = "bbbbbbbb-0000-4000-8000-000000000001"
+MANAGEMENT_TENANT = "aaaaaaaa-0000-4000-8000-000000000001"
+MANAGED_SUBSCRIPTION = "bbbbbbbb-1111-4000-8000-000000000002"
+MANAGEMENT_SUBSCRIPTION = "aaaaaaaa-1111-4000-8000-000000000002"
+AUTOMATION_APP = "c0ffee00-0000-4000-8000-00000000a11c"
+
+
+@dataclass
+class AdminCredentials:
+    client_id: str
+    client_secret: str = field(repr=False)
+    tenant_id: str = ""
+
+
+@dataclass
+class ScenarioInfo:
+    """What a client needs to talk to a seeded offline Azure (the ``serve`` command prints it as JSON)."""
+
+    scenario: str
+    authority: str
+    arm_endpoint: str
+    graph_endpoint: str
+    ca_bundle: str | None
+    managed_tenant_id: str
+    management_tenant_id: str
+    managed_subscription_id: str
+    management_subscription_id: str
+    resource_group: str
+    location: str
+    network_manager_id: str
+    pool_id: str
+    pool_prefixes: list[str]
+    ipv6_pool_id: str
+    ipv6_pool_prefixes: list[str]
+    app: AdminCredentials
+    admins: dict[str, AdminCredentials]
+
+    @property
+    def arm_scope(self) -> str:
+        return self.arm_endpoint.rstrip("/") + "/.default"
+
+    @property
+    def graph_scope(self) -> str:
+        return self.graph_endpoint.rstrip("/") + "/.default"
+
+    def vnet_id(self, name: str) -> str:
+        """Resource id of a VNet named ``name`` in the managed resource group."""
+        return (
+            f"/subscriptions/{self.managed_subscription_id}/resourceGroups/{self.resource_group}"
+            f"/providers/Microsoft.Network/virtualNetworks/{name}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+
+def load(emu: AzureEmulator, name: str) -> ScenarioInfo:
+    """Seed ``name`` into ``emu``."""
+    if name not in SCENARIOS:
+        raise ValueError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
+    onboarded = name == "onboarded"
+    location = "eastus"
+    emu.add_tenant(MANAGED_TENANT, "Contoso Spoke (managed)", "contosospoke.onmicrosoft.com")
+    emu.add_tenant(MANAGEMENT_TENANT, "Contoso Platform (management)", "contosoplatform.onmicrosoft.com")
+    emu.add_subscription(MANAGED_TENANT, MANAGED_SUBSCRIPTION, "spoke-prod")
+    emu.add_subscription(MANAGEMENT_TENANT, MANAGEMENT_SUBSCRIPTION, "platform-connectivity")
+    rg_b = emu.add_resource_group(MANAGED_SUBSCRIPTION, "rg-spoke-network", location)
+    rg_a = emu.add_resource_group(MANAGEMENT_SUBSCRIPTION, "rg-ipam", location)
+    nm_id = emu.add_network_manager(rg_a.id, "nm-platform", location=location)
+    pool_prefixes = ["10.0.0.0/16"]
+    pool_id = emu.add_ipam_pool(nm_id, "pool-eastus", pool_prefixes, location=location)
+    v6_prefixes = ["fd00:db8:cafe::/48"]
+    v6_pool_id = emu.add_ipam_pool(nm_id, "pool-eastus-v6", v6_prefixes, location=location)
+    emu.connect_tenants(nm_id, MANAGED_SUBSCRIPTION)
+
+    app = emu.add_application(MANAGED_TENANT, "spoke-automation", app_id=AUTOMATION_APP, multitenant=onboarded)
+    emu.assign_role(app.object_id, "Network Contributor", rg_b.id)
+
+    admin_b = emu.add_application(
+        MANAGED_TENANT, "spoke-admin", graph_permissions=["Application.ReadWrite.All"]
+    )
+    emu.assign_role(admin_b.object_id, "Owner", f"/subscriptions/{MANAGED_SUBSCRIPTION}")
+    admin_a = emu.add_application(
+        MANAGEMENT_TENANT, "platform-admin", graph_permissions=["Application.ReadWrite.All"]
+    )
+    emu.assign_role(admin_a.object_id, "Owner", f"/subscriptions/{MANAGEMENT_SUBSCRIPTION}")
+
+    if onboarded:
+        sp_a = emu.add_service_principal(app.client_id, MANAGEMENT_TENANT, replicated=True)
+        emu.assign_role(sp_a.object_id, "IPAM Pool User", pool_id)
+        emu.assign_role(sp_a.object_id, "IPAM Pool User", v6_pool_id)
+
+    return ScenarioInfo(
+        scenario=name,
+        authority=emu.endpoints.authority,
+        arm_endpoint=emu.endpoints.arm,
+        graph_endpoint=emu.endpoints.graph,
+        ca_bundle=None,
+        managed_tenant_id=MANAGED_TENANT,
+        management_tenant_id=MANAGEMENT_TENANT,
+        managed_subscription_id=MANAGED_SUBSCRIPTION,
+        management_subscription_id=MANAGEMENT_SUBSCRIPTION,
+        resource_group=rg_b.name,
+        location=location,
+        network_manager_id=nm_id,
+        pool_id=pool_id,
+        pool_prefixes=pool_prefixes,
+        ipv6_pool_id=v6_pool_id,
+        ipv6_pool_prefixes=v6_prefixes,
+        app=AdminCredentials(app.client_id, app.client_secret, MANAGED_TENANT),
+        admins={
+            "managed": AdminCredentials(admin_b.client_id, admin_b.client_secret, MANAGED_TENANT),
+            "management": AdminCredentials(admin_a.client_id, admin_a.client_secret, MANAGEMENT_TENANT),
+        },
+    )

@@ -1,0 +1,114 @@
+"""In-process fronts: azure-core transports that hand requests to the emulator without sockets.
+
+They are azure-core's own ``RequestsTransport`` / ``AsyncioRequestsTransport`` over a ``requests`` session
+whose HTTPS adapter is the emulator, so serialization, streaming and error handling are azure-core's real code.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import requests
+import requests.adapters
+from azure.core.pipeline.transport import AsyncioRequestsTransport, RequestsTransport
+from requests.structures import CaseInsensitiveDict
+from urllib3.response import HTTPResponse
+
+from ._http import Request
+
+if TYPE_CHECKING:
+    from .emulator import AzureEmulator
+
+__all__ = ["EmulatorAdapter", "emulator_session"]
+
+
+class EmulatorAdapter(requests.adapters.BaseAdapter):
+    """A ``requests`` adapter that answers from an :class:`AzureEmulator`."""
+
+    def __init__(self, emulator: AzureEmulator) -> None:
+        super().__init__()
+        self._emulator = emulator
+
+    def send(  # type: ignore[override]
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        body = request.body
+        if body is None:
+            data = b""
+        elif isinstance(body, str):
+            data = body.encode("utf-8")
+        elif isinstance(body, bytes):
+            data = body
+        else:  # file-like or generator
+            data = b"".join(chunk if isinstance(chunk, bytes) else chunk.encode() for chunk in body)  # type: ignore[union-attr]
+        emu_req = Request(request.method or "GET", request.url or "", dict(request.headers), data)
+        resp = self._emulator.handle(emu_req)
+        if resp.drop_connection:
+            raise requests.exceptions.ConnectionError(
+                "Connection aborted: the offline Azure dropped the connection (injected fault)", request=request
+            )
+        raw = HTTPResponse(
+            body=io.BytesIO(resp.body),
+            headers={**resp.headers, "Content-Length": str(len(resp.body))},
+            status=resp.status,
+            preload_content=False,
+            decode_content=False,
+        )
+        response = requests.Response()
+        response.status_code = resp.status
+        response.headers = CaseInsensitiveDict({**resp.headers, "Content-Length": str(len(resp.body))})
+        response.raw = raw
+        response.url = request.url or ""
+        response.request = request
+        response.reason = _REASONS.get(resp.status, "")
+        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        response.connection = self  # type: ignore[attr-defined]
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def emulator_session(emulator: AzureEmulator) -> requests.Session:
+    """A ``requests`` session whose every https:// URL is answered by ``emulator``."""
+    session = requests.Session()
+    adapter = EmulatorAdapter(emulator)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def sync_transport(emulator: AzureEmulator) -> RequestsTransport:
+    return RequestsTransport(session=emulator_session(emulator), session_owner=False)
+
+
+def async_transport(emulator: AzureEmulator) -> AsyncioRequestsTransport:
+    return AsyncioRequestsTransport(session=emulator_session(emulator), session_owner=False)
+
+
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    412: "Precondition Failed",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
