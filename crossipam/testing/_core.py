@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._http import EmulatorHTTPError, Request, Response, arm_error
 
@@ -300,7 +300,9 @@ class Router:
             raise graph_error(400, "BadRequest", f"Resource not found for the segment '{req.path}'.")
         if path_matched:
             raise arm_error(
-                405, "MethodNotAllowed", f"The requested resource does not support http method '{req.method}'."
+                405,
+                "MethodNotAllowed",
+                f"The requested resource does not support http method '{req.method}'.",
             )
         raise _not_found(req)
 
@@ -315,11 +317,3 @@ def _not_found(req: Request) -> EmulatorHTTPError:
         "InvalidResourceType" if "/providers/" in req.path else "NotFound",
         f"The resource path '{req.path}' is not known to the offline Azure.",
     )
-
-
-def new_lock() -> threading.RLock:
-    return threading.RLock()
-
-
-def as_any(value: object) -> Any:
-    return value

@@ -65,7 +65,9 @@ class Request:
             return json.loads(self.body)
         except ValueError as exc:
             raise arm_error(
-                400, "InvalidRequestContent", f"The request content was invalid and could not be deserialized: {exc}"
+                400,
+                "InvalidRequestContent",
+                f"The request content was invalid and could not be deserialized: {exc}",
             ) from None
 
     def form(self) -> dict[str, str]:

@@ -13,6 +13,7 @@ with emulator.serve() as server:                 # or real HTTPS on loopback
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -211,7 +212,9 @@ class AzureEmulator:
         if req.service in ("arm", "graph"):
             req_id = str(uuid.uuid4())
             resp.headers.setdefault("x-ms-request-id", req_id)
-            resp.headers.setdefault("x-ms-correlation-request-id", req.header("x-ms-client-request-id") or req_id)
+            resp.headers.setdefault(
+                "x-ms-correlation-request-id", req.header("x-ms-client-request-id") or req_id
+            )
         if latency > 0:
             time.sleep(latency)
         if "tenant_id" not in req.context and req.service in ("arm", "graph"):
@@ -219,10 +222,8 @@ class AzureEmulator:
             if caller is not None:
                 req.context["tenant_id"] = caller.tenant_id
         if req.service == "arm" and "aux_tenant_ids" not in req.context:
-            try:
+            with contextlib.suppress(EmulatorHTTPError):
                 entra.authenticate_auxiliary(self, req)
-            except EmulatorHTTPError:
-                pass
         self.journal.record(
             JournalEntry(
                 method=req.method,
@@ -377,11 +378,13 @@ class AzureEmulator:
     def federated_assertion_valid(self, assertion: str) -> bool:
         try:
             self.tokens.decode(assertion, self.clock.time())
-        except Exception:  # noqa: BLE001 - any failure means invalid
+        except Exception:
             return False
         return True
 
-    def add_service_principal(self, app_id: str, tenant_id: str, *, replicated: bool = True) -> ServicePrincipal:
+    def add_service_principal(
+        self, app_id: str, tenant_id: str, *, replicated: bool = True
+    ) -> ServicePrincipal:
         """Create the app's service principal in ``tenant_id`` (``replicated=False`` starts replication delay)."""
         with self.lock:
             app = self.state.applications[app_id.lower()]
@@ -453,7 +456,9 @@ class AzureEmulator:
         """Create a network manager; returns its resource id."""
         return self.network.add_network_manager(resource_group_id, name, **kwargs)
 
-    def add_ipam_pool(self, network_manager_id: str, name: str, address_prefixes: list[str], **kwargs: Any) -> str:
+    def add_ipam_pool(
+        self, network_manager_id: str, name: str, address_prefixes: list[str], **kwargs: Any
+    ) -> str:
         """Create an IPAM pool (``parent_pool_name=`` for a child pool); returns its resource id."""
         return self.network.add_ipam_pool(network_manager_id, name, address_prefixes, **kwargs)
 
@@ -483,7 +488,3 @@ def _is_write(req: Request) -> bool:
         p = req.path.lower()
         return not (p.endswith("/getpoolusage") or p.endswith("/listassociatedresources"))
     return False
-
-
-def _unused(*_: Any) -> None:
-    return None

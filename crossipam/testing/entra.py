@@ -69,7 +69,12 @@ class TokenIssuer:
 
 
 def register(router: Router) -> None:
-    router.add("login", "GET", rf"/(?P<tenant>{_GUID}|common|organizations)/v2\.0/\.well-known/openid-configuration", _oidc)
+    router.add(
+        "login",
+        "GET",
+        rf"/(?P<tenant>{_GUID}|common|organizations)/v2\.0/\.well-known/openid-configuration",
+        _oidc,
+    )
     router.add("login", "GET", r"/common/discovery/instance", _instance_discovery)
     router.add("login", "POST", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/token", _token)
 
@@ -77,14 +82,23 @@ def register(router: Router) -> None:
 def _oidc(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
     tenant = p["tenant"]
     if tenant not in ("common", "organizations") and tenant.lower() not in emu.state.tenants:
-        raise aad_error(400, "invalid_tenant", 90002, f"Tenant '{tenant}' not found. Check to make sure you have "
-                        "the correct tenant ID and are signing into the correct cloud.")
+        raise aad_error(
+            400,
+            "invalid_tenant",
+            90002,
+            f"Tenant '{tenant}' not found. Check to make sure you have "
+            "the correct tenant ID and are signing into the correct cloud.",
+        )
     base = emu.endpoints.authority
     return Response.json_body(
         200,
         {
             "token_endpoint": f"{base}/{tenant}/oauth2/v2.0/token",
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_basic",
+            ],
             "jwks_uri": f"{base}/{tenant}/discovery/v2.0/keys",
             "response_modes_supported": ["query", "fragment", "form_post"],
             "subject_types_supported": ["pairwise"],
@@ -120,39 +134,62 @@ def _token(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
     req.context["tenant_id"] = tenant_id
     req.context["is_token_request"] = True
     if tenant_id not in emu.state.tenants:
-        raise aad_error(400, "invalid_tenant", 90002, f"Tenant '{p['tenant']}' not found. Check to make sure you "
-                        "have the correct tenant ID and are signing into the correct cloud.")
+        raise aad_error(
+            400,
+            "invalid_tenant",
+            90002,
+            f"Tenant '{p['tenant']}' not found. Check to make sure you "
+            "have the correct tenant ID and are signing into the correct cloud.",
+        )
     grant = form.get("grant_type", "")
     if grant != "client_credentials":
-        raise aad_error(400, "unsupported_grant_type", 70003,
-                        f"The app requested an unsupported grant type '{grant}'.")
+        raise aad_error(
+            400, "unsupported_grant_type", 70003, f"The app requested an unsupported grant type '{grant}'."
+        )
     client_id = form.get("client_id", "")
     req.context["app_id"] = client_id
     scope = form.get("scope", "")
     with emu.lock:
         app = emu.state.applications.get(client_id.lower())
         if app is None:
-            raise aad_error(400, "unauthorized_client", 700016,
-                            f"Application with identifier '{client_id}' was not found in the directory "
-                            f"'{_tenant_name(emu, tenant_id)}'. This can happen if the application has not been "
-                            "installed by the administrator of the tenant or consented to by any user in the "
-                            "tenant. You may have sent your authentication request to the wrong tenant.")
+            raise aad_error(
+                400,
+                "unauthorized_client",
+                700016,
+                f"Application with identifier '{client_id}' was not found in the directory "
+                f"'{_tenant_name(emu, tenant_id)}'. This can happen if the application has not been "
+                "installed by the administrator of the tenant or consented to by any user in the "
+                "tenant. You may have sent your authentication request to the wrong tenant.",
+            )
         _check_client_credential(emu, app, tenant_id, form)
         sp = emu.state.service_principals.get((tenant_id, app.app_id))
         if tenant_id != app.home_tenant_id and (not app.is_multitenant or sp is None):
-            raise aad_error(400, "unauthorized_client", 700016,
-                            f"Application with identifier '{client_id}' was not found in the directory "
-                            f"'{_tenant_name(emu, tenant_id)}'. This can happen if the application has not been "
-                            "installed by the administrator of the tenant or consented to by any user in the "
-                            "tenant. You may have sent your authentication request to the wrong tenant.")
+            raise aad_error(
+                400,
+                "unauthorized_client",
+                700016,
+                f"Application with identifier '{client_id}' was not found in the directory "
+                f"'{_tenant_name(emu, tenant_id)}'. This can happen if the application has not been "
+                "installed by the administrator of the tenant or consented to by any user in the "
+                "tenant. You may have sent your authentication request to the wrong tenant.",
+            )
         if sp is None:
-            raise aad_error(400, "unauthorized_client", 7000112,
-                            f"Application '{client_id}' has no service principal in tenant '{tenant_id}'.")
+            raise aad_error(
+                400,
+                "unauthorized_client",
+                7000112,
+                f"Application '{client_id}' has no service principal in tenant '{tenant_id}'.",
+            )
         resource = _resource_of_scope(emu, scope)
         token, expires_in = issue_token(emu, sp, resource)
     return Response.json_body(
         200,
-        {"token_type": "Bearer", "expires_in": expires_in, "ext_expires_in": expires_in, "access_token": token},
+        {
+            "token_type": "Bearer",
+            "expires_in": expires_in,
+            "ext_expires_in": expires_in,
+            "access_token": token,
+        },
         {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"},
     )
 
@@ -188,17 +225,25 @@ def _resource_of_scope(emu: AzureEmulator, scope: str) -> str:
     scopes = scope.split()
     default = [s for s in scopes if s.endswith("/.default")]
     if len(default) != 1:
-        raise aad_error(400, "invalid_scope", 1002012,
-                        f"The provided value for scope {scope} is not valid. Client credential flows must have a "
-                        "scope value with /.default suffixed to the resource identifier (application ID URI).")
+        raise aad_error(
+            400,
+            "invalid_scope",
+            1002012,
+            f"The provided value for scope {scope} is not valid. Client credential flows must have a "
+            "scope value with /.default suffixed to the resource identifier (application ID URI).",
+        )
     resource = default[0][: -len(".default")]
     known = emu.endpoints.audiences()
     if resource.rstrip("/").lower() not in known:
-        raise aad_error(400, "invalid_resource", 500011,
-                        f"The resource principal named {resource} was not found in the tenant. This can happen if "
-                        "the application has not been installed by the administrator of the tenant or consented to "
-                        "by any user in the tenant. You might have sent your authentication request to the wrong "
-                        "tenant.")
+        raise aad_error(
+            400,
+            "invalid_resource",
+            500011,
+            f"The resource principal named {resource} was not found in the tenant. This can happen if "
+            "the application has not been installed by the administrator of the tenant or consented to "
+            "by any user in the tenant. You might have sent your authentication request to the wrong "
+            "tenant.",
+        )
     return resource
 
 
@@ -207,24 +252,38 @@ def _tenant_name(emu: AzureEmulator, tenant_id: str) -> str:
     return t.display_name if t else tenant_id
 
 
-def _check_client_credential(emu: AzureEmulator, app: Application, tenant_id: str, form: dict[str, str]) -> None:
+def _check_client_credential(
+    emu: AzureEmulator, app: Application, tenant_id: str, form: dict[str, str]
+) -> None:
     secret = form.get("client_secret")
     assertion = form.get("client_assertion")
     if secret is not None:
         if secret not in app.secrets:
-            raise aad_error(401, "invalid_client", 7000215,
-                            "Invalid client secret provided. Ensure the secret being sent in the request is the "
-                            f"client secret value, not the client secret ID, for a secret added to app "
-                            f"'{app.app_id}'.")
+            raise aad_error(
+                401,
+                "invalid_client",
+                7000215,
+                "Invalid client secret provided. Ensure the secret being sent in the request is the "
+                f"client secret value, not the client secret ID, for a secret added to app "
+                f"'{app.app_id}'.",
+            )
         return
     if assertion is not None:
         if form.get("client_assertion_type") != CLIENT_ASSERTION_TYPE:
-            raise aad_error(400, "invalid_request", 90014,
-                            "The request body must contain the following parameter: 'client_assertion_type'.")
+            raise aad_error(
+                400,
+                "invalid_request",
+                90014,
+                "The request body must contain the following parameter: 'client_assertion_type'.",
+            )
         _check_assertion(emu, app, tenant_id, assertion)
         return
-    raise aad_error(401, "invalid_client", 7000218,
-                    "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+    raise aad_error(
+        401,
+        "invalid_client",
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    )
 
 
 def _b64url(data: bytes) -> str:
@@ -241,34 +300,53 @@ def _check_assertion(emu: AzureEmulator, app: Application, tenant_id: str, asser
     if "x5t" in header or "x5t#S256" in header:
         cert = _find_certificate(app, header)
         if cert is None:
-            raise aad_error(401, "invalid_client", 700027,
-                            f"The certificate with identifier used to sign the client assertion is not registered "
-                            f"on application. [Reason - The key was not found., Thumbprint of key used by client: "
-                            f"'{header.get('x5t') or header.get('x5t#S256')}', Please visit the Azure Portal, "
-                            f"Graph Explorer or directly use MS Graph to see configured keys for app Id "
-                            f"'{app.app_id}'.]")
+            raise aad_error(
+                401,
+                "invalid_client",
+                700027,
+                f"The certificate with identifier used to sign the client assertion is not registered "
+                f"on application. [Reason - The key was not found., Thumbprint of key used by client: "
+                f"'{header.get('x5t') or header.get('x5t#S256')}', Please visit the Azure Portal, "
+                f"Graph Explorer or directly use MS Graph to see configured keys for app Id "
+                f"'{app.app_id}'.]",
+            )
         alg = header.get("alg", "")
         if alg not in ("RS256", "PS256"):
-            raise aad_error(401, "invalid_client", 5002738, f"Invalid JWT token. '{alg}' is not a supported "
-                            "signature algorithm.")
+            raise aad_error(
+                401,
+                "invalid_client",
+                5002738,
+                f"Invalid JWT token. '{alg}' is not a supported signature algorithm.",
+            )
         try:
-            claims = jwt.decode(assertion, cert.public_key(), algorithms=[alg],  # type: ignore[arg-type]
-                                options={"verify_aud": False, "verify_exp": False, "verify_iat": False,
-                                         "verify_nbf": False})
+            claims = jwt.decode(
+                assertion,
+                cert.public_key(),  # type: ignore[arg-type]
+                algorithms=[alg],
+                options={"verify_aud": False, "verify_exp": False, "verify_iat": False, "verify_nbf": False},
+            )
         except jwt.InvalidTokenError:
-            raise aad_error(401, "invalid_client", 700027,
-                            "Client assertion failed signature validation.") from None
+            raise aad_error(
+                401, "invalid_client", 700027, "Client assertion failed signature validation."
+            ) from None
         expected_aud = f"{emu.endpoints.authority}/{tenant_id}/oauth2/v2.0/token"
         aud = str(claims.get("aud", ""))
         if aud.rstrip("/").lower() != expected_aud.lower() and not re.fullmatch(
             rf"{re.escape(emu.endpoints.authority)}/[^/]+/oauth2/v2\.0/token", aud, re.IGNORECASE
         ):
-            raise aad_error(401, "invalid_client", 700212,
-                            f"No matching federated identity record found for presented assertion audience "
-                            f"'{aud}'.")
+            raise aad_error(
+                401,
+                "invalid_client",
+                700212,
+                f"No matching federated identity record found for presented assertion audience '{aud}'.",
+            )
         if claims.get("iss") != app.app_id or claims.get("sub") != app.app_id:
-            raise aad_error(401, "invalid_client", 700021, "Client assertion application identifier doesn't "
-                            "match 'client_id' parameter.")
+            raise aad_error(
+                401,
+                "invalid_client",
+                700021,
+                "Client assertion application identifier doesn't match 'client_id' parameter.",
+            )
         _check_lifetime(claims, now)
         return
     # federated credential: an external issuer's JWT, trusted by (issuer, subject, audience)
@@ -278,19 +356,30 @@ def _check_assertion(emu: AzureEmulator, app: Application, tenant_id: str, asser
     for fc in app.federated_credentials:
         if fc.issuer == iss and fc.subject == sub:
             if not auds & set(fc.audiences):
-                raise aad_error(401, "invalid_client", 700212,
-                                f"No matching federated identity record found for presented assertion audience "
-                                f"'{', '.join(sorted(map(str, auds)))}'.")
+                raise aad_error(
+                    401,
+                    "invalid_client",
+                    700212,
+                    f"No matching federated identity record found for presented assertion audience "
+                    f"'{', '.join(sorted(map(str, auds)))}'.",
+                )
             _check_lifetime(unverified, now)
             if not emu.federated_assertion_valid(assertion):
-                raise aad_error(401, "invalid_client", 700024,
-                                "Client assertion is not within its valid time range or was not signed by the "
-                                "issuer.")
+                raise aad_error(
+                    401,
+                    "invalid_client",
+                    700024,
+                    "Client assertion is not within its valid time range or was not signed by the issuer.",
+                )
             return
-    raise aad_error(400, "invalid_request", 700213,
-                    f"No matching federated identity record found for presented assertion subject '{sub}'. Check "
-                    "your federated identity credential Subject, Audience and Issuer against the presented "
-                    "assertion.")
+    raise aad_error(
+        400,
+        "invalid_request",
+        700213,
+        f"No matching federated identity record found for presented assertion subject '{sub}'. Check "
+        "your federated identity credential Subject, Audience and Issuer against the presented "
+        "assertion.",
+    )
 
 
 def _check_lifetime(claims: dict[str, Any], now: float) -> None:
@@ -323,8 +412,9 @@ def authenticate(emu: AzureEmulator, req: Request) -> Caller:
     if not auth.lower().startswith("bearer "):
         if service == "graph":
             raise graph_error(401, "InvalidAuthenticationToken", "Access token is empty.")
-        raise arm_error(401, "AuthenticationFailed",
-                        "Authentication failed. The 'Authorization' header is missing.")
+        raise arm_error(
+            401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."
+        )
     token = auth[7:].strip()
     caller = _caller_from_token(emu, token, service, aux=False)
     req.context["tenant_id"] = caller.tenant_id
@@ -338,36 +428,53 @@ def _caller_from_token(emu: AzureEmulator, token: str, service: str, *, aux: boo
     except jwt.ExpiredSignatureError:
         unverified = _peek(token)
         if service == "graph":
-            raise graph_error(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is "
-                              "expired.") from None
+            raise graph_error(
+                401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired."
+            ) from None
         if aux:
-            raise arm_error(401, "ExpiredAuthenticationToken",
-                            f"The access token in the auxiliary header 'x-ms-authorization-auxiliary' for client "
-                            f"'{unverified.get('appid')}' and tenant '{unverified.get('tid')}' has expired. Please "
-                            "refresh the token and try again.") from None
-        raise arm_error(401, "ExpiredAuthenticationToken", "The access token expiry UTC time "
-                        f"'{unverified.get('exp')}' is earlier than current UTC time.") from None
+            raise arm_error(
+                401,
+                "ExpiredAuthenticationToken",
+                f"The access token in the auxiliary header 'x-ms-authorization-auxiliary' for client "
+                f"'{unverified.get('appid')}' and tenant '{unverified.get('tid')}' has expired. Please "
+                "refresh the token and try again.",
+            ) from None
+        raise arm_error(
+            401,
+            "ExpiredAuthenticationToken",
+            f"The access token expiry UTC time '{unverified.get('exp')}' is earlier than current UTC time.",
+        ) from None
     except jwt.InvalidTokenError:
         if service == "graph":
-            raise graph_error(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid "
-                              "audience or signature.") from None
+            raise graph_error(
+                401,
+                "InvalidAuthenticationToken",
+                "Access token validation failure. Invalid audience or signature.",
+            ) from None
         if aux:
             unverified = _peek(token)
-            raise arm_error(401, "InvalidAuthenticationToken",
-                            f"The access token in the auxiliary header 'x-ms-authorization-auxiliary' for client "
-                            f"'{unverified.get('appid', 'unknown')}' and tenant "
-                            f"'{unverified.get('tid', 'unknown')}' is invalid.") from None
+            raise arm_error(
+                401,
+                "InvalidAuthenticationToken",
+                f"The access token in the auxiliary header 'x-ms-authorization-auxiliary' for client "
+                f"'{unverified.get('appid', 'unknown')}' and tenant "
+                f"'{unverified.get('tid', 'unknown')}' is invalid.",
+            ) from None
         raise arm_error(401, "InvalidAuthenticationToken", "The access token is invalid.") from None
     aud = str(claims.get("aud", "")).rstrip("/").lower()
     expected = emu.endpoints.audiences_for(service)
     if aud not in expected:
         if service == "graph":
-            raise graph_error(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid "
-                              "audience.")
-        raise arm_error(401, "InvalidAuthenticationTokenAudience",
-                        f"The access token has been obtained for wrong audience or resource '{claims.get('aud')}'. "
-                        f"It should exactly match with one of the allowed audiences "
-                        f"'{', '.join(sorted(expected))}'.")
+            raise graph_error(
+                401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience."
+            )
+        raise arm_error(
+            401,
+            "InvalidAuthenticationTokenAudience",
+            f"The access token has been obtained for wrong audience or resource '{claims.get('aud')}'. "
+            f"It should exactly match with one of the allowed audiences "
+            f"'{', '.join(sorted(expected))}'.",
+        )
     return Caller(
         tenant_id=str(claims["tid"]),
         object_id=str(claims["oid"]),
@@ -392,15 +499,21 @@ def authenticate_auxiliary(emu: AzureEmulator, req: Request) -> list[Caller]:
         return []
     parts = [p.strip() for p in raw.split(",") if p.strip()]
     if len(parts) > 3:
-        raise arm_error(401, "InvalidAuthenticationToken",
-                        f"The number of auxiliary tokens in the header 'x-ms-authorization-auxiliary' is "
-                        f"{len(parts)}; at most 3 are allowed.")
+        raise arm_error(
+            401,
+            "InvalidAuthenticationToken",
+            f"The number of auxiliary tokens in the header 'x-ms-authorization-auxiliary' is "
+            f"{len(parts)}; at most 3 are allowed.",
+        )
     callers = []
     for part in parts:
         if not part.lower().startswith("bearer "):
-            raise arm_error(401, "InvalidAuthenticationToken",
-                            "The auxiliary header 'x-ms-authorization-auxiliary' must contain bearer tokens "
-                            "('Bearer <token>'), separated by commas.")
+            raise arm_error(
+                401,
+                "InvalidAuthenticationToken",
+                "The auxiliary header 'x-ms-authorization-auxiliary' must contain bearer tokens "
+                "('Bearer <token>'), separated by commas.",
+            )
         callers.append(_caller_from_token(emu, part[7:].strip(), "arm", aux=True))
     req.context["aux_tenant_ids"] = tuple(c.tenant_id for c in callers)
     return callers

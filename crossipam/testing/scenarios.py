@@ -98,7 +98,9 @@ def load(emu: AzureEmulator, name: str) -> ScenarioInfo:
     v6_pool_id = emu.add_ipam_pool(nm_id, "pool-eastus-v6", v6_prefixes, location=location)
     emu.connect_tenants(nm_id, MANAGED_SUBSCRIPTION)
 
-    app = emu.add_application(MANAGED_TENANT, "spoke-automation", app_id=AUTOMATION_APP, multitenant=onboarded)
+    app = emu.add_application(
+        MANAGED_TENANT, "spoke-automation", app_id=AUTOMATION_APP, multitenant=onboarded
+    )
     emu.assign_role(app.object_id, "Network Contributor", rg_b.id)
 
     admin_b = emu.add_application(

@@ -5,6 +5,7 @@ A generated CA (trustme) signs the server certificate; clients trust it with ``c
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import os
 import socket
@@ -29,22 +30,20 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _TLSServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence stderr access log
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        scheme_host = f"https://{self.headers.get('Host') or self.server.public_netloc}"
+        scheme_host = "https://" + str(self.headers.get("Host") or self.server.public_netloc)
         req = Request(self.command, scheme_host + self.path, dict(self.headers.items()), body)
         req.service = self.server.service
         resp = self.server.emulator.handle(req)
         if resp.drop_connection:
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             return
         self.send_response(resp.status)
         for k, v in resp.headers.items():
@@ -62,13 +61,15 @@ class _TLSServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, addr: tuple[str, int], ctx: ssl.SSLContext, emulator: AzureEmulator, service: str) -> None:
+    def __init__(
+        self, addr: tuple[str, int], ctx: ssl.SSLContext, emulator: AzureEmulator, service: str
+    ) -> None:
         super().__init__(addr, _Handler)
         self.socket = ctx.wrap_socket(self.socket, server_side=True)
         self.emulator = emulator
         self.service = service
         host, port = self.server_address[:2]
-        self.public_netloc = f"{host}:{port}"
+        self.public_netloc = f"{host!s}:{port}"
 
 
 class EmulatorServer:

@@ -31,7 +31,7 @@ class EmulatorAdapter(requests.adapters.BaseAdapter):
         super().__init__()
         self._emulator = emulator
 
-    def send(  # type: ignore[override]
+    def send(
         self,
         request: requests.PreparedRequest,
         stream: bool = False,
@@ -48,12 +48,13 @@ class EmulatorAdapter(requests.adapters.BaseAdapter):
         elif isinstance(body, bytes):
             data = body
         else:  # file-like or generator
-            data = b"".join(chunk if isinstance(chunk, bytes) else chunk.encode() for chunk in body)  # type: ignore[union-attr]
+            data = b"".join(chunk if isinstance(chunk, bytes) else chunk.encode() for chunk in body)
         emu_req = Request(request.method or "GET", request.url or "", dict(request.headers), data)
         resp = self._emulator.handle(emu_req)
         if resp.drop_connection:
             raise requests.exceptions.ConnectionError(
-                "Connection aborted: the offline Azure dropped the connection (injected fault)", request=request
+                "Connection aborted: the offline Azure dropped the connection (injected fault)",
+                request=request,
             )
         raw = HTTPResponse(
             body=io.BytesIO(resp.body),
@@ -70,7 +71,7 @@ class EmulatorAdapter(requests.adapters.BaseAdapter):
         response.request = request
         response.reason = _REASONS.get(resp.status, "")
         response.encoding = requests.utils.get_encoding_from_headers(response.headers)
-        response.connection = self  # type: ignore[attr-defined]
+        response.connection = self  # type: ignore[assignment]
         return response
 
     def close(self) -> None:

@@ -1,0 +1,42 @@
+"""pytest plugin (entry point ``pytest11``): fixtures for the offline Azure.
+
+- ``azure_emulator``: an in-process :class:`AzureEmulator` with the ``onboarded`` scenario loaded
+  (``azure_emulator.scenario``); use ``azure_emulator.transport()`` as the azure-core transport.
+- ``azure_emulator_fresh``: the same with the ``fresh`` scenario (onboarding not done).
+- ``azure_emulator_https``: the ``onboarded`` scenario served over HTTPS on loopback; the scenario's
+  endpoints are the real URLs and ``ca_bundle`` is set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from .emulator import AzureEmulator
+
+
+@pytest.fixture
+def azure_emulator() -> AzureEmulator:
+    """An in-process offline Azure, scenario ``onboarded``."""
+    emu = AzureEmulator()
+    emu.load_scenario("onboarded")
+    return emu
+
+
+@pytest.fixture
+def azure_emulator_fresh() -> AzureEmulator:
+    """An in-process offline Azure, scenario ``fresh``."""
+    emu = AzureEmulator()
+    emu.load_scenario("fresh")
+    return emu
+
+
+@pytest.fixture
+def azure_emulator_https() -> Iterator[AzureEmulator]:
+    """The ``onboarded`` offline Azure served over HTTPS (``emulator.scenario.ca_bundle`` is the CA to trust)."""
+    emu = AzureEmulator()
+    info = emu.load_scenario("onboarded")
+    with emu.serve() as server:
+        info.ca_bundle = server.ca_bundle
+        yield emu
