@@ -77,6 +77,9 @@ class Settings:
     write_bucket_refill: float = 10.0
     #: Page size of ``listAssociatedResources`` and other list operations.
     page_size: int = 100
+    #: [unverified] Whether a virtual network PUT honours ``If-Match`` (412 ``PreconditionFailed`` on a
+    #: stale ETag); the spec declares no If-Match for virtual networks.
+    vnet_honor_if_match: bool = True
 
 
 @dataclass

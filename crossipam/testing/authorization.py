@@ -1,12 +1,553 @@
-"""ARM authorization: role definitions and assignments (placeholder, being written)."""
+"""ARM authorization: RBAC checks used by every ARM handler, role definitions and role assignments.
+
+Also the small part of Microsoft.Resources that the Azure CLI and readiness checks touch (subscriptions,
+tenants, resource groups) and the cloud metadata document (``/metadata/endpoints``).
+
+Behaviour chosen where Azure documents nothing (see docs/offline-azure.md):
+
+- Re-PUT of an identical role assignment under the same name answers 200 with the stored assignment; a PUT that
+  reuses a name with a different role, principal or scope answers 400 ``RoleAssignmentUpdateNotPermitted``.
+- ``principalType`` skips the replication check (as Learn documents) but not the existence check: a principal
+  that does not exist at all in the scope's tenant always answers 400 ``PrincipalNotFound``.
+- Reading role definitions needs only a token of the scope's tenant (no RBAC).
+- Role assignments at a resource scope are accepted whether or not the resource exists; a missing resource
+  group answers 404 ``ResourceGroupNotFound``.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+from . import entra
+from ._http import EmulatorHTTPError, Request, Response, arm_error
+from .state import RoleAssignment, scope_contains
 
 if TYPE_CHECKING:
     from ._core import Router
+    from .emulator import AzureEmulator
+    from .entra import Caller
+
+__all__ = ["check_tenant", "has_any_access", "register", "require"]
+
+_GUID_RX = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_ROLE_DEF_ID_RX = re.compile(
+    r"^(?:.*/providers/Microsoft\.Authorization/roleDefinitions/)?(?P<guid>[0-9a-fA-F-]{36})$", re.IGNORECASE
+)
+_PRINCIPAL_TYPES = ("User", "Group", "ServicePrincipal", "ForeignGroup", "Device")
+_PRINCIPAL_NOT_FOUND = (
+    "Principal {pid} does not exist in the directory {tenant}. Check that you have the correct principal ID. "
+    "If you are creating this principal and then immediately assigning a role, this error might be related "
+    "to a replication delay. In this case, set the role assignment principalType property to a value, such "
+    "as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype"
+)
+
+
+# ------------------------------------------------------------------------------------------------
+# RBAC checks used by every ARM handler
+
+
+def check_tenant(emu: AzureEmulator, caller: Caller, scope: str) -> None:
+    """Raise 404 ``SubscriptionNotFound`` / 401 ``InvalidAuthenticationTokenTenant`` unless the scope's
+    subscription exists and belongs to the tenant of the caller's token (scopes outside a subscription pass)."""
+    with emu.lock:
+        parts = scope.split("/")
+        if len(parts) > 2 and parts[1].lower() == "subscriptions":
+            sub_tenant = emu.state.tenant_of_subscription(parts[2])
+            if sub_tenant is None:
+                raise arm_error(
+                    404, "SubscriptionNotFound", f"The subscription '{parts[2]}' could not be found."
+                )
+            if sub_tenant != caller.tenant_id:
+                raise arm_error(
+                    401,
+                    "InvalidAuthenticationTokenTenant",
+                    f"The access token is from the wrong issuer 'https://sts.windows.net/{caller.tenant_id}/'. "
+                    f"It must match the tenant 'https://sts.windows.net/{sub_tenant}/' associated with this "
+                    "subscription. Please use the authority (URL) 'https://login.windows.net/"
+                    f"{sub_tenant}' to get the token. Note, if the subscription is transferred to another "
+                    "tenant there is no impact to the services, but information about new tenant could take "
+                    "time to propagate (up to an hour). If you just transferred your subscription and see this "
+                    "error message, please try back later.",
+                )
+
+
+def require(emu: AzureEmulator, caller: Caller, action: str, scope: str) -> None:
+    """Raise ARM's 403 ``AuthorizationFailed`` unless ``caller`` may perform ``action`` at ``scope``.
+
+    The caller's token must also come from the tenant that owns the scope's subscription
+    (401 ``InvalidAuthenticationTokenTenant`` otherwise), as ARM requires.
+    """
+    with emu.lock:
+        check_tenant(emu, caller, scope)
+        if not emu.state.is_authorized(caller.object_id, action, scope):
+            raise arm_error(
+                403,
+                "AuthorizationFailed",
+                f"The client '{caller.app_id}' with object id '{caller.object_id}' does not have authorization "
+                f"to perform action '{action}' over scope '{scope}' or the scope is invalid. If access was "
+                "recently granted, please refresh your credentials.",
+            )
+
+
+def has_any_access(emu: AzureEmulator, principal_id: str, scope: str) -> bool:
+    """Whether ``principal_id`` holds any role assignment at, above or below ``scope``."""
+    with emu.lock:
+        return any(
+            a.principal_id == principal_id
+            and (scope_contains(a.scope, scope) or scope_contains(scope, a.scope))
+            for a in emu.state.role_assignments.values()
+        )
+
+
+# ------------------------------------------------------------------------------------------------
+# routes
+
+_AUTHZ = r"(?P<scope>(?:/.*)?)/providers/Microsoft\.Authorization"
 
 
 def register(router: Router) -> None:
-    """Register Microsoft.Authorization routes."""
+    """Register Microsoft.Authorization routes, subscriptions/tenants/resource groups and cloud metadata."""
+    router.add("arm", "GET", rf"{_AUTHZ}/roleDefinitions", _list_role_definitions)
+    router.add("arm", "GET", rf"{_AUTHZ}/roleDefinitions/(?P<name>[^/]+)", _get_role_definition)
+    router.add("arm", "GET", rf"{_AUTHZ}/roleAssignments", _list_role_assignments)
+    router.add("arm", "GET", rf"{_AUTHZ}/roleAssignments/(?P<name>[^/]+)", _get_role_assignment)
+    router.add("arm", "PUT", rf"{_AUTHZ}/roleAssignments/(?P<name>[^/]+)", _put_role_assignment)
+    router.add("arm", "DELETE", rf"{_AUTHZ}/roleAssignments/(?P<name>[^/]+)", _delete_role_assignment)
+    router.add("arm", "GET", rf"{_AUTHZ}/permissions", _list_permissions)
+    router.add("arm", "GET", r"/subscriptions", _list_subscriptions)
+    router.add("arm", "GET", r"/subscriptions/(?P<sub>[^/]+)", _get_subscription)
+    router.add("arm", "GET", r"/tenants", _list_tenants)
+    router.add("arm", "GET", r"/subscriptions/(?P<sub>[^/]+)/resourceGroups", _list_resource_groups)
+    router.add(
+        "arm", "GET", r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)", _get_resource_group
+    )
+    router.add("arm", "GET", r"/metadata/endpoints", _metadata_endpoints)
+
+
+def _scope(params: dict[str, str]) -> str:
+    return params.get("scope", "").rstrip("/")
+
+
+def _sub_of(scope: str) -> str | None:
+    m = re.match(r"^/subscriptions/([^/]+)", scope, re.IGNORECASE)
+    return m.group(1).lower() if m else None
+
+
+def _tenant_of_scope(emu: AzureEmulator, caller: Caller, scope: str) -> str:
+    sub = _sub_of(scope)
+    return (emu.state.tenant_of_subscription(sub) if sub else None) or caller.tenant_id
+
+
+def _check_resource_group(emu: AzureEmulator, scope: str) -> None:
+    m = re.match(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)", scope, re.IGNORECASE)
+    if not m:
+        return
+    sub = emu.state.subscriptions.get(m.group(1).lower())
+    if sub is None or m.group(2).lower() not in sub.resource_groups:
+        raise arm_error(404, "ResourceGroupNotFound", f"Resource group '{m.group(2)}' could not be found.")
+
+
+# ---- role definitions ---------------------------------------------------------------------------
+
+
+def _role_def_scope(scope: str) -> str:
+    sub = _sub_of(scope)
+    return f"/subscriptions/{sub}" if sub else ""
+
+
+def _list_role_definitions(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(emu, req)
+    scope = _scope(params)
+    check_tenant(emu, caller, scope)
+    flt = (req.query_param("$filter") or "").strip()
+    name_filter: str | None = None
+    type_filter: str | None = None
+    if flt:
+        m = re.fullmatch(r"roleName\s+eq\s+'(?P<v>.*)'", flt, re.IGNORECASE)
+        t = re.fullmatch(r"type\s+eq\s+'(?P<v>.*)'", flt, re.IGNORECASE)
+        if m:
+            name_filter = m.group("v")
+        elif t:
+            type_filter = t.group("v")
+        else:
+            raise arm_error(400, "InvalidFilterInQueryString", f"The filter '{flt}' is not supported.")
+    with emu.lock:
+        defs = [
+            rd.to_arm(_role_def_scope(scope))
+            for rd in emu.state.role_definitions.values()
+            if (name_filter is None or rd.role_name.lower() == name_filter.lower())
+            and (type_filter is None or rd.role_type.lower() == type_filter.lower())
+        ]
+    return Response.json_body(200, {"value": defs})
+
+
+def _get_role_definition(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(emu, req)
+    scope = _scope(params)
+    check_tenant(emu, caller, scope)
+    with emu.lock:
+        rd = emu.state.role_definitions.get(params["name"].lower())
+        if rd is None:
+            raise arm_error(
+                404,
+                "RoleDefinitionDoesNotExist",
+                f"The specified role definition with ID '{params['name']}' does not exist.",
+            )
+        return Response.json_body(200, rd.to_arm(_role_def_scope(scope)))
+
+
+# ---- role assignments ---------------------------------------------------------------------------
+
+
+def _same_scope(a: str, b: str) -> bool:
+    return a.rstrip("/").lower() == b.rstrip("/").lower()
+
+
+def _find_assignment(emu: AzureEmulator, name: str, scope: str) -> RoleAssignment | None:
+    ra = emu.state.role_assignments.get(name.lower())
+    return ra if ra is not None and _same_scope(ra.scope, scope) else None
+
+
+def _get_role_assignment(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(emu, req)
+    scope = _scope(params)
+    require(emu, caller, "Microsoft.Authorization/roleAssignments/read", scope)
+    with emu.lock:
+        ra = _find_assignment(emu, params["name"], scope)
+        if ra is None:
+            raise arm_error(
+                404, "RoleAssignmentNotFound", f"The role assignment '{params['name']}' is not found."
+            )
+        return Response.json_body(200, ra.to_arm())
+
+
+def _delete_role_assignment(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(emu, req)
+    scope = _scope(params)
+    require(emu, caller, "Microsoft.Authorization/roleAssignments/delete", scope)
+    with emu.lock:
+        ra = _find_assignment(emu, params["name"], scope)
+        if ra is None:
+            return Response.empty(204)
+        del emu.state.role_assignments[ra.name]
+        return Response.json_body(200, ra.to_arm())
+
+
+def _bad_request(code: str, message: str) -> EmulatorHTTPError:
+    return arm_error(400, code, message)
+
+
+def _put_role_assignment(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(emu, req)
+    scope = _scope(params)
+    name = params["name"]
+    require(emu, caller, "Microsoft.Authorization/roleAssignments/write", scope)
+    if not _GUID_RX.match(name):
+        raise _bad_request(
+            "InvalidRoleAssignmentId",
+            f"The role assignment ID '{name}' is not valid. The role assignment ID must be a GUID.",
+        )
+    body = req.json()
+    props = body.get("properties") if isinstance(body, dict) else None
+    if not isinstance(props, dict):
+        raise _bad_request(
+            "InvalidRequestContent",
+            "The request content was invalid and could not be deserialized: 'properties' is required.",
+        )
+    role_def_id = str(props.get("roleDefinitionId") or "")
+    principal_id = str(props.get("principalId") or "").lower()
+    principal_type = props.get("principalType")
+    description = props.get("description")
+    m = _ROLE_DEF_ID_RX.match(role_def_id.rstrip("/"))
+    if not m:
+        raise _bad_request("InvalidRoleDefinitionId", f"The role definition ID '{role_def_id}' is not valid.")
+    if not _GUID_RX.match(principal_id):
+        raise _bad_request("InvalidPrincipalId", "A valid principal ID must be provided for role assignment.")
+    if principal_type is not None and principal_type not in _PRINCIPAL_TYPES:
+        raise _bad_request(
+            "InvalidRequestContent",
+            f"The request content was invalid and could not be deserialized: Error converting value "
+            f"\"{principal_type}\" to type 'PrincipalType'.",
+        )
+    with emu.lock:
+        _check_resource_group(emu, scope)
+        role_id = m.group("guid").lower()
+        rd = emu.state.role_definitions.get(role_id)
+        if rd is None:
+            raise _bad_request(
+                "RoleDefinitionDoesNotExist",
+                f"The specified role definition with ID '{role_id}' does not exist.",
+            )
+        tenant = _tenant_of_scope(emu, caller, scope)
+        sp = emu.state.principal(tenant, principal_id)
+        if sp is None or (principal_type is None and not emu.is_replicated(sp)):
+            raise _bad_request(
+                "PrincipalNotFound", _PRINCIPAL_NOT_FOUND.format(pid=principal_id, tenant=tenant)
+            )
+        if principal_type is not None and principal_type != "ServicePrincipal":
+            raise _bad_request(
+                "UnmatchedPrincipalType",
+                f"The PrincipalId '{principal_id.replace('-', '')}' has type 'ServicePrincipal' , which is "
+                f"different from specified PrincipalType '{principal_type}'.",
+            )
+        existing = emu.state.role_assignments.get(name.lower())
+        if existing is not None:
+            if (
+                _same_scope(existing.scope, scope)
+                and existing.role_id == role_id
+                and existing.principal_id == principal_id
+            ):
+                if description is not None:
+                    existing.description = str(description)
+                return Response.json_body(200, existing.to_arm())
+            raise _bad_request(
+                "RoleAssignmentUpdateNotPermitted",
+                "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
+            )
+        for other in emu.state.role_assignments.values():
+            if (
+                _same_scope(other.scope, scope)
+                and other.role_id == role_id
+                and other.principal_id == principal_id
+            ):
+                raise arm_error(
+                    409,
+                    "RoleAssignmentExists",
+                    "The role assignment already exists. The ID of the existing role assignment is "
+                    f"{other.name.replace('-', '')}.",
+                )
+        ra = RoleAssignment(
+            name=name.lower(),
+            scope=scope,
+            role_id=role_id,
+            principal_id=principal_id,
+            principal_type=str(principal_type or "ServicePrincipal"),
+            tenant_id=tenant,
+            created_on=time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime(emu.clock.time())),
+            created_by=caller.object_id,
+            description=None if description is None else str(description),
+        )
+        emu.state.role_assignments[ra.name] = ra
+        return Response.json_body(201, ra.to_arm())
+
+
+def _parse_assignment_filter(flt: str) -> tuple[bool, str | None]:
+    """(at_scope_only, principal_id) from a role-assignment ``$filter``."""
+    at_scope = False
+    principal: str | None = None
+    for clause in re.split(r"\s+and\s+", flt.strip(), flags=re.IGNORECASE) if flt.strip() else []:
+        clause = clause.strip()
+        if re.fullmatch(r"atScope\(\)", clause, re.IGNORECASE):
+            at_scope = True
+            continue
+        m = re.fullmatch(
+            r"principalId\s+eq\s+'?(?P<id>[0-9a-fA-F-]{36})'?", clause, re.IGNORECASE
+        ) or re.fullmatch(r"assignedTo\('(?P<id>[0-9a-fA-F-]{36})'\)", clause, re.IGNORECASE)
+        if m:
+            principal = m.group("id").lower()
+            continue
+        raise arm_error(400, "InvalidFilterInQueryString", f"The filter '{flt}' is not supported.")
+    return at_scope, principal
+
+
+def _list_role_assignments(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(emu, req)
+    scope = _scope(params)
+    require(emu, caller, "Microsoft.Authorization/roleAssignments/read", scope)
+    at_scope, principal = _parse_assignment_filter(req.query_param("$filter") or "")
+    with emu.lock:
+        tenant = _tenant_of_scope(emu, caller, scope)
+        out: list[dict[str, Any]] = []
+        for ra in emu.state.role_assignments.values():
+            if ra.tenant_id and ra.tenant_id != tenant:
+                continue
+            if principal is not None and ra.principal_id != principal:
+                continue
+            above = scope_contains(ra.scope, scope)
+            below = scope_contains(scope, ra.scope)
+            if above or (below and not at_scope):
+                out.append(ra.to_arm())
+    return Response.json_body(200, {"value": out})
+
+
+def _list_permissions(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(emu, req)
+    scope = _scope(params)
+    check_tenant(emu, caller, scope)
+    with emu.lock:
+        perms = []
+        for ra in emu.state.assignments_for(caller.object_id, scope):
+            rd = emu.state.role_definitions.get(ra.role_id)
+            if rd is not None:
+                perms.append(
+                    {
+                        "actions": list(rd.actions),
+                        "notActions": list(rd.not_actions),
+                        "dataActions": list(rd.data_actions),
+                        "notDataActions": list(rd.not_data_actions),
+                    }
+                )
+    return Response.json_body(200, {"value": perms})
+
+
+# ---- subscriptions, tenants, resource groups ----------------------------------------------------
+
+_SUBSCRIPTION_POLICIES = {
+    "locationPlacementId": "Public_2014-09-01",
+    "quotaId": "PayAsYouGo_2014-09-01",
+    "spendingLimit": "Off",
+}
+
+
+def _subscription_json(emu: AzureEmulator, sub_id: str) -> dict[str, Any]:
+    sub = emu.state.subscriptions[sub_id]
+    return {
+        "id": sub.id,
+        "authorizationSource": "RoleBased",
+        "managedByTenants": [],
+        "subscriptionId": sub.subscription_id,
+        "tenantId": sub.tenant_id,
+        "displayName": sub.display_name,
+        "state": "Enabled",
+        "subscriptionPolicies": dict(_SUBSCRIPTION_POLICIES),
+    }
+
+
+def _list_subscriptions(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(emu, req)
+    with emu.lock:
+        subs = [
+            _subscription_json(emu, sid)
+            for sid, sub in emu.state.subscriptions.items()
+            if sub.tenant_id == caller.tenant_id and has_any_access(emu, caller.object_id, sub.id)
+        ]
+    return Response.json_body(200, {"value": subs, "count": {"type": "Total", "value": len(subs)}})
+
+
+def _get_subscription(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(emu, req)
+    sid = params["sub"].lower()
+    check_tenant(emu, caller, f"/subscriptions/{sid}")
+    with emu.lock:
+        if not has_any_access(emu, caller.object_id, f"/subscriptions/{sid}"):
+            raise arm_error(
+                403,
+                "AuthorizationFailed",
+                f"The client '{caller.app_id}' with object id '{caller.object_id}' does not have authorization "
+                f"to perform action 'Microsoft.Resources/subscriptions/read' over scope '/subscriptions/{sid}' "
+                "or the scope is invalid. If access was recently granted, please refresh your credentials.",
+            )
+        return Response.json_body(200, _subscription_json(emu, sid))
+
+
+def _list_tenants(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(emu, req)
+    with emu.lock:
+        t = emu.state.tenants.get(caller.tenant_id)
+        value = []
+        if t is not None:
+            value.append(
+                {
+                    "id": f"/tenants/{t.tenant_id}",
+                    "tenantId": t.tenant_id,
+                    "countryCode": "US",
+                    "displayName": t.display_name,
+                    "domains": [t.default_domain],
+                    "defaultDomain": t.default_domain,
+                    "tenantCategory": "Home",
+                    "tenantType": "AAD",
+                }
+            )
+    return Response.json_body(200, {"value": value})
+
+
+def _rg_json(sub_id: str, name: str, location: str, tags: dict[str, str]) -> dict[str, Any]:
+    return {
+        "id": f"/subscriptions/{sub_id}/resourceGroups/{name}",
+        "name": name,
+        "type": "Microsoft.Resources/resourceGroups",
+        "location": location,
+        "tags": dict(tags),
+        "properties": {"provisioningState": "Succeeded"},
+    }
+
+
+def _get_resource_group(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(emu, req)
+    sid = params["sub"].lower()
+    scope = f"/subscriptions/{sid}/resourceGroups/{params['rg']}"
+    require(emu, caller, "Microsoft.Resources/subscriptions/resourceGroups/read", scope)
+    with emu.lock:
+        rg = emu.state.subscriptions[sid].resource_groups.get(params["rg"].lower())
+        if rg is None:
+            raise arm_error(
+                404, "ResourceGroupNotFound", f"Resource group '{params['rg']}' could not be found."
+            )
+        return Response.json_body(200, _rg_json(sid, rg.name, rg.location, rg.tags))
+
+
+def _list_resource_groups(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(emu, req)
+    sid = params["sub"].lower()
+    check_tenant(emu, caller, f"/subscriptions/{sid}")
+    action = "Microsoft.Resources/subscriptions/resourceGroups/read"
+    with emu.lock:
+        value = [
+            _rg_json(sid, rg.name, rg.location, rg.tags)
+            for rg in emu.state.subscriptions[sid].resource_groups.values()
+            if emu.state.is_authorized(caller.object_id, action, rg.id)
+        ]
+    return Response.json_body(200, {"value": value})
+
+
+# ---- cloud metadata -----------------------------------------------------------------------------
+
+
+def _metadata_endpoints(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
+    """The ``/metadata/endpoints`` document (Azure CLI ``az cloud register``, Terraform ``metadata_host``).
+
+    api-version 2022-09-01 answers one object; older versions (2019-05-01 …) a list of clouds.
+    """
+    ep = emu.endpoints
+    arm = ep.arm
+    graph = ep.graph.rstrip("/") + "/"
+    doc: dict[str, Any] = {
+        "name": "CrossipamOfflineAzure",
+        "portal": "https://portal.crossipam.test",
+        "gallery": "https://gallery.crossipam.test/",
+        "graph": graph,
+        "graphAudience": graph,
+        "microsoftGraphResourceId": graph,
+        "resourceManager": arm,
+        "authentication": {
+            "loginEndpoint": ep.authority.rstrip("/") + "/",
+            "audiences": [arm],
+            "tenant": "common",
+            "identityProvider": "AAD",
+        },
+        "media": "https://rest.media.crossipam.test",
+        "batch": "https://batch.crossipam.test/",
+        "sqlManagement": "https://management.core.crossipam.test:8443/",
+        "vmImageAliasDoc": "https://raw.githubusercontent.com/Azure/azure-rest-api-specs/main/arm-compute/"
+        "quickstart-templates/aliases.json",
+        "activeDirectoryDataLake": "https://datalake.crossipam.test/",
+        "appInsightsResourceId": "https://api.applicationinsights.io",
+        "appInsightsTelemetryChannelResourceId": "https://dc.applicationinsights.azure.com/v2/track",
+        "attestationResourceId": "https://attest.azure.net",
+        "synapseAnalyticsResourceId": "https://dev.azuresynapse.net",
+        "logAnalyticsResourceId": "https://api.loganalytics.io",
+        "ossrDbmsResourceId": "https://ossrdbms-aad.database.windows.net",
+        "suffixes": {
+            "acrLoginServer": "azurecr.crossipam.test",
+            "keyVaultDns": "vault.crossipam.test",
+            "mhsmDns": "managedhsm.crossipam.test",
+            "sqlServerHostname": "database.crossipam.test",
+            "storage": "core.crossipam.test",
+            "storageSyncEndpointSuffix": "afs.crossipam.test",
+        },
+    }
+    if (req.api_version or "2022-09-01") >= "2022-09-01":
+        return Response.json_body(200, doc)
+    return Response.json_body(200, [doc])

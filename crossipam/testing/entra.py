@@ -69,6 +69,7 @@ class TokenIssuer:
 
 
 def register(router: Router) -> None:
+    """Register the Entra ID routes (OIDC discovery, instance discovery, v2.0 token endpoint)."""
     router.add(
         "login",
         "GET",

@@ -114,6 +114,10 @@ class RoleDefinition:
     data_actions: tuple[str, ...] = ()
     not_data_actions: tuple[str, ...] = ()
     role_type: str = "BuiltInRole"
+    #: [unverified] Actions the offline Azure grants beyond the published ``actions`` (never shown in the
+    #: definition's JSON). Used where Azure's wildcard semantics are not documented, e.g. whether
+    #: ``…/ipamPools/*/read`` covers ``…/ipamPools/read``.
+    implied_actions: tuple[str, ...] = ()
 
     def resource_id(self, scope: str = "") -> str:
         """The definition's id at ``scope`` (built-ins are addressable below any subscription)."""
@@ -146,7 +150,8 @@ class RoleDefinition:
 
     def allows(self, action: str) -> bool:
         """Whether this role grants the control-plane ``action`` (wildcards, notActions honoured)."""
-        return any(action_matches(p, action) for p in self.actions) and not any(
+        granted = (*self.actions, *self.implied_actions)
+        return any(action_matches(p, action) for p in granted) and not any(
             action_matches(p, action) for p in self.not_actions
         )
 
@@ -280,19 +285,26 @@ BUILTIN_ROLES: tuple[RoleDefinition, ...] = (
     RoleDefinition(
         "7b3e853f-ad5d-4fb5-a7b8-56a3581c7037",
         "IPAM Pool User",
-        "Share your IPAM pools.",
+        "Read IPAM Pools and child resources. Create and remove associations. This role is in preview and "
+        "subject to change.",
         (
             "Microsoft.Network/networkManagers/ipamPools/*/read",
             "Microsoft.Network/networkManagers/ipamPools/*/action",
             "Microsoft.Network/networkManagers/ipamPools/*/write",
+        ),
+        implied_actions=(
+            # [unverified] the role's description says it reads IPAM pools; the published wildcard
+            # "ipamPools/*/read" does not literally match "ipamPools/read", so grant it explicitly.
             "Microsoft.Network/networkManagers/ipamPools/read",
             "Microsoft.Resources/subscriptions/resourceGroups/read",
         ),
     ),
     RoleDefinition(
+        # [unverified] Learn mentions "Network Manager Read" for pool discoverability, but no built-in role of
+        # that name was found in the public role catalogues (Aug 2025); this GUID is the offline Azure's own.
         "4b2e6f1a-3d5c-4e8f-9a7b-2c1d0e9f8a6b",
         "Network Manager Read",
-        "[offline Azure: GUID unverified] Read network managers and their IPAM pools.",
+        "[offline Azure: not a verified built-in role] Read network managers and their IPAM pools.",
         ("Microsoft.Network/networkManagers/*/read", "Microsoft.Network/networkManagers/read"),
     ),
 )

@@ -1,0 +1,114 @@
+"""``python -m crossipam.testing serve``: run the offline Azure over HTTPS until SIGINT/SIGTERM.
+
+On start it prints exactly one JSON line on stdout (the scenario: endpoints, CA bundle, tenant and
+subscription ids, credentials), so a parent process or a shell script can read it and point clients at it:
+
+```sh
+python -m crossipam.testing serve --scenario onboarded > emulator.json &
+jq -r .ca_bundle emulator.json
+```
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from ._core import Settings
+from .emulator import AzureEmulator
+from .scenarios import SCENARIOS
+
+__all__ = ["build_parser", "main", "settings_from_args"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser of ``python -m crossipam.testing``."""
+    parser = argparse.ArgumentParser(prog="python -m crossipam.testing", description="The offline Azure.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve a seeded offline Azure over HTTPS on loopback")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="first port: login, ARM and Graph take PORT, PORT+1, PORT+2 (default 0: any free ports)",
+    )
+    serve.add_argument("--scenario", choices=SCENARIOS, default="onboarded", help="what to seed")
+    serve.add_argument("--lro-polls", type=int, default=0, help="InProgress answers before an LRO completes")
+    serve.add_argument("--lro-retry-after", type=int, default=0, help="integer Retry-After sent with LROs")
+    serve.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
+    serve.add_argument("--token-lifetime", type=int, default=3600, help="access-token lifetime in seconds")
+    serve.add_argument(
+        "--replication-delay",
+        type=float,
+        default=0.0,
+        help="seconds before a new service principal replicates",
+    )
+    serve.add_argument(
+        "--replication-failures", type=int, default=0, help="attempts that fail while a principal replicates"
+    )
+    serve.add_argument(
+        "--require-connection",
+        action="store_true",
+        help="refuse cross-tenant VNet PUTs without a Connected network-manager connection",
+    )
+    serve.add_argument(
+        "--write-bucket-capacity",
+        type=int,
+        default=None,
+        help="per-subscription ARM write budget (429 when empty)",
+    )
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """The emulator settings selected by the parsed ``serve`` options."""
+    return Settings(
+        token_lifetime=args.token_lifetime,
+        lro_polls=args.lro_polls,
+        lro_retry_after=args.lro_retry_after,
+        latency=args.latency,
+        replication_delay=args.replication_delay,
+        replication_failures=args.replication_failures,
+        require_connection=args.require_connection,
+        write_bucket_capacity=args.write_bucket_capacity,
+    )
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Seed, serve, print the scenario as one JSON line, and block until SIGINT/SIGTERM."""
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    emu = AzureEmulator(settings_from_args(args))
+    info = emu.load_scenario(args.scenario)
+    server = emu.serve(args.host, args.port)
+    try:
+        info.ca_bundle = server.ca_bundle
+        sys.stdout.write(info.to_json() + "\n")
+        sys.stdout.flush()
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+if __name__ == "__main__":
+    sys.exit(main())
