@@ -1,0 +1,198 @@
+"""ARM long-running operations as Microsoft.Network runs them: ``Azure-AsyncOperation`` status monitors.
+
+A write that starts an operation answers at once (201/200/202) with an ``Azure-AsyncOperation`` URL (and,
+for deletes, a ``Location`` URL) plus an integer ``Retry-After``. The status monitor answers
+``{"status": "InProgress"}`` :attr:`Settings.lro_polls` times and until :attr:`Settings.lro_duration`
+seconds (emulator clock) have passed, then ``Succeeded`` — or ``Failed`` with an ``error`` when a failure
+was armed with :meth:`Operations.fail_next`. A failed operation runs its ``on_failure`` callback (the
+network layer rolls the resource back to its state before the request).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._http import Response
+
+if TYPE_CHECKING:
+    from .emulator import AzureEmulator
+
+__all__ = ["Operation", "Operations"]
+
+
+@dataclass
+class Operation:
+    """One long-running operation on one resource."""
+
+    op_id: str
+    subscription_id: str
+    location: str
+    resource_id: str
+    kind: str
+    api_version: str
+    started: float
+    polls_required: int
+    duration: float
+    polls_served: int = 0
+    status: str = "InProgress"
+    error: dict[str, Any] | None = None
+    failure: tuple[str, str] | None = None
+    on_success: Callable[[], None] | None = field(default=None, repr=False)
+    on_failure: Callable[[], None] | None = field(default=None, repr=False)
+
+    @property
+    def done(self) -> bool:
+        """Whether the operation reached a final state."""
+        return self.status != "InProgress"
+
+
+@dataclass
+class _ArmedFailure:
+    code: str
+    message: str
+    resource_type: str | None
+    times: int
+
+
+class Operations:
+    """The operations of one emulator. All methods expect the caller to hold ``emulator.lock``."""
+
+    def __init__(self, emulator: AzureEmulator) -> None:
+        self._emu = emulator
+        self._ops: dict[str, Operation] = {}
+        self._failures: list[_ArmedFailure] = []
+
+    def fail_next(self, code: str, message: str, *, resource_type: str | None = None, times: int = 1) -> None:
+        """Make the next ``times`` operations (optionally only on ``resource_type``, e.g.
+        ``"virtualNetworks"``) end ``Failed`` with ``error = {code, message}``."""
+        self._failures.append(_ArmedFailure(code, message, resource_type, times))
+
+    def start(
+        self,
+        *,
+        subscription_id: str,
+        location: str,
+        resource_id: str,
+        kind: str,
+        api_version: str,
+        on_success: Callable[[], None] | None = None,
+        on_failure: Callable[[], None] | None = None,
+    ) -> Operation:
+        """Register an operation; it settles at once when neither polls nor duration are configured."""
+        s = self._emu.settings
+        op = Operation(
+            op_id=str(uuid.uuid4()),
+            subscription_id=subscription_id,
+            location=(location or "eastus").replace(" ", "").lower(),
+            resource_id=resource_id,
+            kind=kind,
+            api_version=api_version,
+            started=self._emu.clock.time(),
+            polls_required=max(0, int(s.lro_polls)),
+            duration=max(0.0, float(s.lro_duration)),
+            on_success=on_success,
+            on_failure=on_failure,
+        )
+        for armed in self._failures:
+            if armed.times > 0 and (
+                armed.resource_type is None or f"/{armed.resource_type.lower()}/" in resource_id.lower()
+            ):
+                armed.times -= 1
+                op.failure = (armed.code, armed.message)
+                break
+        self._failures = [f for f in self._failures if f.times > 0]
+        self._ops[op.op_id] = op
+        if op.polls_required == 0 and op.duration == 0:
+            self._settle(op)
+        return op
+
+    def get(self, op_id: str) -> Operation | None:
+        """The operation with this id, if any."""
+        return self._ops.get(op_id.lower())
+
+    def poll(self, op: Operation) -> Operation:
+        """Serve one status poll: count it while the operation runs, settle it when its time has come."""
+        if op.done:
+            return op
+        if op.polls_served < op.polls_required or not self._time_is_up(op):
+            op.polls_served += 1
+            return op
+        self._settle(op)
+        return op
+
+    def in_progress(self, resource_id: str) -> Operation | None:
+        """The running operation on ``resource_id`` (case-insensitive), if any."""
+        rid = resource_id.lower()
+        for op in self._ops.values():
+            if op.done or op.resource_id.lower() != rid:
+                continue
+            if op.polls_served >= op.polls_required and self._time_is_up(op):
+                self._settle(op)
+                continue
+            return op
+        return None
+
+    def _time_is_up(self, op: Operation) -> bool:
+        return self._emu.clock.time() >= op.started + op.duration
+
+    def _settle(self, op: Operation) -> None:
+        if op.failure is not None:
+            op.status = "Failed"
+            op.error = {"code": op.failure[0], "message": op.failure[1]}
+            if op.on_failure is not None:
+                op.on_failure()
+        else:
+            op.status = "Succeeded"
+            if op.on_success is not None:
+                op.on_success()
+
+    # ---- URLs and responses --------------------------------------------------------------------
+    def _base(self, op: Operation) -> str:
+        return (
+            f"{self._emu.endpoints.arm.rstrip('/')}/subscriptions/{op.subscription_id}/providers/"
+            f"Microsoft.Network/locations/{op.location}"
+        )
+
+    def async_operation_url(self, op: Operation) -> str:
+        """The ``Azure-AsyncOperation`` status monitor URL."""
+        return f"{self._base(op)}/operations/{op.op_id}?api-version={op.api_version}"
+
+    def location_url(self, op: Operation) -> str:
+        """The ``Location`` URL (operation result) sent with deletes."""
+        return f"{self._base(op)}/operationResults/{op.op_id}?api-version={op.api_version}"
+
+    def headers(self, op: Operation, *, with_location: bool = False) -> dict[str, str]:
+        """The headers a write that started ``op`` answers with."""
+        hdrs = {
+            "Azure-AsyncOperation": self.async_operation_url(op),
+            "Retry-After": str(int(self._emu.settings.lro_retry_after)),
+        }
+        if with_location:
+            hdrs["Location"] = self.location_url(op)
+        return hdrs
+
+    def status_response(self, op: Operation) -> Response:
+        """The status monitor's answer for ``op`` (after :meth:`poll`)."""
+        body: dict[str, Any] = {"id": self.async_operation_url(op).split("?", 1)[0], "name": op.op_id}
+        body["status"] = op.status
+        if op.error is not None:
+            body["error"] = op.error
+        hdrs = {} if op.done else {"Retry-After": str(int(self._emu.settings.lro_retry_after))}
+        return Response.json_body(200, body, hdrs)
+
+    def result_response(self, op: Operation) -> Response:
+        """The ``Location`` (operation result) answer: 202 while running, 204 when done."""
+        if not op.done:
+            return Response.empty(
+                202,
+                {
+                    "Location": self.location_url(op),
+                    "Retry-After": str(int(self._emu.settings.lro_retry_after)),
+                },
+            )
+        if op.error is not None:
+            return Response.json_body(400, {"error": op.error})
+        return Response.empty(204)
