@@ -1,3 +1,82 @@
-"""crossipam — typed Python SDK for cross-tenant IP address management on Azure."""
+"""crossipam — typed Python SDK for cross-tenant IP address management on Azure.
+
+```python
+from crossipam import CrossTenantIpamClient, SubnetSpec
+
+with CrossTenantIpamClient.from_client_secret(app_id, secret, managed_tenant_id=b, management_tenant_id=a) as c:
+    deployment = c.begin_deploy_virtual_network(vnet_id, location="eastus", pool_id=pool_id,
+                                                number_of_ip_addresses=100,
+                                                subnets=[SubnetSpec("app", 64)]).result()
+```
+"""
+
+from ._resource_ids import IpamPoolId, ResourceId, VirtualNetworkId
+from .client import CrossTenantIpamClient
+from .errors import (
+    AddressSpaceConflictError,
+    AllocationDecreaseError,
+    AppNotOnboardedError,
+    AuthorizationError,
+    AzureServiceError,
+    ConfigurationError,
+    ConflictError,
+    CredentialError,
+    CrossIpamError,
+    DeploymentRefusedError,
+    InvalidAllocationError,
+    InvalidInputError,
+    InvalidResourceIdError,
+    LinkedAuthorizationError,
+    ManagedIdentityNotSupportedError,
+    NotFoundError,
+    PoolExhaustedError,
+    TenantNotAllowedError,
+    ThrottledError,
+)
+from .models import (
+    ChildPool,
+    CloudEndpoints,
+    IpamAllocation,
+    PoolAllocation,
+    PoolUsage,
+    SubnetDeployment,
+    SubnetSpec,
+    VirtualNetworkDeployment,
+)
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "AddressSpaceConflictError",
+    "AllocationDecreaseError",
+    "AppNotOnboardedError",
+    "AuthorizationError",
+    "AzureServiceError",
+    "ChildPool",
+    "CloudEndpoints",
+    "ConfigurationError",
+    "ConflictError",
+    "CredentialError",
+    "CrossIpamError",
+    "CrossTenantIpamClient",
+    "DeploymentRefusedError",
+    "InvalidAllocationError",
+    "InvalidInputError",
+    "InvalidResourceIdError",
+    "IpamAllocation",
+    "IpamPoolId",
+    "LinkedAuthorizationError",
+    "ManagedIdentityNotSupportedError",
+    "NotFoundError",
+    "PoolAllocation",
+    "PoolExhaustedError",
+    "PoolUsage",
+    "ResourceId",
+    "SubnetDeployment",
+    "SubnetSpec",
+    "TenantNotAllowedError",
+    "ThrottledError",
+    "VirtualNetworkDeployment",
+    "VirtualNetworkId",
+    "__version__",
+]

@@ -94,7 +94,12 @@ class EmulatorServer:
         urls = {s: f"https://{srv.public_netloc}" for s, srv in self._servers.items()}
         emulator.set_endpoints(authority=urls["login"], arm=urls["arm"] + "/", graph=urls["graph"])
         for service, srv in self._servers.items():
-            t = threading.Thread(target=srv.serve_forever, name=f"offline-azure-{service}", daemon=True)
+            t = threading.Thread(
+                target=srv.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"offline-azure-{service}",
+                daemon=True,
+            )
             t.start()
             self._threads.append(t)
 

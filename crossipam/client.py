@@ -1,0 +1,734 @@
+"""``CrossTenantIpamClient``: the composition root over the official Azure SDK clients.
+
+* a managed-tenant (B) ``NetworkManagementClient`` per VNet subscription, carrying the auxiliary-token policy
+  (``x-ms-authorization-auxiliary`` with a management-tenant token) — VNet reads and writes;
+* a management-tenant (A) ``NetworkManagementClient`` per pool subscription — pool usage and allocations.
+
+One credential serves both tenants; it is asked for one token per tenant per token lifetime (MSAL cache).
+
+```python
+from crossipam import CrossTenantIpamClient, SubnetSpec
+
+with CrossTenantIpamClient.from_client_secret(app_id, secret, managed_tenant_id=b, management_tenant_id=a) as c:
+    deployment = c.begin_deploy_virtual_network(
+        vnet_id, location="eastus", pool_id=pool_id, number_of_ip_addresses=100,
+        subnets=[SubnetSpec("app", 64)],
+    ).result()
+    print(deployment.address_prefixes, c.get_pool_usage(pool_id).number_of_available_ip_addresses)
+```
+
+Request cost (asserted by the tests): deploying a **new** VNet is ``GET`` (404: crossipam must know create vs
+update, and never overwrites a VNet it has not read) + ``PUT`` (``If-None-Match: *``) + the status polls + the
+final ``GET``. Updating an existing VNet is ``GET`` + ``PUT`` (``If-Match: <etag>``) + polls + final ``GET``; a
+deploy or removal that changes nothing is a single ``GET`` and no write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar, cast
+
+from azure.core import AzureClouds
+from azure.core.credentials import TokenCredential
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.polling import LROPoller, PollingMethod
+from azure.mgmt.core.polling.arm_polling import ARMPolling
+from azure.mgmt.network import NetworkManagementClient
+
+from . import deployment as _deployment
+from . import removal as _removal
+from ._resource_ids import IpamPoolId, VirtualNetworkId
+from .credentials import (
+    TenantBoundCredential,
+    certificate_credential,
+    is_managed_identity,
+    secret_credential,
+    validate_multitenant_credential,
+    validate_tenant_id,
+    workload_identity_credential,
+)
+from .errors import AzureServiceError, ConfigurationError, NotFoundError, service_error_from_http
+from .models import (
+    CloudEndpoints,
+    DeploymentAction,
+    PoolAllocation,
+    PoolUsage,
+    SubnetSpec,
+    VirtualNetworkDeployment,
+)
+from .policies import CrossTenantAuxiliaryPolicy, RedactingNetworkTraceLoggingPolicy
+
+__all__ = ["CrossTenantIpamClient"]
+
+_LOGGER = logging.getLogger("crossipam.client")
+_T = TypeVar("_T")
+
+#: The api-version crossipam uses for VNets and IPAM pools (azure-mgmt-network 33's default).
+API_VERSION = "2026-03-01"
+
+
+class _Once:
+    """Calls ``fn`` at most once (releasing a per-VNet lock from whichever path finishes first)."""
+
+    def __init__(self, fn: Callable[[], None]) -> None:
+        self._fn: Callable[[], None] | None = fn
+        self._guard = threading.Lock()
+
+    def __call__(self) -> None:
+        with self._guard:
+            fn, self._fn = self._fn, None
+        if fn is not None:
+            fn()
+
+
+class _MappedPolling(PollingMethod[_T]):
+    """Delegates to ARM polling, turns a failed operation into crossipam's typed error and calls ``on_done``
+    once the operation reached a final state (success or failure)."""
+
+    def __init__(
+        self,
+        inner: PollingMethod[_T],
+        mapper: Callable[[HttpResponseError], Exception],
+        on_done: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._inner = inner
+        self._mapper = mapper
+        self._on_done = on_done
+
+    def initialize(
+        self, client: Any, initial_response: Any, deserialization_callback: Callable[[Any], _T]
+    ) -> None:
+        try:
+            self._inner.initialize(client, initial_response, deserialization_callback)
+        except BaseException:
+            self._on_done()
+            raise
+        if self._inner.finished():  # LROPoller will not call run()
+            self._on_done()
+
+    def run(self) -> None:
+        try:
+            self._inner.run()
+        except HttpResponseError as err:
+            raise self._mapper(err) from err
+        finally:
+            self._on_done()
+
+    def status(self) -> str:
+        return self._inner.status()
+
+    def finished(self) -> bool:
+        return self._inner.finished()
+
+    def resource(self) -> _T:
+        return self._inner.resource()
+
+    def get_continuation_token(self) -> str:
+        return self._inner.get_continuation_token()
+
+
+class _DonePolling(PollingMethod[_T]):
+    """A finished operation whose result is already known (nothing was written)."""
+
+    def __init__(self, result: _T) -> None:
+        self._result = result
+
+    def initialize(
+        self, client: Any, initial_response: Any, deserialization_callback: Callable[[Any], _T]
+    ) -> None:
+        return None
+
+    def run(self) -> None:
+        return None
+
+    def status(self) -> str:
+        return "succeeded"
+
+    def finished(self) -> bool:
+        return True
+
+    def resource(self) -> _T:
+        return self._result
+
+    def get_continuation_token(self) -> str:
+        raise ValueError("this operation completed without a request; there is nothing to continue")
+
+
+def _done(result: VirtualNetworkDeployment) -> LROPoller[VirtualNetworkDeployment]:
+    return LROPoller(None, None, lambda _r: result, _DonePolling(result))
+
+
+class CrossTenantIpamClient:
+    """Deploy VNets in a managed tenant with address space from an IPAM pool of the management tenant.
+
+    :param credential: a credential of the automation app (home: the managed tenant) that may also get tokens
+        for the management tenant (azure-identity: ``additionally_allowed_tenants=[management_tenant_id]``).
+        Managed identities are refused: they cannot obtain tokens in another tenant.
+    :keyword managed_tenant_id: tenant B, which owns the VNets.
+    :keyword management_tenant_id: tenant A, which owns the IPAM pool.
+    :keyword cloud: an ``azure.core.AzureClouds`` value or :class:`~crossipam.models.CloudEndpoints`.
+    :keyword kwargs: azure-core options (``transport``, ``connection_verify``, ``retry_total``,
+        ``polling_interval``, ``logging_enable`` …) for every pipeline. The network trace of
+        ``logging_enable=True`` redacts both tokens.
+
+    ```python
+    client = CrossTenantIpamClient(credential, managed_tenant_id=b, management_tenant_id=a)
+    ```
+    """
+
+    def __init__(
+        self,
+        credential: TokenCredential,
+        *,
+        managed_tenant_id: str,
+        management_tenant_id: str,
+        cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
+        **kwargs: Any,
+    ) -> None:
+        self._managed_tenant_id = validate_tenant_id(managed_tenant_id, "managed_tenant_id")
+        self._management_tenant_id = validate_tenant_id(management_tenant_id, "management_tenant_id")
+        if self._managed_tenant_id == self._management_tenant_id:
+            _LOGGER.info("managed and management tenant are the same: no auxiliary token is needed")
+        self._cloud = CloudEndpoints.for_cloud(cloud)
+        validate_multitenant_credential(
+            credential,
+            managed_tenant_id=self._managed_tenant_id,
+            management_tenant_id=self._management_tenant_id,
+        )
+        self._credential = credential
+        self._owns_credential = False
+        self._client_id: str | None = _client_id_of(credential)
+        self._for_managed = TenantBoundCredential(
+            credential,
+            self._managed_tenant_id,
+            client_id=self._client_id,
+            forward_tenant=not is_managed_identity(credential),
+        )
+        self._for_management = TenantBoundCredential(
+            credential, self._management_tenant_id, client_id=self._client_id
+        )
+        self._polling_interval = kwargs.get("polling_interval", 30)
+        self._kwargs = dict(kwargs)
+        self._clients: dict[tuple[str, str], NetworkManagementClient] = {}
+        self._lock = threading.Lock()
+        self._vnet_locks: dict[str, threading.Lock] = {}
+        self._closed = False
+
+    # ---- alternative constructors ------------------------------------------------------------------------
+    @classmethod
+    def from_client_secret(
+        cls,
+        client_id: str,
+        client_secret: str,
+        *,
+        managed_tenant_id: str,
+        management_tenant_id: str,
+        cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
+        **kwargs: Any,
+    ) -> CrossTenantIpamClient:
+        """A client over a ``ClientSecretCredential`` (allowed in both tenants); the client owns and closes it.
+
+        ```python
+        CrossTenantIpamClient.from_client_secret(app_id, secret, managed_tenant_id=b, management_tenant_id=a)
+        ```
+        """
+        b = validate_tenant_id(managed_tenant_id, "managed_tenant_id")
+        a = validate_tenant_id(management_tenant_id, "management_tenant_id")
+        endpoints = CloudEndpoints.for_cloud(cloud)
+        credential = secret_credential(
+            client_id, client_secret, managed_tenant_id=b, management_tenant_id=a, cloud=endpoints, **kwargs
+        )
+        return cls._owning(credential, b, a, endpoints, client_id, kwargs)
+
+    @classmethod
+    def from_client_certificate(
+        cls,
+        client_id: str,
+        certificate_path: str | None = None,
+        *,
+        managed_tenant_id: str,
+        management_tenant_id: str,
+        cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
+        certificate_data: bytes | None = None,
+        password: str | bytes | None = None,
+        send_certificate_chain: bool = False,
+        **kwargs: Any,
+    ) -> CrossTenantIpamClient:
+        """A client over a ``CertificateCredential`` (PEM/PKCS12 file or ``certificate_data``).
+
+        ```python
+        CrossTenantIpamClient.from_client_certificate(app_id, "app.pem", managed_tenant_id=b,
+                                                      management_tenant_id=a)
+        ```
+        """
+        b = validate_tenant_id(managed_tenant_id, "managed_tenant_id")
+        a = validate_tenant_id(management_tenant_id, "management_tenant_id")
+        endpoints = CloudEndpoints.for_cloud(cloud)
+        credential = certificate_credential(
+            client_id,
+            certificate_path,
+            managed_tenant_id=b,
+            management_tenant_id=a,
+            cloud=endpoints,
+            certificate_data=certificate_data,
+            password=password,
+            send_certificate_chain=send_certificate_chain,
+            **kwargs,
+        )
+        return cls._owning(credential, b, a, endpoints, client_id, kwargs)
+
+    @classmethod
+    def from_environment(cls, **kwargs: Any) -> CrossTenantIpamClient:
+        """A client configured from environment variables.
+
+        azure-identity's ``AZURE_CLIENT_ID``, ``AZURE_TENANT_ID`` (the managed tenant) and one of
+        ``AZURE_CLIENT_SECRET``, ``AZURE_CLIENT_CERTIFICATE_PATH`` (+ ``AZURE_CLIENT_CERTIFICATE_PASSWORD``) or
+        ``AZURE_FEDERATED_TOKEN_FILE``; optional ``AZURE_AUTHORITY_HOST``. crossipam's
+        ``CROSSIPAM_MANAGEMENT_TENANT_ID`` (required), ``CROSSIPAM_ARM_ENDPOINT``, ``CROSSIPAM_GRAPH_ENDPOINT``.
+        ``REQUESTS_CA_BUNDLE`` becomes ``connection_verify`` unless a transport or ``connection_verify`` is given.
+
+        ```python
+        os.environ.update(AZURE_CLIENT_ID=app_id, AZURE_CLIENT_SECRET=secret, AZURE_TENANT_ID=b,
+                          CROSSIPAM_MANAGEMENT_TENANT_ID=a)
+        client = CrossTenantIpamClient.from_environment()
+        ```
+        """
+        env = os.environ
+        missing = [
+            name
+            for name in ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "CROSSIPAM_MANAGEMENT_TENANT_ID")
+            if not env.get(name)
+        ]
+        secret = env.get("AZURE_CLIENT_SECRET")
+        cert = env.get("AZURE_CLIENT_CERTIFICATE_PATH")
+        token_file = env.get("AZURE_FEDERATED_TOKEN_FILE")
+        if not (secret or cert or token_file):
+            missing.append("AZURE_CLIENT_SECRET | AZURE_CLIENT_CERTIFICATE_PATH | AZURE_FEDERATED_TOKEN_FILE")
+        if missing:
+            raise ConfigurationError(
+                "from_environment needs these environment variables: " + ", ".join(missing),
+                hint="see the docstring of CrossTenantIpamClient.from_environment",
+            )
+        base = CloudEndpoints.for_cloud(kwargs.pop("cloud", AzureClouds.AZURE_PUBLIC_CLOUD))
+        arm = env.get("CROSSIPAM_ARM_ENDPOINT")
+        cloud = CloudEndpoints(
+            authority_host=env.get("AZURE_AUTHORITY_HOST") or base.authority_host,
+            resource_manager=(arm.rstrip("/") + "/") if arm else base.resource_manager,
+            graph=env.get("CROSSIPAM_GRAPH_ENDPOINT") or base.graph,
+            resource_manager_scope=(arm.rstrip("/") + "/.default") if arm else base.resource_manager_scope,
+        )
+        ca_bundle = env.get("REQUESTS_CA_BUNDLE")
+        if ca_bundle and "transport" not in kwargs:
+            kwargs.setdefault("connection_verify", ca_bundle)
+        client_id = env["AZURE_CLIENT_ID"]
+        b = validate_tenant_id(env["AZURE_TENANT_ID"], "AZURE_TENANT_ID")
+        a = validate_tenant_id(env["CROSSIPAM_MANAGEMENT_TENANT_ID"], "CROSSIPAM_MANAGEMENT_TENANT_ID")
+        if secret:
+            return cls.from_client_secret(
+                client_id, secret, managed_tenant_id=b, management_tenant_id=a, cloud=cloud, **kwargs
+            )
+        if cert:
+            return cls.from_client_certificate(
+                client_id,
+                cert,
+                managed_tenant_id=b,
+                management_tenant_id=a,
+                cloud=cloud,
+                password=env.get("AZURE_CLIENT_CERTIFICATE_PASSWORD") or None,
+                **kwargs,
+            )
+        assert token_file is not None
+        credential = workload_identity_credential(
+            client_id, token_file, managed_tenant_id=b, management_tenant_id=a, cloud=cloud, **kwargs
+        )
+        return cls._owning(credential, b, a, cloud, client_id, kwargs)
+
+    @classmethod
+    def _owning(
+        cls,
+        credential: TokenCredential,
+        managed_tenant_id: str,
+        management_tenant_id: str,
+        cloud: CloudEndpoints,
+        client_id: str,
+        kwargs: Mapping[str, Any],
+    ) -> CrossTenantIpamClient:
+        client = cls(
+            credential,
+            managed_tenant_id=managed_tenant_id,
+            management_tenant_id=management_tenant_id,
+            cloud=cloud,
+            **kwargs,
+        )
+        client._owns_credential = True
+        client._client_id = client._for_managed.client_id = client._for_management.client_id = client_id
+        return client
+
+    # ---- properties ----------------------------------------------------------------------------------------
+    @property
+    def managed_tenant_id(self) -> str:
+        """Tenant B (owns the VNets)."""
+        return self._managed_tenant_id
+
+    @property
+    def management_tenant_id(self) -> str:
+        """Tenant A (owns the IPAM pool)."""
+        return self._management_tenant_id
+
+    @property
+    def cloud(self) -> CloudEndpoints:
+        """The endpoints in use."""
+        return self._cloud
+
+    def __repr__(self) -> str:
+        return (
+            f"CrossTenantIpamClient(managed_tenant_id={self._managed_tenant_id!r}, "
+            f"management_tenant_id={self._management_tenant_id!r}, "
+            f"resource_manager={self._cloud.resource_manager!r}, credential={type(self._credential).__name__})"
+        )
+
+    # ---- SDK clients -----------------------------------------------------------------------------------------
+    def _network(self, which: str, subscription_id: str) -> NetworkManagementClient:
+        if self._closed:
+            raise ConfigurationError("the client is closed")
+        key = (which, subscription_id.lower())
+        with self._lock:
+            existing = self._clients.get(key)
+            if existing is not None:
+                return existing
+            kwargs = dict(self._kwargs)
+            per_retry = list(kwargs.pop("per_retry_policies", None) or [])
+            if which == "managed":
+                credential = self._for_managed
+                if self._management_tenant_id != self._managed_tenant_id:
+                    per_retry.append(
+                        CrossTenantAuxiliaryPolicy(
+                            self._credential,
+                            [self._management_tenant_id],
+                            self._cloud.resource_manager_scope,
+                            client_id=self._client_id,
+                        )
+                    )
+            else:
+                credential = self._for_management
+            kwargs.setdefault("logging_policy", RedactingNetworkTraceLoggingPolicy(**self._kwargs))
+            client = NetworkManagementClient(
+                credential,
+                subscription_id,
+                base_url=self._cloud.resource_manager,
+                credential_scopes=[self._cloud.resource_manager_scope],
+                per_retry_policies=per_retry,
+                **kwargs,
+            )
+            self._clients[key] = client
+            return client
+
+    @contextlib.contextmanager
+    def _vnet_operation(self, vnet: VirtualNetworkId) -> Iterator[Callable[[], None]]:
+        """Serialize read-plan-write-poll per VNet within this client (ARM can duplicate allocation entries
+        under concurrent writes). Yields the release callback; whoever takes it over must call it."""
+        with self._lock:
+            lock = self._vnet_locks.setdefault(str(vnet).lower(), threading.Lock())
+        lock.acquire()
+        release = _Once(lock.release)
+        try:
+            yield release
+        except BaseException:
+            release()
+            raise
+
+    def _service_error(self, err: HttpResponseError, *, tenant: str, action: str) -> AzureServiceError:
+        return service_error_from_http(
+            err,
+            tenant_id=tenant,
+            action=action,
+            management_tenant_id=self._management_tenant_id,
+            client_id=self._client_id,
+        )
+
+    def _read_vnet(self, vnet: VirtualNetworkId) -> dict[str, Any] | None:
+        client = self._network("managed", vnet.subscription_id)
+        try:
+            body = client.virtual_networks.get(
+                vnet.resource_group,
+                vnet.name,
+                api_version=API_VERSION,
+                cls=lambda pipeline_response, _d, _h: pipeline_response.http_response.json(),
+            )
+        except ResourceNotFoundError as err:
+            mapped = self._service_error(err, tenant=self._managed_tenant_id, action=f"read {vnet}")
+            if mapped.code in (None, "ResourceNotFound", "NotFound"):
+                return None
+            raise mapped from err
+        except HttpResponseError as err:
+            raise self._service_error(err, tenant=self._managed_tenant_id, action=f"read {vnet}") from err
+        return cast(dict[str, Any], body)
+
+    def _begin_put(
+        self,
+        vnet: VirtualNetworkId,
+        body: Mapping[str, Any],
+        *,
+        if_match: str | None,
+        action: DeploymentAction,
+        verb: str,
+        on_done: Callable[[], None],
+    ) -> LROPoller[VirtualNetworkDeployment]:
+        client = self._network("managed", vnet.subscription_id)
+        headers = {"If-Match": if_match} if if_match else {"If-None-Match": "*"}
+
+        def mapper(err: HttpResponseError) -> Exception:
+            return self._service_error(err, tenant=self._managed_tenant_id, action=f"{verb} {vnet}")
+
+        def result(pipeline_response: Any, _deserialized: Any, _headers: Any) -> VirtualNetworkDeployment:
+            wire = pipeline_response.http_response.json()
+            return _deployment.deployment_from_wire(wire, action, vnet_id=vnet)
+
+        polling = _MappedPolling(
+            ARMPolling(
+                self._polling_interval,
+                path_format_arguments={"endpoint": self._cloud.resource_manager.rstrip("/")},
+            ),
+            mapper,
+            on_done,
+        )
+        payload = json.dumps(body).encode("utf-8")
+        try:
+            poller = client.virtual_networks.begin_create_or_update(
+                vnet.resource_group,
+                vnet.name,
+                payload,  # type: ignore[call-overload]
+                content_type="application/json",
+                api_version=API_VERSION,
+                headers=headers,
+                polling=polling,
+                cls=result,
+            )
+        except HttpResponseError as err:
+            raise mapper(err) from err
+        return cast(LROPoller[VirtualNetworkDeployment], poller)
+
+    # ---- operations -----------------------------------------------------------------------------------------
+    def begin_deploy_virtual_network(
+        self,
+        vnet_id: str | VirtualNetworkId,
+        *,
+        location: str,
+        pool_id: str | IpamPoolId,
+        number_of_ip_addresses: int,
+        subnets: Iterable[SubnetSpec] = (),
+        ipv6_pool_id: str | IpamPoolId | None = None,
+        ipv6_number_of_ip_addresses: int | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> LROPoller[VirtualNetworkDeployment]:
+        """Create or grow a VNet whose address space (and subnets') come from the management tenant's pool.
+
+        An existing VNet is updated by read-modify-write (every property and subnet not named is kept; the
+        PUT carries ``If-Match``). A decrease is refused before any write
+        (:class:`~crossipam.errors.AllocationDecreaseError`); the same call twice writes nothing the second
+        time (``result().action == "unchanged"``). ``tags`` are merged into the existing tags.
+
+        ```python
+        poller = client.begin_deploy_virtual_network(vnet_id, location="eastus", pool_id=pool_id,
+                                                     number_of_ip_addresses=100, subnets=[SubnetSpec("app", 64)])
+        deployment = poller.result()
+        ```
+        """
+        request = _deployment.deployment_request(
+            vnet_id,
+            location=location,
+            pool_id=pool_id,
+            number_of_ip_addresses=number_of_ip_addresses,
+            subnets=subnets,
+            ipv6_pool_id=ipv6_pool_id,
+            ipv6_number_of_ip_addresses=ipv6_number_of_ip_addresses,
+            tags=tags,
+        )
+        with self._vnet_operation(request.vnet_id) as release:
+            existing = self._read_vnet(request.vnet_id)
+            plan = _deployment.plan_deployment(request, existing)
+            if plan.body is None:
+                assert existing is not None
+                release()
+                _LOGGER.info("%s already has the requested allocations: nothing to do", request.vnet_id)
+                return _done(_deployment.deployment_from_wire(existing, "unchanged", vnet_id=request.vnet_id))
+            _LOGGER.info("deploying %s (%s): %s", request.vnet_id, plan.action, "; ".join(plan.changes))
+            return self._begin_put(
+                request.vnet_id,
+                plan.body,
+                if_match=plan.if_match,
+                action=plan.action,
+                verb="deploy",
+                on_done=release,
+            )
+
+    def get_virtual_network_allocation(self, vnet_id: str | VirtualNetworkId) -> VirtualNetworkDeployment:
+        """The VNet's prefixes and pool allocations (raises :class:`~crossipam.errors.NotFoundError` if absent).
+
+        ```python
+        client.get_virtual_network_allocation(vnet_id).allocations
+        ```
+        """
+        vnet = VirtualNetworkId.parse(vnet_id)
+        body = self._read_vnet(vnet)
+        if body is None:
+            raise NotFoundError(
+                f"virtual network {vnet} was not found",
+                code="ResourceNotFound",
+                status=404,
+                tenant_id=self._managed_tenant_id,
+                hint="check the subscription, resource group and name",
+            )
+        return _deployment.deployment_from_wire(body, "read", vnet_id=vnet)
+
+    def begin_remove_allocation(
+        self,
+        vnet_id: str | VirtualNetworkId,
+        *,
+        address_prefixes: Iterable[str] | None = None,
+    ) -> LROPoller[VirtualNetworkDeployment]:
+        """Convert the VNet's (and its subnets') pool allocations into static prefixes, freeing the pool.
+
+        By default the static prefixes are the ones the allocations hold, so nothing is renumbered;
+        ``address_prefixes`` replaces the VNet's space and must contain every subnet
+        (:class:`~crossipam.errors.AddressSpaceConflictError` otherwise, before any write). Subnets, peerings,
+        tags and DNS settings are kept. Without an allocation nothing is written and the result's ``action`` is
+        ``"no_allocation"``.
+
+        ```python
+        deployment = client.begin_remove_allocation(vnet_id).result()
+        deployment.address_prefixes, deployment.has_allocation     # same prefixes, False
+        ```
+        """
+        vnet = VirtualNetworkId.parse(vnet_id)
+        prefixes = _removal.validate_replacement_prefixes(address_prefixes)
+        with self._vnet_operation(vnet) as release:
+            existing = self._read_vnet(vnet)
+            if existing is None:
+                raise NotFoundError(
+                    f"virtual network {vnet} was not found",
+                    code="ResourceNotFound",
+                    status=404,
+                    tenant_id=self._managed_tenant_id,
+                    hint="check the subscription, resource group and name",
+                )
+            plan = _removal.plan_removal(existing, prefixes)
+            if plan.body is None:
+                release()
+                _LOGGER.info("%s has no IPAM pool allocation: nothing to remove", vnet)
+                return _done(_deployment.deployment_from_wire(existing, "no_allocation", vnet_id=vnet))
+            return self._begin_removal_put(vnet, plan, release)
+
+    def _begin_removal_put(
+        self, vnet: VirtualNetworkId, plan: _removal.RemovalPlan, release: Callable[[], None]
+    ) -> LROPoller[VirtualNetworkDeployment]:
+        assert plan.body is not None
+        _LOGGER.info(
+            "removing %d allocation(s) of %s (static prefixes: %s)",
+            len(plan.freed),
+            vnet,
+            ", ".join(str(p) for p in plan.body["properties"]["addressSpace"]["addressPrefixes"]),
+        )
+        return self._begin_put(
+            vnet,
+            plan.body,
+            if_match=plan.if_match,
+            action="removed",
+            verb="remove the allocation of",
+            on_done=release,
+        )
+
+    def get_pool_usage(self, pool_id: str | IpamPoolId) -> PoolUsage:
+        """The pool's usage, read in the management tenant.
+
+        ```python
+        usage = client.get_pool_usage(pool_id)
+        print(usage.number_of_allocated_ip_addresses, usage.available_address_prefixes)
+        ```
+        """
+        pool = IpamPoolId.parse(pool_id)
+        client = self._network("management", pool.subscription_id)
+        try:
+            body = client.ipam_pools.get_pool_usage(
+                pool.resource_group,
+                pool.network_manager,
+                pool.name,
+                api_version=API_VERSION,
+                cls=lambda pipeline_response, _d, _h: pipeline_response.http_response.json(),
+            )
+        except HttpResponseError as err:
+            raise self._service_error(
+                err, tenant=self._management_tenant_id, action=f"read the usage of {pool}"
+            ) from err
+        return PoolUsage.from_wire(cast(Mapping[str, Any], body))
+
+    def list_pool_allocations(self, pool_id: str | IpamPoolId) -> list[PoolAllocation]:
+        """Everything that holds space in the pool (VNets of any tenant, static CIDRs), all pages.
+
+        ```python
+        [a.resource_id.name for a in client.list_pool_allocations(pool_id)]
+        ```
+        """
+        pool = IpamPoolId.parse(pool_id)
+        client = self._network("management", pool.subscription_id)
+        try:
+            items = list(
+                client.ipam_pools.list_associated_resources(
+                    pool.resource_group, pool.network_manager, pool.name, api_version=API_VERSION
+                )
+            )
+        except HttpResponseError as err:
+            raise self._service_error(
+                err, tenant=self._management_tenant_id, action=f"list the allocations of {pool}"
+            ) from err
+        return [PoolAllocation.from_wire(_wire(item)) for item in items]
+
+    # ---- lifetime --------------------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the SDK clients (and the credential, if this client created it).
+
+        ```python
+        client.close()
+        ```
+        """
+        with self._lock:
+            clients = list(self._clients.values())
+            self._clients.clear()
+            self._closed = True
+        for c in clients:
+            c.close()
+        if self._owns_credential:
+            closer = getattr(self._credential, "close", None)
+            if callable(closer):
+                closer()
+
+    def __enter__(self) -> CrossTenantIpamClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _wire(item: Any) -> Mapping[str, Any]:
+    """The REST (camelCase) form of an azure-mgmt-network model."""
+    as_dict = getattr(item, "as_dict", None)
+    if callable(as_dict):
+        return cast(Mapping[str, Any], as_dict())
+    return cast(Mapping[str, Any], dict(item))
+
+
+def _client_id_of(credential: object) -> str | None:
+    for holder in (
+        credential,
+        getattr(credential, "_client", None),
+        getattr(credential, "_credential", None),
+    ):
+        value = getattr(holder, "_client_id", None) if holder is not None else None
+        if isinstance(value, str) and value:
+            return value
+    return None

@@ -1,0 +1,412 @@
+"""Multitenant credentials: one app identity, tokens for the managed tenant (B) and the management tenant (A).
+
+An app registered in tenant B and onboarded into tenant A gets tokens for both with a single azure-identity
+credential created with ``additionally_allowed_tenants=[A]``: ``get_token(scope)`` answers for B and
+``get_token(scope, tenant_id=A)`` for A, both cached by MSAL (one token request per tenant per lifetime).
+azure-core policies call ``get_token(*scopes)`` without ``tenant_id``, so each tenant gets a
+:class:`TenantBoundCredential` that forwards it.
+
+```python
+from azure.identity import ClientSecretCredential
+from crossipam.credentials import TenantBoundCredential, validate_multitenant_credential
+
+credential = ClientSecretCredential(tenant_b, app_id, secret, additionally_allowed_tenants=[tenant_a])
+validate_multitenant_credential(credential, managed_tenant_id=tenant_b, management_tenant_id=tenant_a)
+for_a = TenantBoundCredential(credential, tenant_a)
+for_a.get_token("https://management.azure.com/.default")     # a tenant-A token
+```
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any, cast
+
+from azure.core.credentials import AccessToken, AccessTokenInfo, TokenCredential, TokenRequestOptions
+from azure.core.exceptions import ClientAuthenticationError
+
+from .errors import (
+    AppNotOnboardedError,
+    ConfigurationError,
+    CredentialError,
+    ManagedIdentityNotSupportedError,
+    TenantNotAllowedError,
+)
+from .models import CloudEndpoints
+
+__all__ = [
+    "CREDENTIAL_PIPELINE_KWARGS",
+    "TenantBoundCredential",
+    "certificate_credential",
+    "credential_error",
+    "credential_pipeline_kwargs",
+    "is_managed_identity",
+    "secret_credential",
+    "validate_multitenant_credential",
+    "validate_tenant_id",
+    "workload_identity_credential",
+]
+
+_LOGGER = logging.getLogger("crossipam.credentials")
+
+#: azure-core keyword arguments crossipam forwards to the credentials it builds. ``logging_enable`` is
+#: deliberately absent: azure-core's network trace would log the token request body (client secret or
+#: client assertion) in clear text.
+CREDENTIAL_PIPELINE_KWARGS = frozenset(
+    {
+        "transport",
+        "connection_verify",
+        "connection_cert",
+        "connection_timeout",
+        "read_timeout",
+        "retry_total",
+        "retry_connect",
+        "retry_read",
+        "retry_status",
+        "retry_backoff_factor",
+        "retry_backoff_max",
+        "retry_mode",
+        "proxies",
+        "user_agent",
+    }
+)
+
+_AADSTS_RX = re.compile(r"AADSTS(\d+)")
+
+
+def credential_pipeline_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The subset of azure-core kwargs that crossipam forwards to credentials it builds.
+
+    ```python
+    credential_pipeline_kwargs({"transport": t, "polling_interval": 1})   # {'transport': t}
+    ```
+    """
+    return {k: v for k, v in kwargs.items() if k in CREDENTIAL_PIPELINE_KWARGS}
+
+
+def validate_tenant_id(value: object, what: str) -> str:
+    """A tenant id must be a GUID (lower-cased on return); raises :class:`ConfigurationError`.
+
+    ```python
+    validate_tenant_id("AAAAAAAA-0000-4000-8000-000000000001", "management_tenant_id")
+    ```
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(f"{what} is required (a tenant id GUID)")
+    try:
+        return str(uuid.UUID(value.strip())).lower()
+    except ValueError:
+        raise ConfigurationError(f"{what} must be a tenant id GUID, got {value!r}") from None
+
+
+def is_managed_identity(credential: object) -> bool:
+    """Whether ``credential`` is a managed identity (which cannot get tokens in another tenant).
+
+    ```python
+    is_managed_identity(ManagedIdentityCredential())   # True
+    ```
+    """
+    names = {cls.__name__ for cls in type(credential).__mro__}
+    return any("ManagedIdentity" in n for n in names) or bool(
+        names & {"ImdsCredential", "AppServiceCredential", "AzureArcCredential", "CloudShellCredential"}
+    )
+
+
+def _home_tenant_and_allowed(credential: object) -> tuple[str | None, list[str] | None]:
+    """Best effort: the credential's configured tenant and ``additionally_allowed_tenants`` (private
+    attributes of azure-identity; ``None`` when unknown)."""
+    for holder in (
+        credential,
+        getattr(credential, "_client", None),
+        getattr(credential, "_credential", None),
+    ):
+        if holder is None:
+            continue
+        allowed = getattr(holder, "_additionally_allowed_tenants", None)
+        tenant = getattr(holder, "_tenant_id", None)
+        if isinstance(allowed, list):
+            inner = getattr(holder, "_client", None)
+            if tenant is None and inner is not None:
+                tenant = getattr(inner, "_tenant_id", None)
+            return (str(tenant).lower() if isinstance(tenant, str) else None), [str(t) for t in allowed]
+    return None, None
+
+
+def validate_multitenant_credential(
+    credential: object, *, managed_tenant_id: str, management_tenant_id: str
+) -> None:
+    """Check, without any request, that ``credential`` can supply tokens for the management tenant.
+
+    Raises :class:`ManagedIdentityNotSupportedError` for managed identities and :class:`TenantNotAllowedError`
+    when an azure-identity credential of another tenant does not list the management tenant (or ``"*"``) in
+    ``additionally_allowed_tenants``. Credentials it cannot inspect pass; a token failure later is mapped by
+    :class:`TenantBoundCredential`.
+
+    ```python
+    validate_multitenant_credential(cred, managed_tenant_id=b, management_tenant_id=a)
+    ```
+    """
+    if not hasattr(credential, "get_token") and not hasattr(credential, "get_token_info"):
+        raise ConfigurationError(
+            f"credential must be an azure-core TokenCredential, got {type(credential).__name__}"
+        )
+    if is_managed_identity(credential):
+        raise ManagedIdentityNotSupportedError(
+            f"{type(credential).__name__} is a managed identity: managed identities cannot obtain tokens in "
+            f"another tenant, so they cannot authorize the pool in management tenant {management_tenant_id}",
+            tenant_id=management_tenant_id,
+            hint=(
+                "use an app registration of the managed tenant made multitenant and onboarded into the "
+                "management tenant (client secret, certificate or workload identity federation)"
+            ),
+        )
+    home, allowed = _home_tenant_and_allowed(credential)
+    if home is None or allowed is None or home in ("organizations", "common"):
+        return
+    if os.environ.get("AZURE_IDENTITY_DISABLE_MULTITENANTAUTH"):
+        raise TenantNotAllowedError(
+            "AZURE_IDENTITY_DISABLE_MULTITENANTAUTH is set: azure-identity would return tenant "
+            f"{home} tokens where tenant {management_tenant_id} tokens are needed",
+            tenant_id=management_tenant_id,
+            hint="unset AZURE_IDENTITY_DISABLE_MULTITENANTAUTH",
+        )
+    for tenant in (managed_tenant_id, management_tenant_id):
+        if tenant != home and "*" not in allowed and tenant not in {a.lower() for a in allowed}:
+            raise TenantNotAllowedError(
+                f"{type(credential).__name__} is configured for tenant {home} and may not get tokens for "
+                f"tenant {tenant}",
+                tenant_id=tenant,
+                hint=f"create the credential with additionally_allowed_tenants=['{tenant}']",
+            )
+
+
+def credential_error(
+    err: ClientAuthenticationError, *, tenant_id: str, client_id: str | None
+) -> CredentialError:
+    """Map an azure-identity ``ClientAuthenticationError`` for ``tenant_id`` to a typed error.
+
+    ```python
+    except ClientAuthenticationError as err:
+        raise credential_error(err, tenant_id=a, client_id=app_id) from err
+    ```
+    """
+    text = str(getattr(err, "message", None) or err)
+    first = text.strip().splitlines()[0] if text.strip() else type(err).__name__
+    code = _AADSTS_RX.search(text)
+    who = f"app {client_id}" if client_id else "the app"
+    message = f"could not get a token for tenant {tenant_id}: {first}"
+    if code and code.group(1) == "700016":
+        return AppNotOnboardedError(
+            message,
+            tenant_id=tenant_id,
+            client_id=client_id or "",
+            hint=(
+                f"{who} is not onboarded in tenant {tenant_id} (AADSTS700016: no service principal there). Make "
+                "the app registration multitenant in its home tenant and create its service principal in "
+                f"tenant {tenant_id} (crossipam.onboarding.onboard_service_principal)"
+            ),
+        )
+    if "additionally_allowed_tenants" in text or "AZURE_IDENTITY_DISABLE_MULTITENANTAUTH" in text:
+        return TenantNotAllowedError(
+            message,
+            tenant_id=tenant_id,
+            hint=f"create the credential with additionally_allowed_tenants=['{tenant_id}']",
+        )
+    hints = {
+        "7000215": "the client secret is wrong or expired",
+        "700027": "the certificate is not registered on the app, or the assertion is invalid",
+        "90002": f"tenant {tenant_id} does not exist in this cloud (check the tenant id and authority host)",
+        "7000222": "the client secret expired; create a new one",
+        "70021": "no federated credential on the app matches the assertion (issuer/subject/audience)",
+    }
+    return CredentialError(message, tenant_id=tenant_id, hint=hints.get(code.group(1)) if code else None)
+
+
+class TenantBoundCredential:
+    """A ``TokenCredential`` that always asks ``credential`` for tokens of ``tenant_id``.
+
+    azure-core policies (bearer, auxiliary) call ``get_token(*scopes)`` without a tenant; this wrapper adds it
+    and maps authentication failures to typed errors naming the tenant. It does not own ``credential``.
+
+    ```python
+    TenantBoundCredential(credential, tenant_a).get_token("https://management.azure.com/.default")
+    ```
+    """
+
+    def __init__(
+        self,
+        credential: TokenCredential,
+        tenant_id: str,
+        *,
+        client_id: str | None = None,
+        forward_tenant: bool = True,
+    ) -> None:
+        self._credential = credential
+        self.tenant_id = tenant_id
+        self.client_id = client_id
+        #: Managed identities do not take ``tenant_id``; the primary (home-tenant) binding then omits it.
+        self._forward_tenant = forward_tenant
+
+    @property
+    def credential(self) -> TokenCredential:
+        """The wrapped credential."""
+        return self._credential
+
+    def get_token(
+        self,
+        *scopes: str,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken:
+        """A token for ``self.tenant_id`` (a different ``tenant_id`` argument is ignored)."""
+        if self._forward_tenant:
+            kwargs["tenant_id"] = self.tenant_id
+        if claims is not None:
+            kwargs["claims"] = claims
+        if enable_cae:
+            kwargs["enable_cae"] = True
+        try:
+            return self._credential.get_token(*scopes, **kwargs)
+        except ClientAuthenticationError as err:
+            raise credential_error(err, tenant_id=self.tenant_id, client_id=self.client_id) from err
+
+    def get_token_info(self, *scopes: str, options: TokenRequestOptions | None = None) -> AccessTokenInfo:
+        """``get_token_info`` with ``tenant_id`` forced (falls back to ``get_token`` on older credentials)."""
+        opts = cast(TokenRequestOptions, dict(options or {}))
+        if self._forward_tenant:
+            opts["tenant_id"] = self.tenant_id
+        else:
+            opts.pop("tenant_id", None)
+        inner = getattr(self._credential, "get_token_info", None)
+        try:
+            if inner is not None:
+                return cast(AccessTokenInfo, inner(*scopes, options=opts))
+            legacy: dict[str, Any] = {
+                k: v for k, v in opts.items() if k in ("claims", "tenant_id", "enable_cae")
+            }
+            token = self._credential.get_token(*scopes, **legacy)
+        except ClientAuthenticationError as err:
+            raise credential_error(err, tenant_id=self.tenant_id, client_id=self.client_id) from err
+        return AccessTokenInfo(token.token, token.expires_on)
+
+    def close(self) -> None:
+        """No-op: the wrapped credential belongs to whoever created it."""
+
+    def __enter__(self) -> TenantBoundCredential:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"TenantBoundCredential(tenant_id={self.tenant_id!r}, credential={type(self._credential).__name__})"
+
+
+def _authority_kwargs(cloud: CloudEndpoints) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"authority": cloud.authority_host}
+    if not cloud.is_known_authority:
+        kwargs["disable_instance_discovery"] = True
+    return kwargs
+
+
+def secret_credential(
+    client_id: str,
+    client_secret: str,
+    *,
+    managed_tenant_id: str,
+    management_tenant_id: str,
+    cloud: CloudEndpoints,
+    **kwargs: Any,
+) -> TokenCredential:
+    """A ``ClientSecretCredential`` of the managed tenant allowed to get management-tenant tokens.
+
+    ```python
+    secret_credential(app_id, secret, managed_tenant_id=b, management_tenant_id=a, cloud=CloudEndpoints())
+    ```
+    """
+    from azure.identity import ClientSecretCredential
+
+    if not client_id or not client_secret:
+        raise ConfigurationError("client_id and client_secret are required")
+    return ClientSecretCredential(
+        managed_tenant_id,
+        client_id,
+        client_secret,
+        additionally_allowed_tenants=[management_tenant_id],
+        **_authority_kwargs(cloud),
+        **credential_pipeline_kwargs(kwargs),
+    )
+
+
+def certificate_credential(
+    client_id: str,
+    certificate_path: str | None = None,
+    *,
+    managed_tenant_id: str,
+    management_tenant_id: str,
+    cloud: CloudEndpoints,
+    certificate_data: bytes | None = None,
+    password: str | bytes | None = None,
+    send_certificate_chain: bool = False,
+    **kwargs: Any,
+) -> TokenCredential:
+    """A ``CertificateCredential`` (PEM or PKCS12 file, or ``certificate_data``) allowed in both tenants.
+
+    ```python
+    certificate_credential(app_id, "app.pem", managed_tenant_id=b, management_tenant_id=a, cloud=CloudEndpoints())
+    ```
+    """
+    from azure.identity import CertificateCredential
+
+    if not client_id or not (certificate_path or certificate_data):
+        raise ConfigurationError("client_id and a certificate (path or data) are required")
+    extra: dict[str, Any] = {}
+    if certificate_data is not None:
+        extra["certificate_data"] = certificate_data
+    if password is not None:
+        extra["password"] = password
+    if send_certificate_chain:
+        extra["send_certificate_chain"] = True
+    return CertificateCredential(
+        managed_tenant_id,
+        client_id,
+        certificate_path,
+        additionally_allowed_tenants=[management_tenant_id],
+        **extra,
+        **_authority_kwargs(cloud),
+        **credential_pipeline_kwargs(kwargs),
+    )
+
+
+def workload_identity_credential(
+    client_id: str,
+    token_file_path: str,
+    *,
+    managed_tenant_id: str,
+    management_tenant_id: str,
+    cloud: CloudEndpoints,
+    **kwargs: Any,
+) -> TokenCredential:
+    """A ``WorkloadIdentityCredential`` (federated token file) allowed in both tenants.
+
+    ```python
+    workload_identity_credential(app_id, "/var/run/token", managed_tenant_id=b, management_tenant_id=a,
+                                 cloud=CloudEndpoints())
+    ```
+    """
+    from azure.identity import WorkloadIdentityCredential
+
+    return WorkloadIdentityCredential(
+        tenant_id=managed_tenant_id,
+        client_id=client_id,
+        token_file_path=token_file_path,
+        additionally_allowed_tenants=[management_tenant_id],
+        **_authority_kwargs(cloud),
+        **credential_pipeline_kwargs(kwargs),
+    )

@@ -1,0 +1,654 @@
+"""Typed exceptions: one hierarchy rooted in :class:`CrossIpamError`.
+
+```text
+CrossIpamError                              every error crossipam raises (message, tenant_id, hint)
+├── InvalidInputError (ValueError)          bad input, raised before any request
+│   ├── InvalidResourceIdError              not a virtualNetworks / ipamPools resource id
+│   └── ConfigurationError                  missing environment variables, non-https endpoints, > 3 tenants
+├── CredentialError                         no token could be obtained for a tenant
+│   ├── ManagedIdentityNotSupportedError    managed identities cannot supply cross-tenant (auxiliary) tokens
+│   ├── TenantNotAllowedError               the credential may not get tokens for that tenant
+│   └── AppNotOnboardedError                AADSTS700016: the app has no service principal in that tenant
+├── DeploymentRefusedError                  refused by crossipam after reading the VNet, before any write
+│   ├── AllocationDecreaseError             an IPAM allocation cannot shrink
+│   └── AddressSpaceConflictError           static prefixes vs. pools, other pool, subnets outside new space
+├── AzureServiceError                       ARM answered with an error (code, status, request/correlation ids)
+│   ├── AuthorizationError                  401/403: AuthorizationFailed, InvalidAuthenticationToken…
+│   │   └── LinkedAuthorizationError        403 LinkedAuthorizationFailed: aux token or pool role missing
+│   ├── NotFoundError                       404: ResourceNotFound, ResourceGroupNotFound
+│   ├── PoolExhaustedError                  the pool cannot provide the requested addresses
+│   ├── InvalidAllocationError              400 validation codes (CannotMixAddressPrefixAndPoolInPayload, …)
+│   ├── ConflictError                       409 AnotherOperationInProgress, 412 PreconditionFailed (stale ETag)
+│   └── ThrottledError                      429
+└── OnboardingError                         crossipam.onboarding (completed_steps)
+    ├── AdminCredentialError                an admin credential could not get a token / was rejected
+    ├── ApplicationNotFoundError            no app registration in the managed tenant
+    ├── CrossTenantConnectionError          the network-manager connection is not Connected
+    ├── InsufficientPrivilegesError         an admin lacks a Graph permission or RBAC role (permission)
+    ├── ReplicationPendingError             directory replication did not finish in time
+    └── RoleDefinitionNotFoundError         the role to assign is not visible
+```
+
+Service errors keep what support needs: the ARM error ``code``, HTTP ``status``, ``request_id``
+(``x-ms-request-id``), ``correlation_id`` (``x-ms-correlation-request-id``), the ``tenant_id`` whose token or
+role is at stake, and a remediation ``hint``. Tokens and secrets never appear in messages.
+
+```python
+from crossipam.errors import CrossIpamError, LinkedAuthorizationError
+
+try:
+    client.begin_deploy_virtual_network(vnet_id, location="eastus", pool_id=pool_id,
+                                        number_of_ip_addresses=100).result()
+except LinkedAuthorizationError as err:
+    print(err.code, err.tenant_id, err.hint, err.correlation_id)
+except CrossIpamError as err:
+    print(err)
+```
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "AddressSpaceConflictError",
+    "AdminCredentialError",
+    "AllocationDecreaseError",
+    "AppNotOnboardedError",
+    "ApplicationNotFoundError",
+    "AuthorizationError",
+    "AzureServiceError",
+    "ConfigurationError",
+    "ConflictError",
+    "CredentialError",
+    "CrossIpamError",
+    "CrossTenantConnectionError",
+    "DeploymentRefusedError",
+    "InsufficientPrivilegesError",
+    "InvalidAllocationError",
+    "InvalidInputError",
+    "InvalidResourceIdError",
+    "LinkedAuthorizationError",
+    "ManagedIdentityNotSupportedError",
+    "NotFoundError",
+    "OnboardingError",
+    "PoolExhaustedError",
+    "ReplicationPendingError",
+    "RoleDefinitionNotFoundError",
+    "TenantNotAllowedError",
+    "ThrottledError",
+    "service_error_from_http",
+]
+
+IPAM_POOL_USER_ROLE_ID = "7b3e853f-ad5d-4fb5-a7b8-56a3581c7037"
+ASSOCIATE_ACTION = "Microsoft.Network/networkManagers/ipamPools/associateResourcesToPool/action"
+
+
+class CrossIpamError(Exception):
+    """Root of every error crossipam raises.
+
+    ``str(err)`` is the message followed by the remediation hint, if any.
+
+    ```python
+    try:
+        client.get_pool_usage(pool_id)
+    except CrossIpamError as err:
+        print(err.tenant_id, err.hint)
+    ```
+    """
+
+    def __init__(self, message: str, *, tenant_id: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.tenant_id = tenant_id
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} Hint: {self.hint}" if self.hint else self.message
+
+
+# ---- input ------------------------------------------------------------------------------------------
+
+
+class InvalidInputError(CrossIpamError, ValueError):
+    """Bad input, detected before any request is sent.
+
+    ```python
+    with pytest.raises(InvalidInputError):
+        SubnetSpec("app", 0)
+    ```
+    """
+
+
+class InvalidResourceIdError(InvalidInputError):
+    """A resource id that is not what the argument needs (e.g. a subnet id where a VNet id is expected).
+
+    ```python
+    VirtualNetworkId.parse("/subscriptions/x")   # raises InvalidResourceIdError
+    ```
+    """
+
+
+class ConfigurationError(InvalidInputError):
+    """Incomplete or invalid configuration (environment variables, endpoints, tenants).
+
+    ```python
+    CrossTenantIpamClient.from_environment()   # raises ConfigurationError naming the missing variables
+    ```
+    """
+
+
+# ---- credentials ------------------------------------------------------------------------------------
+
+
+class CredentialError(CrossIpamError):
+    """A token could not be obtained for ``tenant_id``.
+
+    ```python
+    except CredentialError as err:
+        print("no token for tenant", err.tenant_id)
+    ```
+    """
+
+
+class ManagedIdentityNotSupportedError(CredentialError):
+    """Managed identities cannot obtain tokens in another tenant, so they cannot supply auxiliary tokens.
+
+    ```python
+    CrossTenantIpamClient(ManagedIdentityCredential(), managed_tenant_id=b, management_tenant_id=a)  # raises
+    ```
+    """
+
+
+class TenantNotAllowedError(CredentialError):
+    """The credential refuses to get tokens for ``tenant_id`` (not in ``additionally_allowed_tenants``).
+
+    ```python
+    ClientSecretCredential(b, app, secret, additionally_allowed_tenants=[a])  # the fix
+    ```
+    """
+
+
+class AppNotOnboardedError(CredentialError):
+    """Entra ID answered AADSTS700016: the app has no service principal in ``tenant_id``.
+
+    ```python
+    except AppNotOnboardedError as err:
+        onboard_service_principal(app_id, pool_id, ...)   # see crossipam.onboarding
+    ```
+    """
+
+    def __init__(
+        self, message: str, *, tenant_id: str | None = None, hint: str | None = None, client_id: str = ""
+    ) -> None:
+        super().__init__(message, tenant_id=tenant_id, hint=hint)
+        self.client_id = client_id
+
+
+# ---- refusals before writing ------------------------------------------------------------------------
+
+
+class DeploymentRefusedError(CrossIpamError):
+    """crossipam read the virtual network and refused the change before writing anything.
+
+    ```python
+    except DeploymentRefusedError as err:
+        print(err.resource_id, err)
+    ```
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        tenant_id: str | None = None,
+        hint: str | None = None,
+        resource_id: str | None = None,
+    ) -> None:
+        super().__init__(message, tenant_id=tenant_id, hint=hint)
+        self.resource_id = resource_id
+
+
+class AllocationDecreaseError(DeploymentRefusedError):
+    """An IPAM allocation cannot be decreased (``current`` → ``requested`` addresses).
+
+    ```python
+    except AllocationDecreaseError as err:
+        print(err.current, err.requested)
+    ```
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        current: int,
+        requested: int,
+        pool_id: str,
+        tenant_id: str | None = None,
+        hint: str | None = None,
+        resource_id: str | None = None,
+    ) -> None:
+        super().__init__(message, tenant_id=tenant_id, hint=hint, resource_id=resource_id)
+        self.current = current
+        self.requested = requested
+        self.pool_id = pool_id
+
+
+class AddressSpaceConflictError(DeploymentRefusedError):
+    """The requested address space conflicts with the VNet's (static prefixes, another pool, subnets outside).
+
+    ```python
+    client.begin_remove_allocation(vnet_id, address_prefixes=["192.168.0.0/24"])  # subnets outside: raises
+    ```
+    """
+
+
+# ---- service errors ---------------------------------------------------------------------------------
+
+
+class AzureServiceError(CrossIpamError):
+    """Azure Resource Manager answered with an error.
+
+    Attributes: ``code`` (ARM error code), ``status`` (HTTP status), ``request_id``, ``correlation_id``,
+    ``tenant_id``, ``hint``, ``target``.
+
+    ```python
+    except AzureServiceError as err:
+        print(err.code, err.status, err.request_id, err.correlation_id)
+    ```
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        request_id: str | None = None,
+        correlation_id: str | None = None,
+        tenant_id: str | None = None,
+        hint: str | None = None,
+        target: str | None = None,
+    ) -> None:
+        super().__init__(message, tenant_id=tenant_id, hint=hint)
+        self.code = code
+        self.status = status
+        self.request_id = request_id
+        self.correlation_id = correlation_id
+        self.target = target
+
+
+class AuthorizationError(AzureServiceError):
+    """401/403 from ARM: the principal lacks a role, or the token was rejected.
+
+    ```python
+    except AuthorizationError as err:
+        print(err.code, err.tenant_id)
+    ```
+    """
+
+
+class LinkedAuthorizationError(AuthorizationError):
+    """403 ``LinkedAuthorizationFailed``: no usable auxiliary token for the pool's tenant, or the app lacks
+    *IPAM Pool User* on the pool (``linked_scope``).
+
+    ```python
+    except LinkedAuthorizationError as err:
+        print(err.tenant_id, err.linked_scope, err.hint)
+    ```
+    """
+
+    def __init__(self, message: str, *, linked_scope: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.linked_scope = linked_scope
+
+
+class NotFoundError(AzureServiceError):
+    """404: the resource or its resource group does not exist.
+
+    ```python
+    except NotFoundError:
+        print("no such VNet")
+    ```
+    """
+
+
+class PoolExhaustedError(AzureServiceError):
+    """The IPAM pool (or the VNet's space, for a subnet) cannot provide the requested addresses.
+
+    ```python
+    except PoolExhaustedError:
+        print(client.get_pool_usage(pool_id).number_of_available_ip_addresses)
+    ```
+    """
+
+
+class InvalidAllocationError(AzureServiceError):
+    """ARM refused the allocation request (``CannotMixAddressPrefixAndPoolInPayload``,
+    ``CannotHaveDuplicatePoolIds``, ``SubnetPoolsMustBeSubsetOfVnetPools``, …).
+
+    ```python
+    except InvalidAllocationError as err:
+        print(err.code)
+    ```
+    """
+
+
+class ConflictError(AzureServiceError):
+    """409 ``AnotherOperationInProgress`` or 412 ``PreconditionFailed``: someone else changed the VNet.
+
+    ```python
+    except ConflictError:
+        poller = client.begin_deploy_virtual_network(...)   # read again and retry
+    ```
+    """
+
+
+class ThrottledError(AzureServiceError):
+    """429 from ARM after azure-core's retries ran out.
+
+    ```python
+    except ThrottledError as err:
+        print(err.request_id)
+    ```
+    """
+
+
+# ---- onboarding -------------------------------------------------------------------------------------
+
+
+class OnboardingError(CrossIpamError):
+    """Onboarding (``crossipam.onboarding``) failed; ``completed_steps`` lists what was done before.
+
+    ```python
+    except OnboardingError as err:
+        print(err.completed_steps)
+    ```
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        tenant_id: str | None = None,
+        hint: str | None = None,
+        completed_steps: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message, tenant_id=tenant_id, hint=hint)
+        self.completed_steps: tuple[str, ...] = tuple(completed_steps)
+
+
+class AdminCredentialError(OnboardingError):
+    """An admin credential could not get a token, or its token was rejected.
+
+    ```python
+    except AdminCredentialError as err:
+        print(err.tenant_id)
+    ```
+    """
+
+
+class ApplicationNotFoundError(OnboardingError):
+    """The app has no registration in the managed tenant.
+
+    ```python
+    except ApplicationNotFoundError as err:
+        print(err.tenant_id)
+    ```
+    """
+
+
+class CrossTenantConnectionError(OnboardingError):
+    """The network manager and the managed subscription are not connected on both sides.
+
+    ```python
+    except CrossTenantConnectionError as err:
+        print(err)
+    ```
+    """
+
+
+class InsufficientPrivilegesError(OnboardingError):
+    """An admin lacks a Microsoft Graph permission or an RBAC role (``permission`` names it).
+
+    ```python
+    except InsufficientPrivilegesError as err:
+        print(err.permission)
+    ```
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        tenant_id: str | None = None,
+        hint: str | None = None,
+        completed_steps: Sequence[str] = (),
+        permission: str = "",
+    ) -> None:
+        super().__init__(message, tenant_id=tenant_id, hint=hint, completed_steps=completed_steps)
+        self.permission = permission
+
+
+class ReplicationPendingError(OnboardingError):
+    """Directory replication did not finish within the wait budget.
+
+    ```python
+    except ReplicationPendingError as err:
+        print(err.attempts, err.waited_seconds)
+    ```
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        tenant_id: str | None = None,
+        hint: str | None = None,
+        completed_steps: Sequence[str] = (),
+        waited_seconds: float = 0.0,
+        attempts: int = 0,
+    ) -> None:
+        super().__init__(message, tenant_id=tenant_id, hint=hint, completed_steps=completed_steps)
+        self.waited_seconds = waited_seconds
+        self.attempts = attempts
+
+
+class RoleDefinitionNotFoundError(OnboardingError):
+    """The role definition to assign is not visible at the scope.
+
+    ```python
+    except RoleDefinitionNotFoundError as err:
+        print(err)
+    ```
+    """
+
+
+# ---- mapping ARM errors -----------------------------------------------------------------------------
+
+_VALIDATION_CODES = frozenset(
+    {
+        "CannotMixAddressPrefixAndPoolInPayload",
+        "CannotHaveDuplicatePoolIds",
+        "SubnetPoolsMustBeSubsetOfVnetPools",
+        "OnlyOneIpamPoolPerIpTypeAllowed",
+        "IpamAllocationCannotBeDecreased",
+        "InvalidIpamPoolAllocationNumberOfIpAddresses",
+        "InvalidResourceReference",
+        "LinkedInvalidPropertyId",
+        "NetcfgInvalidSubnet",
+        "NetcfgSubnetRangesOverlap",
+        "InvalidAddressPrefixFormat",
+        "InvalidRequestFormat",
+        "InvalidResourceLocation",
+        "LocationRequired",
+    }
+)
+_EXHAUSTED_CODES = frozenset(
+    {"IpamPoolInsufficientAddressSpace", "IpamPoolExhausted", "InsufficientAddressSpace"}
+)
+_CONFLICT_CODES = frozenset(
+    {"AnotherOperationInProgress", "PreconditionFailed", "PreconditionFailedEtagMismatch", "Conflict"}
+)
+
+_HINTS: dict[str, str] = {
+    "CannotMixAddressPrefixAndPoolInPayload": (
+        "an address space (VNet or subnet) takes either static addressPrefixes or ipamPoolPrefixAllocations, "
+        "not both; use begin_remove_allocation to convert a pool allocation into static prefixes"
+    ),
+    "CannotHaveDuplicatePoolIds": "reference each IPAM pool once per address space",
+    "SubnetPoolsMustBeSubsetOfVnetPools": (
+        "a subnet can only allocate from a pool the VNet itself allocates from; pass that pool as pool_id "
+        "(or ipv6_pool_id)"
+    ),
+    "OnlyOneIpamPoolPerIpTypeAllowed": "a VNet takes space from at most one IPv4 and one IPv6 pool",
+    "IpamAllocationCannotBeDecreased": (
+        "an allocation can only grow; remove it (begin_remove_allocation) and deploy again to shrink"
+    ),
+    "InvalidIpamPoolAllocationNumberOfIpAddresses": "number_of_ip_addresses must be a positive integer",
+    "InvalidResourceReference": (
+        "check that the pool id is right and that the pool and the VNet are in the same region"
+    ),
+    "NetcfgSubnetRangesOverlap": "two subnets overlap; choose other prefixes or sizes",
+    "NetcfgInvalidSubnet": "a subnet lies outside the VNet's address space",
+    "AnotherOperationInProgress": (
+        "another operation on this VNet is running; wait for it to finish, then retry (crossipam reads the "
+        "VNet again)"
+    ),
+    "PreconditionFailed": "the VNet changed since crossipam read it (ETag mismatch); run the operation again",
+    "AuthorizationFailed": (
+        "the principal lacks a role on the scope: Network Contributor on the VNet's resource group in the "
+        "managed tenant, or IPAM Pool User on the pool in the management tenant"
+    ),
+    "InvalidAuthenticationTokenTenant": (
+        "the token comes from the wrong tenant: managed_tenant_id must own the VNet's subscription and "
+        "management_tenant_id the pool's"
+    ),
+    "ExpiredAuthenticationToken": "a token expired; the client refreshes tokens, so retry",
+    "InvalidAuthenticationToken": "ARM rejected a token (wrong audience or cloud?); check cloud= endpoints",
+    "ResourceGroupNotFound": "create the resource group first (crossipam does not create resource groups)",
+    "ResourceNotFound": "check the resource id (subscription, resource group, name)",
+    "SubscriptionRequestsThrottled": "ARM throttled the subscription's writes; retry after Retry-After seconds",
+    "NetworkManagerConnectionNotConnected": (
+        "create the scope connection (management tenant) and the network manager connection (managed "
+        "subscription)"
+    ),
+}
+
+_LINKED_SUB_RX = re.compile(r"linked subscription '([^']+)'", re.IGNORECASE)
+_LINKED_SCOPE_RX = re.compile(r"linked scope\(s\) '([^']+)'", re.IGNORECASE)
+
+
+def _header(response: Any, name: str) -> str | None:
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    try:
+        value = headers.get(name)
+    except Exception:  # pragma: no cover - exotic header containers
+        return None
+    return str(value) if value else None
+
+
+def _error_code_and_message(err: Any) -> tuple[str | None, str]:
+    """The ARM ``error.code`` and ``error.message`` of an azure-core ``HttpResponseError``."""
+    odata = getattr(err, "error", None)
+    code = getattr(odata, "code", None)
+    message = getattr(odata, "message", None)
+    if code is None:
+        response = getattr(err, "response", None)
+        try:
+            body = response.json() if response is not None else None
+        except Exception:
+            body = None
+        if isinstance(body, dict):
+            inner = body.get("error") if isinstance(body.get("error"), dict) else body
+            code = inner.get("code") if isinstance(inner, dict) else None
+            message = inner.get("message") if isinstance(inner, dict) else None
+    return (str(code) if code else None), str(message or getattr(err, "message", None) or err)
+
+
+def service_error_from_http(
+    err: Any,
+    *,
+    tenant_id: str | None,
+    action: str,
+    management_tenant_id: str | None = None,
+    client_id: str | None = None,
+) -> AzureServiceError:
+    """Map an azure-core ``HttpResponseError`` to the typed error (keeping code, status and ids).
+
+    ``tenant_id`` is the tenant whose token the request carried; ``management_tenant_id`` names the pool's
+    tenant for ``LinkedAuthorizationFailed``.
+
+    ```python
+    try:
+        sdk_client.virtual_networks.get(rg, name)
+    except HttpResponseError as err:
+        raise service_error_from_http(err, tenant_id=b, action="read the VNet") from err
+    ```
+    """
+    code, message = _error_code_and_message(err)
+    response = getattr(err, "response", None)
+    status = getattr(err, "status_code", None) or getattr(response, "status_code", None)
+    request_id = _header(response, "x-ms-request-id")
+    correlation_id = _header(response, "x-ms-correlation-request-id")
+    text = f"Azure Resource Manager refused to {action}: {code or 'HTTP ' + str(status)}: {message}"
+    common: dict[str, Any] = {
+        "code": code,
+        "status": status,
+        "request_id": request_id,
+        "correlation_id": correlation_id,
+    }
+    who = f"app {client_id}" if client_id else "the app"
+    if code == "LinkedAuthorizationFailed":
+        linked_hint: str
+        scope_match = _LINKED_SCOPE_RX.search(message)
+        sub_match = _LINKED_SUB_RX.search(message)
+        if sub_match and not scope_match:
+            linked_hint = (
+                f"the request carried no usable token for the tenant of linked subscription {sub_match.group(1)}: "
+                f"management_tenant_id (now {management_tenant_id}) must be the tenant that owns the pool, and "
+                f"{who} must be able to get tokens there (x-ms-authorization-auxiliary)"
+            )
+        else:
+            scope = scope_match.group(1) if scope_match else "the pool"
+            linked_hint = (
+                f"{who} has no permission '{ASSOCIATE_ACTION}' on {scope} in the management tenant "
+                f"{management_tenant_id}: assign it the 'IPAM Pool User' role ({IPAM_POOL_USER_ROLE_ID}) on the "
+                "pool (crossipam.onboarding.onboard_service_principal does it); role changes take up to 10 "
+                "minutes to apply"
+            )
+        return LinkedAuthorizationError(
+            text,
+            tenant_id=management_tenant_id or tenant_id,
+            hint=linked_hint,
+            linked_scope=scope_match.group(1) if scope_match else None,
+            **common,
+        )
+    hint = _HINTS.get(code or "")
+    cls: type[AzureServiceError]
+    if code in _EXHAUSTED_CODES:
+        cls = PoolExhaustedError
+        hint = hint or (
+            "the pool has fewer free addresses than requested; check get_pool_usage(pool_id) and ask for fewer "
+            "addresses or a larger pool"
+        )
+    elif code in _VALIDATION_CODES:
+        cls = InvalidAllocationError
+    elif code in _CONFLICT_CODES or status in (409, 412):
+        cls = ConflictError
+    elif status == 429:
+        cls = ThrottledError
+        hint = hint or _HINTS["SubscriptionRequestsThrottled"]
+    elif status in (401, 403):
+        cls = AuthorizationError
+    elif status == 404:
+        cls = NotFoundError
+        hint = hint or _HINTS["ResourceNotFound"]
+    else:
+        cls = AzureServiceError
+    return cls(text, tenant_id=tenant_id, hint=hint, **common)

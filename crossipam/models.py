@@ -1,0 +1,391 @@
+"""Typed, frozen models: clouds, subnet specs, deployments, pool usage and pool allocations.
+
+Counts are ``int``, prefixes are :mod:`ipaddress` networks, times are ``datetime``, ids are parsed — never the
+strings the wire carries.
+
+```python
+from crossipam import SubnetSpec
+
+spec = SubnetSpec("workloads", 64)
+deployment = client.begin_deploy_virtual_network(vnet_id, location="eastus", pool_id=pool_id,
+                                                 number_of_ip_addresses=256, subnets=[spec]).result()
+deployment.address_prefixes        # [IPv4Network('10.0.0.0/24')]
+```
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Union
+from urllib.parse import urlsplit
+
+from azure.core import AzureClouds
+
+from ._resource_ids import IpamPoolId, ResourceId, VirtualNetworkId
+from .errors import ConfigurationError, InvalidInputError, InvalidResourceIdError
+
+__all__ = [
+    "ChildPool",
+    "CloudEndpoints",
+    "DeploymentAction",
+    "IPNetwork",
+    "IpamAllocation",
+    "PoolAllocation",
+    "PoolUsage",
+    "SubnetDeployment",
+    "SubnetSpec",
+    "VirtualNetworkDeployment",
+    "parse_networks",
+]
+
+IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]  # noqa: UP007 (a runtime alias on 3.10)
+
+#: What a deploy/remove call did: ``created``/``updated`` (deploy), ``unchanged`` (nothing to do, no write),
+#: ``removed`` (allocations converted to static prefixes), ``no_allocation`` (removal had nothing to remove).
+DeploymentAction = Literal["created", "updated", "unchanged", "removed", "no_allocation", "read"]
+
+_KNOWN_AUTHORITIES = frozenset(
+    {"login.microsoftonline.com", "login.chinacloudapi.cn", "login.microsoftonline.us"}
+)
+
+
+def _https(url: str, what: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "https" or not parts.netloc:
+        raise ConfigurationError(f"{what} must be an https:// URL, got {url!r}")
+    return url
+
+
+@dataclass(frozen=True)
+class CloudEndpoints:
+    """Where a cloud's services answer. Defaults: Azure public cloud. Use it for sovereign or custom clouds.
+
+    ```python
+    CloudEndpoints.for_cloud(AzureClouds.AZURE_CHINA_CLOUD).resource_manager
+    CloudEndpoints(authority_host="https://login.example", resource_manager="https://arm.example/",
+                   graph="https://graph.example", resource_manager_scope="https://arm.example/.default")
+    ```
+    """
+
+    authority_host: str = "https://login.microsoftonline.com"
+    resource_manager: str = "https://management.azure.com/"
+    graph: str = "https://graph.microsoft.com"
+    #: The ARM token scope; derived from ``resource_manager`` when empty.
+    resource_manager_scope: str = ""
+
+    def __post_init__(self) -> None:
+        authority = self.authority_host if "://" in self.authority_host else f"https://{self.authority_host}"
+        object.__setattr__(self, "authority_host", _https(authority, "authority_host").rstrip("/"))
+        object.__setattr__(self, "resource_manager", _https(self.resource_manager, "resource_manager"))
+        object.__setattr__(self, "graph", _https(self.graph, "graph").rstrip("/"))
+        if not self.resource_manager_scope:
+            object.__setattr__(
+                self, "resource_manager_scope", self.resource_manager.rstrip("/") + "/.default"
+            )
+
+    @classmethod
+    def for_cloud(cls, cloud: AzureClouds | CloudEndpoints | str | None) -> CloudEndpoints:
+        """Endpoints of a named Azure cloud (``AzureClouds`` or its name), or ``cloud`` itself.
+
+        ```python
+        CloudEndpoints.for_cloud(AzureClouds.AZURE_US_GOVERNMENT).graph   # 'https://graph.microsoft.us'
+        ```
+        """
+        if cloud is None:
+            return cls()
+        if isinstance(cloud, CloudEndpoints):
+            return cloud
+        try:
+            name = AzureClouds(cloud)
+        except ValueError:
+            raise ConfigurationError(
+                f"unknown cloud {cloud!r}: use an azure.core.AzureClouds value or CloudEndpoints(...)"
+            ) from None
+        if name == AzureClouds.AZURE_CHINA_CLOUD:
+            return cls(
+                "https://login.chinacloudapi.cn",
+                "https://management.chinacloudapi.cn/",
+                "https://microsoftgraph.chinacloudapi.cn",
+                "https://management.chinacloudapi.cn/.default",
+            )
+        if name == AzureClouds.AZURE_US_GOVERNMENT:
+            return cls(
+                "https://login.microsoftonline.us",
+                "https://management.usgovcloudapi.net/",
+                "https://graph.microsoft.us",
+                "https://management.core.usgovcloudapi.net/.default",
+            )
+        return cls()
+
+    @property
+    def graph_scope(self) -> str:
+        """The Microsoft Graph token scope."""
+        return self.graph + "/.default"
+
+    @property
+    def is_known_authority(self) -> bool:
+        """Whether MSAL knows the authority host (otherwise instance discovery must be disabled)."""
+        return (urlsplit(self.authority_host).hostname or "").lower() in _KNOWN_AUTHORITIES
+
+
+def _positive(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidInputError(f"{what} must be a positive integer, got {value!r}")
+    return value
+
+
+_SUBNET_NAME_RX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,78}[A-Za-z0-9_]$|^[A-Za-z0-9]$")
+
+
+@dataclass(frozen=True)
+class SubnetSpec:
+    """A subnet that takes ``number_of_ip_addresses`` from the VNet's IPv4 pool (and optionally
+    ``ipv6_number_of_ip_addresses`` from its IPv6 pool).
+
+    ```python
+    SubnetSpec("workloads", 64)
+    SubnetSpec("dual", 32, ipv6_number_of_ip_addresses=2**64)
+    ```
+    """
+
+    name: str
+    number_of_ip_addresses: int
+    ipv6_number_of_ip_addresses: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not _SUBNET_NAME_RX.match(self.name):
+            raise InvalidInputError(f"invalid subnet name {self.name!r}")
+        _positive(self.number_of_ip_addresses, f"subnet {self.name!r} number_of_ip_addresses")
+        if self.ipv6_number_of_ip_addresses is not None:
+            _positive(self.ipv6_number_of_ip_addresses, f"subnet {self.name!r} ipv6_number_of_ip_addresses")
+
+
+def parse_networks(values: Iterable[object] | None, what: str = "address prefixes") -> list[IPNetwork]:
+    """Parse CIDR strings (or networks) into :mod:`ipaddress` networks; raises :class:`InvalidInputError`.
+
+    ```python
+    parse_networks(["10.0.0.0/24"])   # [IPv4Network('10.0.0.0/24')]
+    ```
+    """
+    out: list[IPNetwork] = []
+    for v in values or ():
+        if isinstance(v, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
+            out.append(v)
+            continue
+        try:
+            out.append(ipaddress.ip_network(str(v).strip(), strict=True))
+        except ValueError:
+            raise InvalidInputError(f"{what}: {v!r} is not a CIDR prefix without host bits") from None
+    return out
+
+
+def _int(value: object, default: int = 0) -> int:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise ValueError(f"not a count: {value!r}")
+    return int(str(value).strip())
+
+
+def _parse_datetime(value: object) -> _dt.datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, _dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
+    text = str(value).strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    m = re.match(r"^(.*?\.)(\d+)(.*)$", text)
+    if m:  # Python < 3.11 accepts at most 6 fractional digits
+        text = m.group(1) + m.group(2)[:6].ljust(6, "0") + m.group(3)
+    parsed = _dt.datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=_dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class IpamAllocation:
+    """One pool allocation of a VNet or subnet.
+
+    ```python
+    alloc = deployment.allocations[0]
+    alloc.pool_id.name, alloc.number_of_ip_addresses, alloc.allocated_prefixes
+    ```
+    """
+
+    pool_id: IpamPoolId
+    number_of_ip_addresses: int
+    allocated_prefixes: list[IPNetwork] = field(default_factory=list)
+
+    @property
+    def ip_version(self) -> int | None:
+        """4 or 6 (from the allocated prefixes), or ``None`` before anything is allocated."""
+        return self.allocated_prefixes[0].version if self.allocated_prefixes else None
+
+
+@dataclass(frozen=True)
+class SubnetDeployment:
+    """A subnet of a deployed VNet: its prefixes and (if any) its pool allocations.
+
+    ```python
+    {s.name: s.address_prefixes for s in deployment.subnets}
+    ```
+    """
+
+    name: str
+    address_prefixes: list[IPNetwork] = field(default_factory=list)
+    allocations: list[IpamAllocation] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class VirtualNetworkDeployment:
+    """The state of a VNet after a deploy or remove call (what ARM returned), plus what the call did.
+
+    ```python
+    deployment = poller.result()
+    deployment.action             # 'created' | 'updated' | 'unchanged' | 'removed' | 'no_allocation'
+    deployment.address_prefixes   # [IPv4Network('10.0.0.0/25'), IPv4Network('10.0.0.128/30')]
+    ```
+    """
+
+    vnet_id: VirtualNetworkId
+    location: str
+    address_prefixes: list[IPNetwork] = field(default_factory=list)
+    allocations: list[IpamAllocation] = field(default_factory=list)
+    subnets: list[SubnetDeployment] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    provisioning_state: str | None = None
+    action: DeploymentAction = "read"
+
+    @property
+    def changed(self) -> bool:
+        """Whether the call wrote to Azure."""
+        return self.action in ("created", "updated", "removed")
+
+    @property
+    def has_allocation(self) -> bool:
+        """Whether the VNet (still) takes space from an IPAM pool."""
+        return bool(self.allocations)
+
+    def subnet(self, name: str) -> SubnetDeployment:
+        """The subnet named ``name`` (case-insensitive); ``KeyError`` if absent."""
+        for s in self.subnets:
+            if s.name.lower() == name.lower():
+                return s
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class ChildPool:
+    """A child pool listed in a pool's usage.
+
+    ```python
+    [c.resource_id.name for c in usage.child_pools]
+    ```
+    """
+
+    resource_id: ResourceId
+    address_prefixes: list[IPNetwork] = field(default_factory=list)
+
+
+def _rid(value: object) -> ResourceId:
+    try:
+        return ResourceId.parse(str(value))
+    except InvalidResourceIdError:
+        raise ValueError(f"not a resource id: {value!r}") from None
+
+
+@dataclass(frozen=True)
+class PoolUsage:
+    """A pool's usage (``getPoolUsage``), typed; field names follow the SDK's ``PoolUsage``.
+
+    ```python
+    usage = client.get_pool_usage(pool_id)
+    usage.number_of_allocated_ip_addresses, usage.available_address_prefixes
+    ```
+    """
+
+    address_prefixes: list[IPNetwork] = field(default_factory=list)
+    child_pools: list[ChildPool] = field(default_factory=list)
+    allocated_address_prefixes: list[IPNetwork] = field(default_factory=list)
+    reserved_address_prefixes: list[IPNetwork] = field(default_factory=list)
+    available_address_prefixes: list[IPNetwork] = field(default_factory=list)
+    total_number_of_ip_addresses: int = 0
+    number_of_allocated_ip_addresses: int = 0
+    number_of_reserved_ip_addresses: int = 0
+    number_of_available_ip_addresses: int = 0
+
+    @classmethod
+    def from_wire(cls, body: Mapping[str, Any]) -> PoolUsage:
+        """Parse the ``getPoolUsage`` JSON (counts as strings).
+
+        ```python
+        PoolUsage.from_wire({"totalNumberOfIPAddresses": "65536"}).total_number_of_ip_addresses   # 65536
+        ```
+        """
+        return cls(
+            address_prefixes=parse_networks(body.get("addressPrefixes")),
+            child_pools=[
+                ChildPool(_rid(c.get("resourceId")), parse_networks(c.get("addressPrefixes")))
+                for c in body.get("childPools") or []
+            ],
+            allocated_address_prefixes=parse_networks(body.get("allocatedAddressPrefixes")),
+            reserved_address_prefixes=parse_networks(body.get("reservedAddressPrefixes")),
+            available_address_prefixes=parse_networks(body.get("availableAddressPrefixes")),
+            total_number_of_ip_addresses=_int(body.get("totalNumberOfIPAddresses")),
+            number_of_allocated_ip_addresses=_int(body.get("numberOfAllocatedIPAddresses")),
+            number_of_reserved_ip_addresses=_int(body.get("numberOfReservedIPAddresses")),
+            number_of_available_ip_addresses=_int(body.get("numberOfAvailableIPAddresses")),
+        )
+
+
+@dataclass(frozen=True)
+class PoolAllocation:
+    """A resource associated with a pool (``listAssociatedResources``); field names follow the SDK's
+    ``PoolAssociation``. Cross-tenant VNets appear with their own (managed-tenant) ids.
+
+    ```python
+    for a in client.list_pool_allocations(pool_id):
+        print(a.resource_id, a.address_prefixes, a.created_at)
+    ```
+    """
+
+    resource_id: ResourceId
+    pool_id: IpamPoolId | None = None
+    description: str = ""
+    address_prefixes: list[IPNetwork] = field(default_factory=list)
+    reserved_prefixes: list[IPNetwork] = field(default_factory=list)
+    total_number_of_ip_addresses: int = 0
+    number_of_reserved_ip_addresses: int = 0
+    created_at: _dt.datetime | None = None
+    reservation_expires_at: _dt.datetime | None = None
+
+    @classmethod
+    def from_wire(cls, body: Mapping[str, Any]) -> PoolAllocation:
+        """Parse one ``listAssociatedResources`` item.
+
+        ```python
+        PoolAllocation.from_wire({"resourceId": vnet_id, "addressPrefixes": ["10.0.0.0/25"]})
+        ```
+        """
+        pool = body.get("poolId")
+        return cls(
+            resource_id=_rid(body.get("resourceId")),
+            pool_id=IpamPoolId.parse(str(pool)) if pool else None,
+            description=str(body.get("description") or ""),
+            address_prefixes=parse_networks(body.get("addressPrefixes")),
+            reserved_prefixes=parse_networks(body.get("reservedPrefixes")),
+            total_number_of_ip_addresses=_int(body.get("totalNumberOfIPAddresses")),
+            number_of_reserved_ip_addresses=_int(body.get("numberOfReservedIPAddresses")),
+            created_at=_parse_datetime(body.get("createdAt")),
+            reservation_expires_at=_parse_datetime(body.get("reservationExpiresAt")),
+        )
+
+    @property
+    def is_virtual_network(self) -> bool:
+        """Whether the associated resource is a virtual network."""
+        return self.resource_id.resource_type.lower() == "microsoft.network/virtualnetworks"

@@ -1,0 +1,569 @@
+"""End-to-end: CrossTenantIpamClient through the official SDK against the offline Azure (both fronts,
+secret and certificate credentials), with exact request and token counts."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crossipam import (
+    AddressSpaceConflictError,
+    AllocationDecreaseError,
+    CloudEndpoints,
+    CrossTenantIpamClient,
+    InvalidInputError,
+    SubnetSpec,
+    VirtualNetworkDeployment,
+)
+from crossipam.testing import AzureEmulator, JournalEntry, ScenarioInfo
+
+VNET_PATH = r"/virtualNetworks/[^/]+$"
+OPS_PATH = r"/operations/"
+
+
+def info_of(emu: AzureEmulator) -> ScenarioInfo:
+    assert emu.scenario is not None
+    return emu.scenario
+
+
+def cloud_of(info: ScenarioInfo) -> CloudEndpoints:
+    return CloudEndpoints(
+        authority_host=info.authority,
+        resource_manager=info.arm_endpoint,
+        graph=info.graph_endpoint,
+        resource_manager_scope=info.arm_scope,
+    )
+
+
+def net_kwargs(emu: AzureEmulator) -> dict[str, Any]:
+    info = info_of(emu)
+    if info.ca_bundle:
+        return {"connection_verify": info.ca_bundle}
+    return {"transport": emu.transport()}
+
+
+def make_client(
+    emu: AzureEmulator, kind: str = "secret", tmp_path: Path | None = None, **overrides: Any
+) -> CrossTenantIpamClient:
+    info = info_of(emu)
+    kwargs: dict[str, Any] = {
+        "managed_tenant_id": info.managed_tenant_id,
+        "management_tenant_id": info.management_tenant_id,
+        "cloud": cloud_of(info),
+        "polling_interval": 0,
+        **net_kwargs(emu),
+    }
+    kwargs.update(overrides)
+    if kind == "certificate":
+        assert tmp_path is not None
+        pem = tmp_path / "app.pem"
+        pem.write_bytes(emu.add_certificate(info.app.client_id).pem)
+        return CrossTenantIpamClient.from_client_certificate(info.app.client_id, str(pem), **kwargs)
+    return CrossTenantIpamClient.from_client_secret(info.app.client_id, info.app.client_secret, **kwargs)
+
+
+def arm(emu: AzureEmulator) -> list[JournalEntry]:
+    return emu.journal.entries(service="arm")
+
+
+def shape(entries: list[JournalEntry]) -> list[tuple[str, str, int]]:
+    """(method, kind, status) of ARM requests: kind is vnet / operation / usage / associated."""
+    out = []
+    for e in entries:
+        if re.search(VNET_PATH, e.path):
+            kind = "vnet"
+        elif re.search(OPS_PATH, e.path):
+            kind = "operation"
+        elif e.path.lower().endswith("/getpoolusage"):
+            kind = "usage"
+        elif e.path.lower().endswith("/listassociatedresources"):
+            kind = "associated"
+        else:
+            kind = e.path
+        out.append((e.method, kind, e.status))
+    return out
+
+
+def net(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(text)
+
+
+@pytest.fixture(params=["in-process", "https"])
+def emu(request: pytest.FixtureRequest) -> AzureEmulator:
+    name = "azure_emulator" if request.param == "in-process" else "azure_emulator_https"
+    value = request.getfixturevalue(name)
+    assert isinstance(value, AzureEmulator)
+    return value
+
+
+@pytest.fixture(params=["secret", "certificate"])
+def client(
+    emu: AzureEmulator, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[CrossTenantIpamClient]:
+    with make_client(emu, str(request.param), tmp_path) as c:
+        yield c
+
+
+# ---- deploy --------------------------------------------------------------------------------------------
+
+
+def test_deploy_new_vnet_costs_get_put_polls_final_get(
+    emu: AzureEmulator, client: CrossTenantIpamClient
+) -> None:
+    info = info_of(emu)
+    emu.settings.lro_polls = 2
+    emu.journal.clear()
+    vnet_id = info.vnet_id("vnet-new")
+
+    poller = client.begin_deploy_virtual_network(
+        vnet_id, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=100
+    )
+    deployment = poller.result()
+
+    assert isinstance(deployment, VirtualNetworkDeployment)
+    assert poller.done() and poller.status().lower() == "succeeded"
+    assert deployment.action == "created" and deployment.changed
+    assert deployment.address_prefixes == [net("10.0.0.0/26"), net("10.0.0.64/27"), net("10.0.0.96/30")]
+    assert sum(n.num_addresses for n in deployment.address_prefixes) == 100
+    [alloc] = deployment.allocations
+    assert str(alloc.pool_id) == info.pool_id and alloc.number_of_ip_addresses == 100
+    assert alloc.allocated_prefixes == deployment.address_prefixes
+    assert deployment.provisioning_state == "Succeeded"
+
+    requests = arm(emu)
+    assert shape(requests) == [
+        ("GET", "vnet", 404),
+        ("PUT", "vnet", 201),
+        ("GET", "operation", 200),
+        ("GET", "operation", 200),
+        ("GET", "operation", 200),
+        ("GET", "vnet", 200),
+    ]
+    # every request: tenant-B bearer + tenant-A auxiliary token, modern api-version
+    assert {e.tenant_id for e in requests} == {info.managed_tenant_id}
+    assert {e.aux_tenant_ids for e in requests} == {(info.management_tenant_id,)}
+    assert {e.api_version for e in requests} == {"2026-03-01"}
+    assert len(emu.journal.token_requests(info.managed_tenant_id)) == 1
+    assert len(emu.journal.token_requests(info.management_tenant_id)) == 1
+
+    stored = emu.virtual_network(vnet_id)
+    assert stored is not None
+    assert (
+        stored["properties"]["addressSpace"]["ipamPoolPrefixAllocations"][0]["numberOfIpAddresses"] == "100"
+    )
+    assert emu.pool_usage(info.pool_id)["numberOfAllocatedIPAddresses"] == "100"
+
+
+def test_deploy_dual_stack_with_subnets(emu: AzureEmulator, client: CrossTenantIpamClient) -> None:
+    info = info_of(emu)
+    vnet_id = info.vnet_id("vnet-dual")
+    deployment = client.begin_deploy_virtual_network(
+        vnet_id,
+        location=info.location,
+        pool_id=info.pool_id,
+        number_of_ip_addresses=256,
+        ipv6_pool_id=info.ipv6_pool_id,
+        ipv6_number_of_ip_addresses=2**66,
+        subnets=[SubnetSpec("app", 128, ipv6_number_of_ip_addresses=2**64), SubnetSpec("data", 64)],
+        tags={"env": "test"},
+    ).result()
+
+    assert {a.ip_version for a in deployment.allocations} == {4, 6}
+    v4 = [n for n in deployment.address_prefixes if n.version == 4]
+    v6 = [n for n in deployment.address_prefixes if n.version == 6]
+    assert sum(n.num_addresses for n in v4) == 256 and sum(n.num_addresses for n in v6) == 2**66
+    assert all(n.subnet_of(ipaddress.ip_network(info.ipv6_pool_prefixes[0])) for n in v6)  # type: ignore[arg-type]
+    app, data = deployment.subnet("app"), deployment.subnet("data")
+    assert sorted(a.number_of_ip_addresses for a in app.allocations) == [128, 2**64]
+    assert [a.number_of_ip_addresses for a in data.allocations] == [64]
+    for s in (app, data):  # subnets are carved from the VNet's space
+        for n in s.address_prefixes:
+            assert any(n.version == o.version and n.subnet_of(o) for o in deployment.address_prefixes)  # type: ignore[arg-type]
+    assert deployment.tags == {"env": "test"}
+
+    usage = client.get_pool_usage(info.pool_id)
+    assert usage.number_of_allocated_ip_addresses == 256
+    usage6 = client.get_pool_usage(info.ipv6_pool_id)
+    assert usage6.number_of_allocated_ip_addresses == 2**66
+    [held] = client.list_pool_allocations(info.pool_id)
+    assert str(held.resource_id).lower() == vnet_id.lower() and held.total_number_of_ip_addresses == 256
+    assert held.created_at is not None and held.address_prefixes == v4
+
+
+def test_redeploy_is_idempotent_and_writes_nothing(emu: AzureEmulator, client: CrossTenantIpamClient) -> None:
+    info = info_of(emu)
+    vnet_id = info.vnet_id("vnet-idem")
+    args: dict[str, Any] = {
+        "location": info.location,
+        "pool_id": info.pool_id,
+        "number_of_ip_addresses": 100,
+        "subnets": [SubnetSpec("app", 32)],
+    }
+    first = client.begin_deploy_virtual_network(vnet_id, **args).result()
+    emu.journal.clear()
+
+    poller = client.begin_deploy_virtual_network(vnet_id, **args)
+    assert poller.done() and poller.status() == "succeeded"
+    poller.wait()
+    second = poller.result()
+
+    assert second.action == "unchanged" and not second.changed
+    assert second.address_prefixes == first.address_prefixes
+    assert second.subnets == first.subnets
+    assert shape(arm(emu)) == [("GET", "vnet", 200)]
+    assert emu.journal.token_requests() == []
+
+
+def test_grow_keeps_prefixes_subnets_and_properties(
+    emu: AzureEmulator, client: CrossTenantIpamClient
+) -> None:
+    info = info_of(emu)
+    vnet_id = info.vnet_id("vnet-grow")
+    first = client.begin_deploy_virtual_network(
+        vnet_id,
+        location=info.location,
+        pool_id=info.pool_id,
+        number_of_ip_addresses=100,
+        subnets=[SubnetSpec("legacy", 16)],
+        tags={"owner": "team"},
+    ).result()
+    # someone else configured DNS on the VNet
+    with emu.lock:
+        emu.network.vnets[vnet_id.lower()].body["properties"]["dhcpOptions"] = {"dnsServers": ["10.9.9.9"]}
+    emu.journal.clear()
+
+    grown = client.begin_deploy_virtual_network(
+        vnet_id,
+        location=info.location,
+        pool_id=info.pool_id,
+        number_of_ip_addresses=200,
+        subnets=[SubnetSpec("app", 64)],
+    ).result()
+
+    assert grown.action == "updated"
+    assert grown.allocations[0].number_of_ip_addresses == 200
+    assert sum(n.num_addresses for n in grown.address_prefixes) == 200
+    assert set(first.address_prefixes) <= set(grown.address_prefixes)  # nothing renumbered
+    assert grown.subnet("legacy").address_prefixes == first.subnet("legacy").address_prefixes
+    assert grown.subnet("app").allocations[0].number_of_ip_addresses == 64
+    assert grown.tags == {"owner": "team"}
+    stored = emu.virtual_network(vnet_id)
+    assert stored is not None and stored["properties"]["dhcpOptions"] == {"dnsServers": ["10.9.9.9"]}
+    assert shape(arm(emu)) == [
+        ("GET", "vnet", 200),
+        ("PUT", "vnet", 200),
+        ("GET", "operation", 200),
+        ("GET", "vnet", 200),
+    ]
+
+
+def test_shrink_is_refused_before_any_write(emu: AzureEmulator, client: CrossTenantIpamClient) -> None:
+    info = info_of(emu)
+    vnet_id = info.vnet_id("vnet-shrink")
+    client.begin_deploy_virtual_network(
+        vnet_id,
+        location=info.location,
+        pool_id=info.pool_id,
+        number_of_ip_addresses=100,
+        subnets=[SubnetSpec("app", 32)],
+    ).result()
+    emu.journal.clear()
+
+    with pytest.raises(AllocationDecreaseError) as caught:
+        client.begin_deploy_virtual_network(
+            vnet_id, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=64
+        )
+    assert (caught.value.current, caught.value.requested) == (100, 64)
+    assert "begin_remove_allocation" in str(caught.value)
+    with pytest.raises(AllocationDecreaseError, match="subnet app"):
+        client.begin_deploy_virtual_network(
+            vnet_id,
+            location=info.location,
+            pool_id=info.pool_id,
+            number_of_ip_addresses=100,
+            subnets=[SubnetSpec("app", 16)],
+        )
+    assert emu.journal.writes() == []
+    assert shape(arm(emu)) == [("GET", "vnet", 200), ("GET", "vnet", 200)]
+
+
+# ---- removal -------------------------------------------------------------------------------------------
+
+
+def _deploy_with_extras(
+    emu: AzureEmulator, client: CrossTenantIpamClient, name: str
+) -> VirtualNetworkDeployment:
+    info = info_of(emu)
+    vnet_id = info.vnet_id(name)
+    deployed = client.begin_deploy_virtual_network(
+        vnet_id,
+        location=info.location,
+        pool_id=info.pool_id,
+        number_of_ip_addresses=100,
+        subnets=[SubnetSpec("app", 32), SubnetSpec("data", 16)],
+        tags={"owner": "team"},
+    ).result()
+    with emu.lock:  # DNS and a peering configured by someone else
+        props = emu.network.vnets[vnet_id.lower()].body["properties"]
+        props["dhcpOptions"] = {"dnsServers": ["10.9.9.9"]}
+        props["virtualNetworkPeerings"] = [
+            {"name": "to-hub", "properties": {"remoteVirtualNetwork": {"id": "/subscriptions/x/hub"}}}
+        ]
+    return deployed
+
+
+def test_removal_keeps_subnets_and_prefixes(emu: AzureEmulator, client: CrossTenantIpamClient) -> None:
+    info = info_of(emu)
+    deployed = _deploy_with_extras(emu, client, "vnet-remove")
+    vnet_id = str(deployed.vnet_id)
+    emu.journal.clear()
+
+    poller = client.begin_remove_allocation(vnet_id)
+    removed = poller.result()
+
+    assert removed.action == "removed" and not removed.has_allocation
+    assert removed.address_prefixes == deployed.address_prefixes
+    assert [(s.name, s.address_prefixes, s.allocations) for s in removed.subnets] == [
+        (s.name, s.address_prefixes, []) for s in deployed.subnets
+    ]
+    assert removed.tags == {"owner": "team"}
+    stored = emu.virtual_network(vnet_id)
+    assert stored is not None
+    assert stored["properties"]["dhcpOptions"] == {"dnsServers": ["10.9.9.9"]}
+    assert stored["properties"]["virtualNetworkPeerings"][0]["name"] == "to-hub"
+    assert "ipamPoolPrefixAllocations" not in stored["properties"]["addressSpace"]
+
+    usage = client.get_pool_usage(info.pool_id)
+    assert usage.number_of_allocated_ip_addresses == 0 and usage.allocated_address_prefixes == []
+    assert client.list_pool_allocations(info.pool_id) == []
+    assert shape(arm(emu))[:4] == [
+        ("GET", "vnet", 200),
+        ("PUT", "vnet", 200),
+        ("GET", "operation", 200),
+        ("GET", "vnet", 200),
+    ]
+
+    emu.journal.clear()
+    again = client.begin_remove_allocation(vnet_id).result()
+    assert again.action == "no_allocation" and not again.changed
+    assert shape(arm(emu)) == [("GET", "vnet", 200)]
+
+
+def test_removal_with_new_prefixes(emu: AzureEmulator, client: CrossTenantIpamClient) -> None:
+    deployed = _deploy_with_extras(emu, client, "vnet-renumber")
+    vnet_id = str(deployed.vnet_id)
+    emu.journal.clear()
+
+    with pytest.raises(AddressSpaceConflictError, match="do not contain subnet"):
+        client.begin_remove_allocation(vnet_id, address_prefixes=["192.168.0.0/24"])
+    assert emu.journal.writes() == []
+
+    removed = client.begin_remove_allocation(vnet_id, address_prefixes=["10.0.0.0/24"]).result()
+    assert removed.address_prefixes == [net("10.0.0.0/24")]
+    assert [s.address_prefixes for s in removed.subnets] == [s.address_prefixes for s in deployed.subnets]
+    assert (
+        info_of(emu).pool_id and emu.pool_usage(info_of(emu).pool_id)["numberOfAllocatedIPAddresses"] == "0"
+    )
+
+
+def test_bad_input_is_refused_before_any_request(azure_emulator: AzureEmulator) -> None:
+    info = info_of(azure_emulator)
+    with make_client(azure_emulator) as client:
+        azure_emulator.journal.clear()
+        vnet_id = info.vnet_id("v")
+        with pytest.raises(InvalidInputError):
+            client.begin_deploy_virtual_network(
+                info.pool_id, location="eastus", pool_id=info.pool_id, number_of_ip_addresses=1
+            )
+        with pytest.raises(InvalidInputError):
+            client.begin_deploy_virtual_network(
+                vnet_id, location="eastus", pool_id=vnet_id, number_of_ip_addresses=1
+            )
+        with pytest.raises(InvalidInputError):
+            client.begin_deploy_virtual_network(
+                vnet_id, location="eastus", pool_id=info.pool_id, number_of_ip_addresses=0
+            )
+        with pytest.raises(InvalidInputError):
+            client.begin_remove_allocation(vnet_id, address_prefixes=["10.0.0.1/24"])
+        with pytest.raises(InvalidInputError):
+            client.get_pool_usage(vnet_id)
+        assert len(azure_emulator.journal) == 0
+
+
+# ---- cost ----------------------------------------------------------------------------------------------
+
+
+def test_one_token_per_tenant_for_many_operations(azure_emulator: AzureEmulator) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    with make_client(emu) as client:
+        for i in range(3):
+            vnet_id = info.vnet_id(f"vnet-{i}")
+            client.begin_deploy_virtual_network(
+                vnet_id, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=64
+            ).result()
+            client.begin_deploy_virtual_network(
+                vnet_id, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=128
+            ).result()
+            client.get_virtual_network_allocation(vnet_id)
+            client.get_pool_usage(info.pool_id)
+            client.list_pool_allocations(info.pool_id)
+            client.begin_remove_allocation(vnet_id).result()
+    assert len(emu.journal.token_requests(info.managed_tenant_id)) == 1
+    assert len(emu.journal.token_requests(info.management_tenant_id)) == 1
+    assert len(emu.journal.token_requests()) == 2
+    pool_reads = [e for e in arm(emu) if "/ipamPools/" in e.path]
+    assert pool_reads and {e.tenant_id for e in pool_reads} == {info.management_tenant_id}
+    assert {e.aux_tenant_ids for e in pool_reads} == {()}
+    assert all(e.api_version == "2026-03-01" for e in arm(emu))
+
+
+# ---- construction --------------------------------------------------------------------------------------
+
+
+def test_from_environment_in_process(azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    for name in ("AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE", "REQUESTS_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AZURE_CLIENT_ID", info.app.client_id)
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", info.app.client_secret)
+    monkeypatch.setenv("AZURE_TENANT_ID", info.managed_tenant_id)
+    monkeypatch.setenv("AZURE_AUTHORITY_HOST", info.authority)
+    monkeypatch.setenv("CROSSIPAM_MANAGEMENT_TENANT_ID", info.management_tenant_id)
+    monkeypatch.setenv("CROSSIPAM_ARM_ENDPOINT", info.arm_endpoint)
+    monkeypatch.setenv("CROSSIPAM_GRAPH_ENDPOINT", info.graph_endpoint)
+    with CrossTenantIpamClient.from_environment(transport=emu.transport(), polling_interval=0) as client:
+        assert client.cloud.resource_manager_scope == info.arm_scope
+        d = client.begin_deploy_virtual_network(
+            info.vnet_id("v-env"), location=info.location, pool_id=info.pool_id, number_of_ip_addresses=16
+        ).result()
+        assert d.address_prefixes == [net("10.0.0.0/28")]
+
+
+def test_from_environment_https_trusts_requests_ca_bundle(
+    azure_emulator_https: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = azure_emulator_https
+    info = info_of(emu)
+    assert info.ca_bundle
+    monkeypatch.delenv("AZURE_CLIENT_SECRET", raising=False)
+    monkeypatch.delenv("AZURE_FEDERATED_TOKEN_FILE", raising=False)
+    monkeypatch.setenv("AZURE_CLIENT_ID", info.app.client_id)
+    monkeypatch.setenv("AZURE_TENANT_ID", info.managed_tenant_id)
+    monkeypatch.setenv("AZURE_AUTHORITY_HOST", info.authority)
+    monkeypatch.setenv("CROSSIPAM_MANAGEMENT_TENANT_ID", info.management_tenant_id)
+    monkeypatch.setenv("CROSSIPAM_ARM_ENDPOINT", info.arm_endpoint)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", info.ca_bundle)
+    pem = Path(info.ca_bundle).parent / "app-cert.pem"
+    pem.write_bytes(emu.add_certificate(info.app.client_id).pem)
+    monkeypatch.setenv("AZURE_CLIENT_CERTIFICATE_PATH", str(pem))
+    with CrossTenantIpamClient.from_environment(polling_interval=0) as client:
+        usage = client.get_pool_usage(info.pool_id)
+    assert usage.total_number_of_ip_addresses == 65536
+
+
+def test_secrets_never_logged_or_shown(
+    azure_emulator: AzureEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    caplog.set_level(logging.DEBUG)
+    with make_client(emu, logging_enable=True) as client:
+        client.begin_deploy_virtual_network(
+            info.vnet_id("v-log"), location=info.location, pool_id=info.pool_id, number_of_ip_addresses=16
+        ).result()
+        text = caplog.text + repr(client)
+    assert "x-ms-authorization-auxiliary" in text.lower()  # the trace ran …
+    assert emu.issued_secrets
+    for secret in emu.issued_secrets:  # … and shows neither the tokens nor the client secret
+        assert secret not in text
+
+
+def test_concurrent_deploys_of_one_vnet_are_serialized(azure_emulator: AzureEmulator) -> None:
+    import threading
+
+    emu = azure_emulator
+    info = info_of(emu)
+    emu.settings.lro_polls = 3
+    vnet_id = info.vnet_id("vnet-race")
+    results: list[str] = []
+    errors: list[BaseException] = []
+    with make_client(emu) as client:
+
+        def deploy() -> None:
+            try:
+                results.append(
+                    client.begin_deploy_virtual_network(
+                        vnet_id, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=100
+                    )
+                    .result()
+                    .action
+                )
+            except BaseException as err:  # pragma: no cover - reported below
+                errors.append(err)
+
+        threads = [threading.Thread(target=deploy) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+    assert errors == []
+    assert sorted(results) == ["created", "unchanged", "unchanged"]
+    assert [e.status for e in emu.journal.entries(service="arm", method="PUT")] == [201]
+    assert all(e.status < 400 or (e.method, e.status) == ("GET", 404) for e in arm(emu))
+
+
+def test_from_environment_with_workload_identity(
+    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    issuer, subject = "https://oidc.example/ci", "repo:contoso/spoke:ref:refs/heads/main"
+    emu.add_federated_credential(info.app.client_id, issuer=issuer, subject=subject)
+    token_file = tmp_path / "token"
+    token_file.write_text(emu.issue_federated_assertion(issuer=issuer, subject=subject))
+    for name in ("AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH", "REQUESTS_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AZURE_CLIENT_ID", info.app.client_id)
+    monkeypatch.setenv("AZURE_TENANT_ID", info.managed_tenant_id)
+    monkeypatch.setenv("AZURE_FEDERATED_TOKEN_FILE", str(token_file))
+    monkeypatch.setenv("AZURE_AUTHORITY_HOST", info.authority)
+    monkeypatch.setenv("CROSSIPAM_MANAGEMENT_TENANT_ID", info.management_tenant_id)
+    monkeypatch.setenv("CROSSIPAM_ARM_ENDPOINT", info.arm_endpoint)
+    with CrossTenantIpamClient.from_environment(transport=emu.transport(), polling_interval=0) as client:
+        d = client.begin_deploy_virtual_network(
+            info.vnet_id("v-wi"), location=info.location, pool_id=info.pool_id, number_of_ip_addresses=32
+        ).result()
+    assert d.action == "created"
+    assert len(emu.journal.token_requests(info.managed_tenant_id)) == 1
+    assert len(emu.journal.token_requests(info.management_tenant_id)) == 1
+
+
+def test_from_environment_names_missing_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crossipam import ConfigurationError
+
+    for name in (
+        "AZURE_CLIENT_ID",
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_SECRET",
+        "AZURE_CLIENT_CERTIFICATE_PATH",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "CROSSIPAM_MANAGEMENT_TENANT_ID",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigurationError) as caught:
+        CrossTenantIpamClient.from_environment()
+    for name in (
+        "AZURE_CLIENT_ID",
+        "AZURE_TENANT_ID",
+        "CROSSIPAM_MANAGEMENT_TENANT_ID",
+        "AZURE_CLIENT_SECRET",
+    ):
+        assert name in str(caught.value)
