@@ -1285,7 +1285,7 @@ def _get_resource_group(emu: AzureEmulator, req: Request, p: dict[str, str]) -> 
 # ---- operations ----------------------------------------------------------------------------------------
 
 
-def _get_operation(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
+def _poll_operation(emu: AzureEmulator, req: Request, p: dict[str, str], *, result: bool) -> Response:
     caller, _ = _auth(emu, req)
     _require_tenant(emu, caller, p["sub"])
     with emu.lock:
@@ -1294,19 +1294,15 @@ def _get_operation(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Respo
         if op is None or op.subscription_id.lower() != p["sub"].lower():
             raise arm_error(404, "OperationNotFound", f"The operation '{p['op']}' could not be found.")
         ops.poll(op)
-        return ops.status_response(op)
+        return ops.result_response(op) if result else ops.status_response(op)
+
+
+def _get_operation(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
+    return _poll_operation(emu, req, p, result=False)
 
 
 def _get_operation_result(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
-    caller, _ = _auth(emu, req)
-    _require_tenant(emu, caller, p["sub"])
-    with emu.lock:
-        ops = emu.network.operations
-        op = ops.get(p["op"])
-        if op is None or op.subscription_id.lower() != p["sub"].lower():
-            raise arm_error(404, "OperationNotFound", f"The operation '{p['op']}' could not be found.")
-        ops.poll(op)
-        return ops.result_response(op)
+    return _poll_operation(emu, req, p, result=True)
 
 
 # ---- virtual networks ----------------------------------------------------------------------------------
