@@ -30,19 +30,38 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar, cast
 
 from azure.core import AzureClouds
 from azure.core.credentials import TokenCredential
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import (
+    AzureError,
+    HttpResponseError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
 from azure.core.polling import LROPoller, PollingMethod
 from azure.mgmt.core.polling.arm_polling import ARMPolling
 from azure.mgmt.network import NetworkManagementClient
 
+from . import bulk as _bulk
 from . import deployment as _deployment
+from . import readiness as _readiness
 from . import removal as _removal
 from ._resource_ids import IpamPoolId, VirtualNetworkId
+from ._shared import (
+    API_VERSION,
+    absent_or_error,
+    client_id_of,
+    environment_config,
+    map_service_error,
+    put_headers,
+    vnet_not_found,
+    wire,
+)
 from .credentials import (
     TenantBoundCredential,
     certificate_credential,
@@ -52,10 +71,12 @@ from .credentials import (
     validate_tenant_id,
     workload_identity_credential,
 )
-from .errors import AzureServiceError, ConfigurationError, NotFoundError, service_error_from_http
+from .errors import AzureServiceError, ConfigurationError, ConflictError
 from .models import (
+    BulkItemResult,
     CloudEndpoints,
     DeploymentAction,
+    DeploymentSpec,
     PoolAllocation,
     PoolUsage,
     SubnetSpec,
@@ -63,13 +84,29 @@ from .models import (
 )
 from .policies import CrossTenantAuxiliaryPolicy, RedactingNetworkTraceLoggingPolicy
 
-__all__ = ["CrossTenantIpamClient"]
+__all__ = ["API_VERSION", "CrossTenantIpamClient"]
 
 _LOGGER = logging.getLogger("crossipam.client")
 _T = TypeVar("_T")
 
-#: The api-version crossipam uses for VNets and IPAM pools (azure-mgmt-network 33's default).
-API_VERSION = "2026-03-01"
+#: Errors of an SDK call that crossipam maps to its typed errors: an HTTP error answer, or no answer at all
+#: (connection refused/dropped, read timeout) once azure-core's retries ran out.
+_SDK_ERRORS = (HttpResponseError, ServiceRequestError, ServiceResponseError)
+#: azure-core retries only idempotent methods on connection errors and 429; getPoolUsage and
+#: listAssociatedResources are read-only POST actions, so crossipam lets azure-core retry them too.
+_READ_ACTION_RETRY_METHODS = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST"})
+#: Default number of times a deploy/removal re-reads the VNet and plans again after 409
+#: AnotherOperationInProgress or 412 PreconditionFailed (a concurrent writer, or a retried PUT whose first
+#: attempt had already been applied).
+DEFAULT_CONFLICT_RETRIES = 4
+
+
+def _conflict_delay(err: ConflictError, attempt: int, polling_interval: float) -> float:
+    """Seconds to wait before re-reading after a conflict: none for a stale ETag (412: read again now); for
+    409 AnotherOperationInProgress the polling interval, at least 0.1 s doubling per attempt."""
+    if err.status == 412 or err.code in ("PreconditionFailed", "PreconditionFailedEtagMismatch"):
+        return 0.0
+    return float(max(polling_interval, 0.1 * 2**attempt))
 
 
 class _Once:
@@ -93,7 +130,7 @@ class _MappedPolling(PollingMethod[_T]):
     def __init__(
         self,
         inner: PollingMethod[_T],
-        mapper: Callable[[HttpResponseError], Exception],
+        mapper: Callable[[AzureError], Exception],
         on_done: Callable[[], None] = lambda: None,
     ) -> None:
         self._inner = inner
@@ -114,7 +151,7 @@ class _MappedPolling(PollingMethod[_T]):
     def run(self) -> None:
         try:
             self._inner.run()
-        except HttpResponseError as err:
+        except _SDK_ERRORS as err:
             raise self._mapper(err) from err
         finally:
             self._on_done()
@@ -202,7 +239,7 @@ class CrossTenantIpamClient:
         )
         self._credential = credential
         self._owns_credential = False
-        self._client_id: str | None = _client_id_of(credential)
+        self._client_id: str | None = client_id_of(credential)
         self._for_managed = TenantBoundCredential(
             credential,
             self._managed_tenant_id,
@@ -213,6 +250,7 @@ class CrossTenantIpamClient:
             credential, self._management_tenant_id, client_id=self._client_id
         )
         self._polling_interval = kwargs.get("polling_interval", 30)
+        self._conflict_retries = int(kwargs.pop("conflict_retries", DEFAULT_CONFLICT_RETRIES))
         self._kwargs = dict(kwargs)
         self._clients: dict[tuple[str, str], NetworkManagementClient] = {}
         self._lock = threading.Lock()
@@ -298,55 +336,37 @@ class CrossTenantIpamClient:
         client = CrossTenantIpamClient.from_environment()
         ```
         """
-        env = os.environ
-        missing = [
-            name
-            for name in ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "CROSSIPAM_MANAGEMENT_TENANT_ID")
-            if not env.get(name)
-        ]
-        secret = env.get("AZURE_CLIENT_SECRET")
-        cert = env.get("AZURE_CLIENT_CERTIFICATE_PATH")
-        token_file = env.get("AZURE_FEDERATED_TOKEN_FILE")
-        if not (secret or cert or token_file):
-            missing.append("AZURE_CLIENT_SECRET | AZURE_CLIENT_CERTIFICATE_PATH | AZURE_FEDERATED_TOKEN_FILE")
-        if missing:
-            raise ConfigurationError(
-                "from_environment needs these environment variables: " + ", ".join(missing),
-                hint="see the docstring of CrossTenantIpamClient.from_environment",
-            )
-        base = CloudEndpoints.for_cloud(kwargs.pop("cloud", AzureClouds.AZURE_PUBLIC_CLOUD))
-        arm = env.get("CROSSIPAM_ARM_ENDPOINT")
-        cloud = CloudEndpoints(
-            authority_host=env.get("AZURE_AUTHORITY_HOST") or base.authority_host,
-            resource_manager=(arm.rstrip("/") + "/") if arm else base.resource_manager,
-            graph=env.get("CROSSIPAM_GRAPH_ENDPOINT") or base.graph,
-            resource_manager_scope=(arm.rstrip("/") + "/.default") if arm else base.resource_manager_scope,
-        )
-        ca_bundle = env.get("REQUESTS_CA_BUNDLE")
-        if ca_bundle and "transport" not in kwargs:
-            kwargs.setdefault("connection_verify", ca_bundle)
-        client_id = env["AZURE_CLIENT_ID"]
-        b = validate_tenant_id(env["AZURE_TENANT_ID"], "AZURE_TENANT_ID")
-        a = validate_tenant_id(env["CROSSIPAM_MANAGEMENT_TENANT_ID"], "CROSSIPAM_MANAGEMENT_TENANT_ID")
-        if secret:
+        config = environment_config(os.environ, kwargs)
+        b, a, cloud, kw = config.managed_tenant_id, config.management_tenant_id, config.cloud, config.kwargs
+        if config.client_secret:
             return cls.from_client_secret(
-                client_id, secret, managed_tenant_id=b, management_tenant_id=a, cloud=cloud, **kwargs
-            )
-        if cert:
-            return cls.from_client_certificate(
-                client_id,
-                cert,
+                config.client_id,
+                config.client_secret,
                 managed_tenant_id=b,
                 management_tenant_id=a,
                 cloud=cloud,
-                password=env.get("AZURE_CLIENT_CERTIFICATE_PASSWORD") or None,
-                **kwargs,
+                **kw,
             )
-        assert token_file is not None
+        if config.certificate_path:
+            return cls.from_client_certificate(
+                config.client_id,
+                config.certificate_path,
+                managed_tenant_id=b,
+                management_tenant_id=a,
+                cloud=cloud,
+                password=config.certificate_password,
+                **kw,
+            )
+        assert config.federated_token_file is not None
         credential = workload_identity_credential(
-            client_id, token_file, managed_tenant_id=b, management_tenant_id=a, cloud=cloud, **kwargs
+            config.client_id,
+            config.federated_token_file,
+            managed_tenant_id=b,
+            management_tenant_id=a,
+            cloud=cloud,
+            **kw,
         )
-        return cls._owning(credential, b, a, cloud, client_id, kwargs)
+        return cls._owning(credential, b, a, cloud, config.client_id, kw)
 
     @classmethod
     def _owning(
@@ -442,10 +462,10 @@ class CrossTenantIpamClient:
             release()
             raise
 
-    def _service_error(self, err: HttpResponseError, *, tenant: str, action: str) -> AzureServiceError:
-        return service_error_from_http(
+    def _service_error(self, err: AzureError, *, tenant: str, action: str) -> AzureServiceError:
+        return map_service_error(
             err,
-            tenant_id=tenant,
+            tenant=tenant,
             action=action,
             management_tenant_id=self._management_tenant_id,
             client_id=self._client_id,
@@ -461,11 +481,13 @@ class CrossTenantIpamClient:
                 cls=lambda pipeline_response, _d, _h: pipeline_response.http_response.json(),
             )
         except ResourceNotFoundError as err:
-            mapped = self._service_error(err, tenant=self._managed_tenant_id, action=f"read {vnet}")
-            if mapped.code in (None, "ResourceNotFound", "NotFound"):
+            mapped = absent_or_error(
+                self._service_error(err, tenant=self._managed_tenant_id, action=f"read {vnet}")
+            )
+            if mapped is None:
                 return None
             raise mapped from err
-        except HttpResponseError as err:
+        except _SDK_ERRORS as err:
             raise self._service_error(err, tenant=self._managed_tenant_id, action=f"read {vnet}") from err
         return cast(dict[str, Any], body)
 
@@ -480,9 +502,9 @@ class CrossTenantIpamClient:
         on_done: Callable[[], None],
     ) -> LROPoller[VirtualNetworkDeployment]:
         client = self._network("managed", vnet.subscription_id)
-        headers = {"If-Match": if_match} if if_match else {"If-None-Match": "*"}
+        headers = put_headers(if_match)
 
-        def mapper(err: HttpResponseError) -> Exception:
+        def mapper(err: AzureError) -> Exception:
             return self._service_error(err, tenant=self._managed_tenant_id, action=f"{verb} {vnet}")
 
         def result(pipeline_response: Any, _deserialized: Any, _headers: Any) -> VirtualNetworkDeployment:
@@ -509,7 +531,7 @@ class CrossTenantIpamClient:
                 polling=polling,
                 cls=result,
             )
-        except HttpResponseError as err:
+        except _SDK_ERRORS as err:
             raise mapper(err) from err
         return cast(LROPoller[VirtualNetworkDeployment], poller)
 
@@ -550,22 +572,29 @@ class CrossTenantIpamClient:
             tags=tags,
         )
         with self._vnet_operation(request.vnet_id) as release:
-            existing = self._read_vnet(request.vnet_id)
-            plan = _deployment.plan_deployment(request, existing)
-            if plan.body is None:
-                assert existing is not None
-                release()
-                _LOGGER.info("%s already has the requested allocations: nothing to do", request.vnet_id)
-                return _done(_deployment.deployment_from_wire(existing, "unchanged", vnet_id=request.vnet_id))
-            _LOGGER.info("deploying %s (%s): %s", request.vnet_id, plan.action, "; ".join(plan.changes))
-            return self._begin_put(
-                request.vnet_id,
-                plan.body,
-                if_match=plan.if_match,
-                action=plan.action,
-                verb="deploy",
-                on_done=release,
-            )
+            attempt = 0
+            while True:
+                existing = self._read_vnet(request.vnet_id)
+                plan = _deployment.plan_deployment(request, existing)
+                if plan.body is None:
+                    assert existing is not None
+                    release()
+                    _LOGGER.info("%s already has the requested allocations: nothing to do", request.vnet_id)
+                    return _done(
+                        _deployment.deployment_from_wire(existing, "unchanged", vnet_id=request.vnet_id)
+                    )
+                _LOGGER.info("deploying %s (%s): %s", request.vnet_id, plan.action, "; ".join(plan.changes))
+                try:
+                    return self._begin_put(
+                        request.vnet_id,
+                        plan.body,
+                        if_match=plan.if_match,
+                        action=plan.action,
+                        verb="deploy",
+                        on_done=release,
+                    )
+                except ConflictError as err:
+                    attempt = self._after_conflict(err, attempt, request.vnet_id)
 
     def get_virtual_network_allocation(self, vnet_id: str | VirtualNetworkId) -> VirtualNetworkDeployment:
         """The VNet's prefixes and pool allocations (raises :class:`~crossipam.errors.NotFoundError` if absent).
@@ -577,13 +606,7 @@ class CrossTenantIpamClient:
         vnet = VirtualNetworkId.parse(vnet_id)
         body = self._read_vnet(vnet)
         if body is None:
-            raise NotFoundError(
-                f"virtual network {vnet} was not found",
-                code="ResourceNotFound",
-                status=404,
-                tenant_id=self._managed_tenant_id,
-                hint="check the subscription, resource group and name",
-            )
+            raise vnet_not_found(vnet, self._managed_tenant_id)
         return _deployment.deployment_from_wire(body, "read", vnet_id=vnet)
 
     def begin_remove_allocation(
@@ -608,21 +631,38 @@ class CrossTenantIpamClient:
         vnet = VirtualNetworkId.parse(vnet_id)
         prefixes = _removal.validate_replacement_prefixes(address_prefixes)
         with self._vnet_operation(vnet) as release:
-            existing = self._read_vnet(vnet)
-            if existing is None:
-                raise NotFoundError(
-                    f"virtual network {vnet} was not found",
-                    code="ResourceNotFound",
-                    status=404,
-                    tenant_id=self._managed_tenant_id,
-                    hint="check the subscription, resource group and name",
-                )
-            plan = _removal.plan_removal(existing, prefixes)
-            if plan.body is None:
-                release()
-                _LOGGER.info("%s has no IPAM pool allocation: nothing to remove", vnet)
-                return _done(_deployment.deployment_from_wire(existing, "no_allocation", vnet_id=vnet))
-            return self._begin_removal_put(vnet, plan, release)
+            attempt = 0
+            while True:
+                existing = self._read_vnet(vnet)
+                if existing is None:
+                    raise vnet_not_found(vnet, self._managed_tenant_id)
+                plan = _removal.plan_removal(existing, prefixes)
+                if plan.body is None:
+                    release()
+                    _LOGGER.info("%s has no IPAM pool allocation: nothing to remove", vnet)
+                    return _done(_deployment.deployment_from_wire(existing, "no_allocation", vnet_id=vnet))
+                try:
+                    return self._begin_removal_put(vnet, plan, release)
+                except ConflictError as err:
+                    attempt = self._after_conflict(err, attempt, vnet)
+
+    def _after_conflict(self, err: ConflictError, attempt: int, vnet: VirtualNetworkId) -> int:
+        """A PUT met 409 AnotherOperationInProgress / 412 PreconditionFailed: re-raise when the retries are
+        spent, else wait (409 only) and return the next attempt number (the caller reads and plans again)."""
+        if attempt >= self._conflict_retries:
+            raise err
+        delay = _conflict_delay(err, attempt, self._polling_interval)
+        _LOGGER.info(
+            "%s: %s (attempt %d of %d); reading it again%s",
+            vnet,
+            err.code or err.status,
+            attempt + 1,
+            self._conflict_retries + 1,
+            f" in {delay:g} s" if delay else "",
+        )
+        if delay:
+            time.sleep(delay)
+        return attempt + 1
 
     def _begin_removal_put(
         self, vnet: VirtualNetworkId, plan: _removal.RemovalPlan, release: Callable[[], None]
@@ -643,6 +683,36 @@ class CrossTenantIpamClient:
             on_done=release,
         )
 
+    def check_readiness(
+        self,
+        pool_id: str | IpamPoolId,
+        *,
+        vnet_id: str | VirtualNetworkId | None = None,
+        number_of_ip_addresses: int | None = None,
+        location: str | None = None,
+    ) -> _readiness.ReadinessReport:
+        """Check, read-only, everything a cross-tenant deployment from ``pool_id`` needs (tokens in both
+        tenants, onboarding, roles, the connection, pool capacity, region); see :mod:`crossipam.readiness`.
+
+        ```python
+        report = client.check_readiness(pool_id, vnet_id=vnet_id, number_of_ip_addresses=256)
+        print(report.ok, [(c.name, c.remedy) for c in report.failed])
+        ```
+        """
+        return _readiness.check_readiness(
+            self._for_managed,
+            self._for_management,
+            managed_tenant_id=self._managed_tenant_id,
+            management_tenant_id=self._management_tenant_id,
+            pool_id=pool_id,
+            vnet_id=vnet_id,
+            number_of_ip_addresses=number_of_ip_addresses,
+            location=location,
+            client_id=self._client_id,
+            cloud=self._cloud,
+            **self._kwargs,
+        )
+
     def get_pool_usage(self, pool_id: str | IpamPoolId) -> PoolUsage:
         """The pool's usage, read in the management tenant.
 
@@ -659,12 +729,11 @@ class CrossTenantIpamClient:
                 pool.network_manager,
                 pool.name,
                 api_version=API_VERSION,
+                retry_on_methods=_READ_ACTION_RETRY_METHODS,
                 cls=lambda pipeline_response, _d, _h: pipeline_response.http_response.json(),
             )
-        except HttpResponseError as err:
-            raise self._service_error(
-                err, tenant=self._management_tenant_id, action=f"read the usage of {pool}"
-            ) from err
+        except _SDK_ERRORS as err:
+            raise self._pool_read_error(err, f"read the usage of {pool}", pool) from err
         return PoolUsage.from_wire(cast(Mapping[str, Any], body))
 
     def list_pool_allocations(self, pool_id: str | IpamPoolId) -> list[PoolAllocation]:
@@ -679,14 +748,112 @@ class CrossTenantIpamClient:
         try:
             items = list(
                 client.ipam_pools.list_associated_resources(
-                    pool.resource_group, pool.network_manager, pool.name, api_version=API_VERSION
+                    pool.resource_group,
+                    pool.network_manager,
+                    pool.name,
+                    api_version=API_VERSION,
+                    retry_on_methods=_READ_ACTION_RETRY_METHODS,
                 )
             )
-        except HttpResponseError as err:
-            raise self._service_error(
-                err, tenant=self._management_tenant_id, action=f"list the allocations of {pool}"
-            ) from err
-        return [PoolAllocation.from_wire(_wire(item)) for item in items]
+        except _SDK_ERRORS as err:
+            raise self._pool_read_error(err, f"list the allocations of {pool}", pool) from err
+        return [PoolAllocation.from_wire(wire(item)) for item in items]
+
+    def _pool_read_error(self, err: AzureError, action: str, pool: IpamPoolId) -> AzureServiceError:
+        mapped = self._service_error(err, tenant=self._management_tenant_id, action=action)
+        if mapped.code == "InvalidAuthenticationTokenTenant":
+            # The pool's subscription belongs to another tenant than management_tenant_id: say so plainly.
+            mapped.message = (
+                f"pool {pool} is not in the management tenant {self._management_tenant_id}: ARM refused the "
+                f"tenant's token for subscription {pool.subscription_id} ({mapped.code})"
+            )
+            mapped.hint = (
+                "pass the tenant that owns the pool's subscription as management_tenant_id, or a pool of the "
+                "management tenant"
+            )
+        return mapped
+
+    # ---- bulk ------------------------------------------------------------------------------------------------
+    def deploy_many(
+        self,
+        specs: Iterable[DeploymentSpec],
+        *,
+        max_concurrency: int = 8,
+        on_progress: _bulk.ProgressCallback | None = None,
+        max_attempts: int = _bulk.DEFAULT_MAX_ATTEMPTS,
+        sleep: Callable[[float], Any] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> list[BulkItemResult]:
+        """Deploy many VNets on up to ``max_concurrency`` threads; one result per spec, in input order.
+
+        One failure never aborts the others: each item ends with its deployment or its typed error. Throttling
+        (429) and conflicts (409 ``AnotherOperationInProgress``) pause and slow down the affected subscription
+        and retry the item (at most ``max_attempts`` runs); see ``docs/bulk-and-async.md``. ``sleep`` and
+        ``clock`` replace ``time.sleep`` / ``time.monotonic`` (tests).
+
+        ```python
+        results = client.deploy_many([DeploymentSpec(vnet_id, "eastus", pool_id, 64) for vnet_id in ids])
+        assert all(r.ok for r in results)
+        ```
+        """
+        items = _bulk.bulk_items(specs)
+        self._prime_tokens()
+
+        def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
+            spec = _bulk.spec_of(item)
+            return self.begin_deploy_virtual_network(spec.vnet_id, **spec.deploy_kwargs()).result()
+
+        return _bulk.run_sync(
+            items,
+            attempt,
+            max_concurrency=max_concurrency,
+            on_progress=on_progress,
+            max_attempts=max_attempts,
+            sleep=sleep or time.sleep,
+            clock=clock or time.monotonic,
+        )
+
+    def remove_many(
+        self,
+        vnet_ids_or_specs: Iterable[str | VirtualNetworkId | DeploymentSpec],
+        *,
+        max_concurrency: int = 8,
+        on_progress: _bulk.ProgressCallback | None = None,
+        max_attempts: int = _bulk.DEFAULT_MAX_ATTEMPTS,
+        sleep: Callable[[float], Any] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> list[BulkItemResult]:
+        """Remove the pool allocations of many VNets (keeping their prefixes), like :meth:`deploy_many`.
+
+        ```python
+        results = client.remove_many(vnet_ids)
+        [r.deployment.action for r in results if r.ok]     # 'removed' | 'no_allocation'
+        ```
+        """
+        items = _bulk.bulk_items(vnet_ids_or_specs)
+        self._prime_tokens()
+
+        def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
+            return self.begin_remove_allocation(item.target).result()
+
+        return _bulk.run_sync(
+            items,
+            attempt,
+            max_concurrency=max_concurrency,
+            on_progress=on_progress,
+            max_attempts=max_attempts,
+            sleep=sleep or time.sleep,
+            clock=clock or time.monotonic,
+        )
+
+    def _prime_tokens(self) -> None:
+        """Fetch each tenant's token once before workers fan out, so that concurrent first requests find it in
+        the credential's cache (one token request per tenant). Failures are left to the items."""
+        for bound in (self._for_managed, self._for_management):
+            try:
+                bound.get_token(self._cloud.resource_manager_scope)
+            except Exception as err:
+                _LOGGER.debug("token prefetch for tenant %s failed: %s", bound.tenant_id, err)
 
     # ---- lifetime --------------------------------------------------------------------------------------------
     def close(self) -> None:
@@ -712,23 +879,3 @@ class CrossTenantIpamClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _wire(item: Any) -> Mapping[str, Any]:
-    """The REST (camelCase) form of an azure-mgmt-network model."""
-    as_dict = getattr(item, "as_dict", None)
-    if callable(as_dict):
-        return cast(Mapping[str, Any], as_dict())
-    return cast(Mapping[str, Any], dict(item))
-
-
-def _client_id_of(credential: object) -> str | None:
-    for holder in (
-        credential,
-        getattr(credential, "_client", None),
-        getattr(credential, "_credential", None),
-    ):
-        value = getattr(holder, "_client_id", None) if holder is not None else None
-        if isinstance(value, str) and value:
-            return value
-    return None

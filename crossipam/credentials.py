@@ -41,6 +41,9 @@ from .models import CloudEndpoints
 __all__ = [
     "CREDENTIAL_PIPELINE_KWARGS",
     "TenantBoundCredential",
+    "authority_kwargs",
+    "bound_token_kwargs",
+    "bound_token_options",
     "certificate_credential",
     "credential_error",
     "credential_pipeline_kwargs",
@@ -226,6 +229,44 @@ def credential_error(
     return CredentialError(message, tenant_id=tenant_id, hint=hints.get(code.group(1)) if code else None)
 
 
+def bound_token_kwargs(
+    tenant_id: str, forward_tenant: bool, claims: str | None, enable_cae: bool, kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """``get_token`` keyword arguments with the bound tenant forced (shared by the sync and async wrappers).
+
+    ```python
+    bound_token_kwargs(tenant_a, True, None, False, {})     # {'tenant_id': tenant_a}
+    ```
+    """
+    out = dict(kwargs)
+    if forward_tenant:
+        out["tenant_id"] = tenant_id
+    if claims is not None:
+        out["claims"] = claims
+    if enable_cae:
+        out["enable_cae"] = True
+    return out
+
+
+def bound_token_options(
+    tenant_id: str, forward_tenant: bool, options: TokenRequestOptions | None
+) -> tuple[TokenRequestOptions, dict[str, Any]]:
+    """``get_token_info`` options with the bound tenant forced, and the legacy ``get_token`` kwargs for
+    credentials without ``get_token_info``.
+
+    ```python
+    opts, legacy = bound_token_options(tenant_a, True, None)
+    ```
+    """
+    opts = cast(TokenRequestOptions, dict(options or {}))
+    if forward_tenant:
+        opts["tenant_id"] = tenant_id
+    else:
+        opts.pop("tenant_id", None)
+    legacy: dict[str, Any] = {k: v for k, v in opts.items() if k in ("claims", "tenant_id", "enable_cae")}
+    return opts, legacy
+
+
 class TenantBoundCredential:
     """A ``TokenCredential`` that always asks ``credential`` for tokens of ``tenant_id``.
 
@@ -265,12 +306,7 @@ class TenantBoundCredential:
         **kwargs: Any,
     ) -> AccessToken:
         """A token for ``self.tenant_id`` (a different ``tenant_id`` argument is ignored)."""
-        if self._forward_tenant:
-            kwargs["tenant_id"] = self.tenant_id
-        if claims is not None:
-            kwargs["claims"] = claims
-        if enable_cae:
-            kwargs["enable_cae"] = True
+        kwargs = bound_token_kwargs(self.tenant_id, self._forward_tenant, claims, enable_cae, kwargs)
         try:
             return self._credential.get_token(*scopes, **kwargs)
         except ClientAuthenticationError as err:
@@ -278,18 +314,11 @@ class TenantBoundCredential:
 
     def get_token_info(self, *scopes: str, options: TokenRequestOptions | None = None) -> AccessTokenInfo:
         """``get_token_info`` with ``tenant_id`` forced (falls back to ``get_token`` on older credentials)."""
-        opts = cast(TokenRequestOptions, dict(options or {}))
-        if self._forward_tenant:
-            opts["tenant_id"] = self.tenant_id
-        else:
-            opts.pop("tenant_id", None)
+        opts, legacy = bound_token_options(self.tenant_id, self._forward_tenant, options)
         inner = getattr(self._credential, "get_token_info", None)
         try:
             if inner is not None:
                 return cast(AccessTokenInfo, inner(*scopes, options=opts))
-            legacy: dict[str, Any] = {
-                k: v for k, v in opts.items() if k in ("claims", "tenant_id", "enable_cae")
-            }
             token = self._credential.get_token(*scopes, **legacy)
         except ClientAuthenticationError as err:
             raise credential_error(err, tenant_id=self.tenant_id, client_id=self.client_id) from err
@@ -306,6 +335,16 @@ class TenantBoundCredential:
 
     def __repr__(self) -> str:
         return f"TenantBoundCredential(tenant_id={self.tenant_id!r}, credential={type(self._credential).__name__})"
+
+
+def authority_kwargs(cloud: CloudEndpoints) -> dict[str, Any]:
+    """azure-identity keyword arguments for the cloud's authority (sync and async credentials).
+
+    ```python
+    authority_kwargs(CloudEndpoints())   # {'authority': 'https://login.microsoftonline.com'}
+    ```
+    """
+    return _authority_kwargs(cloud)
 
 
 def _authority_kwargs(cloud: CloudEndpoints) -> dict[str, Any]:

@@ -89,9 +89,16 @@ class DeploymentRequest:
         return out
 
 
-def _count(value: object, what: str) -> int:
+#: The most addresses a pool of each family can hold (the whole IPv4 / IPv6 space).
+MAX_IPV4_ADDRESSES = 2**32
+MAX_IPV6_ADDRESSES = 2**128
+
+
+def _count(value: object, what: str, limit: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise InvalidInputError(f"{what} must be a positive integer, got {value!r}")
+    if limit is not None and value > limit:
+        raise InvalidInputError(f"{what} is {value}, more than a pool of that IP family can hold ({limit})")
     return value
 
 
@@ -118,7 +125,7 @@ def deployment_request(
     pool = IpamPoolId.parse(pool_id)
     if not isinstance(location, str) or not location.strip():
         raise InvalidInputError("location is required (e.g. 'eastus')")
-    count = _count(number_of_ip_addresses, "number_of_ip_addresses")
+    count = _count(number_of_ip_addresses, "number_of_ip_addresses", MAX_IPV4_ADDRESSES)
     v6_pool = IpamPoolId.parse(ipv6_pool_id) if ipv6_pool_id is not None else None
     v6_count = None
     if (v6_pool is None) != (ipv6_number_of_ip_addresses is None):
@@ -126,7 +133,7 @@ def deployment_request(
             "ipv6_pool_id and ipv6_number_of_ip_addresses go together: give both or neither"
         )
     if ipv6_number_of_ip_addresses is not None:
-        v6_count = _count(ipv6_number_of_ip_addresses, "ipv6_number_of_ip_addresses")
+        v6_count = _count(ipv6_number_of_ip_addresses, "ipv6_number_of_ip_addresses", MAX_IPV6_ADDRESSES)
     if v6_pool is not None and v6_pool == pool:
         raise InvalidInputError("pool_id and ipv6_pool_id must be different pools (one IPv4, one IPv6)")
     specs = tuple(subnets)

@@ -14,12 +14,14 @@ CrossIpamError                              every error crossipam raises (messag
 │   └── AddressSpaceConflictError           static prefixes vs. pools, other pool, subnets outside new space
 ├── AzureServiceError                       ARM answered with an error (code, status, request/correlation ids)
 │   ├── AuthorizationError                  401/403: AuthorizationFailed, InvalidAuthenticationToken…
+│   │   ├── AuthenticationError             401: a token was rejected (expired, wrong tenant, invalid)
 │   │   └── LinkedAuthorizationError        403 LinkedAuthorizationFailed: aux token or pool role missing
 │   ├── NotFoundError                       404: ResourceNotFound, ResourceGroupNotFound
 │   ├── PoolExhaustedError                  the pool cannot provide the requested addresses
 │   ├── InvalidAllocationError              400 validation codes (CannotMixAddressPrefixAndPoolInPayload, …)
 │   ├── ConflictError                       409 AnotherOperationInProgress, 412 PreconditionFailed (stale ETag)
-│   └── ThrottledError                      429
+│   ├── ThrottledError                      429
+│   └── TransportError                      no HTTP answer after azure-core's retries (dropped, timed out)
 └── OnboardingError                         crossipam.onboarding (completed_steps)
     ├── AdminCredentialError                an admin credential could not get a token / was rejected
     ├── ApplicationNotFoundError            no app registration in the managed tenant
@@ -52,12 +54,15 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+
 __all__ = [
     "AddressSpaceConflictError",
     "AdminCredentialError",
     "AllocationDecreaseError",
     "AppNotOnboardedError",
     "ApplicationNotFoundError",
+    "AuthenticationError",
     "AuthorizationError",
     "AzureServiceError",
     "ConfigurationError",
@@ -79,6 +84,7 @@ __all__ = [
     "RoleDefinitionNotFoundError",
     "TenantNotAllowedError",
     "ThrottledError",
+    "TransportError",
     "service_error_from_http",
 ]
 
@@ -291,6 +297,18 @@ class AuthorizationError(AzureServiceError):
     """
 
 
+class AuthenticationError(AuthorizationError):
+    """401 from ARM: a primary or auxiliary token was rejected (``ExpiredAuthenticationToken``,
+    ``InvalidAuthenticationToken``, ``InvalidAuthenticationTokenTenant``, …). ``tenant_id`` names the tenant
+    whose token is at stake.
+
+    ```python
+    except AuthenticationError as err:
+        print(err.code, err.tenant_id, err.hint)
+    ```
+    """
+
+
 class LinkedAuthorizationError(AuthorizationError):
     """403 ``LinkedAuthorizationFailed``: no usable auxiliary token for the pool's tenant, or the app lacks
     *IPAM Pool User* on the pool (``linked_scope``).
@@ -353,6 +371,18 @@ class ThrottledError(AzureServiceError):
     ```python
     except ThrottledError as err:
         print(err.request_id)
+    ```
+    """
+
+
+class TransportError(AzureServiceError):
+    """No HTTP answer from Azure after azure-core's retries: the connection was refused or dropped, or the
+    read timed out (``read_timeout``). ``code`` and ``status`` are ``None``. A write may or may not have
+    happened: run the operation again (crossipam reads before it writes, so a re-run converges).
+
+    ```python
+    except TransportError as err:
+        print(err)   # the transport's message, without request headers
     ```
     """
 
@@ -527,7 +557,10 @@ _HINTS: dict[str, str] = {
         "the token comes from the wrong tenant: managed_tenant_id must own the VNet's subscription and "
         "management_tenant_id the pool's"
     ),
-    "ExpiredAuthenticationToken": "a token expired; the client refreshes tokens, so retry",
+    "ExpiredAuthenticationToken": (
+        "ARM says a token expired although azure-core renews tokens 5 minutes before the expiry Entra ID "
+        "announced: the machine's clock is probably behind (check NTP), then run the operation again"
+    ),
     "InvalidAuthenticationToken": "ARM rejected a token (wrong audience or cloud?); check cloud= endpoints",
     "ResourceGroupNotFound": "create the resource group first (crossipam does not create resource groups)",
     "ResourceNotFound": "check the resource id (subscription, resource group, name)",
@@ -591,9 +624,19 @@ def service_error_from_http(
         raise service_error_from_http(err, tenant_id=b, action="read the VNet") from err
     ```
     """
-    code, message = _error_code_and_message(err)
     response = getattr(err, "response", None)
     status = getattr(err, "status_code", None) or getattr(response, "status_code", None)
+    if isinstance(err, (ServiceRequestError, ServiceResponseError)) and status is None:
+        first = (str(getattr(err, "message", None) or err).strip().splitlines() or [type(err).__name__])[0]
+        return TransportError(
+            f"no answer from Azure Resource Manager while trying to {action}: {first}",
+            tenant_id=tenant_id,
+            hint=(
+                "the connection failed or timed out after azure-core's retries (retry_total, read_timeout); "
+                "check connectivity and run the operation again (it reads before it writes)"
+            ),
+        )
+    code, message = _error_code_and_message(err)
     request_id = _header(response, "x-ms-request-id")
     correlation_id = _header(response, "x-ms-correlation-request-id")
     text = f"Azure Resource Manager refused to {action}: {code or 'HTTP ' + str(status)}: {message}"
@@ -644,11 +687,20 @@ def service_error_from_http(
     elif status == 429:
         cls = ThrottledError
         hint = hint or _HINTS["SubscriptionRequestsThrottled"]
-    elif status in (401, 403):
+    elif status == 401:
+        cls = AuthenticationError
+        if management_tenant_id and "x-ms-authorization-auxiliary" in message.lower():
+            tenant_id = management_tenant_id  # the auxiliary (management-tenant) token was refused
+    elif status == 403:
         cls = AuthorizationError
     elif status == 404:
         cls = NotFoundError
         hint = hint or _HINTS["ResourceNotFound"]
     else:
         cls = AzureServiceError
+        hint = hint or (
+            "Azure could not complete the request (a failed or rolled-back operation, or a server error after "
+            "azure-core's retries); run the operation again: crossipam reads before it writes, so a re-run "
+            "converges"
+        )
     return cls(text, tenant_id=tenant_id, hint=hint, **common)

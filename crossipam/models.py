@@ -26,12 +26,14 @@ from urllib.parse import urlsplit
 from azure.core import AzureClouds
 
 from ._resource_ids import IpamPoolId, ResourceId, VirtualNetworkId
-from .errors import ConfigurationError, InvalidInputError, InvalidResourceIdError
+from .errors import ConfigurationError, CrossIpamError, InvalidInputError, InvalidResourceIdError
 
 __all__ = [
+    "BulkItemResult",
     "ChildPool",
     "CloudEndpoints",
     "DeploymentAction",
+    "DeploymentSpec",
     "IPNetwork",
     "IpamAllocation",
     "PoolAllocation",
@@ -389,3 +391,70 @@ class PoolAllocation:
     def is_virtual_network(self) -> bool:
         """Whether the associated resource is a virtual network."""
         return self.resource_id.resource_type.lower() == "microsoft.network/virtualnetworks"
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    """One VNet to deploy with :meth:`~crossipam.CrossTenantIpamClient.deploy_many`: the arguments of
+    ``begin_deploy_virtual_network`` as a value. Validation happens when the item runs, so one bad spec fails
+    alone with its typed error.
+
+    ```python
+    DeploymentSpec(vnet_id, "eastus", pool_id, 256, subnets=(SubnetSpec("app", 64),), tags={"env": "prod"})
+    ```
+    """
+
+    vnet_id: str | VirtualNetworkId
+    location: str
+    pool_id: str | IpamPoolId
+    number_of_ip_addresses: int
+    subnets: tuple[SubnetSpec, ...] = ()
+    ipv6_pool_id: str | IpamPoolId | None = None
+    ipv6_number_of_ip_addresses: int | None = None
+    tags: Mapping[str, str] | None = field(default=None, hash=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.subnets, tuple):
+            object.__setattr__(self, "subnets", tuple(self.subnets))
+
+    def deploy_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of ``begin_deploy_virtual_network`` (everything but ``vnet_id``).
+
+        ```python
+        client.begin_deploy_virtual_network(spec.vnet_id, **spec.deploy_kwargs())
+        ```
+        """
+        return {
+            "location": self.location,
+            "pool_id": self.pool_id,
+            "number_of_ip_addresses": self.number_of_ip_addresses,
+            "subnets": self.subnets,
+            "ipv6_pool_id": self.ipv6_pool_id,
+            "ipv6_number_of_ip_addresses": self.ipv6_number_of_ip_addresses,
+            "tags": self.tags,
+        }
+
+
+@dataclass(frozen=True)
+class BulkItemResult:
+    """The outcome of one item of ``deploy_many`` / ``remove_many``: the deployment or the typed error.
+
+    ``attempts`` counts the item's read-plan-write runs (more than 1 after throttling, conflicts or transient
+    failures were retried). ``spec`` is the :class:`DeploymentSpec` given (``None`` when ``remove_many`` got an id).
+
+    ```python
+    for item in client.deploy_many(specs):
+        print(item.vnet_id, item.deployment.action if item.ok else item.error)
+    ```
+    """
+
+    vnet_id: str
+    deployment: VirtualNetworkDeployment | None = None
+    error: CrossIpamError | None = None
+    attempts: int = 0
+    spec: DeploymentSpec | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the item succeeded (``deployment`` is set, ``error`` is ``None``)."""
+        return self.error is None and self.deployment is not None

@@ -53,7 +53,6 @@ from azure.core.pipeline.policies import (
     DistributedTracingPolicy,
     HeadersPolicy,
     HttpLoggingPolicy,
-    NetworkTraceLoggingPolicy,
     ProxyPolicy,
     RedirectPolicy,
     RequestIdPolicy,
@@ -81,6 +80,7 @@ from .errors import (
     RoleDefinitionNotFoundError,
 )
 from .models import CloudEndpoints
+from .policies import RedactingNetworkTraceLoggingPolicy
 
 __all__ = [
     "IPAM_POOL_USER_ROLE",
@@ -1082,6 +1082,9 @@ class _ReplicationRetry:
 # clients
 
 
+_GRAPH_RETRY_METHODS = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST", "PATCH"})
+
+
 class _GraphClient:
     """Microsoft Graph v1.0 over an azure-core pipeline, bound to one tenant."""
 
@@ -1105,7 +1108,7 @@ class _GraphClient:
             RetryPolicy(**kw),
             BearerTokenCredentialPolicy(credential, scope, **kw),
             CustomHookPolicy(**kw),
-            NetworkTraceLoggingPolicy(**kw),
+            RedactingNetworkTraceLoggingPolicy(**kw),
             DistributedTracingPolicy(**kw),
             SensitiveHeaderCleanupPolicy(**kw),
             HttpLoggingPolicy(**kw),
@@ -1122,7 +1125,10 @@ class _GraphClient:
         url = self._base_url + path
         request = HttpRequest(method, url, json=body) if body is not None else HttpRequest(method, url)
         request.headers["Accept"] = "application/json"
-        return self._client.send_request(request)
+        # Every Graph call onboarding makes is safe to repeat (PATCH sets a fixed value, a repeated POST of the
+        # service principal answers 409 and is read back), so azure-core may retry them like a GET after a
+        # dropped connection, a read timeout or a 429 (by default it retries neither POST nor PATCH).
+        return self._client.send_request(request, retry_on_methods=_GRAPH_RETRY_METHODS)
 
     def get(self, path: str, *, permission: str, what: str) -> dict[str, Any] | None:
         response = self._send("GET", path)
@@ -1171,6 +1177,8 @@ class _GraphClient:
                 f"Microsoft Graph rejected the admin token for tenant {self.tenant_id} while trying to {action} "
                 f"({code}: {message})",
                 tenant_id=self.tenant_id,
+                hint="check the admin credential's tenant and cloud; a token refused as expired although it was "
+                "just issued means this machine's clock is behind (check NTP); onboarding is safe to re-run",
             )
         raise OnboardingError(
             f"Microsoft Graph in tenant {self.tenant_id} refused to {action}: HTTP {response.status_code} "
@@ -1248,7 +1256,7 @@ class _Clients:
                 self._pool_subscription,
                 base_url=self._cloud.resource_manager.rstrip("/"),
                 credential_scopes=[self._cloud.resource_manager_scope],
-                **self._kwargs,
+                **self._traced_kwargs(),
             )
             self._stack.callback(self._authorization.close)
         return self._authorization
@@ -1272,10 +1280,16 @@ class _Clients:
             subscription_id,
             base_url=self._cloud.resource_manager.rstrip("/"),
             credential_scopes=[self._cloud.resource_manager_scope],
-            **self._kwargs,
+            **self._traced_kwargs(),
         )
         self._stack.callback(client.close)
         return client
+
+    def _traced_kwargs(self) -> dict[str, Any]:
+        """The SDK clients' kwargs with a network trace that redacts tokens (``logging_enable=True``)."""
+        kwargs = dict(self._kwargs)
+        kwargs.setdefault("logging_policy", RedactingNetworkTraceLoggingPolicy(**self._kwargs))
+        return kwargs
 
 
 # ------------------------------------------------------------------------------------------------

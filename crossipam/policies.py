@@ -17,11 +17,14 @@ client = NetworkManagementClient(credential, sub_b, per_retry_policies=[aux])
 
 from __future__ import annotations
 
+import logging
+import re
+import types
 from collections.abc import Sequence
 from typing import Any
 
 from azure.core.credentials import TokenCredential
-from azure.core.pipeline import PipelineRequest
+from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import NetworkTraceLoggingPolicy
 from azure.mgmt.core.policies import AuxiliaryAuthenticationPolicy
 
@@ -33,22 +36,24 @@ __all__ = [
     "MAX_AUXILIARY_TENANTS",
     "CrossTenantAuxiliaryPolicy",
     "RedactingNetworkTraceLoggingPolicy",
+    "auxiliary_tenant_ids",
     "bind_auxiliary_credentials",
+    "redact",
 ]
 
 #: ARM accepts at most this many auxiliary tokens.
 MAX_AUXILIARY_TENANTS = 3
 AUXILIARY_HEADER = "x-ms-authorization-auxiliary"
 _SENSITIVE = ("authorization", AUXILIARY_HEADER)
+#: azure-core's network-trace logger (the one NetworkTraceLoggingPolicy writes to).
+_TRACE_LOGGER = logging.getLogger("azure.core.pipeline.policies._universal")
 
 
-def bind_auxiliary_credentials(
-    credential: TokenCredential, tenant_ids: Sequence[str], *, client_id: str | None = None
-) -> list[TenantBoundCredential]:
-    """Validate 1 to 3 distinct tenant ids and bind ``credential`` to each.
+def auxiliary_tenant_ids(tenant_ids: Sequence[str]) -> list[str]:
+    """Validate 1 to 3 distinct auxiliary tenant ids (lower-cased, duplicates dropped; sync and async policies).
 
     ```python
-    bind_auxiliary_credentials(credential, [tenant_a])   # [TenantBoundCredential(tenant_id='…')]
+    auxiliary_tenant_ids([tenant_a, tenant_a.upper()])   # [tenant_a]
     ```
     """
     if isinstance(tenant_ids, str):
@@ -64,7 +69,21 @@ def bind_auxiliary_credentials(
         raise ConfigurationError(
             f"ARM accepts at most {MAX_AUXILIARY_TENANTS} auxiliary tokens; got {len(tenants)} tenants"
         )
-    return [TenantBoundCredential(credential, t, client_id=client_id) for t in tenants]
+    return tenants
+
+
+def bind_auxiliary_credentials(
+    credential: TokenCredential, tenant_ids: Sequence[str], *, client_id: str | None = None
+) -> list[TenantBoundCredential]:
+    """Validate 1 to 3 distinct tenant ids and bind ``credential`` to each.
+
+    ```python
+    bind_auxiliary_credentials(credential, [tenant_a])   # [TenantBoundCredential(tenant_id='…')]
+    ```
+    """
+    return [
+        TenantBoundCredential(credential, t, client_id=client_id) for t in auxiliary_tenant_ids(tenant_ids)
+    ]
 
 
 class CrossTenantAuxiliaryPolicy(AuxiliaryAuthenticationPolicy):
@@ -102,8 +121,10 @@ class CrossTenantAuxiliaryPolicy(AuxiliaryAuthenticationPolicy):
 
 
 class RedactingNetworkTraceLoggingPolicy(NetworkTraceLoggingPolicy):
-    """azure-core's network trace (``logging_enable=True``) with ``Authorization`` and
-    ``x-ms-authorization-auxiliary`` replaced by ``REDACTED`` in the log (the request itself is untouched).
+    """azure-core's network trace (``logging_enable=True``) with secrets redacted in the log (the request itself
+    is untouched): the ``Authorization`` and ``x-ms-authorization-auxiliary`` headers, token-endpoint form
+    fields (``client_secret``, ``client_assertion``, …), token-response fields (``access_token``, …) and
+    anything that looks like a JWT (``eyJ…``) become ``REDACTED``.
 
     ```python
     NetworkManagementClient(cred, sub, logging_policy=RedactingNetworkTraceLoggingPolicy(logging_enable=True))
@@ -111,15 +132,74 @@ class RedactingNetworkTraceLoggingPolicy(NetworkTraceLoggingPolicy):
     """
 
     def on_request(self, request: PipelineRequest[Any]) -> None:
-        headers = request.http_request.headers
-        saved = {k: v for k, v in headers.items() if k.lower() in _SENSITIVE}
-        if not saved:
-            super().on_request(request)
+        http_request = request.http_request
+        options = request.context.options
+        logging_enable = options.pop("logging_enable", self.enable_http_logger)
+        request.context["logging_enable"] = logging_enable
+        if not logging_enable or not _TRACE_LOGGER.isEnabledFor(logging.DEBUG):
             return
-        for k in saved:
-            headers[k] = "REDACTED"
         try:
-            super().on_request(request)
-        finally:
-            for k, v in saved.items():
-                headers[k] = v
+            lines = [
+                f"Request URL: '{redact(str(http_request.url))}'",
+                f"Request method: '{http_request.method}'",
+            ]
+            lines.append("Request headers:")
+            for header, value in http_request.headers.items():
+                shown = "REDACTED" if header.lower() in _SENSITIVE else redact(str(value))
+                lines.append(f"    '{header}': '{shown}'")
+            body = http_request.body
+            if isinstance(body, (types.GeneratorType, types.AsyncGeneratorType)):
+                lines.append("Request body:\nFile upload")
+            elif body:
+                text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+                lines.append("Request body:\n" + redact(text))
+            else:
+                lines.append("Request body:\nThis request has no body")
+            _TRACE_LOGGER.debug("\n".join(lines))
+        except Exception as err:  # pragma: no cover - never let logging break a request
+            _TRACE_LOGGER.debug("Failed to log request: %s", type(err).__name__)
+
+    def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
+        http_response = response.http_response
+        if not response.context.get("logging_enable") or not _TRACE_LOGGER.isEnabledFor(logging.DEBUG):
+            return
+        try:
+            lines = [f"Response status: '{http_response.status_code}'", "Response headers:"]
+            for header, value in http_response.headers.items():
+                lines.append(f"    '{header}': '{redact(str(value))}'")
+            content_type = str(http_response.headers.get("content-type", ""))
+            if content_type.endswith("octet-stream") or content_type.startswith("image"):
+                lines.append("Response content:\nBody contains binary data.")
+            else:
+                try:
+                    lines.append("Response content:\n" + redact(http_response.text()))
+                except Exception:  # streamed
+                    lines.append("Response content:\nBody is streamable.")
+            _TRACE_LOGGER.debug("\n".join(lines))
+        except Exception as err:  # pragma: no cover
+            _TRACE_LOGGER.debug("Failed to log response: %s", type(err).__name__)
+
+
+_JWT_RX = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
+_FORM_SECRET_RX = re.compile(
+    r"((?:client_secret|client_assertion|assertion|refresh_token|access_token|password)=)[^&\s]*",
+    re.IGNORECASE,
+)
+_JSON_SECRET_RX = re.compile(
+    "([\"'](?:access_token|refresh_token|id_token|client_secret|client_assertion|password)[\"']"
+    "\\s*:\\s*[\"'])[^\"']*([\"'])",
+    re.IGNORECASE,
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with secrets replaced by ``REDACTED``: form fields and JSON members that carry secrets or tokens,
+    and JWT-looking strings.
+
+    ```python
+    redact("client_id=x&client_secret=s3cr3t")   # 'client_id=x&client_secret=REDACTED'
+    ```
+    """
+    text = _FORM_SECRET_RX.sub(r"\1REDACTED", text)
+    text = _JSON_SECRET_RX.sub(r"\1REDACTED\2", text)
+    return _JWT_RX.sub("REDACTED", text)

@@ -154,8 +154,10 @@ def test_failed_operation_surfaces_from_result(azure_emulator: AzureEmulator) ->
 
 
 def test_stale_etag_and_busy_vnet_are_conflicts(azure_emulator: AzureEmulator) -> None:
+    """With conflict retries off, a conflict surfaces as it is (tests/test_fault_matrix.py covers the default,
+    where crossipam reads the VNet again and converges)."""
     emu = azure_emulator
-    with make_client(emu) as client:
+    with make_client(emu, conflict_retries=0) as client:
         _deploy(client, emu, name="vnet-conflict")
         emu.faults.add("PUT", r"/virtualNetworks/", status=412, code="PreconditionFailed")
         with pytest.raises(ConflictError) as caught:

@@ -353,7 +353,7 @@ class AzureEmulator:
         ) + cert.public_bytes(serialization.Encoding.PEM)
         with self.lock:
             self.state.applications[app_id.lower()].certificates.append(der)
-        return CertificateCredentials(app_id.lower(), pem, cert.fingerprint(hashes.SHA1()).hex())  # noqa: S303
+        return CertificateCredentials(app_id.lower(), pem, cert.fingerprint(hashes.SHA1()).hex())  # noqa: S303  # nosec B303
 
     def add_federated_credential(
         self, app_id: str, *, issuer: str, subject: str, audience: str = "api://AzureADTokenExchange"

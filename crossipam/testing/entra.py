@@ -393,7 +393,7 @@ def _find_certificate(app: Application, header: dict[str, Any]) -> x509.Certific
     for der in app.certificates:
         x5t = str(header.get("x5t", "")).rstrip("=")
         x5t256 = str(header.get("x5t#S256", "")).rstrip("=")
-        if x5t == _b64url(hashlib.sha1(der).digest()) or x5t256 == _b64url(hashlib.sha256(der).digest()):  # noqa: S324
+        if x5t == _b64url(hashlib.sha1(der).digest()) or x5t256 == _b64url(hashlib.sha256(der).digest()):  # noqa: S324  # nosec B324
             return x509.load_der_x509_certificate(der)
     return None
 

@@ -7,6 +7,7 @@ whose HTTPS adapter is the emulator, so serialization, streaming and error handl
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +51,16 @@ class EmulatorAdapter(requests.adapters.BaseAdapter):
         else:  # file-like or generator
             data = b"".join(chunk if isinstance(chunk, bytes) else chunk.encode() for chunk in body)
         emu_req = Request(request.method or "GET", request.url or "", dict(request.headers), data)
+        started = time.monotonic()
         resp = self._emulator.handle(emu_req)
+        read_timeout = timeout[1] if isinstance(timeout, tuple) else timeout
+        if read_timeout is not None and time.monotonic() - started > float(read_timeout):
+            # As a socket would: the answer came later than the client's read timeout (the service may
+            # have acted; the client never hears of it).
+            raise requests.exceptions.ReadTimeout(
+                f"Read timed out (read timeout={read_timeout}): the offline Azure answered too late",
+                request=request,
+            )
         if resp.drop_connection:
             raise requests.exceptions.ConnectionError(
                 "Connection aborted: the offline Azure dropped the connection (injected fault)",

@@ -1,0 +1,250 @@
+"""Async credentials: the tenant binding for ``AsyncTokenCredential`` and azure.identity.aio factories.
+
+```python
+from azure.identity.aio import ClientSecretCredential
+from crossipam.aio._credentials import AsyncTenantBoundCredential
+
+credential = ClientSecretCredential(tenant_b, app_id, secret, additionally_allowed_tenants=[tenant_a])
+token = await AsyncTenantBoundCredential(credential, tenant_a).get_token("https://management.azure.com/.default")
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
+from azure.core.credentials_async import AsyncTokenCredential
+from azure.core.exceptions import ClientAuthenticationError
+from azure.mgmt.core.policies import AsyncAuxiliaryAuthenticationPolicy
+
+from ..credentials import (
+    authority_kwargs,
+    bound_token_kwargs,
+    bound_token_options,
+    credential_error,
+    credential_pipeline_kwargs,
+)
+from ..errors import ConfigurationError
+from ..models import CloudEndpoints
+from ..policies import auxiliary_tenant_ids
+
+__all__ = [
+    "AsyncCrossTenantAuxiliaryPolicy",
+    "AsyncTenantBoundCredential",
+    "async_certificate_credential",
+    "async_secret_credential",
+    "async_workload_identity_credential",
+]
+
+
+class AsyncTenantBoundCredential:
+    """An ``AsyncTokenCredential`` that always asks ``credential`` for tokens of ``tenant_id`` — the async twin
+    of :class:`crossipam.credentials.TenantBoundCredential` (same tenant forcing, same error mapping).
+
+    ```python
+    token = await AsyncTenantBoundCredential(credential, tenant_a).get_token(scope)
+    ```
+    """
+
+    def __init__(
+        self,
+        credential: AsyncTokenCredential,
+        tenant_id: str,
+        *,
+        client_id: str | None = None,
+        forward_tenant: bool = True,
+    ) -> None:
+        self._credential = credential
+        self.tenant_id = tenant_id
+        self.client_id = client_id
+        self._forward_tenant = forward_tenant
+
+    @property
+    def credential(self) -> AsyncTokenCredential:
+        """The wrapped credential."""
+        return self._credential
+
+    async def get_token(
+        self,
+        *scopes: str,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken:
+        """A token for ``self.tenant_id`` (a different ``tenant_id`` argument is ignored).
+
+        ```python
+        await bound.get_token("https://management.azure.com/.default")
+        ```
+        """
+        kwargs = bound_token_kwargs(self.tenant_id, self._forward_tenant, claims, enable_cae, kwargs)
+        try:
+            return await self._credential.get_token(*scopes, **kwargs)
+        except ClientAuthenticationError as err:
+            raise credential_error(err, tenant_id=self.tenant_id, client_id=self.client_id) from err
+
+    async def get_token_info(
+        self, *scopes: str, options: TokenRequestOptions | None = None
+    ) -> AccessTokenInfo:
+        """``get_token_info`` with ``tenant_id`` forced (falls back to ``get_token`` on older credentials).
+
+        ```python
+        await bound.get_token_info("https://management.azure.com/.default")
+        ```
+        """
+        opts, legacy = bound_token_options(self.tenant_id, self._forward_tenant, options)
+        inner = getattr(self._credential, "get_token_info", None)
+        try:
+            if inner is not None:
+                return cast(AccessTokenInfo, await inner(*scopes, options=opts))
+            token = await self._credential.get_token(*scopes, **legacy)
+        except ClientAuthenticationError as err:
+            raise credential_error(err, tenant_id=self.tenant_id, client_id=self.client_id) from err
+        return AccessTokenInfo(token.token, token.expires_on)
+
+    async def close(self) -> None:
+        """No-op: the wrapped credential belongs to whoever created it."""
+
+    async def __aenter__(self) -> AsyncTenantBoundCredential:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"AsyncTenantBoundCredential(tenant_id={self.tenant_id!r}, "
+            f"credential={type(self._credential).__name__})"
+        )
+
+
+class AsyncCrossTenantAuxiliaryPolicy(AsyncAuxiliaryAuthenticationPolicy):
+    """azure-mgmt-core's ``AsyncAuxiliaryAuthenticationPolicy`` with one credential bound per tenant (≤ 3).
+
+    ```python
+    policy = AsyncCrossTenantAuxiliaryPolicy(credential, [tenant_a], "https://management.azure.com/.default")
+    ```
+    """
+
+    def __init__(
+        self,
+        credential: AsyncTokenCredential,
+        tenant_ids: Sequence[str],
+        *scopes: str,
+        client_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if not scopes:
+            raise ConfigurationError("AsyncCrossTenantAuxiliaryPolicy needs the ARM token scope")
+        bound = [
+            AsyncTenantBoundCredential(credential, t, client_id=client_id)
+            for t in auxiliary_tenant_ids(tenant_ids)
+        ]
+        super().__init__(bound, *scopes, **kwargs)
+        self._bound = bound
+
+    @property
+    def tenant_ids(self) -> tuple[str, ...]:
+        """The auxiliary tenants, in header order."""
+        return tuple(b.tenant_id for b in self._bound)
+
+
+def async_secret_credential(
+    client_id: str,
+    client_secret: str,
+    *,
+    managed_tenant_id: str,
+    management_tenant_id: str,
+    cloud: CloudEndpoints,
+    **kwargs: Any,
+) -> AsyncTokenCredential:
+    """An azure.identity.aio ``ClientSecretCredential`` of the managed tenant allowed in the management tenant.
+
+    ```python
+    async_secret_credential(app_id, secret, managed_tenant_id=b, management_tenant_id=a, cloud=CloudEndpoints())
+    ```
+    """
+    from azure.identity.aio import ClientSecretCredential
+
+    if not client_id or not client_secret:
+        raise ConfigurationError("client_id and client_secret are required")
+    return ClientSecretCredential(
+        managed_tenant_id,
+        client_id,
+        client_secret,
+        additionally_allowed_tenants=[management_tenant_id],
+        **authority_kwargs(cloud),
+        **credential_pipeline_kwargs(kwargs),
+    )
+
+
+def async_certificate_credential(
+    client_id: str,
+    certificate_path: str | None = None,
+    *,
+    managed_tenant_id: str,
+    management_tenant_id: str,
+    cloud: CloudEndpoints,
+    certificate_data: bytes | None = None,
+    password: str | bytes | None = None,
+    send_certificate_chain: bool = False,
+    **kwargs: Any,
+) -> AsyncTokenCredential:
+    """An azure.identity.aio ``CertificateCredential`` allowed in both tenants.
+
+    ```python
+    async_certificate_credential(app_id, "app.pem", managed_tenant_id=b, management_tenant_id=a,
+                                 cloud=CloudEndpoints())
+    ```
+    """
+    from azure.identity.aio import CertificateCredential
+
+    if not client_id or not (certificate_path or certificate_data):
+        raise ConfigurationError("client_id and a certificate (path or data) are required")
+    extra: dict[str, Any] = {}
+    if certificate_data is not None:
+        extra["certificate_data"] = certificate_data
+    if password is not None:
+        extra["password"] = password
+    if send_certificate_chain:
+        extra["send_certificate_chain"] = True
+    return CertificateCredential(
+        managed_tenant_id,
+        client_id,
+        certificate_path,
+        additionally_allowed_tenants=[management_tenant_id],
+        **extra,
+        **authority_kwargs(cloud),
+        **credential_pipeline_kwargs(kwargs),
+    )
+
+
+def async_workload_identity_credential(
+    client_id: str,
+    token_file_path: str,
+    *,
+    managed_tenant_id: str,
+    management_tenant_id: str,
+    cloud: CloudEndpoints,
+    **kwargs: Any,
+) -> AsyncTokenCredential:
+    """An azure.identity.aio ``WorkloadIdentityCredential`` allowed in both tenants.
+
+    ```python
+    async_workload_identity_credential(app_id, "/var/run/token", managed_tenant_id=b, management_tenant_id=a,
+                                       cloud=CloudEndpoints())
+    ```
+    """
+    from azure.identity.aio import WorkloadIdentityCredential
+
+    return WorkloadIdentityCredential(
+        tenant_id=managed_tenant_id,
+        client_id=client_id,
+        token_file_path=token_file_path,
+        additionally_allowed_tenants=[management_tenant_id],
+        **authority_kwargs(cloud),
+        **credential_pipeline_kwargs(kwargs),
+    )

@@ -1,0 +1,759 @@
+"""The asyncio ``CrossTenantIpamClient``: the sync client's twin over azure.identity.aio and
+azure.mgmt.network.aio.
+
+Same names, arguments, results, errors and request sequence as :class:`crossipam.CrossTenantIpamClient`; the
+request bodies, plans, parsing and error mapping are the same functions (``crossipam.deployment``,
+``crossipam.removal``, ``crossipam._shared``). ``begin_*`` are coroutines returning an
+``azure.core.polling.AsyncLROPoller``.
+
+```python
+from crossipam.aio import CrossTenantIpamClient
+
+async with CrossTenantIpamClient.from_client_secret(app_id, secret, managed_tenant_id=b,
+                                                    management_tenant_id=a) as client:
+    poller = await client.begin_deploy_virtual_network(vnet_id, location="eastus", pool_id=pool_id,
+                                                       number_of_ip_addresses=100)
+    deployment = await poller.result()
+```
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from typing import Any, TypeVar, cast
+
+from azure.core import AzureClouds
+from azure.core.credentials_async import AsyncTokenCredential
+from azure.core.exceptions import AzureError, ResourceNotFoundError
+from azure.core.polling import AsyncLROPoller, AsyncPollingMethod
+from azure.mgmt.core.polling.async_arm_polling import AsyncARMPolling
+from azure.mgmt.network.aio import NetworkManagementClient
+
+from .. import bulk as _bulk
+from .. import deployment as _deployment
+from .. import removal as _removal
+from .._resource_ids import IpamPoolId, VirtualNetworkId
+from .._shared import (
+    API_VERSION,
+    absent_or_error,
+    client_id_of,
+    environment_config,
+    map_service_error,
+    put_headers,
+    vnet_not_found,
+    wire,
+)
+from ..client import _READ_ACTION_RETRY_METHODS, _SDK_ERRORS, DEFAULT_CONFLICT_RETRIES, _conflict_delay
+from ..credentials import is_managed_identity, validate_multitenant_credential, validate_tenant_id
+from ..errors import AzureServiceError, ConfigurationError, ConflictError
+from ..models import (
+    BulkItemResult,
+    CloudEndpoints,
+    DeploymentAction,
+    DeploymentSpec,
+    PoolAllocation,
+    PoolUsage,
+    SubnetSpec,
+    VirtualNetworkDeployment,
+)
+from ..policies import RedactingNetworkTraceLoggingPolicy
+from ._credentials import (
+    AsyncCrossTenantAuxiliaryPolicy,
+    AsyncTenantBoundCredential,
+    async_certificate_credential,
+    async_secret_credential,
+    async_workload_identity_credential,
+)
+
+__all__ = ["CrossTenantIpamClient"]
+
+_LOGGER = logging.getLogger("crossipam.client")
+_T = TypeVar("_T")
+
+
+class _MappedPolling(AsyncPollingMethod[_T]):
+    """Async ARM polling that maps a failed operation to crossipam's typed error and calls ``on_done`` once the
+    operation reached a final state."""
+
+    def __init__(
+        self,
+        inner: AsyncPollingMethod[_T],
+        mapper: Callable[[AzureError], Exception],
+        on_done: Callable[[], None],
+    ) -> None:
+        self._inner = inner
+        self._mapper = mapper
+        self._on_done = on_done
+
+    def initialize(
+        self, client: Any, initial_response: Any, deserialization_callback: Callable[[Any], _T]
+    ) -> None:
+        try:
+            self._inner.initialize(client, initial_response, deserialization_callback)
+        except BaseException:
+            self._on_done()
+            raise
+        if self._inner.finished():
+            self._on_done()
+
+    async def run(self) -> None:
+        try:
+            await self._inner.run()
+        except _SDK_ERRORS as err:
+            raise self._mapper(err) from err
+        finally:
+            self._on_done()
+
+    def status(self) -> str:
+        return self._inner.status()
+
+    def finished(self) -> bool:
+        return self._inner.finished()
+
+    def resource(self) -> _T:
+        return self._inner.resource()
+
+    def get_continuation_token(self) -> str:
+        return self._inner.get_continuation_token()
+
+
+class _DonePolling(AsyncPollingMethod[_T]):
+    """A finished operation whose result is already known (nothing was written)."""
+
+    def __init__(self, result: _T) -> None:
+        self._result = result
+
+    def initialize(
+        self, client: Any, initial_response: Any, deserialization_callback: Callable[[Any], _T]
+    ) -> None:
+        return None
+
+    async def run(self) -> None:
+        return None
+
+    def status(self) -> str:
+        return "succeeded"
+
+    def finished(self) -> bool:
+        return True
+
+    def resource(self) -> _T:
+        return self._result
+
+    def get_continuation_token(self) -> str:
+        raise ValueError("this operation completed without a request; there is nothing to continue")
+
+
+def _done(result: VirtualNetworkDeployment) -> AsyncLROPoller[VirtualNetworkDeployment]:
+    return AsyncLROPoller(None, None, lambda _r: result, _DonePolling(result))
+
+
+class _Release:
+    """Releases a per-VNet ``asyncio.Lock`` at most once."""
+
+    def __init__(self, lock: asyncio.Lock) -> None:
+        self._lock: asyncio.Lock | None = lock
+
+    def __call__(self) -> None:
+        lock, self._lock = self._lock, None
+        if lock is not None and lock.locked():
+            lock.release()
+
+
+class CrossTenantIpamClient:
+    """The asyncio twin of :class:`crossipam.CrossTenantIpamClient` (same arguments, results and errors).
+
+    :param credential: an ``AsyncTokenCredential`` of the automation app (azure.identity.aio) that may also get
+        tokens for the management tenant (``additionally_allowed_tenants=[management_tenant_id]``).
+    :keyword managed_tenant_id: tenant B, which owns the VNets.
+    :keyword management_tenant_id: tenant A, which owns the IPAM pool.
+    :keyword cloud: an ``azure.core.AzureClouds`` value or :class:`~crossipam.models.CloudEndpoints`.
+    :keyword kwargs: azure-core options (``transport``, ``connection_verify``, ``retry_total``,
+        ``polling_interval``, ``logging_enable`` …) for every pipeline.
+
+    Await every poller you start: the VNet stays locked for this client until its operation has finished.
+
+    ```python
+    async with CrossTenantIpamClient(credential, managed_tenant_id=b, management_tenant_id=a) as client:
+        usage = await client.get_pool_usage(pool_id)
+    ```
+    """
+
+    def __init__(
+        self,
+        credential: AsyncTokenCredential,
+        *,
+        managed_tenant_id: str,
+        management_tenant_id: str,
+        cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
+        **kwargs: Any,
+    ) -> None:
+        self._managed_tenant_id = validate_tenant_id(managed_tenant_id, "managed_tenant_id")
+        self._management_tenant_id = validate_tenant_id(management_tenant_id, "management_tenant_id")
+        self._cloud = CloudEndpoints.for_cloud(cloud)
+        validate_multitenant_credential(
+            credential,
+            managed_tenant_id=self._managed_tenant_id,
+            management_tenant_id=self._management_tenant_id,
+        )
+        self._credential = credential
+        self._owns_credential = False
+        self._client_id: str | None = client_id_of(credential)
+        self._for_managed = AsyncTenantBoundCredential(
+            credential,
+            self._managed_tenant_id,
+            client_id=self._client_id,
+            forward_tenant=not is_managed_identity(credential),
+        )
+        self._for_management = AsyncTenantBoundCredential(
+            credential, self._management_tenant_id, client_id=self._client_id
+        )
+        self._polling_interval = kwargs.get("polling_interval", 30)
+        self._conflict_retries = int(kwargs.pop("conflict_retries", DEFAULT_CONFLICT_RETRIES))
+        self._kwargs = dict(kwargs)
+        self._clients: dict[tuple[str, str], NetworkManagementClient] = {}
+        self._vnet_locks: dict[str, asyncio.Lock] = {}
+        self._closed = False
+
+    # ---- alternative constructors ------------------------------------------------------------------------
+    @classmethod
+    def from_client_secret(
+        cls,
+        client_id: str,
+        client_secret: str,
+        *,
+        managed_tenant_id: str,
+        management_tenant_id: str,
+        cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
+        **kwargs: Any,
+    ) -> CrossTenantIpamClient:
+        """A client over an azure.identity.aio ``ClientSecretCredential``; the client owns and closes it.
+
+        ```python
+        async with CrossTenantIpamClient.from_client_secret(app_id, secret, managed_tenant_id=b,
+                                                            management_tenant_id=a) as client: ...
+        ```
+        """
+        b = validate_tenant_id(managed_tenant_id, "managed_tenant_id")
+        a = validate_tenant_id(management_tenant_id, "management_tenant_id")
+        endpoints = CloudEndpoints.for_cloud(cloud)
+        credential = async_secret_credential(
+            client_id, client_secret, managed_tenant_id=b, management_tenant_id=a, cloud=endpoints, **kwargs
+        )
+        return cls._owning(credential, b, a, endpoints, client_id, kwargs)
+
+    @classmethod
+    def from_client_certificate(
+        cls,
+        client_id: str,
+        certificate_path: str | None = None,
+        *,
+        managed_tenant_id: str,
+        management_tenant_id: str,
+        cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
+        certificate_data: bytes | None = None,
+        password: str | bytes | None = None,
+        send_certificate_chain: bool = False,
+        **kwargs: Any,
+    ) -> CrossTenantIpamClient:
+        """A client over an azure.identity.aio ``CertificateCredential``.
+
+        ```python
+        CrossTenantIpamClient.from_client_certificate(app_id, "app.pem", managed_tenant_id=b,
+                                                      management_tenant_id=a)
+        ```
+        """
+        b = validate_tenant_id(managed_tenant_id, "managed_tenant_id")
+        a = validate_tenant_id(management_tenant_id, "management_tenant_id")
+        endpoints = CloudEndpoints.for_cloud(cloud)
+        credential = async_certificate_credential(
+            client_id,
+            certificate_path,
+            managed_tenant_id=b,
+            management_tenant_id=a,
+            cloud=endpoints,
+            certificate_data=certificate_data,
+            password=password,
+            send_certificate_chain=send_certificate_chain,
+            **kwargs,
+        )
+        return cls._owning(credential, b, a, endpoints, client_id, kwargs)
+
+    @classmethod
+    def from_environment(cls, **kwargs: Any) -> CrossTenantIpamClient:
+        """A client configured from the same environment variables as the sync
+        :meth:`crossipam.CrossTenantIpamClient.from_environment`.
+
+        ```python
+        async with CrossTenantIpamClient.from_environment() as client: ...
+        ```
+        """
+        config = environment_config(os.environ, kwargs)
+        b, a, cloud, kw = config.managed_tenant_id, config.management_tenant_id, config.cloud, config.kwargs
+        if config.client_secret:
+            return cls.from_client_secret(
+                config.client_id,
+                config.client_secret,
+                managed_tenant_id=b,
+                management_tenant_id=a,
+                cloud=cloud,
+                **kw,
+            )
+        if config.certificate_path:
+            return cls.from_client_certificate(
+                config.client_id,
+                config.certificate_path,
+                managed_tenant_id=b,
+                management_tenant_id=a,
+                cloud=cloud,
+                password=config.certificate_password,
+                **kw,
+            )
+        assert config.federated_token_file is not None
+        credential = async_workload_identity_credential(
+            config.client_id,
+            config.federated_token_file,
+            managed_tenant_id=b,
+            management_tenant_id=a,
+            cloud=cloud,
+            **kw,
+        )
+        return cls._owning(credential, b, a, cloud, config.client_id, kw)
+
+    @classmethod
+    def _owning(
+        cls,
+        credential: AsyncTokenCredential,
+        managed_tenant_id: str,
+        management_tenant_id: str,
+        cloud: CloudEndpoints,
+        client_id: str,
+        kwargs: Mapping[str, Any],
+    ) -> CrossTenantIpamClient:
+        client = cls(
+            credential,
+            managed_tenant_id=managed_tenant_id,
+            management_tenant_id=management_tenant_id,
+            cloud=cloud,
+            **kwargs,
+        )
+        client._owns_credential = True
+        client._client_id = client._for_managed.client_id = client._for_management.client_id = client_id
+        return client
+
+    # ---- properties ----------------------------------------------------------------------------------------
+    @property
+    def managed_tenant_id(self) -> str:
+        """Tenant B (owns the VNets)."""
+        return self._managed_tenant_id
+
+    @property
+    def management_tenant_id(self) -> str:
+        """Tenant A (owns the IPAM pool)."""
+        return self._management_tenant_id
+
+    @property
+    def cloud(self) -> CloudEndpoints:
+        """The endpoints in use."""
+        return self._cloud
+
+    def __repr__(self) -> str:
+        return (
+            f"aio.CrossTenantIpamClient(managed_tenant_id={self._managed_tenant_id!r}, "
+            f"management_tenant_id={self._management_tenant_id!r}, "
+            f"resource_manager={self._cloud.resource_manager!r}, credential={type(self._credential).__name__})"
+        )
+
+    # ---- SDK clients -----------------------------------------------------------------------------------------
+    def _network(self, which: str, subscription_id: str) -> NetworkManagementClient:
+        if self._closed:
+            raise ConfigurationError("the client is closed")
+        key = (which, subscription_id.lower())
+        existing = self._clients.get(key)
+        if existing is not None:
+            return existing
+        kwargs = dict(self._kwargs)
+        per_retry = list(kwargs.pop("per_retry_policies", None) or [])
+        credential = self._for_managed if which == "managed" else self._for_management
+        if which == "managed" and self._management_tenant_id != self._managed_tenant_id:
+            per_retry.append(
+                AsyncCrossTenantAuxiliaryPolicy(
+                    self._credential,
+                    [self._management_tenant_id],
+                    self._cloud.resource_manager_scope,
+                    client_id=self._client_id,
+                )
+            )
+        kwargs.setdefault("logging_policy", RedactingNetworkTraceLoggingPolicy(**self._kwargs))
+        client = NetworkManagementClient(
+            credential,
+            subscription_id,
+            base_url=self._cloud.resource_manager,
+            credential_scopes=[self._cloud.resource_manager_scope],
+            per_retry_policies=per_retry,
+            **kwargs,
+        )
+        self._clients[key] = client
+        return client
+
+    @contextlib.asynccontextmanager
+    async def _vnet_operation(self, vnet: VirtualNetworkId) -> AsyncIterator[Callable[[], None]]:
+        """Serialize read-plan-write-poll per VNet within this client; yields the release callback."""
+        lock = self._vnet_locks.setdefault(str(vnet).lower(), asyncio.Lock())
+        await lock.acquire()
+        release = _Release(lock)
+        try:
+            yield release
+        except BaseException:
+            release()
+            raise
+
+    def _service_error(self, err: AzureError, *, tenant: str, action: str) -> AzureServiceError:
+        return map_service_error(
+            err,
+            tenant=tenant,
+            action=action,
+            management_tenant_id=self._management_tenant_id,
+            client_id=self._client_id,
+        )
+
+    async def _read_vnet(self, vnet: VirtualNetworkId) -> dict[str, Any] | None:
+        client = self._network("managed", vnet.subscription_id)
+        try:
+            body = await client.virtual_networks.get(
+                vnet.resource_group,
+                vnet.name,
+                api_version=API_VERSION,
+                cls=lambda pipeline_response, _d, _h: pipeline_response.http_response.json(),
+            )
+        except ResourceNotFoundError as err:
+            mapped = absent_or_error(
+                self._service_error(err, tenant=self._managed_tenant_id, action=f"read {vnet}")
+            )
+            if mapped is None:
+                return None
+            raise mapped from err
+        except _SDK_ERRORS as err:
+            raise self._service_error(err, tenant=self._managed_tenant_id, action=f"read {vnet}") from err
+        return cast(dict[str, Any], body)
+
+    async def _begin_put(
+        self,
+        vnet: VirtualNetworkId,
+        body: Mapping[str, Any],
+        *,
+        if_match: str | None,
+        action: DeploymentAction,
+        verb: str,
+        on_done: Callable[[], None],
+    ) -> AsyncLROPoller[VirtualNetworkDeployment]:
+        client = self._network("managed", vnet.subscription_id)
+
+        def mapper(err: AzureError) -> Exception:
+            return self._service_error(err, tenant=self._managed_tenant_id, action=f"{verb} {vnet}")
+
+        def result(pipeline_response: Any, _deserialized: Any, _headers: Any) -> VirtualNetworkDeployment:
+            return _deployment.deployment_from_wire(
+                pipeline_response.http_response.json(), action, vnet_id=vnet
+            )
+
+        polling = _MappedPolling(
+            AsyncARMPolling(
+                self._polling_interval,
+                path_format_arguments={"endpoint": self._cloud.resource_manager.rstrip("/")},
+            ),
+            mapper,
+            on_done,
+        )
+        try:
+            poller = await client.virtual_networks.begin_create_or_update(
+                vnet.resource_group,
+                vnet.name,
+                json.dumps(body).encode("utf-8"),  # type: ignore[call-overload]
+                content_type="application/json",
+                api_version=API_VERSION,
+                headers=put_headers(if_match),
+                polling=polling,
+                cls=result,
+            )
+        except _SDK_ERRORS as err:
+            raise mapper(err) from err
+        return cast(AsyncLROPoller[VirtualNetworkDeployment], poller)
+
+    async def _after_conflict(self, err: ConflictError, attempt: int, vnet: VirtualNetworkId) -> int:
+        if attempt >= self._conflict_retries:
+            raise err
+        delay = _conflict_delay(err, attempt, self._polling_interval)
+        _LOGGER.info(
+            "%s: %s (attempt %d); reading it again in %g s", vnet, err.code or err.status, attempt + 1, delay
+        )
+        if delay:
+            await asyncio.sleep(delay)
+        return attempt + 1
+
+    # ---- operations -----------------------------------------------------------------------------------------
+    async def begin_deploy_virtual_network(
+        self,
+        vnet_id: str | VirtualNetworkId,
+        *,
+        location: str,
+        pool_id: str | IpamPoolId,
+        number_of_ip_addresses: int,
+        subnets: Iterable[SubnetSpec] = (),
+        ipv6_pool_id: str | IpamPoolId | None = None,
+        ipv6_number_of_ip_addresses: int | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> AsyncLROPoller[VirtualNetworkDeployment]:
+        """Create or grow a VNet from the management tenant's pool (see the sync client for the rules).
+
+        ```python
+        poller = await client.begin_deploy_virtual_network(vnet_id, location="eastus", pool_id=pool_id,
+                                                           number_of_ip_addresses=100)
+        deployment = await poller.result()
+        ```
+        """
+        request = _deployment.deployment_request(
+            vnet_id,
+            location=location,
+            pool_id=pool_id,
+            number_of_ip_addresses=number_of_ip_addresses,
+            subnets=subnets,
+            ipv6_pool_id=ipv6_pool_id,
+            ipv6_number_of_ip_addresses=ipv6_number_of_ip_addresses,
+            tags=tags,
+        )
+        async with self._vnet_operation(request.vnet_id) as release:
+            attempt = 0
+            while True:
+                existing = await self._read_vnet(request.vnet_id)
+                plan = _deployment.plan_deployment(request, existing)
+                if plan.body is None:
+                    assert existing is not None
+                    release()
+                    _LOGGER.info("%s already has the requested allocations: nothing to do", request.vnet_id)
+                    return _done(
+                        _deployment.deployment_from_wire(existing, "unchanged", vnet_id=request.vnet_id)
+                    )
+                _LOGGER.info("deploying %s (%s): %s", request.vnet_id, plan.action, "; ".join(plan.changes))
+                try:
+                    return await self._begin_put(
+                        request.vnet_id,
+                        plan.body,
+                        if_match=plan.if_match,
+                        action=plan.action,
+                        verb="deploy",
+                        on_done=release,
+                    )
+                except ConflictError as err:
+                    attempt = await self._after_conflict(err, attempt, request.vnet_id)
+
+    async def get_virtual_network_allocation(
+        self, vnet_id: str | VirtualNetworkId
+    ) -> VirtualNetworkDeployment:
+        """The VNet's prefixes and pool allocations (raises :class:`~crossipam.errors.NotFoundError` if absent).
+
+        ```python
+        (await client.get_virtual_network_allocation(vnet_id)).allocations
+        ```
+        """
+        vnet = VirtualNetworkId.parse(vnet_id)
+        body = await self._read_vnet(vnet)
+        if body is None:
+            raise vnet_not_found(vnet, self._managed_tenant_id)
+        return _deployment.deployment_from_wire(body, "read", vnet_id=vnet)
+
+    async def begin_remove_allocation(
+        self,
+        vnet_id: str | VirtualNetworkId,
+        *,
+        address_prefixes: Iterable[str] | None = None,
+    ) -> AsyncLROPoller[VirtualNetworkDeployment]:
+        """Convert the VNet's (and its subnets') pool allocations into static prefixes, freeing the pool.
+
+        ```python
+        removed = await (await client.begin_remove_allocation(vnet_id)).result()
+        ```
+        """
+        vnet = VirtualNetworkId.parse(vnet_id)
+        prefixes = _removal.validate_replacement_prefixes(address_prefixes)
+        async with self._vnet_operation(vnet) as release:
+            attempt = 0
+            while True:
+                existing = await self._read_vnet(vnet)
+                if existing is None:
+                    raise vnet_not_found(vnet, self._managed_tenant_id)
+                plan = _removal.plan_removal(existing, prefixes)
+                if plan.body is None:
+                    release()
+                    _LOGGER.info("%s has no IPAM pool allocation: nothing to remove", vnet)
+                    return _done(_deployment.deployment_from_wire(existing, "no_allocation", vnet_id=vnet))
+                _LOGGER.info("removing %d allocation(s) of %s", len(plan.freed), vnet)
+                try:
+                    return await self._begin_put(
+                        vnet,
+                        plan.body,
+                        if_match=plan.if_match,
+                        action="removed",
+                        verb="remove the allocation of",
+                        on_done=release,
+                    )
+                except ConflictError as err:
+                    attempt = await self._after_conflict(err, attempt, vnet)
+
+    async def get_pool_usage(self, pool_id: str | IpamPoolId) -> PoolUsage:
+        """The pool's usage, read in the management tenant.
+
+        ```python
+        usage = await client.get_pool_usage(pool_id)
+        ```
+        """
+        pool = IpamPoolId.parse(pool_id)
+        client = self._network("management", pool.subscription_id)
+        try:
+            body = await client.ipam_pools.get_pool_usage(
+                pool.resource_group,
+                pool.network_manager,
+                pool.name,
+                api_version=API_VERSION,
+                retry_on_methods=_READ_ACTION_RETRY_METHODS,
+                cls=lambda pipeline_response, _d, _h: pipeline_response.http_response.json(),
+            )
+        except _SDK_ERRORS as err:
+            raise self._service_error(
+                err, tenant=self._management_tenant_id, action=f"read the usage of {pool}"
+            ) from err
+        return PoolUsage.from_wire(cast(Mapping[str, Any], body))
+
+    async def list_pool_allocations(self, pool_id: str | IpamPoolId) -> list[PoolAllocation]:
+        """Everything that holds space in the pool (VNets of any tenant, static CIDRs), all pages.
+
+        ```python
+        [a.resource_id.name for a in await client.list_pool_allocations(pool_id)]
+        ```
+        """
+        pool = IpamPoolId.parse(pool_id)
+        client = self._network("management", pool.subscription_id)
+        try:
+            items = [
+                item
+                async for item in client.ipam_pools.list_associated_resources(
+                    pool.resource_group,
+                    pool.network_manager,
+                    pool.name,
+                    api_version=API_VERSION,
+                    retry_on_methods=_READ_ACTION_RETRY_METHODS,
+                )
+            ]
+        except _SDK_ERRORS as err:
+            raise self._service_error(
+                err, tenant=self._management_tenant_id, action=f"list the allocations of {pool}"
+            ) from err
+        return [PoolAllocation.from_wire(wire(item)) for item in items]
+
+    # ---- bulk ------------------------------------------------------------------------------------------------
+    async def deploy_many(
+        self,
+        specs: Iterable[DeploymentSpec],
+        *,
+        max_concurrency: int = 8,
+        on_progress: _bulk.ProgressCallback | None = None,
+        max_attempts: int = _bulk.DEFAULT_MAX_ATTEMPTS,
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> list[BulkItemResult]:
+        """Deploy many VNets as asyncio tasks (at most ``max_concurrency`` at once); results in input order.
+
+        Same guarantees as the sync :meth:`crossipam.CrossTenantIpamClient.deploy_many`.
+
+        ```python
+        results = await client.deploy_many([DeploymentSpec(vnet_id, "eastus", pool_id, 64) for vnet_id in ids])
+        ```
+        """
+        items = _bulk.bulk_items(specs)
+        await self._prime_tokens()
+
+        async def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
+            spec = _bulk.spec_of(item)
+            poller = await self.begin_deploy_virtual_network(spec.vnet_id, **spec.deploy_kwargs())
+            return await poller.result()
+
+        return await _bulk.run_async(
+            items,
+            attempt,
+            max_concurrency=max_concurrency,
+            on_progress=on_progress,
+            max_attempts=max_attempts,
+            sleep=sleep or asyncio.sleep,
+            clock=clock or time.monotonic,
+        )
+
+    async def remove_many(
+        self,
+        vnet_ids_or_specs: Iterable[str | VirtualNetworkId | DeploymentSpec],
+        *,
+        max_concurrency: int = 8,
+        on_progress: _bulk.ProgressCallback | None = None,
+        max_attempts: int = _bulk.DEFAULT_MAX_ATTEMPTS,
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> list[BulkItemResult]:
+        """Remove the pool allocations of many VNets, like :meth:`deploy_many`.
+
+        ```python
+        results = await client.remove_many(vnet_ids)
+        ```
+        """
+        items = _bulk.bulk_items(vnet_ids_or_specs)
+        await self._prime_tokens()
+
+        async def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
+            poller = await self.begin_remove_allocation(item.target)
+            return await poller.result()
+
+        return await _bulk.run_async(
+            items,
+            attempt,
+            max_concurrency=max_concurrency,
+            on_progress=on_progress,
+            max_attempts=max_attempts,
+            sleep=sleep or asyncio.sleep,
+            clock=clock or time.monotonic,
+        )
+
+    async def _prime_tokens(self) -> None:
+        """One token per tenant before tasks fan out (concurrent first requests then hit the cache)."""
+        for bound in (self._for_managed, self._for_management):
+            try:
+                await bound.get_token(self._cloud.resource_manager_scope)
+            except Exception as err:
+                _LOGGER.debug("token prefetch for tenant %s failed: %s", bound.tenant_id, err)
+
+    # ---- lifetime --------------------------------------------------------------------------------------------
+    async def close(self) -> None:
+        """Close the SDK clients (and the credential, if this client created it).
+
+        ```python
+        await client.close()
+        ```
+        """
+        clients = list(self._clients.values())
+        self._clients.clear()
+        self._closed = True
+        for c in clients:
+            await c.close()
+        if self._owns_credential:
+            closer = getattr(self._credential, "close", None)
+            if callable(closer):
+                await closer()
+
+    async def __aenter__(self) -> CrossTenantIpamClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

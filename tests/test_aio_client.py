@@ -1,0 +1,423 @@
+"""End-to-end: crossipam.aio.CrossTenantIpamClient through azure.identity.aio / azure.mgmt.network.aio against the
+offline Azure — in-process (AsyncioRequestsTransport) and over HTTPS (aiohttp) — with exact request and token
+counts, mirroring tests/test_client_e2e.py."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from azure.core.polling import AsyncLROPoller
+
+from crossipam import (
+    AddressSpaceConflictError,
+    AllocationDecreaseError,
+    AppNotOnboardedError,
+    InvalidInputError,
+    LinkedAuthorizationError,
+    SubnetSpec,
+    VirtualNetworkDeployment,
+)
+from crossipam.aio import CrossTenantIpamClient
+from crossipam.testing import AzureEmulator
+
+from .test_client_e2e import arm, cloud_of, info_of, net, shape
+
+
+def net_kwargs(emu: AzureEmulator) -> dict[str, Any]:
+    info = info_of(emu)
+    if info.ca_bundle:  # the default async transport (aiohttp) over real HTTPS
+        return {"connection_verify": info.ca_bundle}
+    return {"transport": emu.async_transport()}
+
+
+def make_client(
+    emu: AzureEmulator, kind: str = "secret", tmp_path: Path | None = None, **overrides: Any
+) -> CrossTenantIpamClient:
+    info = info_of(emu)
+    kwargs: dict[str, Any] = {
+        "managed_tenant_id": info.managed_tenant_id,
+        "management_tenant_id": info.management_tenant_id,
+        "cloud": cloud_of(info),
+        "polling_interval": 0,
+        **net_kwargs(emu),
+    }
+    kwargs.update(overrides)
+    if kind == "certificate":
+        assert tmp_path is not None
+        pem = tmp_path / "app.pem"
+        pem.write_bytes(emu.add_certificate(info.app.client_id).pem)
+        return CrossTenantIpamClient.from_client_certificate(info.app.client_id, str(pem), **kwargs)
+    return CrossTenantIpamClient.from_client_secret(info.app.client_id, info.app.client_secret, **kwargs)
+
+
+@pytest.fixture(params=["in-process", "https"])
+def emu(request: pytest.FixtureRequest) -> AzureEmulator:
+    name = "azure_emulator" if request.param == "in-process" else "azure_emulator_https"
+    value = request.getfixturevalue(name)
+    assert isinstance(value, AzureEmulator)
+    return value
+
+
+@pytest.fixture(params=["secret", "certificate"])
+async def client(
+    emu: AzureEmulator, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[CrossTenantIpamClient]:
+    async with make_client(emu, str(request.param), tmp_path) as c:
+        yield c
+
+
+async def test_deploy_new_vnet_costs_get_put_polls_final_get(
+    emu: AzureEmulator, client: CrossTenantIpamClient
+) -> None:
+    info = info_of(emu)
+    emu.settings.lro_polls = 2
+    emu.journal.clear()
+
+    poller = await client.begin_deploy_virtual_network(
+        info.vnet_id("vnet-new"), location=info.location, pool_id=info.pool_id, number_of_ip_addresses=100
+    )
+    assert isinstance(poller, AsyncLROPoller)
+    deployment = await poller.result()
+
+    assert isinstance(deployment, VirtualNetworkDeployment)
+    assert poller.done() and poller.status().lower() == "succeeded"
+    assert deployment.action == "created"
+    assert deployment.address_prefixes == [net("10.0.0.0/26"), net("10.0.0.64/27"), net("10.0.0.96/30")]
+    requests = arm(emu)
+    assert shape(requests) == [
+        ("GET", "vnet", 404),
+        ("PUT", "vnet", 201),
+        ("GET", "operation", 200),
+        ("GET", "operation", 200),
+        ("GET", "operation", 200),
+        ("GET", "vnet", 200),
+    ]
+    assert {e.tenant_id for e in requests} == {info.managed_tenant_id}
+    assert {e.aux_tenant_ids for e in requests} == {(info.management_tenant_id,)}
+    assert {e.api_version for e in requests} == {"2026-03-01"}
+    assert len(emu.journal.token_requests(info.managed_tenant_id)) == 1
+    assert len(emu.journal.token_requests(info.management_tenant_id)) == 1
+    assert emu.pool_usage(info.pool_id)["numberOfAllocatedIPAddresses"] == "100"
+
+
+async def test_deploy_dual_stack_with_subnets(emu: AzureEmulator, client: CrossTenantIpamClient) -> None:
+    info = info_of(emu)
+    vnet_id = info.vnet_id("vnet-dual")
+    deployment = await (
+        await client.begin_deploy_virtual_network(
+            vnet_id,
+            location=info.location,
+            pool_id=info.pool_id,
+            number_of_ip_addresses=256,
+            ipv6_pool_id=info.ipv6_pool_id,
+            ipv6_number_of_ip_addresses=2**66,
+            subnets=[SubnetSpec("app", 128, ipv6_number_of_ip_addresses=2**64), SubnetSpec("data", 64)],
+            tags={"env": "test"},
+        )
+    ).result()
+
+    assert {a.ip_version for a in deployment.allocations} == {4, 6}
+    v4 = [n for n in deployment.address_prefixes if n.version == 4]
+    v6 = [n for n in deployment.address_prefixes if n.version == 6]
+    assert sum(n.num_addresses for n in v4) == 256 and sum(n.num_addresses for n in v6) == 2**66
+    assert all(n.subnet_of(ipaddress.ip_network(info.ipv6_pool_prefixes[0])) for n in v6)  # type: ignore[arg-type]
+    app, data = deployment.subnet("app"), deployment.subnet("data")
+    assert sorted(a.number_of_ip_addresses for a in app.allocations) == [128, 2**64]
+    assert [a.number_of_ip_addresses for a in data.allocations] == [64]
+    assert deployment.tags == {"env": "test"}
+    assert (await client.get_pool_usage(info.pool_id)).number_of_allocated_ip_addresses == 256
+    assert (await client.get_pool_usage(info.ipv6_pool_id)).number_of_allocated_ip_addresses == 2**66
+    [held] = await client.list_pool_allocations(info.pool_id)
+    assert str(held.resource_id).lower() == vnet_id.lower() and held.total_number_of_ip_addresses == 256
+    assert (
+        await client.get_virtual_network_allocation(vnet_id)
+    ).address_prefixes == deployment.address_prefixes
+
+
+async def test_redeploy_is_idempotent_and_writes_nothing(
+    emu: AzureEmulator, client: CrossTenantIpamClient
+) -> None:
+    info = info_of(emu)
+    vnet_id = info.vnet_id("vnet-idem")
+    args: dict[str, Any] = {
+        "location": info.location,
+        "pool_id": info.pool_id,
+        "number_of_ip_addresses": 100,
+        "subnets": [SubnetSpec("app", 32)],
+    }
+    first = await (await client.begin_deploy_virtual_network(vnet_id, **args)).result()
+    emu.journal.clear()
+
+    poller = await client.begin_deploy_virtual_network(vnet_id, **args)
+    assert poller.status() == "succeeded"
+    second = await poller.result()
+
+    assert second.action == "unchanged" and not second.changed
+    assert second.address_prefixes == first.address_prefixes and second.subnets == first.subnets
+    assert shape(arm(emu)) == [("GET", "vnet", 200)]
+    assert emu.journal.token_requests() == []
+
+
+async def test_grow_keeps_prefixes_subnets_and_properties(
+    emu: AzureEmulator, client: CrossTenantIpamClient
+) -> None:
+    info = info_of(emu)
+    vnet_id = info.vnet_id("vnet-grow")
+    first = await (
+        await client.begin_deploy_virtual_network(
+            vnet_id,
+            location=info.location,
+            pool_id=info.pool_id,
+            number_of_ip_addresses=100,
+            subnets=[SubnetSpec("legacy", 16)],
+            tags={"owner": "team"},
+        )
+    ).result()
+    with emu.lock:
+        emu.network.vnets[vnet_id.lower()].body["properties"]["dhcpOptions"] = {"dnsServers": ["10.9.9.9"]}
+    emu.journal.clear()
+
+    grown = await (
+        await client.begin_deploy_virtual_network(
+            vnet_id,
+            location=info.location,
+            pool_id=info.pool_id,
+            number_of_ip_addresses=200,
+            subnets=[SubnetSpec("app", 64)],
+        )
+    ).result()
+
+    assert grown.action == "updated" and grown.allocations[0].number_of_ip_addresses == 200
+    assert set(first.address_prefixes) <= set(grown.address_prefixes)
+    assert grown.subnet("legacy").address_prefixes == first.subnet("legacy").address_prefixes
+    assert grown.tags == {"owner": "team"}
+    stored = emu.virtual_network(vnet_id)
+    assert stored is not None and stored["properties"]["dhcpOptions"] == {"dnsServers": ["10.9.9.9"]}
+    assert shape(arm(emu)) == [
+        ("GET", "vnet", 200),
+        ("PUT", "vnet", 200),
+        ("GET", "operation", 200),
+        ("GET", "vnet", 200),
+    ]
+
+
+async def test_shrink_is_refused_before_any_write(emu: AzureEmulator, client: CrossTenantIpamClient) -> None:
+    info = info_of(emu)
+    vnet_id = info.vnet_id("vnet-shrink")
+    await (
+        await client.begin_deploy_virtual_network(
+            vnet_id, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=100
+        )
+    ).result()
+    emu.journal.clear()
+
+    with pytest.raises(AllocationDecreaseError) as caught:
+        await client.begin_deploy_virtual_network(
+            vnet_id, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=64
+        )
+    assert (caught.value.current, caught.value.requested) == (100, 64)
+    assert emu.journal.writes() == []
+    assert shape(arm(emu)) == [("GET", "vnet", 200)]
+    # the refusal released the VNet: the next operation on it proceeds
+    again = await (
+        await client.begin_deploy_virtual_network(
+            vnet_id, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=100
+        )
+    ).result()
+    assert again.action == "unchanged"
+
+
+async def _deploy_with_extras(
+    emu: AzureEmulator, client: CrossTenantIpamClient, name: str
+) -> VirtualNetworkDeployment:
+    info = info_of(emu)
+    vnet_id = info.vnet_id(name)
+    deployed = await (
+        await client.begin_deploy_virtual_network(
+            vnet_id,
+            location=info.location,
+            pool_id=info.pool_id,
+            number_of_ip_addresses=100,
+            subnets=[SubnetSpec("app", 32), SubnetSpec("data", 16)],
+            tags={"owner": "team"},
+        )
+    ).result()
+    with emu.lock:
+        props = emu.network.vnets[vnet_id.lower()].body["properties"]
+        props["dhcpOptions"] = {"dnsServers": ["10.9.9.9"]}
+    return deployed
+
+
+async def test_removal_keeps_subnets_and_prefixes(emu: AzureEmulator, client: CrossTenantIpamClient) -> None:
+    info = info_of(emu)
+    deployed = await _deploy_with_extras(emu, client, "vnet-remove")
+    vnet_id = str(deployed.vnet_id)
+    emu.journal.clear()
+
+    removed = await (await client.begin_remove_allocation(vnet_id)).result()
+
+    assert removed.action == "removed" and not removed.has_allocation
+    assert removed.address_prefixes == deployed.address_prefixes
+    assert [(s.name, s.address_prefixes, s.allocations) for s in removed.subnets] == [
+        (s.name, s.address_prefixes, []) for s in deployed.subnets
+    ]
+    stored = emu.virtual_network(vnet_id)
+    assert stored is not None and stored["properties"]["dhcpOptions"] == {"dnsServers": ["10.9.9.9"]}
+    usage = await client.get_pool_usage(info.pool_id)
+    assert usage.number_of_allocated_ip_addresses == 0
+    assert await client.list_pool_allocations(info.pool_id) == []
+    assert shape(arm(emu))[:4] == [
+        ("GET", "vnet", 200),
+        ("PUT", "vnet", 200),
+        ("GET", "operation", 200),
+        ("GET", "vnet", 200),
+    ]
+    emu.journal.clear()
+    again = await (await client.begin_remove_allocation(vnet_id)).result()
+    assert again.action == "no_allocation" and shape(arm(emu)) == [("GET", "vnet", 200)]
+
+
+async def test_removal_with_new_prefixes(emu: AzureEmulator, client: CrossTenantIpamClient) -> None:
+    deployed = await _deploy_with_extras(emu, client, "vnet-renumber")
+    vnet_id = str(deployed.vnet_id)
+    emu.journal.clear()
+
+    with pytest.raises(AddressSpaceConflictError, match="do not contain subnet"):
+        await client.begin_remove_allocation(vnet_id, address_prefixes=["192.168.0.0/24"])
+    assert emu.journal.writes() == []
+
+    removed = await (await client.begin_remove_allocation(vnet_id, address_prefixes=["10.0.0.0/24"])).result()
+    assert removed.address_prefixes == [net("10.0.0.0/24")]
+    assert [s.address_prefixes for s in removed.subnets] == [s.address_prefixes for s in deployed.subnets]
+    assert emu.pool_usage(info_of(emu).pool_id)["numberOfAllocatedIPAddresses"] == "0"
+
+
+# ---- errors --------------------------------------------------------------------------------------------
+
+
+async def test_missing_pool_role_is_linked_authorization_failed(azure_emulator: AzureEmulator) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    sp_a = emu.service_principal(info.app.client_id, info.management_tenant_id)
+    assert sp_a is not None
+    with emu.lock:
+        for name, ra in list(emu.state.role_assignments.items()):
+            if ra.principal_id == sp_a.object_id:
+                del emu.state.role_assignments[name]
+    async with make_client(emu) as client:
+        with pytest.raises(LinkedAuthorizationError) as caught:
+            poller = await client.begin_deploy_virtual_network(
+                info.vnet_id("v"), location=info.location, pool_id=info.pool_id, number_of_ip_addresses=16
+            )
+            await poller.result()
+    err = caught.value
+    assert err.code == "LinkedAuthorizationFailed" and err.status == 403
+    assert err.tenant_id == info.management_tenant_id and "IPAM Pool User" in str(err)
+    assert err.request_id and err.correlation_id
+
+
+async def test_app_not_onboarded_is_aadsts700016(azure_emulator_fresh: AzureEmulator) -> None:
+    emu = azure_emulator_fresh
+    info = info_of(emu)
+    async with make_client(emu) as client:
+        with pytest.raises(AppNotOnboardedError) as caught:
+            poller = await client.begin_deploy_virtual_network(
+                info.vnet_id("v"), location=info.location, pool_id=info.pool_id, number_of_ip_addresses=16
+            )
+            await poller.result()
+    err = caught.value
+    assert err.tenant_id == info.management_tenant_id and err.client_id == info.app.client_id
+    assert "AADSTS700016" in str(err)
+    assert arm(emu) == []
+    assert info.app.client_secret not in str(err)
+
+
+async def test_bad_input_is_refused_before_any_request(azure_emulator: AzureEmulator) -> None:
+    info = info_of(azure_emulator)
+    async with make_client(azure_emulator) as client:
+        azure_emulator.journal.clear()
+        with pytest.raises(InvalidInputError):
+            await client.begin_deploy_virtual_network(
+                info.pool_id, location="eastus", pool_id=info.pool_id, number_of_ip_addresses=1
+            )
+        with pytest.raises(InvalidInputError):
+            await client.begin_remove_allocation(info.vnet_id("v"), address_prefixes=["10.0.0.1/24"])
+        with pytest.raises(InvalidInputError):
+            await client.get_pool_usage(info.vnet_id("v"))
+        assert len(azure_emulator.journal) == 0
+
+
+# ---- cost ----------------------------------------------------------------------------------------------
+
+
+async def test_one_token_per_tenant_for_many_operations(azure_emulator: AzureEmulator) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    async with make_client(emu) as client:
+        for i in range(3):
+            vnet_id = info.vnet_id(f"vnet-{i}")
+            for count in (64, 128):
+                await (
+                    await client.begin_deploy_virtual_network(
+                        vnet_id, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=count
+                    )
+                ).result()
+            await client.get_virtual_network_allocation(vnet_id)
+            await client.get_pool_usage(info.pool_id)
+            await client.list_pool_allocations(info.pool_id)
+            await (await client.begin_remove_allocation(vnet_id)).result()
+    assert len(emu.journal.token_requests(info.managed_tenant_id)) == 1
+    assert len(emu.journal.token_requests(info.management_tenant_id)) == 1
+    assert len(emu.journal.token_requests()) == 2
+    pool_reads = [e for e in arm(emu) if "/ipamPools/" in e.path]
+    assert pool_reads and {e.tenant_id for e in pool_reads} == {info.management_tenant_id}
+    assert {e.aux_tenant_ids for e in pool_reads} == {()}
+
+
+async def test_concurrent_deploys_of_one_vnet_are_serialized(azure_emulator: AzureEmulator) -> None:
+    import asyncio
+
+    emu = azure_emulator
+    info = info_of(emu)
+    emu.settings.lro_polls = 3
+    vnet_id = info.vnet_id("vnet-race")
+    async with make_client(emu) as client:
+
+        async def deploy() -> str:
+            poller = await client.begin_deploy_virtual_network(
+                vnet_id, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=100
+            )
+            return (await poller.result()).action
+
+        results = await asyncio.gather(deploy(), deploy(), deploy())
+    assert sorted(results) == ["created", "unchanged", "unchanged"]
+    assert [e.status for e in emu.journal.entries(service="arm", method="PUT")] == [201]
+
+
+async def test_from_environment_in_process(
+    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    for name in ("AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE", "REQUESTS_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AZURE_CLIENT_ID", info.app.client_id)
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", info.app.client_secret)
+    monkeypatch.setenv("AZURE_TENANT_ID", info.managed_tenant_id)
+    monkeypatch.setenv("AZURE_AUTHORITY_HOST", info.authority)
+    monkeypatch.setenv("CROSSIPAM_MANAGEMENT_TENANT_ID", info.management_tenant_id)
+    monkeypatch.setenv("CROSSIPAM_ARM_ENDPOINT", info.arm_endpoint)
+    async with CrossTenantIpamClient.from_environment(
+        transport=emu.async_transport(), polling_interval=0
+    ) as client:
+        assert client.cloud.resource_manager_scope == info.arm_scope
+        d = await (
+            await client.begin_deploy_virtual_network(
+                info.vnet_id("v-env"), location=info.location, pool_id=info.pool_id, number_of_ip_addresses=16
+            )
+        ).result()
+    assert d.address_prefixes == [net("10.0.0.0/28")]

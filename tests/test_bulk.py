@@ -1,0 +1,403 @@
+"""Bulk deploy/remove (sync threads and asyncio tasks) against the offline Azure: 24 VNets over two managed
+subscriptions with injected 429s, 5xx, dropped connections, lost PUT responses, 409 AnotherOperationInProgress
+and ARM's write throttle. Every good item ends deployed exactly once, the bad ones fail alone with their typed
+errors, the token count stays 2, and no wall-clock sleeps happen (fake sleep + fake clock)."""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+import time
+import types
+from typing import Any
+
+import pytest
+
+import crossipam.testing.emulator as emulator_module
+from crossipam import (
+    AuthorizationError,
+    BulkItemResult,
+    ConflictError,
+    CrossTenantIpamClient,
+    DeploymentSpec,
+    InvalidInputError,
+    NotFoundError,
+    PoolExhaustedError,
+    SubnetSpec,
+    ThrottledError,
+    TransportError,
+)
+from crossipam import aio as crossipam_aio
+from crossipam.bulk import SubscriptionGate, classify
+from crossipam.testing import AzureEmulator
+
+from .test_client_e2e import cloud_of, info_of
+
+SECOND_SUBSCRIPTION = "bbbbbbbb-2222-4000-8000-000000000003"
+SECOND_RG = "rg-spoke-two"
+VNET_PUT = r"/virtualNetworks/[^/]+$"
+N_PER_SUB = 12
+#: arm_faults() can fail at most 14 attempts in all (5 x 429, 3 x 409, 2 x 500, 2 x 503, 2 lost PUT responses
+#: answered 412 on re-send); dropped GETs are retried by azure-core. Even if every fault hits the same item it
+#: succeeds within 15 attempts, so the test is deterministic however the threads interleave.
+MAX_ATTEMPTS = 15
+
+
+class FakeClock:
+    """A monotonic clock that only moves when the code under test sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+        self._lock = threading.Lock()
+
+    def time(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.slept.append(seconds)
+            self.now += seconds
+
+    async def async_sleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """The fake clock also drives the offline Azure's write buckets (they refill only when crossipam sleeps)."""
+    fake = FakeClock()
+    patched = types.SimpleNamespace(
+        monotonic=fake.time, sleep=time.sleep, time=time.time, strftime=time.strftime, gmtime=time.gmtime
+    )
+    monkeypatch.setattr(emulator_module, "time", patched)
+    return fake
+
+
+def add_second_subscription(emu: AzureEmulator) -> str:
+    """A second managed subscription + resource group where the app is Network Contributor."""
+    info = info_of(emu)
+    emu.add_subscription(info.managed_tenant_id, SECOND_SUBSCRIPTION, "spoke-two")
+    rg = emu.add_resource_group(SECOND_SUBSCRIPTION, SECOND_RG, info.location)
+    sp_b = emu.service_principal(info.app.client_id, info.managed_tenant_id)
+    assert sp_b is not None
+    emu.assign_role(sp_b.object_id, "Network Contributor", rg.id)
+    emu.connect_tenants(info.network_manager_id, SECOND_SUBSCRIPTION)
+    return SECOND_SUBSCRIPTION
+
+
+def vnet_in(subscription: str, rg: str, name: str) -> str:
+    return f"/subscriptions/{subscription}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{name}"
+
+
+def good_specs(emu: AzureEmulator) -> list[DeploymentSpec]:
+    info = info_of(emu)
+    second = add_second_subscription(emu)
+    specs: list[DeploymentSpec] = []
+    for i in range(N_PER_SUB):
+        for sub, rg in ((info.managed_subscription_id, info.resource_group), (second, SECOND_RG)):
+            count = (16, 32, 64)[i % 3]
+            subnets = (SubnetSpec("app", count // 2),) if i % 4 == 0 else ()
+            specs.append(
+                DeploymentSpec(vnet_in(sub, rg, f"vnet-{i:02d}"), info.location, info.pool_id, count, subnets)
+            )
+    return specs
+
+
+def bad_specs(emu: AzureEmulator) -> list[DeploymentSpec]:
+    info = info_of(emu)
+    return [
+        DeploymentSpec(info.vnet_id("vnet-too-big"), info.location, info.pool_id, 200_000),
+        DeploymentSpec(
+            vnet_in(info.managed_subscription_id, "rg-does-not-exist", "vnet-lost"),
+            info.location,
+            info.pool_id,
+            16,
+        ),
+        DeploymentSpec(info.vnet_id("vnet-bad-count"), info.location, info.pool_id, 0),
+    ]
+
+
+def client_kwargs(emu: AzureEmulator, transport: Any) -> dict[str, Any]:
+    info = info_of(emu)
+    return {
+        "managed_tenant_id": info.managed_tenant_id,
+        "management_tenant_id": info.management_tenant_id,
+        "cloud": cloud_of(info),
+        "polling_interval": 0,
+        "transport": transport,
+        # 429 / 5xx go to the bulk layer (azure-core would sleep Retry-After on the wall clock); connection
+        # errors are still retried by azure-core, without backoff
+        "retry_status": 0,
+        "retry_backoff_factor": 0,
+        # 409/412 go to the bulk layer too (its sleep is the fake one)
+        "conflict_retries": 0,
+    }
+
+
+def arm_faults(emu: AzureEmulator) -> dict[str, Any]:
+    return {
+        "throttled": emu.faults.add(
+            "PUT", VNET_PUT, status=429, code="SubscriptionRequestsThrottled", retry_after=1, times=5
+        ),
+        "busy": emu.faults.add("PUT", VNET_PUT, status=409, code="AnotherOperationInProgress", times=3),
+        "server": emu.faults.add("PUT", VNET_PUT, status=500, code="InternalServerError", times=2),
+        "unavailable": emu.faults.add("GET", VNET_PUT, status=503, code="ServiceUnavailable", times=2),
+        "dropped": emu.faults.add("GET", VNET_PUT, drop_connection=True, times=2),
+        "lost_put": emu.faults.add("PUT", VNET_PUT, drop_connection=True, times=2, when="after"),
+    }
+
+
+def check_deployed_once(
+    emu: AzureEmulator, specs: list[DeploymentSpec], results: list[BulkItemResult]
+) -> None:
+    info = info_of(emu)
+    assert [r.vnet_id for r in results] == [str(s.vnet_id) for s in specs]  # input order
+    for spec, result in zip(specs, results):
+        assert result.ok, (result.vnet_id, result.error)
+        assert result.spec == spec and result.attempts >= 1
+        assert result.deployment is not None and result.deployment.action in ("created", "unchanged")
+        stored = emu.virtual_network(str(spec.vnet_id))
+        assert stored is not None
+        [alloc] = stored["properties"]["addressSpace"]["ipamPoolPrefixAllocations"]  # exactly one entry
+        assert alloc["numberOfIpAddresses"] == str(spec.number_of_ip_addresses)
+        held = sum(ipaddress.ip_network(p).num_addresses for p in alloc["allocatedAddressPrefixes"])
+        assert held == spec.number_of_ip_addresses
+    wanted = sum(s.number_of_ip_addresses for s in specs)
+    assert emu.pool_usage(info.pool_id)["numberOfAllocatedIPAddresses"] == str(wanted)
+
+
+def check_failures(results: list[BulkItemResult]) -> None:
+    too_big, lost, bad_count = results
+    assert isinstance(too_big.error, PoolExhaustedError)  # final: retried only past injected faults
+    # the app is Network Contributor on its resource groups only, so ARM says 403 for a group that does not exist
+    assert isinstance(lost.error, AuthorizationError) and lost.error.code == "AuthorizationFailed"
+    assert lost.attempts <= 6
+    assert isinstance(bad_count.error, InvalidInputError) and bad_count.attempts == 1
+    assert not any(r.ok for r in results) and all(r.deployment is None for r in results)
+
+
+# ---- sync ----------------------------------------------------------------------------------------------
+
+
+def make_sync(emu: AzureEmulator) -> CrossTenantIpamClient:
+    info = info_of(emu)
+    return CrossTenantIpamClient.from_client_secret(
+        info.app.client_id, info.app.client_secret, **client_kwargs(emu, emu.transport())
+    )
+
+
+def test_deploy_many_survives_faults_and_deploys_each_vnet_once(
+    azure_emulator: AzureEmulator, clock: FakeClock
+) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    good = good_specs(emu)
+    bad = bad_specs(emu)
+    specs = good[:10] + bad + good[10:]
+    faults = arm_faults(emu)
+    progress: list[tuple[int, int, str]] = []
+    emu.journal.clear()
+
+    with make_sync(emu) as client:
+        results = client.deploy_many(
+            specs,
+            max_concurrency=8,
+            on_progress=lambda done, total, item: progress.append((done, total, item.vnet_id)),
+            sleep=clock.sleep,
+            clock=clock.time,
+            max_attempts=MAX_ATTEMPTS,
+        )
+        listed = client.list_pool_allocations(info.pool_id)
+
+    assert len(results) == len(specs) == 27
+    check_deployed_once(emu, good, results[:10] + results[13:])
+    check_failures(results[10:13])
+    assert all(f.times == 0 for f in faults.values())  # every fault fired
+    assert faults["throttled"].hits == 5 and faults["lost_put"].hits == 2
+    assert 1.0 in clock.slept  # Retry-After honoured through the injected sleep
+    assert len(listed) == len(good)  # one association per VNet: no duplicate allocation
+    assert {str(a.resource_id).lower() for a in listed} == {str(s.vnet_id).lower() for s in good}
+    assert [p[0] for p in progress] == list(range(1, 28)) and {p[1] for p in progress} == {27}
+    assert sorted(p[2] for p in progress) == sorted(str(s.vnet_id) for s in specs)
+    assert len(emu.journal.token_requests(info.managed_tenant_id)) == 1
+    assert len(emu.journal.token_requests(info.management_tenant_id)) == 1
+    assert len(emu.journal.token_requests()) == 2
+    assert max(r.attempts for r in results) > 1
+
+
+def test_deploy_many_under_the_write_throttle(azure_emulator: AzureEmulator, clock: FakeClock) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    specs = good_specs(emu)
+    emu.settings.write_bucket_capacity = 4
+    emu.settings.write_bucket_refill = 1.0
+    emu.journal.clear()
+
+    with make_sync(emu) as client:
+        results = client.deploy_many(
+            specs, max_concurrency=8, sleep=clock.sleep, clock=clock.time, max_attempts=30
+        )
+
+    check_deployed_once(emu, specs, results)
+    throttled = emu.journal.entries(service="arm", status=429)
+    assert throttled and {e.error_code for e in throttled} == {"SubscriptionRequestsThrottled"}
+    assert clock.slept and min(clock.slept) >= 1.0
+    assert len(emu.journal.token_requests()) == 2
+    assert info.pool_id
+
+
+def test_remove_many_and_redeploy_is_unchanged(azure_emulator: AzureEmulator, clock: FakeClock) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    specs = good_specs(emu)[:8]
+    with make_sync(emu) as client:
+        assert all(r.ok for r in client.deploy_many(specs, sleep=clock.sleep, clock=clock.time))
+        again = client.deploy_many(specs, sleep=clock.sleep, clock=clock.time)
+        assert {r.deployment.action for r in again if r.deployment} == {"unchanged"}
+        emu.faults.add("PUT", VNET_PUT, status=429, code="TooManyRequests", retry_after=2, times=2)
+        missing = info.vnet_id("vnet-never-made")
+        removed = client.remove_many(
+            [*specs[:4], *(str(s.vnet_id) for s in specs[4:]), missing], sleep=clock.sleep
+        )
+    assert [r.ok for r in removed] == [True] * 8 + [False]
+    assert {r.deployment.action for r in removed if r.deployment} == {"removed"}
+    assert isinstance(removed[-1].error, NotFoundError) and removed[-1].spec is None
+    assert removed[0].spec == specs[0]
+    assert emu.pool_usage(info.pool_id)["numberOfAllocatedIPAddresses"] == "0"
+    assert 2.0 in clock.slept
+
+
+def test_deploy_many_gives_up_after_max_attempts(azure_emulator: AzureEmulator, clock: FakeClock) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    emu.faults.add(
+        "PUT", VNET_PUT, status=429, code="SubscriptionRequestsThrottled", retry_after=3, times=100
+    )
+    spec = DeploymentSpec(info.vnet_id("vnet-stuck"), info.location, info.pool_id, 16)
+    with make_sync(emu) as client:
+        [result] = client.deploy_many([spec], sleep=clock.sleep, clock=clock.time, max_attempts=3)
+    assert isinstance(result.error, ThrottledError) and result.attempts == 3
+    assert clock.slept == [3.0, 3.0]  # a wait after each of the first two attempts, none after the last
+    assert emu.virtual_network(str(spec.vnet_id)) is None
+
+
+def test_deploy_many_rejects_a_plain_id_per_item(azure_emulator: AzureEmulator) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    with make_sync(emu) as client:
+        [result] = client.deploy_many([info.vnet_id("v")])  # type: ignore[list-item]
+    assert isinstance(result.error, InvalidInputError)
+
+
+# ---- async ---------------------------------------------------------------------------------------------
+
+
+def make_async(emu: AzureEmulator) -> crossipam_aio.CrossTenantIpamClient:
+    info = info_of(emu)
+    return crossipam_aio.CrossTenantIpamClient.from_client_secret(
+        info.app.client_id, info.app.client_secret, **client_kwargs(emu, emu.async_transport())
+    )
+
+
+async def test_async_deploy_many_survives_faults_and_deploys_each_vnet_once(
+    azure_emulator: AzureEmulator, clock: FakeClock
+) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    good = good_specs(emu)
+    bad = bad_specs(emu)
+    specs = bad[:1] + good + bad[1:]
+    faults = arm_faults(emu)
+    progress: list[int] = []
+    emu.journal.clear()
+
+    async with make_async(emu) as client:
+        results = await client.deploy_many(
+            specs,
+            max_concurrency=8,
+            on_progress=lambda done, total, item: progress.append(done),
+            sleep=clock.async_sleep,
+            clock=clock.time,
+            max_attempts=MAX_ATTEMPTS,
+        )
+        listed = await client.list_pool_allocations(info.pool_id)
+
+    check_deployed_once(emu, good, results[1:-2])
+    check_failures([results[0], *results[-2:]])
+    assert faults["throttled"].hits == 5 and faults["busy"].hits == 3 and faults["lost_put"].hits == 2
+    assert len(listed) == len(good)
+    assert progress == list(range(1, len(specs) + 1))
+    assert len(emu.journal.token_requests()) == 2
+
+
+async def test_async_bulk_under_the_write_throttle_then_remove(
+    azure_emulator: AzureEmulator, clock: FakeClock
+) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    specs = good_specs(emu)
+    emu.settings.write_bucket_capacity = 4
+    emu.settings.write_bucket_refill = 1.0
+    async with make_async(emu) as client:
+        results = await client.deploy_many(specs, sleep=clock.async_sleep, clock=clock.time, max_attempts=30)
+        check_deployed_once(emu, specs, results)
+        removed = await client.remove_many(specs, sleep=clock.async_sleep, clock=clock.time, max_attempts=30)
+    assert all(r.ok and r.deployment and r.deployment.action == "removed" for r in removed)
+    assert emu.journal.entries(service="arm", status=429)
+    assert emu.pool_usage(info.pool_id)["numberOfAllocatedIPAddresses"] == "0"
+    assert len(emu.journal.token_requests()) == 2
+
+
+# ---- the pure parts ------------------------------------------------------------------------------------
+
+
+def test_gate_pauses_and_halves_then_recovers() -> None:
+    now = [0.0]
+    gate = SubscriptionGate(8, clock=lambda: now[0])
+    assert gate.limit("s") == 8 and gate.pause_remaining("s") == 0.0
+    gate.slow_down("s", 2.0)
+    assert gate.limit("s") == 4 and gate.pause_remaining("s") == 2.0 and gate.throttle_count("s") == 1
+    gate.slow_down("S", 1.0)  # case-insensitive; a shorter pause does not shorten the current one
+    assert gate.limit("s") == 2 and gate.pause_remaining("s") == 2.0
+    for _ in range(3):
+        gate.slow_down("s", 0)
+    assert gate.limit("s") == 1  # never below one
+    now[0] = 5.0
+    assert gate.pause_remaining("s") == 0.0
+    for _ in range(40):
+        gate.started("s")
+        gate.finished("s", succeeded=True)
+    assert gate.limit("s") == 8
+    assert gate.limit("other") == 8  # subscriptions are independent
+    gate.started("s")
+    assert gate.can_start("s")
+    with pytest.raises(InvalidInputError):
+        SubscriptionGate(0)
+
+
+def test_classify() -> None:
+    assert classify(ThrottledError("t", status=429), 1) is not None
+    decision = classify(ConflictError("c", code="AnotherOperationInProgress", status=409), 3)
+    assert (
+        decision is not None and decision.kind == "conflict" and decision.delay == 4.0 and decision.slow_down
+    )
+    transient = classify(TransportError("x"), 1)
+    assert transient is not None and transient.kind == "transient" and not transient.slow_down
+    assert classify(NotFoundError("n", status=404, code="ResourceGroupNotFound"), 1) is None
+    assert classify(PoolExhaustedError("p", status=400), 1) is None
+    assert classify(InvalidInputError("bad"), 1) is None
+
+
+def test_deployment_spec_is_a_value() -> None:
+    spec = DeploymentSpec(
+        "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/v",
+        "eastus",
+        "/p",
+        16,
+        [SubnetSpec("a", 8)],  # type: ignore[arg-type]
+    )
+    assert spec.subnets == (SubnetSpec("a", 8),)
+    assert spec.deploy_kwargs()["number_of_ip_addresses"] == 16
+    assert BulkItemResult("v").ok is False

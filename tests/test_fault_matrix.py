@@ -1,0 +1,610 @@
+"""Fault matrix (issue 7): every operation x every fault either converges to the right end state or raises a
+typed error — and the offline Azure's state shows nothing lost and no duplicate allocation.
+
+Operations: onboard, deploy (new VNet), grow (existing VNet), remove, pool usage, pool allocations (and bulk
+``deploy_many`` when the client has it). Faults: 429 with Retry-After, 500, 503, a dropped connection, a
+lost response (the service acted, the connection dropped), a read timeout (the service acted, the answer came
+after ``read_timeout``), an LRO ending ``Failed``, 409 AnotherOperationInProgress, a concurrent writer between
+crossipam's GET and PUT (412 on a stale ETag), PrincipalNotFound for a while, a Graph 404 after create, token
+expiry mid-run (time passes for everyone), clock skew (ARM says the token expired, the client's clock does
+not), an expired auxiliary token.
+
+The expected outcome of each cell is in ``EXPECTED``; docs/reliability.md shows the same table.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from azure.core.pipeline.transport import RequestsTransport
+
+from crossipam import (
+    AuthenticationError,
+    AzureServiceError,
+    CrossIpamError,
+    CrossTenantIpamClient,
+    PoolAllocation,
+    PoolUsage,
+    SubnetSpec,
+    VirtualNetworkDeployment,
+)
+from crossipam.errors import OnboardingError
+from crossipam.onboarding import OnboardingResult
+from crossipam.testing import AzureEmulator, ScenarioInfo
+from crossipam.testing._http import Request, Response
+from crossipam.testing.transport import emulator_session
+
+from .test_client_e2e import cloud_of, info_of
+from .test_onboarding import FakeSleep, _onboard
+
+CONVERGES = "converges"
+
+OPERATIONS = ("onboard", "deploy", "grow", "remove", "usage", "allocations")
+
+#: (operation, fault) -> CONVERGES or the typed error raised. Cells that do not apply are absent.
+EXPECTED: dict[tuple[str, str], str | type[CrossIpamError]] = {}
+_VNET_OPS = ("deploy", "grow", "remove")
+_READ_OPS = ("usage", "allocations")
+for _op in OPERATIONS:
+    for _fault in ("throttled-429", "server-500", "unavailable-503", "dropped-connection", "read-timeout"):
+        EXPECTED[(_op, _fault)] = CONVERGES
+    EXPECTED[(_op, "token-expiry")] = CONVERGES
+    EXPECTED[(_op, "clock-skew")] = OnboardingError if _op == "onboard" else AuthenticationError
+for _op in ("onboard", *_VNET_OPS):
+    EXPECTED[(_op, "lost-response")] = CONVERGES
+for _op in _VNET_OPS:
+    EXPECTED[(_op, "lro-failed")] = AzureServiceError
+    EXPECTED[(_op, "conflict-409")] = CONVERGES
+    EXPECTED[(_op, "etag-412")] = CONVERGES
+    EXPECTED[(_op, "aux-token-expired")] = AuthenticationError
+EXPECTED[("onboard", "principal-not-found")] = CONVERGES
+EXPECTED[("onboard", "graph-404-after-create")] = CONVERGES
+
+RICH = "vnet-rich"
+NEW = "vnet-new"
+LIFETIME = 3600
+
+
+# ---- the world ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    emu: AzureEmulator
+    info: ScenarioInfo
+    op: str
+    fault: str
+    rich_before: dict[str, Any] | None = None
+    #: extra seconds added to time.time() for everyone (token expiry "time passes")
+    offset: float = 0.0
+
+
+def _rg_id(info: ScenarioInfo) -> str:
+    return f"/subscriptions/{info.managed_subscription_id}/resourceGroups/{info.resource_group}"
+
+
+def _seed_rich_vnet(emu: AzureEmulator, info: ScenarioInfo) -> dict[str, Any]:
+    """A VNet with 64 pool addresses, two pool subnets, tags, DNS servers and other properties."""
+    pool = info.pool_id
+    vid = emu.network.add_virtual_network(
+        _rg_id(info),
+        RICH,
+        location=info.location,
+        ipam_allocations=[(pool, 64)],
+        subnets=[
+            {
+                "name": "app",
+                "properties": {
+                    "ipamPoolPrefixAllocations": [{"numberOfIpAddresses": "16", "pool": {"id": pool}}]
+                },
+            },
+            {
+                "name": "data",
+                "properties": {
+                    "ipamPoolPrefixAllocations": [{"numberOfIpAddresses": "8", "pool": {"id": pool}}]
+                },
+            },
+        ],
+        api_version="2024-05-01",
+    )
+    with emu.lock:
+        body = emu.network.vnets[vid.lower()].body
+        body["tags"] = {"owner": "platform", "cost-center": "42"}
+        props = body["properties"]
+        props["dhcpOptions"] = {"dnsServers": ["10.200.0.4", "10.200.0.5"]}
+        props["enableDdosProtection"] = False
+        props["flowTimeoutInMinutes"] = 10
+    rich = emu.virtual_network(vid)
+    assert rich is not None
+    return rich
+
+
+def _world(emu: AzureEmulator, op: str, fault: str) -> World:
+    info = info_of(emu)
+    w = World(emu, info, op, fault)
+    if op != "onboard":
+        w.rich_before = _seed_rich_vnet(emu, info)
+    emu.journal.clear()
+    return w
+
+
+def _client(w: World, **overrides: Any) -> CrossTenantIpamClient:
+    kwargs: dict[str, Any] = {
+        "managed_tenant_id": w.info.managed_tenant_id,
+        "management_tenant_id": w.info.management_tenant_id,
+        "cloud": cloud_of(w.info),
+        "transport": w.emu.transport(),
+        "polling_interval": 0,
+        "retry_total": 3,
+        "retry_backoff_factor": 0,
+        "retry_backoff_max": 0,
+        **overrides,
+    }
+    return CrossTenantIpamClient.from_client_secret(w.info.app.client_id, w.info.app.client_secret, **kwargs)
+
+
+# ---- where each operation is hit --------------------------------------------------------------------------
+
+
+def _target(op: str) -> tuple[str, str]:
+    """(method, path regex) of the request the fault hits."""
+    if op == "onboard":
+        return "POST", r"/v1\.0/servicePrincipals$"
+    if op == "deploy":
+        return "PUT", rf"/virtualNetworks/{NEW}$"
+    if op in ("grow", "remove"):
+        return "PUT", rf"/virtualNetworks/{RICH}$"
+    if op == "usage":
+        return "POST", r"/getPoolUsage$"
+    return "POST", r"/listAssociatedResources$"
+
+
+def _hook(w: World, monkeypatch: pytest.MonkeyPatch, after: Callable[[Request, Response], bool]) -> None:
+    """Call ``after(request, response)`` after each request the offline Azure answers, until it returns True."""
+    original = w.emu.handle
+    state = {"done": False}
+
+    def handle(req: Request) -> Response:
+        resp = original(req)
+        if not state["done"]:
+            state["done"] = after(req, resp)
+        return resp
+
+    monkeypatch.setattr(w.emu, "handle", handle)
+
+
+def _pass_time(w: World, monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Time passes for everyone (MSAL's cache, azure-core's policies, the offline Azure's clock)."""
+    real = time.time
+    w.offset += seconds
+    offset = w.offset
+    monkeypatch.setattr(time, "time", lambda: real() + offset)
+
+
+def _concurrent_writer(w: World) -> None:
+    """Someone else writes the VNet: a tag, and for the new VNet the whole VNet (same allocation)."""
+    emu, info = w.emu, w.info
+    if w.op == "deploy":
+        emu.network.add_virtual_network(
+            _rg_id(info), NEW, location=info.location, ipam_allocations=[(info.pool_id, 100)]
+        )
+    with emu.lock:
+        name = NEW if w.op == "deploy" else RICH
+        body = emu.network.vnets[info.vnet_id(name).lower()].body
+        body.setdefault("tags", {})["changed-by"] = "other-writer"
+        body["etag"] = f'W/"{uuid.uuid4()}"'
+
+
+def _arm_fault(w: World, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Arm the fault; returns client overrides."""
+    emu, fault = w.emu, w.fault
+    method, path = _target(w.op)
+    overrides: dict[str, Any] = {}
+    if fault == "throttled-429":
+        emu.faults.add(method, path, status=429, code="TooManyRequests", retry_after=0, times=2)
+    elif fault == "server-500":
+        emu.faults.add(method, path, status=500, code="InternalServerError")
+    elif fault == "unavailable-503":
+        emu.faults.add(method, path, status=503, code="ServiceUnavailable", retry_after=0)
+    elif fault == "dropped-connection":
+        emu.faults.add(method, path, drop_connection=True)
+    elif fault == "lost-response":
+        emu.faults.add(method, path, drop_connection=True, when="after")
+    elif fault == "read-timeout":
+        emu.faults.add(method, path, latency=0.3, when="after", status=200, code="Late")
+        # a caller-supplied transport carries its own timeouts (azure-core ignores read_timeout= then)
+        overrides["transport"] = RequestsTransport(
+            session=emulator_session(emu), session_owner=False, read_timeout=0.1
+        )
+    elif fault == "lro-failed":
+        emu.network.fail_next_operation("InternalServerError", "The operation failed (injected).")
+    elif fault == "conflict-409":
+        emu.faults.add(method, path, status=409, code="AnotherOperationInProgress")
+    elif fault == "etag-412":
+        name = NEW if w.op == "deploy" else RICH
+
+        def after_get(req: Request, resp: Response) -> bool:
+            if req.method == "GET" and req.path.lower().endswith(f"/virtualnetworks/{name}"):
+                _concurrent_writer(w)
+                return True
+            return False
+
+        _hook(w, monkeypatch, after_get)
+    elif fault == "clock-skew":
+        pass  # armed in _run once the tokens are cached: ARM's clock moves, the client's does not
+    elif fault == "aux-token-expired":
+        pass  # armed in _run once the management-tenant token is cached
+    elif fault == "token-expiry":
+        pass  # armed in _run after a first call cached the tokens
+    else:  # pragma: no cover
+        raise AssertionError(fault)
+    return overrides
+
+
+# ---- running one cell --------------------------------------------------------------------------------------
+
+
+def _run_client_op(w: World, monkeypatch: pytest.MonkeyPatch) -> Any:
+    overrides = _arm_fault(w, monkeypatch)
+    info = w.info
+    if w.fault == "aux-token-expired":
+        w.emu.settings.token_lifetime = 600
+    with _client(w, **overrides) as client:
+        if w.fault in ("token-expiry", "aux-token-expired", "clock-skew"):
+            client.get_pool_usage(info.pool_id)  # caches the management-tenant token
+            # the managed-tenant token (issued next) lives longer than the management-tenant one
+            w.emu.settings.token_lifetime = LIFETIME
+            client.get_virtual_network_allocation(info.vnet_id(RICH))  # caches the managed-tenant token
+        if w.fault == "token-expiry":
+            _pass_time(w, monkeypatch, LIFETIME + 600)
+        if w.fault == "clock-skew":
+            w.emu.clock.advance(LIFETIME + 600)
+        if w.fault == "aux-token-expired":
+            # the managed-tenant token stays valid at ARM; the management-tenant (auxiliary) one expired,
+            # though its holder (MSAL, the auxiliary policy) was told it lives for another 10 minutes
+            w.emu.clock.advance(700)
+        w.emu.journal.clear()
+        if w.op == "deploy":
+            return client.begin_deploy_virtual_network(
+                info.vnet_id(NEW),
+                location=info.location,
+                pool_id=info.pool_id,
+                number_of_ip_addresses=100,
+                subnets=[SubnetSpec("app", 32)],
+                tags={"env": "test"},
+            ).result()
+        if w.op == "grow":
+            return client.begin_deploy_virtual_network(
+                info.vnet_id(RICH),
+                location=info.location,
+                pool_id=info.pool_id,
+                number_of_ip_addresses=128,
+                subnets=[SubnetSpec("app", 16), SubnetSpec("data", 8)],
+            ).result()
+        if w.op == "remove":
+            return client.begin_remove_allocation(info.vnet_id(RICH)).result()
+        if w.op == "usage":
+            return client.get_pool_usage(info.pool_id)
+        return client.list_pool_allocations(info.pool_id)
+
+
+def _run_onboard(w: World, monkeypatch: pytest.MonkeyPatch) -> OnboardingResult:
+    emu = w.emu
+    overrides: dict[str, Any] = {
+        "retry_total": 3,
+        "retry_backoff_factor": 0,
+        "retry_backoff_max": 0,
+        "sleep": FakeSleep(emu),
+    }
+    if w.fault in ("principal-not-found", "graph-404-after-create", "token-expiry", "clock-skew"):
+        if w.fault == "principal-not-found":
+            emu.faults.add(
+                "PUT",
+                r"/roleAssignments/",
+                status=400,
+                code="PrincipalNotFound",
+                message=f"Principal {uuid.uuid4().hex} does not exist in the directory "
+                f"{w.info.management_tenant_id}. Check that you have the correct principal ID. If you are "
+                "creating this principal and then immediately assigning a role, this error might be related "
+                "to a replication delay.",
+                times=3,
+            )
+        elif w.fault == "graph-404-after-create":
+            emu.settings.replication_delay = 20
+        else:
+
+            def after_create(req: Request, resp: Response) -> bool:
+                if req.method == "POST" and req.path.lower().endswith("/serviceprincipals"):
+                    if w.fault == "token-expiry":
+                        _pass_time(w, monkeypatch, LIFETIME + 600)
+                    else:
+                        emu.clock.advance(LIFETIME + 600)
+                    return True
+                return False
+
+            _hook(w, monkeypatch, after_create)
+    else:
+        overrides.update(_arm_fault(w, monkeypatch))
+    return _onboard(emu, **overrides)
+
+
+# ---- the end state -----------------------------------------------------------------------------------------
+
+
+def _count(entries: list[dict[str, Any]] | None, pool_id: str) -> int:
+    return sum(
+        int(e["numberOfIpAddresses"])
+        for e in entries or []
+        if str((e.get("pool") or {}).get("id", "")).lower() == pool_id.lower()
+    )
+
+
+def _vnet_count(vnet: dict[str, Any], pool_id: str) -> int:
+    return _count(vnet["properties"]["addressSpace"].get("ipamPoolPrefixAllocations"), pool_id)
+
+
+def assert_pool_consistent(emu: AzureEmulator, pool_id: str) -> None:
+    """No duplicate allocation: the pool's usage is the sum of what the VNets hold, each VNet listed once."""
+    with emu.lock:
+        held = sum(
+            ipaddress.ip_network(b).num_addresses
+            for v in emu.network.vnets.values()
+            for pid, blocks in v.allocations()
+            if pid.lower() == pool_id.lower()
+            for b in map(str, blocks)
+        )
+        counts = sum(_vnet_count(v.body, pool_id) for v in emu.network.vnets.values())
+    usage = emu.pool_usage(pool_id)
+    assert int(usage["numberOfAllocatedIPAddresses"]) == held == counts
+    ids = [r["resourceId"].lower() for r in emu.network.associated_resources(pool_id)]
+    assert len(ids) == len(set(ids)), ids
+
+
+def _fingerprint(vnet: dict[str, Any]) -> dict[str, Any]:
+    """What must never be lost: subnets (names, prefixes), tags, DNS servers, other properties."""
+    props = vnet["properties"]
+    return {
+        "subnets": {
+            s["name"]: sorted(
+                s["properties"].get("addressPrefixes") or [s["properties"].get("addressPrefix")]
+            )
+            for s in props.get("subnets") or []
+        },
+        "tags": {k: v for k, v in (vnet.get("tags") or {}).items() if k not in ("changed-by", "env")},
+        "dns": props.get("dhcpOptions"),
+        "ddos": props.get("enableDdosProtection"),
+        "flow": props.get("flowTimeoutInMinutes"),
+        "location": vnet.get("location"),
+    }
+
+
+def _vnet_prefixes(vnet: dict[str, Any]) -> set[str]:
+    return set(vnet["properties"]["addressSpace"].get("addressPrefixes") or [])
+
+
+def assert_end_state(w: World, outcome: Any) -> None:
+    emu, info = w.emu, w.info
+    pool = info.pool_id
+    assert_pool_consistent(emu, pool)
+    converged = not isinstance(outcome, BaseException)
+    if w.op == "onboard":
+        sp = emu.service_principal(info.app.client_id, info.management_tenant_id)
+        assert emu.state.applications[info.app.client_id].is_multitenant or not converged
+        if converged:
+            assert sp is not None and isinstance(outcome, OnboardingResult)
+            assert outcome.service_principal_object_id == sp.object_id
+        if sp is not None:
+            mine = [
+                ra
+                for ra in emu.state.role_assignments.values()
+                if ra.principal_id == sp.object_id and ra.scope.lower() == pool.lower()
+            ]
+            assert len(mine) <= 1 and (len(mine) == 1 or not converged), mine
+        return
+    rich = emu.virtual_network(info.vnet_id(RICH))
+    assert rich is not None and w.rich_before is not None
+    if w.op != "remove" or not converged:
+        # nothing lost on the rich VNet; subnet prefixes never move
+        assert _fingerprint(rich) == _fingerprint(w.rich_before) or (
+            w.op == "grow" and _fingerprint(rich)["subnets"] == _fingerprint(w.rich_before)["subnets"]
+        )
+        assert _fingerprint(rich)["tags"] == _fingerprint(w.rich_before)["tags"]
+        assert _vnet_prefixes(w.rich_before) <= _vnet_prefixes(rich)
+    if w.fault == "aux-token-expired":
+        assert isinstance(outcome, AuthenticationError)
+        assert outcome.tenant_id == info.management_tenant_id and outcome.code == "ExpiredAuthenticationToken"
+    if w.fault == "clock-skew" and isinstance(outcome, AuthenticationError):
+        assert outcome.code == "ExpiredAuthenticationToken" and "clock" in (outcome.hint or "")
+    if w.fault in ("lost-response", "etag-412", "conflict-409") and w.op != "onboard":
+        puts = emu.journal.entries(service="arm", method="PUT", path="/virtualNetworks/")
+        assert any(e.status in (409, 412) for e in puts) or w.fault == "lost-response"
+    if w.fault == "token-expiry":
+        assert emu.journal.token_requests(), "time passed: fresh tokens were requested"
+    if w.fault == "etag-412" and w.op in ("grow", "remove"):
+        assert (rich.get("tags") or {}).get(
+            "changed-by"
+        ) == "other-writer"  # the other writer's change is kept
+    if w.op == "deploy":
+        new = emu.virtual_network(info.vnet_id(NEW))
+        if converged:
+            assert isinstance(outcome, VirtualNetworkDeployment)
+            assert new is not None and _vnet_count(new, pool) == 100
+            assert [s["name"] for s in new["properties"]["subnets"]] == ["app"]
+            assert (new.get("tags") or {}).get("env") == "test"
+            if w.fault == "etag-412":
+                assert new["tags"]["changed-by"] == "other-writer"
+            assert sorted(str(p) for p in outcome.address_prefixes) == sorted(_vnet_prefixes(new))
+        else:
+            assert new is None or _vnet_count(new, pool) == 100
+    elif w.op == "grow":
+        if converged:
+            assert isinstance(outcome, VirtualNetworkDeployment)
+            assert _vnet_count(rich, pool) == 128
+            assert sum(ipaddress.ip_network(p).num_addresses for p in _vnet_prefixes(rich)) == 128
+        else:
+            assert _vnet_count(rich, pool) in (64, 128)
+    elif w.op == "remove":
+        if converged:
+            assert isinstance(outcome, VirtualNetworkDeployment) and not outcome.allocations
+            assert not rich["properties"]["addressSpace"].get("ipamPoolPrefixAllocations")
+            assert _vnet_prefixes(rich) == _vnet_prefixes(w.rich_before)
+            before, after = _fingerprint(w.rich_before), _fingerprint(rich)
+            assert before == after, (before, after)
+        else:
+            assert _vnet_count(rich, pool) == 64
+    elif w.op == "usage":
+        if converged:
+            assert isinstance(outcome, PoolUsage)
+            assert outcome.number_of_allocated_ip_addresses == int(
+                emu.pool_usage(pool)["numberOfAllocatedIPAddresses"]
+            )
+            assert outcome.number_of_allocated_ip_addresses == 64
+    elif w.op == "allocations" and converged:
+        assert isinstance(outcome, list) and all(isinstance(a, PoolAllocation) for a in outcome)
+        assert [a.resource_id.name for a in outcome] == [RICH]
+
+
+# ---- the matrix --------------------------------------------------------------------------------------------
+
+
+def _cells() -> Iterator[Any]:
+    for (op, fault), expected in EXPECTED.items():
+        yield pytest.param(op, fault, expected, id=f"{op}-{fault}")
+
+
+@pytest.mark.parametrize(("op", "fault", "expected"), list(_cells()))
+def test_fault_matrix(
+    op: str,
+    fault: str,
+    expected: str | type[CrossIpamError],
+    monkeypatch: pytest.MonkeyPatch,
+    azure_emulator: AzureEmulator,
+    azure_emulator_fresh: AzureEmulator,
+) -> None:
+    emu = azure_emulator_fresh if op == "onboard" else azure_emulator
+    w = _world(emu, op, fault)
+    started = time.monotonic()
+    outcome: Any
+    try:
+        outcome = _run_onboard(w, monkeypatch) if op == "onboard" else _run_client_op(w, monkeypatch)
+    except CrossIpamError as err:
+        outcome = err
+    elapsed = time.monotonic() - started
+    if expected == CONVERGES:
+        assert not isinstance(outcome, BaseException), f"{op}/{fault} raised {outcome!r}"
+    else:
+        assert isinstance(expected, type)
+        assert isinstance(outcome, expected), f"{op}/{fault}: expected {expected.__name__}, got {outcome!r}"
+        assert str(outcome) and outcome.hint
+    assert_end_state(w, outcome)
+    assert elapsed < 3.0, f"{op}/{fault} took {elapsed:.2f} s"
+
+
+def test_matrix_covers_every_operation_and_fault() -> None:
+    ops = {op for op, _ in EXPECTED}
+    assert ops == set(OPERATIONS)
+    assert len(EXPECTED) >= 60
+
+
+# ---- persistent faults: typed errors, nothing changed ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "error_code"),
+    [
+        ("throttled-429", "TooManyRequests"),
+        ("server-500", "InternalServerError"),
+        ("dropped-connection", None),
+    ],
+)
+@pytest.mark.parametrize("op", ["deploy", "grow", "remove", "usage", "allocations"])
+def test_persistent_faults_raise_typed_errors_and_change_nothing(
+    op: str, fault: str, error_code: str | None, azure_emulator: AzureEmulator
+) -> None:
+    from crossipam import ThrottledError, TransportError
+
+    emu = azure_emulator
+    w = _world(emu, op, fault)
+    method, path = _target(op)
+    if fault == "dropped-connection":
+        emu.faults.add(method, path, drop_connection=True, times=100)
+    else:
+        status = 429 if fault == "throttled-429" else 500
+        emu.faults.add(method, path, status=status, code=str(error_code), retry_after=0, times=100)
+    before = copy.deepcopy(emu.virtual_network(w.info.vnet_id(RICH)))
+    with _client(w) as client, pytest.raises(AzureServiceError) as caught:
+        if op == "deploy":
+            client.begin_deploy_virtual_network(
+                w.info.vnet_id(NEW),
+                location=w.info.location,
+                pool_id=w.info.pool_id,
+                number_of_ip_addresses=8,
+            ).result()
+        elif op == "grow":
+            client.begin_deploy_virtual_network(
+                w.info.vnet_id(RICH),
+                location=w.info.location,
+                pool_id=w.info.pool_id,
+                number_of_ip_addresses=128,
+            ).result()
+        elif op == "remove":
+            client.begin_remove_allocation(w.info.vnet_id(RICH)).result()
+        elif op == "usage":
+            client.get_pool_usage(w.info.pool_id)
+        else:
+            client.list_pool_allocations(w.info.pool_id)
+    err = caught.value
+    if fault == "dropped-connection":
+        assert isinstance(err, TransportError) and err.code is None
+    else:
+        assert err.code == error_code
+        assert isinstance(err, ThrottledError) == (fault == "throttled-429")
+    assert emu.virtual_network(w.info.vnet_id(NEW)) is None
+    assert emu.virtual_network(w.info.vnet_id(RICH)) == before
+    assert_pool_consistent(emu, w.info.pool_id)
+
+
+# ---- bulk (when the client offers it) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fault", ["server-500", "dropped-connection", "conflict-409", "lost-response"])
+def test_bulk_deploy_many_converges(fault: str, azure_emulator: AzureEmulator) -> None:
+    if not hasattr(CrossTenantIpamClient, "deploy_many"):
+        pytest.skip("CrossTenantIpamClient.deploy_many is not there yet")
+    from crossipam.models import DeploymentSpec
+
+    emu = azure_emulator
+    w = _world(emu, "deploy", fault)
+    info = w.info
+    names = [f"vnet-bulk-{i}" for i in range(4)]
+    method = "PUT"
+    if fault == "server-500":
+        emu.faults.add(method, r"/virtualNetworks/vnet-bulk-", status=500, times=2)
+    elif fault == "dropped-connection":
+        emu.faults.add(method, r"/virtualNetworks/vnet-bulk-", drop_connection=True, times=2)
+    elif fault == "conflict-409":
+        emu.faults.add(
+            method, r"/virtualNetworks/vnet-bulk-", status=409, code="AnotherOperationInProgress", times=2
+        )
+    else:
+        emu.faults.add(method, r"/virtualNetworks/vnet-bulk-", drop_connection=True, when="after", times=2)
+    specs = [
+        DeploymentSpec(
+            info.vnet_id(n), location=info.location, pool_id=info.pool_id, number_of_ip_addresses=16
+        )
+        for n in names
+    ]
+    with _client(w) as client:
+        results = client.deploy_many(specs, sleep=lambda _s: None)
+    assert len(results) == len(names)
+    for n in names:
+        vnet = emu.virtual_network(info.vnet_id(n))
+        assert vnet is not None and _vnet_count(vnet, info.pool_id) == 16
+    assert_pool_consistent(emu, info.pool_id)
