@@ -1,0 +1,441 @@
+"""The ``crossipam`` commands, run in-process (``main([...])``) against the offline Azure over HTTPS, with JSON
+output parsed; plus subprocess runs of ``python -m crossipam``."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crossipam.cli import EXIT_AUTH, EXIT_ERROR, EXIT_NOT_READY, EXIT_OK, EXIT_USAGE, main, parse_subnets
+from crossipam.models import SubnetSpec
+from crossipam.testing import AzureEmulator, ScenarioInfo
+
+_ENV = (
+    "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_TENANT_ID",
+    "AZURE_CLIENT_CERTIFICATE_PATH",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_AUTHORITY_HOST",
+    "CROSSIPAM_MANAGEMENT_TENANT_ID",
+    "CROSSIPAM_ARM_ENDPOINT",
+    "CROSSIPAM_GRAPH_ENDPOINT",
+    "REQUESTS_CA_BUNDLE",
+    "CROSSIPAM_MANAGED_ADMIN_CLIENT_SECRET",
+    "CROSSIPAM_MANAGEMENT_ADMIN_CLIENT_SECRET",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+def info_of(emu: AzureEmulator) -> ScenarioInfo:
+    assert emu.scenario is not None
+    return emu.scenario
+
+
+def endpoints(info: ScenarioInfo) -> list[str]:
+    assert info.ca_bundle
+    return [
+        "--authority",
+        info.authority,
+        "--arm-endpoint",
+        info.arm_endpoint,
+        "--graph-endpoint",
+        info.graph_endpoint,
+        "--ca-bundle",
+        info.ca_bundle,
+    ]
+
+
+def app_args(info: ScenarioInfo) -> list[str]:
+    return [
+        "--client-id",
+        info.app.client_id,
+        "--tenant",
+        info.managed_tenant_id,
+        "--management-tenant",
+        info.management_tenant_id,
+        *endpoints(info),
+    ]
+
+
+@pytest.fixture
+def emu(azure_emulator_https: AzureEmulator, monkeypatch: pytest.MonkeyPatch) -> AzureEmulator:
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", info_of(azure_emulator_https).app.client_secret)
+    return azure_emulator_https
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
+    code, out, _err = run(capsys, *argv, "--output", "json")
+    return code, json.loads(out)
+
+
+def test_deploy_show_pool_remove_json(emu: AzureEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    info = info_of(emu)
+    vnet = info.vnet_id("vnet-cli")
+    code, d = run_json(
+        capsys, "deploy", vnet, "--location", info.location, "--pool-id", info.pool_id, "--addresses", "100",
+        "--subnets", "app:64;data:16", "--tag", "env=dev", *app_args(info),
+    )  # fmt: skip
+    assert code == EXIT_OK
+    assert d["action"] == "created" and d["name"] == "vnet-cli"
+    assert d["address_prefixes"] == ["10.0.0.0/26", "10.0.0.64/27", "10.0.0.96/30"]
+    assert d["allocations"] == [
+        {
+            "pool_id": info.pool_id,
+            "number_of_ip_addresses": 100,
+            "allocated_prefixes": ["10.0.0.0/26", "10.0.0.64/27", "10.0.0.96/30"],
+        }
+    ]
+    assert [(s["name"], s["address_prefixes"]) for s in d["subnets"]] == [
+        ("app", ["10.0.0.0/26"]),
+        ("data", ["10.0.0.64/28"]),
+    ]
+    assert d["tags"] == {"env": "dev"}
+
+    code, shown = run_json(capsys, "show", vnet, *app_args(info))
+    assert (
+        code == EXIT_OK and shown["action"] == "read" and shown["address_prefixes"] == d["address_prefixes"]
+    )
+
+    code, usage = run_json(capsys, "pool", "usage", info.pool_id, *app_args(info))
+    assert code == EXIT_OK
+    assert usage["number_of_allocated_ip_addresses"] == 100
+    assert usage["total_number_of_ip_addresses"] == 65536
+    assert usage["address_prefixes"] == ["10.0.0.0/16"]
+    assert all(isinstance(p, str) for p in usage["available_address_prefixes"])
+
+    code, allocations = run_json(capsys, "pool", "allocations", info.pool_id, *app_args(info))
+    assert code == EXIT_OK
+    assert [(a["resource_id"], a["total_number_of_ip_addresses"]) for a in allocations] == [(vnet, 100)]
+
+    code, removed = run_json(capsys, "remove", vnet, *app_args(info))
+    assert code == EXIT_OK and removed["action"] == "removed" and removed["allocations"] == []
+    assert removed["address_prefixes"] == d["address_prefixes"]
+
+    code, out, _ = run(capsys, "pool", "usage", info.pool_id, *app_args(info))
+    assert code == EXIT_OK and "allocated           0" in out
+
+
+def test_table_output_is_readable(emu: AzureEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    info = info_of(emu)
+    code, out, _ = run(
+        capsys, "deploy", info.vnet_id("v-table"), "--location", "eastus", "--pool-id", info.pool_id,
+        "--addresses", "64", *app_args(info),
+    )  # fmt: skip
+    assert code == EXIT_OK
+    assert "action            created" in out and "address prefixes  10.0.0.0/26" in out
+
+
+def test_environment_credentials_and_endpoints(
+    azure_emulator_https: AzureEmulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    info = info_of(azure_emulator_https)
+    assert info.ca_bundle
+    monkeypatch.setenv("AZURE_CLIENT_ID", info.app.client_id)
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", info.app.client_secret)
+    monkeypatch.setenv("AZURE_TENANT_ID", info.managed_tenant_id)
+    monkeypatch.setenv("CROSSIPAM_MANAGEMENT_TENANT_ID", info.management_tenant_id)
+    monkeypatch.setenv("AZURE_AUTHORITY_HOST", info.authority)
+    monkeypatch.setenv("CROSSIPAM_ARM_ENDPOINT", info.arm_endpoint)
+    monkeypatch.setenv("CROSSIPAM_GRAPH_ENDPOINT", info.graph_endpoint)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", info.ca_bundle)
+    code, usage = run_json(capsys, "pool", "usage", info.pool_id)
+    assert code == EXIT_OK and usage["pool_id"] == info.pool_id
+
+
+def write_csv(path: Path, rows: list[str]) -> str:
+    path.write_text("vnet_id,location,pool_id,number_of_ip_addresses,subnets\n" + "\n".join(rows) + "\n")
+    return str(path)
+
+
+def test_deploy_from_csv_bulk(emu: AzureEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    info = info_of(emu)
+    ids = [info.vnet_id(f"bulk-{i}") for i in range(4)]
+    rows = [f"{ids[0]},eastus,{info.pool_id},256,app:64;data:16"] + [f"{v},,,64," for v in ids[1:]]
+    path = write_csv(tmp_path / "vnets.csv", rows)
+    code, out, err = run(
+        capsys, "deploy", "--from-file", path, "--pool-id", info.pool_id, "--location", "eastus",
+        "--progress", "plain", "--max-concurrency", "3", "--output", "json", *app_args(info),
+    )  # fmt: skip
+    assert code == EXIT_OK, err
+    result = json.loads(out)
+    assert (result["total"], result["succeeded"], result["failed"]) == (4, 4, 0)
+    assert [i["vnet_id"] for i in result["items"]] == ids
+    assert result["items"][0]["deployment"]["subnets"][0]["address_prefixes"]
+    assert sorted(line.split("] ")[0] for line in err.splitlines()) == ["[1/4", "[2/4", "[3/4", "[4/4"]
+
+    # once more: nothing to do
+    code, again = run_json(capsys, "deploy", "--from-file", path, "--progress", "none", "--pool-id",
+                           info.pool_id, "--location", "eastus", *app_args(info))  # fmt: skip
+    assert code == EXIT_OK and {i["action"] for i in again["items"]} == {"unchanged"}
+
+    listed = tmp_path / "remove.csv"
+    listed.write_text("vnet_id\n" + "\n".join(ids) + "\n")
+    code, removed = run_json(
+        capsys, "remove", "--from-file", str(listed), "--progress", "none", *app_args(info)
+    )
+    assert code == EXIT_OK and {i["action"] for i in removed["items"]} == {"removed"}
+
+
+def test_deploy_from_file_one_failure(
+    emu: AzureEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    info = info_of(emu)
+    path = write_csv(
+        tmp_path / "vnets.csv",
+        [
+            f"{info.vnet_id('ok')},eastus,{info.pool_id},64,",
+            f"{info.vnet_id('huge')},eastus,{info.pool_id},100000,",
+        ],
+    )
+    code, out, _ = run(
+        capsys, "deploy", "--from-file", path, "--progress", "none", "-o", "json", *app_args(info)
+    )
+    result = json.loads(out)
+    assert code == EXIT_ERROR
+    assert [i["ok"] for i in result["items"]] == [True, False]
+    assert result["items"][1]["error"]["type"] == "PoolExhaustedError"
+
+
+def test_deploy_from_yaml(emu: AzureEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    info = info_of(emu)
+    path = tmp_path / "vnets.yaml"
+    path.write_text(
+        "vnets:\n"
+        f"  - vnet_id: {info.vnet_id('y1')}\n    location: eastus\n    pool_id: {info.pool_id}\n"
+        "    number_of_ip_addresses: 128\n    subnets: {app: 64}\n    tags: {env: prod}\n"
+        f"  - vnet_id: {info.vnet_id('y2')}\n    location: eastus\n    pool_id: {info.pool_id}\n"
+        '    number_of_ip_addresses: 32\n    subnets: "web:16"\n'
+    )
+    code, result = run_json(capsys, "deploy", "--from-file", str(path), "--progress", "none", *app_args(info))
+    assert code == EXIT_OK and result["succeeded"] == 2
+    assert result["items"][0]["deployment"]["tags"] == {"env": "prod"}
+
+
+def test_yaml_without_pyyaml(
+    emu: AzureEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "yaml", None)  # import yaml -> ImportError
+    path = tmp_path / "vnets.yml"
+    path.write_text("[]\n")
+    code, _, err = run(capsys, "deploy", "--from-file", str(path), *app_args(info_of(emu)))
+    assert code == EXIT_USAGE
+    assert "needs PyYAML" in err and 'pip install "crossipam[cli]"' in err
+
+
+def test_check_exit_codes(emu: AzureEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    info = info_of(emu)
+    common = ["check", "--pool-id", info.pool_id, "--vnet-id", info.vnet_id("v"), *app_args(info)]
+    code, report = run_json(capsys, *common, "--addresses", "256")
+    assert code == EXIT_OK and report["ok"] is True
+    code, report = run_json(capsys, *common, "--addresses", "70000")
+    assert code == EXIT_NOT_READY and report["ok"] is False
+    assert [c["name"] for c in report["checks"] if c["status"] == "fail"] == ["pool_capacity"]
+    code, out, _ = run(capsys, *common, "--addresses", "70000")
+    assert code == EXIT_NOT_READY and "FAIL  pool_capacity" in out and "fix: ask for fewer" in out
+
+
+def test_authorization_error_exit_3(emu: AzureEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    info = info_of(emu)
+    sp = emu.state.service_principals[(info.management_tenant_id, info.app.client_id)].object_id
+    for key in [k for k, a in emu.state.role_assignments.items() if a.principal_id == sp]:
+        del emu.state.role_assignments[key]
+    code, out, err = run(
+        capsys, "deploy", info.vnet_id("v"), "--location", "eastus", "--pool-id", info.pool_id,
+        "--addresses", "64", "--output", "json", *app_args(info),
+    )  # fmt: skip
+    assert code == EXIT_AUTH
+    lines = err.splitlines()
+    assert lines[0].startswith("crossipam deploy: Azure Resource Manager refused")
+    assert lines[1].startswith("hint: ") and "IPAM Pool User" in lines[1]
+    error = json.loads(out)["error"]
+    assert error["type"] == "LinkedAuthorizationError" and error["code"] == "LinkedAuthorizationFailed"
+    assert error["status"] == 403 and error["exit_code"] == EXIT_AUTH
+
+
+def test_bad_secret_exit_3_and_no_secret_printed(
+    azure_emulator_https: AzureEmulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    info = info_of(azure_emulator_https)
+    wrong = "not-the-secret-" + "x" * 20
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", wrong)
+    code, out, err = run(capsys, "pool", "usage", info.pool_id, "--debug", *app_args(info))
+    assert code == EXIT_AUTH
+    assert "could not get a token" in err and "details: " in err
+    assert wrong not in out + err and info.app.client_secret not in out + err
+    assert "Bearer " not in out + err
+
+
+def test_usage_errors_exit_2(emu: AzureEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    info = info_of(emu)
+    code, _, err = run(capsys, "deploy", *app_args(info))
+    assert code == EXIT_USAGE and "deploy needs VNET_ID, --location, --pool-id, --addresses" in err
+    code, _, err = run(
+        capsys, "deploy", info.vnet_id("v"), "--location", "eastus", "--pool-id", info.pool_id, "--addresses",
+        "64", "--subnets", "app=64", *app_args(info),
+    )  # fmt: skip
+    assert code == EXIT_USAGE and "expected NAME:COUNT" in err
+    code, _, err = run(capsys, "show", "/subscriptions/x/not-a-vnet", *app_args(info))
+    assert code == EXIT_USAGE
+    assert run(capsys, "deploy", "--no-such-option")[0] == EXIT_USAGE
+    code, _, err = run(capsys, "pool", "usage", info.pool_id, "--auth", "app", *endpoints(info))
+    assert code == EXIT_USAGE and "--tenant" in err
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        f"vnet_id,location,pool_id,number_of_ip_addresses\n{info.vnet_id('v')},eastus,{info.pool_id},lots\n"
+    )
+    code, _, err = run(capsys, "deploy", "--from-file", str(bad), *app_args(info))
+    assert code == EXIT_USAGE and "line 2" in err
+
+
+def test_parse_subnets() -> None:
+    assert parse_subnets("app:64; data:16") == (SubnetSpec("app", 64), SubnetSpec("data", 16))
+    assert parse_subnets("") == ()
+
+
+@pytest.fixture
+def fresh_https() -> Iterator[AzureEmulator]:
+    emu = AzureEmulator()
+    info = emu.load_scenario("fresh")
+    with emu.serve() as server:
+        info.ca_bundle = server.ca_bundle
+        yield emu
+
+
+def test_onboard_check_offboard(
+    fresh_https: AzureEmulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    info = info_of(fresh_https)
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", info.app.client_secret)
+    monkeypatch.setenv("CROSSIPAM_MANAGED_ADMIN_CLIENT_SECRET", info.admins["managed"].client_secret)
+    monkeypatch.setenv("CROSSIPAM_MANAGEMENT_ADMIN_CLIENT_SECRET", info.admins["management"].client_secret)
+    tenants = ["--tenant", info.managed_tenant_id, "--management-tenant", info.management_tenant_id]
+    admins = [
+        "--managed-admin-client-id",
+        info.admins["managed"].client_id,
+        "--management-admin-client-id",
+        info.admins["management"].client_id,
+    ]
+    check = ["check", "--pool-id", info.pool_id, *app_args(info)]
+
+    code, report = run_json(capsys, *check)
+    assert code == EXIT_NOT_READY
+    failed = [c for c in report["checks"] if c["status"] == "fail"]
+    assert "crossipam onboard" in failed[0]["remedy"]
+
+    onboard = [
+        "onboard",
+        "--app-id",
+        info.app.client_id,
+        "--pool-id",
+        info.pool_id,
+        *tenants,
+        *admins,
+        *endpoints(info),
+    ]
+    code, plan = run_json(capsys, *onboard, "--dry-run")
+    assert code == EXIT_OK and plan["dry_run"] and {s["status"] for s in plan["steps"]} == {"planned"}
+    code, done = run_json(capsys, *onboard)
+    assert code == EXIT_OK and done["changed"] and done["role_assignment_id"]
+    code, out, _ = run(capsys, *onboard)
+    assert code == EXIT_OK and "assign_pool_role: already_done" in out
+
+    assert run_json(capsys, *check)[0] == EXIT_OK
+
+    offboard = ["offboard", "--app-id", info.app.client_id, "--pool-id", info.pool_id, *tenants, *admins[2:]]
+    code, off = run_json(capsys, *offboard, *endpoints(info))
+    assert code == EXIT_OK and off["removed_role_assignment_ids"] == [done["role_assignment_id"]]
+    code, report = run_json(capsys, *check)
+    assert code == EXIT_NOT_READY
+    assert [c["name"] for c in report["checks"] if c["status"] == "fail"] == ["ipam_pool_user_on_pool"]
+
+
+def test_onboard_without_admin_rights_exit_3(emu: AzureEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    info = info_of(emu)  # the automation app itself acting as "admin": it may not assign roles
+    code, _out, err = run(
+        capsys, "offboard", "--app-id", info.app.client_id, "--pool-id", info.pool_id, *app_args(info)
+    )
+    assert code == EXIT_AUTH, err
+    assert err.startswith("crossipam offboard: ")
+
+
+def _subprocess_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in _ENV}
+
+
+def test_python_dash_m_crossipam_demo() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "crossipam", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=_subprocess_env(),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Done." in done.stdout
+
+
+def test_emulator_command_serves_and_cli_talks_to_it() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crossipam", "emulator", "--scenario", "onboarded"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_subprocess_env(),
+    )
+    try:
+        assert proc.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        env = {
+            **_subprocess_env(),
+            "AZURE_CLIENT_ID": info["app"]["client_id"],
+            "AZURE_CLIENT_SECRET": info["app"]["client_secret"],
+            "AZURE_TENANT_ID": info["managed_tenant_id"],
+            "CROSSIPAM_MANAGEMENT_TENANT_ID": info["management_tenant_id"],
+            "AZURE_AUTHORITY_HOST": info["authority"],
+            "CROSSIPAM_ARM_ENDPOINT": info["arm_endpoint"],
+            "CROSSIPAM_GRAPH_ENDPOINT": info["graph_endpoint"],
+            "REQUESTS_CA_BUNDLE": info["ca_bundle"],
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "crossipam", "check", "--pool-id", info["pool_id"], "-o", "json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env=env,
+        )
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["ok"] is True
+        assert info["app"]["client_secret"] not in done.stdout + done.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+
+
+def test_emulator_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["emulator", "--help"])
+    assert exc.value.code == 0
+    assert "--scenario" in capsys.readouterr().out
