@@ -20,17 +20,28 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from azure.core import AzureClouds
+from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
 from ._resource_ids import VirtualNetworkId
 from .credentials import validate_tenant_id
-from .errors import AzureServiceError, ConfigurationError, NotFoundError, service_error_from_http
+from .errors import (
+    AzureServiceError,
+    ConfigurationError,
+    ConflictError,
+    NotFoundError,
+    service_error_from_http,
+)
 from .models import CloudEndpoints
 
 __all__ = [
     "API_VERSION",
+    "DEFAULT_CONFLICT_RETRIES",
+    "READ_ACTION_RETRY_METHODS",
+    "SDK_ERRORS",
     "EnvironmentConfig",
     "absent_or_error",
     "client_id_of",
+    "conflict_delay",
     "environment_config",
     "map_service_error",
     "put_headers",
@@ -42,6 +53,26 @@ _LOGGER = logging.getLogger("crossipam.client")
 
 #: The api-version crossipam uses for VNets and IPAM pools (azure-mgmt-network 33's default).
 API_VERSION = "2026-03-01"
+
+
+#: Errors of an SDK call that crossipam maps to its typed errors: an HTTP error answer, or no answer at all
+#: (connection refused/dropped, read timeout) once azure-core's retries ran out.
+SDK_ERRORS = (HttpResponseError, ServiceRequestError, ServiceResponseError)
+#: azure-core retries only idempotent methods on connection errors and 429; getPoolUsage and
+#: listAssociatedResources are read-only POST actions, so crossipam lets azure-core retry them too.
+READ_ACTION_RETRY_METHODS = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST"})
+#: Default number of times a deploy/removal re-reads the VNet and plans again after 409
+#: AnotherOperationInProgress or 412 PreconditionFailed (a concurrent writer, or a retried PUT whose first
+#: attempt had already been applied).
+DEFAULT_CONFLICT_RETRIES = 4
+
+
+def conflict_delay(err: ConflictError, attempt: int, polling_interval: float) -> float:
+    """Seconds to wait before re-reading after a conflict: none for a stale ETag (412: read again now); for
+    409 AnotherOperationInProgress the polling interval, at least 0.1 s doubling per attempt."""
+    if err.status == 412 or err.code in ("PreconditionFailed", "PreconditionFailedEtagMismatch"):
+        return 0.0
+    return float(max(polling_interval, 0.1 * 2**attempt))
 
 
 @dataclass(frozen=True)

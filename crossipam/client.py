@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -38,10 +37,7 @@ from azure.core import AzureClouds
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import (
     AzureError,
-    HttpResponseError,
     ResourceNotFoundError,
-    ServiceRequestError,
-    ServiceResponseError,
 )
 from azure.core.polling import LROPoller, PollingMethod
 from azure.mgmt.core.polling.arm_polling import ARMPolling
@@ -51,12 +47,14 @@ from . import bulk as _bulk
 from . import deployment as _deployment
 from . import readiness as _readiness
 from . import removal as _removal
+from ._client_base import ClientBase
 from ._resource_ids import IpamPoolId, VirtualNetworkId
 from ._shared import (
     API_VERSION,
+    READ_ACTION_RETRY_METHODS,
+    SDK_ERRORS,
     absent_or_error,
-    client_id_of,
-    environment_config,
+    conflict_delay,
     map_service_error,
     put_headers,
     vnet_not_found,
@@ -65,10 +63,7 @@ from ._shared import (
 from .credentials import (
     TenantBoundCredential,
     certificate_credential,
-    is_managed_identity,
     secret_credential,
-    validate_multitenant_credential,
-    validate_tenant_id,
     workload_identity_credential,
 )
 from .errors import AzureServiceError, ConfigurationError, ConflictError
@@ -88,25 +83,6 @@ __all__ = ["API_VERSION", "CrossTenantIpamClient"]
 
 _LOGGER = logging.getLogger("crossipam.client")
 _T = TypeVar("_T")
-
-#: Errors of an SDK call that crossipam maps to its typed errors: an HTTP error answer, or no answer at all
-#: (connection refused/dropped, read timeout) once azure-core's retries ran out.
-_SDK_ERRORS = (HttpResponseError, ServiceRequestError, ServiceResponseError)
-#: azure-core retries only idempotent methods on connection errors and 429; getPoolUsage and
-#: listAssociatedResources are read-only POST actions, so crossipam lets azure-core retry them too.
-_READ_ACTION_RETRY_METHODS = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST"})
-#: Default number of times a deploy/removal re-reads the VNet and plans again after 409
-#: AnotherOperationInProgress or 412 PreconditionFailed (a concurrent writer, or a retried PUT whose first
-#: attempt had already been applied).
-DEFAULT_CONFLICT_RETRIES = 4
-
-
-def _conflict_delay(err: ConflictError, attempt: int, polling_interval: float) -> float:
-    """Seconds to wait before re-reading after a conflict: none for a stale ETag (412: read again now); for
-    409 AnotherOperationInProgress the polling interval, at least 0.1 s doubling per attempt."""
-    if err.status == 412 or err.code in ("PreconditionFailed", "PreconditionFailedEtagMismatch"):
-        return 0.0
-    return float(max(polling_interval, 0.1 * 2**attempt))
 
 
 class _Once:
@@ -151,7 +127,7 @@ class _MappedPolling(PollingMethod[_T]):
     def run(self) -> None:
         try:
             self._inner.run()
-        except _SDK_ERRORS as err:
+        except SDK_ERRORS as err:
             raise self._mapper(err) from err
         finally:
             self._on_done()
@@ -200,7 +176,7 @@ def _done(result: VirtualNetworkDeployment) -> LROPoller[VirtualNetworkDeploymen
     return LROPoller(None, None, lambda _r: result, _DonePolling(result))
 
 
-class CrossTenantIpamClient:
+class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
     """Deploy VNets in a managed tenant with address space from an IPAM pool of the management tenant.
 
     :param credential: a credential of the automation app (home: the managed tenant) that may also get tokens
@@ -218,6 +194,12 @@ class CrossTenantIpamClient:
     ```
     """
 
+    _REPR_NAME = "CrossTenantIpamClient"
+    _bind = TenantBoundCredential
+    _secret_credential = staticmethod(secret_credential)
+    _certificate_credential = staticmethod(certificate_credential)
+    _workload_identity_credential = staticmethod(workload_identity_credential)
+
     def __init__(
         self,
         credential: TokenCredential,
@@ -227,190 +209,16 @@ class CrossTenantIpamClient:
         cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
         **kwargs: Any,
     ) -> None:
-        self._managed_tenant_id = validate_tenant_id(managed_tenant_id, "managed_tenant_id")
-        self._management_tenant_id = validate_tenant_id(management_tenant_id, "management_tenant_id")
-        if self._managed_tenant_id == self._management_tenant_id:
-            _LOGGER.info("managed and management tenant are the same: no auxiliary token is needed")
-        self._cloud = CloudEndpoints.for_cloud(cloud)
-        validate_multitenant_credential(
-            credential,
-            managed_tenant_id=self._managed_tenant_id,
-            management_tenant_id=self._management_tenant_id,
-        )
-        self._credential = credential
-        self._owns_credential = False
-        self._client_id: str | None = client_id_of(credential)
-        self._for_managed = TenantBoundCredential(
-            credential,
-            self._managed_tenant_id,
-            client_id=self._client_id,
-            forward_tenant=not is_managed_identity(credential),
-        )
-        self._for_management = TenantBoundCredential(
-            credential, self._management_tenant_id, client_id=self._client_id
-        )
-        self._polling_interval = kwargs.get("polling_interval", 30)
-        self._conflict_retries = int(kwargs.pop("conflict_retries", DEFAULT_CONFLICT_RETRIES))
-        self._kwargs = dict(kwargs)
-        self._clients: dict[tuple[str, str], NetworkManagementClient] = {}
-        self._lock = threading.Lock()
-        self._vnet_locks: dict[str, threading.Lock] = {}
-        self._closed = False
-
-    # ---- alternative constructors ------------------------------------------------------------------------
-    @classmethod
-    def from_client_secret(
-        cls,
-        client_id: str,
-        client_secret: str,
-        *,
-        managed_tenant_id: str,
-        management_tenant_id: str,
-        cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
-        **kwargs: Any,
-    ) -> CrossTenantIpamClient:
-        """A client over a ``ClientSecretCredential`` (allowed in both tenants); the client owns and closes it.
-
-        ```python
-        CrossTenantIpamClient.from_client_secret(app_id, secret, managed_tenant_id=b, management_tenant_id=a)
-        ```
-        """
-        b = validate_tenant_id(managed_tenant_id, "managed_tenant_id")
-        a = validate_tenant_id(management_tenant_id, "management_tenant_id")
-        endpoints = CloudEndpoints.for_cloud(cloud)
-        credential = secret_credential(
-            client_id, client_secret, managed_tenant_id=b, management_tenant_id=a, cloud=endpoints, **kwargs
-        )
-        return cls._owning(credential, b, a, endpoints, client_id, kwargs)
-
-    @classmethod
-    def from_client_certificate(
-        cls,
-        client_id: str,
-        certificate_path: str | None = None,
-        *,
-        managed_tenant_id: str,
-        management_tenant_id: str,
-        cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
-        certificate_data: bytes | None = None,
-        password: str | bytes | None = None,
-        send_certificate_chain: bool = False,
-        **kwargs: Any,
-    ) -> CrossTenantIpamClient:
-        """A client over a ``CertificateCredential`` (PEM/PKCS12 file or ``certificate_data``).
-
-        ```python
-        CrossTenantIpamClient.from_client_certificate(app_id, "app.pem", managed_tenant_id=b,
-                                                      management_tenant_id=a)
-        ```
-        """
-        b = validate_tenant_id(managed_tenant_id, "managed_tenant_id")
-        a = validate_tenant_id(management_tenant_id, "management_tenant_id")
-        endpoints = CloudEndpoints.for_cloud(cloud)
-        credential = certificate_credential(
-            client_id,
-            certificate_path,
-            managed_tenant_id=b,
-            management_tenant_id=a,
-            cloud=endpoints,
-            certificate_data=certificate_data,
-            password=password,
-            send_certificate_chain=send_certificate_chain,
-            **kwargs,
-        )
-        return cls._owning(credential, b, a, endpoints, client_id, kwargs)
-
-    @classmethod
-    def from_environment(cls, **kwargs: Any) -> CrossTenantIpamClient:
-        """A client configured from environment variables.
-
-        azure-identity's ``AZURE_CLIENT_ID``, ``AZURE_TENANT_ID`` (the managed tenant) and one of
-        ``AZURE_CLIENT_SECRET``, ``AZURE_CLIENT_CERTIFICATE_PATH`` (+ ``AZURE_CLIENT_CERTIFICATE_PASSWORD``) or
-        ``AZURE_FEDERATED_TOKEN_FILE``; optional ``AZURE_AUTHORITY_HOST``. crossipam's
-        ``CROSSIPAM_MANAGEMENT_TENANT_ID`` (required), ``CROSSIPAM_ARM_ENDPOINT``, ``CROSSIPAM_GRAPH_ENDPOINT``.
-        ``REQUESTS_CA_BUNDLE`` becomes ``connection_verify`` unless a transport or ``connection_verify`` is given.
-
-        ```python
-        os.environ.update(AZURE_CLIENT_ID=app_id, AZURE_CLIENT_SECRET=secret, AZURE_TENANT_ID=b,
-                          CROSSIPAM_MANAGEMENT_TENANT_ID=a)
-        client = CrossTenantIpamClient.from_environment()
-        ```
-        """
-        config = environment_config(os.environ, kwargs)
-        b, a, cloud, kw = config.managed_tenant_id, config.management_tenant_id, config.cloud, config.kwargs
-        if config.client_secret:
-            return cls.from_client_secret(
-                config.client_id,
-                config.client_secret,
-                managed_tenant_id=b,
-                management_tenant_id=a,
-                cloud=cloud,
-                **kw,
-            )
-        if config.certificate_path:
-            return cls.from_client_certificate(
-                config.client_id,
-                config.certificate_path,
-                managed_tenant_id=b,
-                management_tenant_id=a,
-                cloud=cloud,
-                password=config.certificate_password,
-                **kw,
-            )
-        assert config.federated_token_file is not None
-        credential = workload_identity_credential(
-            config.client_id,
-            config.federated_token_file,
-            managed_tenant_id=b,
-            management_tenant_id=a,
-            cloud=cloud,
-            **kw,
-        )
-        return cls._owning(credential, b, a, cloud, config.client_id, kw)
-
-    @classmethod
-    def _owning(
-        cls,
-        credential: TokenCredential,
-        managed_tenant_id: str,
-        management_tenant_id: str,
-        cloud: CloudEndpoints,
-        client_id: str,
-        kwargs: Mapping[str, Any],
-    ) -> CrossTenantIpamClient:
-        client = cls(
+        super().__init__(
             credential,
             managed_tenant_id=managed_tenant_id,
             management_tenant_id=management_tenant_id,
             cloud=cloud,
             **kwargs,
         )
-        client._owns_credential = True
-        client._client_id = client._for_managed.client_id = client._for_management.client_id = client_id
-        return client
-
-    # ---- properties ----------------------------------------------------------------------------------------
-    @property
-    def managed_tenant_id(self) -> str:
-        """Tenant B (owns the VNets)."""
-        return self._managed_tenant_id
-
-    @property
-    def management_tenant_id(self) -> str:
-        """Tenant A (owns the IPAM pool)."""
-        return self._management_tenant_id
-
-    @property
-    def cloud(self) -> CloudEndpoints:
-        """The endpoints in use."""
-        return self._cloud
-
-    def __repr__(self) -> str:
-        return (
-            f"CrossTenantIpamClient(managed_tenant_id={self._managed_tenant_id!r}, "
-            f"management_tenant_id={self._management_tenant_id!r}, "
-            f"resource_manager={self._cloud.resource_manager!r}, credential={type(self._credential).__name__})"
-        )
+        self._clients: dict[tuple[str, str], NetworkManagementClient] = {}
+        self._lock = threading.Lock()
+        self._vnet_locks: dict[str, threading.Lock] = {}
 
     # ---- SDK clients -----------------------------------------------------------------------------------------
     def _network(self, which: str, subscription_id: str) -> NetworkManagementClient:
@@ -487,7 +295,7 @@ class CrossTenantIpamClient:
             if mapped is None:
                 return None
             raise mapped from err
-        except _SDK_ERRORS as err:
+        except SDK_ERRORS as err:
             raise self._service_error(err, tenant=self._managed_tenant_id, action=f"read {vnet}") from err
         return cast(dict[str, Any], body)
 
@@ -531,7 +339,7 @@ class CrossTenantIpamClient:
                 polling=polling,
                 cls=result,
             )
-        except _SDK_ERRORS as err:
+        except SDK_ERRORS as err:
             raise mapper(err) from err
         return cast(LROPoller[VirtualNetworkDeployment], poller)
 
@@ -651,7 +459,7 @@ class CrossTenantIpamClient:
         spent, else wait (409 only) and return the next attempt number (the caller reads and plans again)."""
         if attempt >= self._conflict_retries:
             raise err
-        delay = _conflict_delay(err, attempt, self._polling_interval)
+        delay = conflict_delay(err, attempt, self._polling_interval)
         _LOGGER.info(
             "%s: %s (attempt %d of %d); reading it again%s",
             vnet,
@@ -729,10 +537,10 @@ class CrossTenantIpamClient:
                 pool.network_manager,
                 pool.name,
                 api_version=API_VERSION,
-                retry_on_methods=_READ_ACTION_RETRY_METHODS,
+                retry_on_methods=READ_ACTION_RETRY_METHODS,
                 cls=lambda pipeline_response, _d, _h: pipeline_response.http_response.json(),
             )
-        except _SDK_ERRORS as err:
+        except SDK_ERRORS as err:
             raise self._pool_read_error(err, f"read the usage of {pool}", pool) from err
         return PoolUsage.from_wire(cast(Mapping[str, Any], body))
 
@@ -752,10 +560,10 @@ class CrossTenantIpamClient:
                     pool.network_manager,
                     pool.name,
                     api_version=API_VERSION,
-                    retry_on_methods=_READ_ACTION_RETRY_METHODS,
+                    retry_on_methods=READ_ACTION_RETRY_METHODS,
                 )
             )
-        except _SDK_ERRORS as err:
+        except SDK_ERRORS as err:
             raise self._pool_read_error(err, f"list the allocations of {pool}", pool) from err
         return [PoolAllocation.from_wire(wire(item)) for item in items]
 

@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar, cast
@@ -38,19 +37,19 @@ from azure.mgmt.network.aio import NetworkManagementClient
 from .. import bulk as _bulk
 from .. import deployment as _deployment
 from .. import removal as _removal
+from .._client_base import ClientBase
 from .._resource_ids import IpamPoolId, VirtualNetworkId
 from .._shared import (
     API_VERSION,
+    READ_ACTION_RETRY_METHODS,
+    SDK_ERRORS,
     absent_or_error,
-    client_id_of,
-    environment_config,
+    conflict_delay,
     map_service_error,
     put_headers,
     vnet_not_found,
     wire,
 )
-from ..client import _READ_ACTION_RETRY_METHODS, _SDK_ERRORS, DEFAULT_CONFLICT_RETRIES, _conflict_delay
-from ..credentials import is_managed_identity, validate_multitenant_credential, validate_tenant_id
 from ..errors import AzureServiceError, ConfigurationError, ConflictError
 from ..models import (
     BulkItemResult,
@@ -105,7 +104,7 @@ class _MappedPolling(AsyncPollingMethod[_T]):
     async def run(self) -> None:
         try:
             await self._inner.run()
-        except _SDK_ERRORS as err:
+        except SDK_ERRORS as err:
             raise self._mapper(err) from err
         finally:
             self._on_done()
@@ -166,7 +165,7 @@ class _Release:
             lock.release()
 
 
-class CrossTenantIpamClient:
+class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCredential]):
     """The asyncio twin of :class:`crossipam.CrossTenantIpamClient` (same arguments, results and errors).
 
     :param credential: an ``AsyncTokenCredential`` of the automation app (azure.identity.aio) that may also get
@@ -185,6 +184,12 @@ class CrossTenantIpamClient:
     ```
     """
 
+    _REPR_NAME = "aio.CrossTenantIpamClient"
+    _bind = AsyncTenantBoundCredential
+    _secret_credential = staticmethod(async_secret_credential)
+    _certificate_credential = staticmethod(async_certificate_credential)
+    _workload_identity_credential = staticmethod(async_workload_identity_credential)
+
     def __init__(
         self,
         credential: AsyncTokenCredential,
@@ -194,181 +199,15 @@ class CrossTenantIpamClient:
         cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
         **kwargs: Any,
     ) -> None:
-        self._managed_tenant_id = validate_tenant_id(managed_tenant_id, "managed_tenant_id")
-        self._management_tenant_id = validate_tenant_id(management_tenant_id, "management_tenant_id")
-        self._cloud = CloudEndpoints.for_cloud(cloud)
-        validate_multitenant_credential(
-            credential,
-            managed_tenant_id=self._managed_tenant_id,
-            management_tenant_id=self._management_tenant_id,
-        )
-        self._credential = credential
-        self._owns_credential = False
-        self._client_id: str | None = client_id_of(credential)
-        self._for_managed = AsyncTenantBoundCredential(
-            credential,
-            self._managed_tenant_id,
-            client_id=self._client_id,
-            forward_tenant=not is_managed_identity(credential),
-        )
-        self._for_management = AsyncTenantBoundCredential(
-            credential, self._management_tenant_id, client_id=self._client_id
-        )
-        self._polling_interval = kwargs.get("polling_interval", 30)
-        self._conflict_retries = int(kwargs.pop("conflict_retries", DEFAULT_CONFLICT_RETRIES))
-        self._kwargs = dict(kwargs)
-        self._clients: dict[tuple[str, str], NetworkManagementClient] = {}
-        self._vnet_locks: dict[str, asyncio.Lock] = {}
-        self._closed = False
-
-    # ---- alternative constructors ------------------------------------------------------------------------
-    @classmethod
-    def from_client_secret(
-        cls,
-        client_id: str,
-        client_secret: str,
-        *,
-        managed_tenant_id: str,
-        management_tenant_id: str,
-        cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
-        **kwargs: Any,
-    ) -> CrossTenantIpamClient:
-        """A client over an azure.identity.aio ``ClientSecretCredential``; the client owns and closes it.
-
-        ```python
-        async with CrossTenantIpamClient.from_client_secret(app_id, secret, managed_tenant_id=b,
-                                                            management_tenant_id=a) as client: ...
-        ```
-        """
-        b = validate_tenant_id(managed_tenant_id, "managed_tenant_id")
-        a = validate_tenant_id(management_tenant_id, "management_tenant_id")
-        endpoints = CloudEndpoints.for_cloud(cloud)
-        credential = async_secret_credential(
-            client_id, client_secret, managed_tenant_id=b, management_tenant_id=a, cloud=endpoints, **kwargs
-        )
-        return cls._owning(credential, b, a, endpoints, client_id, kwargs)
-
-    @classmethod
-    def from_client_certificate(
-        cls,
-        client_id: str,
-        certificate_path: str | None = None,
-        *,
-        managed_tenant_id: str,
-        management_tenant_id: str,
-        cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
-        certificate_data: bytes | None = None,
-        password: str | bytes | None = None,
-        send_certificate_chain: bool = False,
-        **kwargs: Any,
-    ) -> CrossTenantIpamClient:
-        """A client over an azure.identity.aio ``CertificateCredential``.
-
-        ```python
-        CrossTenantIpamClient.from_client_certificate(app_id, "app.pem", managed_tenant_id=b,
-                                                      management_tenant_id=a)
-        ```
-        """
-        b = validate_tenant_id(managed_tenant_id, "managed_tenant_id")
-        a = validate_tenant_id(management_tenant_id, "management_tenant_id")
-        endpoints = CloudEndpoints.for_cloud(cloud)
-        credential = async_certificate_credential(
-            client_id,
-            certificate_path,
-            managed_tenant_id=b,
-            management_tenant_id=a,
-            cloud=endpoints,
-            certificate_data=certificate_data,
-            password=password,
-            send_certificate_chain=send_certificate_chain,
-            **kwargs,
-        )
-        return cls._owning(credential, b, a, endpoints, client_id, kwargs)
-
-    @classmethod
-    def from_environment(cls, **kwargs: Any) -> CrossTenantIpamClient:
-        """A client configured from the same environment variables as the sync
-        :meth:`crossipam.CrossTenantIpamClient.from_environment`.
-
-        ```python
-        async with CrossTenantIpamClient.from_environment() as client: ...
-        ```
-        """
-        config = environment_config(os.environ, kwargs)
-        b, a, cloud, kw = config.managed_tenant_id, config.management_tenant_id, config.cloud, config.kwargs
-        if config.client_secret:
-            return cls.from_client_secret(
-                config.client_id,
-                config.client_secret,
-                managed_tenant_id=b,
-                management_tenant_id=a,
-                cloud=cloud,
-                **kw,
-            )
-        if config.certificate_path:
-            return cls.from_client_certificate(
-                config.client_id,
-                config.certificate_path,
-                managed_tenant_id=b,
-                management_tenant_id=a,
-                cloud=cloud,
-                password=config.certificate_password,
-                **kw,
-            )
-        assert config.federated_token_file is not None
-        credential = async_workload_identity_credential(
-            config.client_id,
-            config.federated_token_file,
-            managed_tenant_id=b,
-            management_tenant_id=a,
-            cloud=cloud,
-            **kw,
-        )
-        return cls._owning(credential, b, a, cloud, config.client_id, kw)
-
-    @classmethod
-    def _owning(
-        cls,
-        credential: AsyncTokenCredential,
-        managed_tenant_id: str,
-        management_tenant_id: str,
-        cloud: CloudEndpoints,
-        client_id: str,
-        kwargs: Mapping[str, Any],
-    ) -> CrossTenantIpamClient:
-        client = cls(
+        super().__init__(
             credential,
             managed_tenant_id=managed_tenant_id,
             management_tenant_id=management_tenant_id,
             cloud=cloud,
             **kwargs,
         )
-        client._owns_credential = True
-        client._client_id = client._for_managed.client_id = client._for_management.client_id = client_id
-        return client
-
-    # ---- properties ----------------------------------------------------------------------------------------
-    @property
-    def managed_tenant_id(self) -> str:
-        """Tenant B (owns the VNets)."""
-        return self._managed_tenant_id
-
-    @property
-    def management_tenant_id(self) -> str:
-        """Tenant A (owns the IPAM pool)."""
-        return self._management_tenant_id
-
-    @property
-    def cloud(self) -> CloudEndpoints:
-        """The endpoints in use."""
-        return self._cloud
-
-    def __repr__(self) -> str:
-        return (
-            f"aio.CrossTenantIpamClient(managed_tenant_id={self._managed_tenant_id!r}, "
-            f"management_tenant_id={self._management_tenant_id!r}, "
-            f"resource_manager={self._cloud.resource_manager!r}, credential={type(self._credential).__name__})"
-        )
+        self._clients: dict[tuple[str, str], NetworkManagementClient] = {}
+        self._vnet_locks: dict[str, asyncio.Lock] = {}
 
     # ---- SDK clients -----------------------------------------------------------------------------------------
     def _network(self, which: str, subscription_id: str) -> NetworkManagementClient:
@@ -439,7 +278,7 @@ class CrossTenantIpamClient:
             if mapped is None:
                 return None
             raise mapped from err
-        except _SDK_ERRORS as err:
+        except SDK_ERRORS as err:
             raise self._service_error(err, tenant=self._managed_tenant_id, action=f"read {vnet}") from err
         return cast(dict[str, Any], body)
 
@@ -482,14 +321,14 @@ class CrossTenantIpamClient:
                 polling=polling,
                 cls=result,
             )
-        except _SDK_ERRORS as err:
+        except SDK_ERRORS as err:
             raise mapper(err) from err
         return cast(AsyncLROPoller[VirtualNetworkDeployment], poller)
 
     async def _after_conflict(self, err: ConflictError, attempt: int, vnet: VirtualNetworkId) -> int:
         if attempt >= self._conflict_retries:
             raise err
-        delay = _conflict_delay(err, attempt, self._polling_interval)
+        delay = conflict_delay(err, attempt, self._polling_interval)
         _LOGGER.info(
             "%s: %s (attempt %d); reading it again in %g s", vnet, err.code or err.status, attempt + 1, delay
         )
@@ -621,10 +460,10 @@ class CrossTenantIpamClient:
                 pool.network_manager,
                 pool.name,
                 api_version=API_VERSION,
-                retry_on_methods=_READ_ACTION_RETRY_METHODS,
+                retry_on_methods=READ_ACTION_RETRY_METHODS,
                 cls=lambda pipeline_response, _d, _h: pipeline_response.http_response.json(),
             )
-        except _SDK_ERRORS as err:
+        except SDK_ERRORS as err:
             raise self._service_error(
                 err, tenant=self._management_tenant_id, action=f"read the usage of {pool}"
             ) from err
@@ -647,10 +486,10 @@ class CrossTenantIpamClient:
                     pool.network_manager,
                     pool.name,
                     api_version=API_VERSION,
-                    retry_on_methods=_READ_ACTION_RETRY_METHODS,
+                    retry_on_methods=READ_ACTION_RETRY_METHODS,
                 )
             ]
-        except _SDK_ERRORS as err:
+        except SDK_ERRORS as err:
             raise self._service_error(
                 err, tenant=self._management_tenant_id, action=f"list the allocations of {pool}"
             ) from err

@@ -1,0 +1,277 @@
+"""What :class:`crossipam.CrossTenantIpamClient` and its asyncio twin share: no I/O here.
+
+Argument validation, the alternative constructors, ``from_environment``, the tenant properties and the repr are
+written once; a twin supplies only its credential types (sync azure-identity or ``azure.identity.aio``) through
+four hooks, and keeps the code that awaits or does not.
+
+```python
+class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
+    _secret_credential = staticmethod(secret_credential)
+    ...
+```
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+from azure.core import AzureClouds
+
+from ._shared import DEFAULT_CONFLICT_RETRIES, client_id_of, environment_config
+from .credentials import is_managed_identity, validate_multitenant_credential, validate_tenant_id
+from .models import CloudEndpoints
+
+__all__ = ["ClientBase"]
+
+_LOGGER = logging.getLogger("crossipam.client")
+
+
+class _Bound(Protocol):
+    """A credential bound to one tenant (sync or async), whose app id the client may fill in later."""
+
+    client_id: str | None
+
+
+CredT = TypeVar("CredT")
+BoundT = TypeVar("BoundT", bound=_Bound)
+_C = TypeVar("_C", bound="ClientBase[Any, Any]")
+
+
+class ClientBase(Generic[CredT, BoundT]):
+    """Shared state and constructors of the sync and async ``CrossTenantIpamClient``.
+
+    :param credential: a credential of the automation app (home: the managed tenant) that may also get tokens
+        for the management tenant (azure-identity: ``additionally_allowed_tenants=[management_tenant_id]``).
+        Managed identities are refused: they cannot obtain tokens in another tenant.
+    :keyword managed_tenant_id: tenant B, which owns the VNets.
+    :keyword management_tenant_id: tenant A, which owns the IPAM pool.
+    :keyword cloud: an ``azure.core.AzureClouds`` value or :class:`~crossipam.models.CloudEndpoints`.
+    :keyword kwargs: azure-core options (``transport``, ``connection_verify``, ``retry_total``,
+        ``polling_interval``, ``logging_enable`` …) for every pipeline. The network trace of
+        ``logging_enable=True`` redacts both tokens.
+
+    ```python
+    client = CrossTenantIpamClient(credential, managed_tenant_id=b, management_tenant_id=a)
+    ```
+    """
+
+    #: Shown by ``repr``: ``CrossTenantIpamClient`` or ``aio.CrossTenantIpamClient``.
+    _REPR_NAME: ClassVar[str] = "CrossTenantIpamClient"
+
+    # ---- the twin's credential hooks ----------------------------------------------------------------------------
+    _bind: ClassVar[Callable[..., Any]]
+    _secret_credential: ClassVar[Callable[..., Any]]
+    _certificate_credential: ClassVar[Callable[..., Any]]
+    _workload_identity_credential: ClassVar[Callable[..., Any]]
+
+    def __init__(
+        self,
+        credential: CredT,
+        *,
+        managed_tenant_id: str,
+        management_tenant_id: str,
+        cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
+        **kwargs: Any,
+    ) -> None:
+        self._managed_tenant_id = validate_tenant_id(managed_tenant_id, "managed_tenant_id")
+        self._management_tenant_id = validate_tenant_id(management_tenant_id, "management_tenant_id")
+        if self._managed_tenant_id == self._management_tenant_id:
+            _LOGGER.info("managed and management tenant are the same: no auxiliary token is needed")
+        self._cloud = CloudEndpoints.for_cloud(cloud)
+        validate_multitenant_credential(
+            credential,
+            managed_tenant_id=self._managed_tenant_id,
+            management_tenant_id=self._management_tenant_id,
+        )
+        self._credential: CredT = credential
+        self._owns_credential = False
+        self._client_id: str | None = client_id_of(credential)
+        self._for_managed: BoundT = type(self)._bind(
+            credential,
+            self._managed_tenant_id,
+            client_id=self._client_id,
+            forward_tenant=not is_managed_identity(credential),
+        )
+        self._for_management: BoundT = type(self)._bind(
+            credential, self._management_tenant_id, client_id=self._client_id
+        )
+        self._polling_interval = kwargs.get("polling_interval", 30)
+        self._conflict_retries = int(kwargs.pop("conflict_retries", DEFAULT_CONFLICT_RETRIES))
+        self._kwargs = dict(kwargs)
+        self._closed = False
+
+    # ---- alternative constructors ------------------------------------------------------------------------------
+    @classmethod
+    def from_client_secret(
+        cls: type[_C],
+        client_id: str,
+        client_secret: str,
+        *,
+        managed_tenant_id: str,
+        management_tenant_id: str,
+        cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
+        **kwargs: Any,
+    ) -> _C:
+        """A client over a ``ClientSecretCredential`` allowed in both tenants (``azure.identity.aio``'s for
+        ``crossipam.aio``); the client owns and closes it.
+
+        ```python
+        client = CrossTenantIpamClient.from_client_secret(app_id, secret, managed_tenant_id=b,
+                                                          management_tenant_id=a)
+        ```
+        """
+        b = validate_tenant_id(managed_tenant_id, "managed_tenant_id")
+        a = validate_tenant_id(management_tenant_id, "management_tenant_id")
+        endpoints = CloudEndpoints.for_cloud(cloud)
+        credential = cls._secret_credential(
+            client_id, client_secret, managed_tenant_id=b, management_tenant_id=a, cloud=endpoints, **kwargs
+        )
+        return cls._owning(credential, b, a, endpoints, client_id, kwargs)
+
+    @classmethod
+    def from_client_certificate(
+        cls: type[_C],
+        client_id: str,
+        certificate_path: str | None = None,
+        *,
+        managed_tenant_id: str,
+        management_tenant_id: str,
+        cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
+        certificate_data: bytes | None = None,
+        password: str | bytes | None = None,
+        send_certificate_chain: bool = False,
+        **kwargs: Any,
+    ) -> _C:
+        """A client over a ``CertificateCredential`` (PEM/PKCS12 file or ``certificate_data``); the client owns
+        and closes it.
+
+        ```python
+        client = CrossTenantIpamClient.from_client_certificate(app_id, "app.pem", managed_tenant_id=b,
+                                                               management_tenant_id=a)
+        ```
+        """
+        b = validate_tenant_id(managed_tenant_id, "managed_tenant_id")
+        a = validate_tenant_id(management_tenant_id, "management_tenant_id")
+        endpoints = CloudEndpoints.for_cloud(cloud)
+        credential = cls._certificate_credential(
+            client_id,
+            certificate_path,
+            managed_tenant_id=b,
+            management_tenant_id=a,
+            cloud=endpoints,
+            certificate_data=certificate_data,
+            password=password,
+            send_certificate_chain=send_certificate_chain,
+            **kwargs,
+        )
+        return cls._owning(credential, b, a, endpoints, client_id, kwargs)
+
+    @classmethod
+    def from_environment(cls: type[_C], **kwargs: Any) -> _C:
+        """A client configured from environment variables.
+
+        azure-identity's ``AZURE_CLIENT_ID``, ``AZURE_TENANT_ID`` (the managed tenant) and one of
+        ``AZURE_CLIENT_SECRET``, ``AZURE_CLIENT_CERTIFICATE_PATH`` (+ ``AZURE_CLIENT_CERTIFICATE_PASSWORD``) or
+        ``AZURE_FEDERATED_TOKEN_FILE``; optional ``AZURE_AUTHORITY_HOST``. crossipam's
+        ``CROSSIPAM_MANAGEMENT_TENANT_ID`` (required), ``CROSSIPAM_ARM_ENDPOINT``, ``CROSSIPAM_GRAPH_ENDPOINT``.
+        ``REQUESTS_CA_BUNDLE`` becomes ``connection_verify`` unless a transport or ``connection_verify`` is given.
+
+        ```python
+        os.environ.update(AZURE_CLIENT_ID=app_id, AZURE_CLIENT_SECRET=secret, AZURE_TENANT_ID=b,
+                          CROSSIPAM_MANAGEMENT_TENANT_ID=a)
+        client = CrossTenantIpamClient.from_environment()
+        ```
+        """
+        config = environment_config(os.environ, kwargs)
+        b, a, cloud, kw = config.managed_tenant_id, config.management_tenant_id, config.cloud, config.kwargs
+        if config.client_secret:
+            return cls.from_client_secret(
+                config.client_id,
+                config.client_secret,
+                managed_tenant_id=b,
+                management_tenant_id=a,
+                cloud=cloud,
+                **kw,
+            )
+        if config.certificate_path:
+            return cls.from_client_certificate(
+                config.client_id,
+                config.certificate_path,
+                managed_tenant_id=b,
+                management_tenant_id=a,
+                cloud=cloud,
+                password=config.certificate_password,
+                **kw,
+            )
+        assert config.federated_token_file is not None
+        credential = cls._workload_identity_credential(
+            config.client_id,
+            config.federated_token_file,
+            managed_tenant_id=b,
+            management_tenant_id=a,
+            cloud=cloud,
+            **kw,
+        )
+        return cls._owning(credential, b, a, cloud, config.client_id, kw)
+
+    @classmethod
+    def _owning(
+        cls: type[_C],
+        credential: Any,
+        managed_tenant_id: str,
+        management_tenant_id: str,
+        cloud: CloudEndpoints,
+        client_id: str,
+        kwargs: Mapping[str, Any],
+    ) -> _C:
+        client = cls(
+            credential,
+            managed_tenant_id=managed_tenant_id,
+            management_tenant_id=management_tenant_id,
+            cloud=cloud,
+            **kwargs,
+        )
+        client._owns_credential = True
+        client._client_id = client._for_managed.client_id = client._for_management.client_id = client_id
+        return client
+
+    # ---- properties --------------------------------------------------------------------------------------------
+    @property
+    def managed_tenant_id(self) -> str:
+        """Tenant B (owns the VNets).
+
+        ```python
+        client.managed_tenant_id    # "bbbbbbbb-…"
+        ```
+        """
+        return self._managed_tenant_id
+
+    @property
+    def management_tenant_id(self) -> str:
+        """Tenant A (owns the IPAM pool).
+
+        ```python
+        client.management_tenant_id    # "aaaaaaaa-…"
+        ```
+        """
+        return self._management_tenant_id
+
+    @property
+    def cloud(self) -> CloudEndpoints:
+        """The endpoints in use.
+
+        ```python
+        client.cloud.resource_manager    # "https://management.azure.com"
+        ```
+        """
+        return self._cloud
+
+    def __repr__(self) -> str:
+        return (
+            f"{self._REPR_NAME}(managed_tenant_id={self._managed_tenant_id!r}, "
+            f"management_tenant_id={self._management_tenant_id!r}, "
+            f"resource_manager={self._cloud.resource_manager!r}, credential={type(self._credential).__name__})"
+        )
