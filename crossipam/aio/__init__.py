@@ -1,4 +1,6 @@
-"""asyncio twins: :class:`CrossTenantIpamClient` over azure.identity.aio / azure.mgmt.network.aio.
+"""asyncio twins: :class:`CrossTenantIpamClient` over azure.identity.aio / azure.mgmt.network.aio, and the
+onboarding functions :func:`onboard_service_principal` / :func:`offboard_service_principal`
+(:mod:`crossipam.aio.onboarding`).
 
 Same names, arguments, results and typed errors as the sync API; ``begin_*`` are coroutines that return an
 ``azure.core.polling.AsyncLROPoller``. The default async transport needs ``aiohttp``.
@@ -15,5 +17,12 @@ async with CrossTenantIpamClient.from_client_secret(app_id, secret, managed_tena
 
 from ._credentials import AsyncCrossTenantAuxiliaryPolicy, AsyncTenantBoundCredential
 from .client import CrossTenantIpamClient
+from .onboarding import offboard_service_principal, onboard_service_principal
 
-__all__ = ["AsyncCrossTenantAuxiliaryPolicy", "AsyncTenantBoundCredential", "CrossTenantIpamClient"]
+__all__ = [
+    "AsyncCrossTenantAuxiliaryPolicy",
+    "AsyncTenantBoundCredential",
+    "CrossTenantIpamClient",
+    "offboard_service_principal",
+    "onboard_service_principal",
+]

@@ -1,0 +1,217 @@
+"""asyncio onboarding: :func:`onboard_service_principal` and :func:`offboard_service_principal`, awaited.
+
+The async twins of :mod:`crossipam.onboarding`: the same arguments, steps (names, statuses, details), results,
+typed errors, dry runs and directory-replication retries — the steps are the same code
+(``crossipam._onboarding_core``); only the I/O differs. Credentials are ``AsyncTokenCredential`` (for example
+from ``azure.identity.aio``); Microsoft Graph goes through an azure-core ``AsyncPipelineClient``, role
+assignments through ``azure.mgmt.authorization.aio`` and connection checks through ``azure.mgmt.network.aio``.
+The default async transport needs ``aiohttp``.
+
+```python
+from azure.identity.aio import ClientSecretCredential
+from crossipam.aio import onboard_service_principal
+
+async with ClientSecretCredential(tenant_b, admin_b_id, admin_b_secret) as admin_b:
+    async with ClientSecretCredential(tenant_a, admin_a_id, admin_a_secret) as admin_a:
+        result = await onboard_service_principal(
+            app_id, pool_id,
+            managed_tenant_id=tenant_b, management_tenant_id=tenant_a,
+            managed_tenant_credential=admin_b, management_tenant_credential=admin_a,
+        )
+print([(step.name, step.status) for step in result.steps])
+```
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AsyncExitStack
+from typing import Any, TypeVar
+
+from azure.core import AsyncPipelineClient, AzureClouds
+from azure.core.credentials_async import AsyncTokenCredential
+from azure.core.pipeline.policies import (
+    AsyncBearerTokenCredentialPolicy,
+    AsyncRedirectPolicy,
+    AsyncRetryPolicy,
+)
+from azure.mgmt.authorization.v2022_04_01.aio import AuthorizationManagementClient
+from azure.mgmt.network.aio import NetworkManagementClient
+
+from .._onboarding_core import (
+    GRAPH_RETRY_METHODS,
+    IPAM_POOL_USER_ROLE,
+    Exchange,
+    GraphCall,
+    Job,
+    OffboardingResult,
+    OnboardingResult,
+    OnboardingStep,
+    Request,
+    RunClients,
+    SdkClasses,
+    Sleep,
+    prepare_offboarding,
+    prepare_onboarding,
+)
+from ..models import CloudEndpoints
+from ._credentials import AsyncTenantBoundCredential
+
+__all__ = [
+    "OffboardingResult",
+    "OnboardingResult",
+    "OnboardingStep",
+    "offboard_service_principal",
+    "onboard_service_principal",
+]
+
+_T = TypeVar("_T")
+
+_SDK = SdkClasses(
+    AsyncTenantBoundCredential,
+    AsyncPipelineClient,
+    AsyncRedirectPolicy,
+    AsyncRetryPolicy,
+    AsyncBearerTokenCredentialPolicy,
+    AuthorizationManagementClient,
+    NetworkManagementClient,
+)
+
+
+async def onboard_service_principal(
+    app_id: str,
+    pool_id: str,
+    *,
+    managed_tenant_id: str,
+    management_tenant_id: str,
+    managed_tenant_credential: AsyncTokenCredential,
+    management_tenant_credential: AsyncTokenCredential,
+    cloud: CloudEndpoints | AzureClouds | str | None = None,
+    dry_run: bool = False,
+    check_connection: bool = False,
+    managed_subscription_id: str | None = None,
+    role_name: str = IPAM_POOL_USER_ROLE,
+    max_replication_wait: float = 180.0,
+    replication_poll_interval: float = 5.0,
+    max_replication_attempts: int | None = None,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    **azure_core_kwargs: Any,
+) -> OnboardingResult:
+    """Onboard the managed tenant's app ``app_id`` onto the management tenant's IPAM pool ``pool_id``.
+
+    Awaitable twin of :func:`crossipam.onboarding.onboard_service_principal` — see it for the steps and every
+    argument. The differences: both admin credentials are ``AsyncTokenCredential`` (you close them), ``sleep``
+    is awaited between replication retries (default ``asyncio.sleep``; inject a fake in tests), and
+    ``azure_core_kwargs`` go to async pipelines (``transport`` is an async transport).
+
+    Returns:
+        The same :class:`~crossipam.onboarding.OnboardingResult` as the sync function.
+
+    Raises:
+        OnboardingError: The sync function's typed errors, for the same causes —
+            ``InsufficientPrivilegesError``, ``ReplicationPendingError``, ``ApplicationNotFoundError``,
+            ``AdminCredentialError``, ``RoleDefinitionNotFoundError``, ``CrossTenantConnectionError``.
+
+    Example:
+        ```python
+        result = await onboard_service_principal(
+            app_id, pool_id,
+            managed_tenant_id=tenant_b, management_tenant_id=tenant_a,
+            managed_tenant_credential=admin_b, management_tenant_credential=admin_a,
+        )
+        print(result.service_principal_object_id, result.role_assignment_id)
+        ```
+    """
+    job = prepare_onboarding(
+        app_id,
+        pool_id,
+        managed_tenant_id=managed_tenant_id,
+        management_tenant_id=management_tenant_id,
+        managed_tenant_credential=managed_tenant_credential,
+        management_tenant_credential=management_tenant_credential,
+        cloud=cloud,
+        dry_run=dry_run,
+        check_connection=check_connection,
+        managed_subscription_id=managed_subscription_id,
+        role_name=role_name,
+        max_replication_wait=max_replication_wait,
+        replication_poll_interval=replication_poll_interval,
+        max_replication_attempts=max_replication_attempts,
+    )
+    return await _run(job, sleep, azure_core_kwargs)
+
+
+async def offboard_service_principal(
+    app_id: str,
+    pool_id: str,
+    *,
+    management_tenant_id: str,
+    management_tenant_credential: AsyncTokenCredential,
+    managed_tenant_id: str | None = None,
+    managed_tenant_credential: AsyncTokenCredential | None = None,
+    cloud: CloudEndpoints | AzureClouds | str | None = None,
+    dry_run: bool = False,
+    delete_service_principal: bool = False,
+    role_name: str = IPAM_POOL_USER_ROLE,
+    **azure_core_kwargs: Any,
+) -> OffboardingResult:
+    """Take the pool away from the app: remove its role assignment on ``pool_id`` (idempotently).
+
+    Awaitable twin of :func:`crossipam.onboarding.offboard_service_principal` (same steps and arguments);
+    ``management_tenant_credential`` is an ``AsyncTokenCredential``.
+
+    Returns:
+        The steps and the removed role assignments.
+
+    Example:
+        ```python
+        result = await offboard_service_principal(
+            app_id, pool_id, management_tenant_id=tenant_a, management_tenant_credential=admin_a,
+        )
+        print(result.removed_role_assignment_ids)
+        ```
+    """
+    del managed_tenant_id, managed_tenant_credential  # accepted for symmetry only
+    job = prepare_offboarding(
+        app_id,
+        pool_id,
+        management_tenant_id=management_tenant_id,
+        management_tenant_credential=management_tenant_credential,
+        cloud=cloud,
+        dry_run=dry_run,
+        delete_service_principal=delete_service_principal,
+        role_name=role_name,
+    )
+    return await _run(job, asyncio.sleep, azure_core_kwargs)
+
+
+# ------------------------------------------------------------------------------------------------
+# the async driver
+
+
+async def _run(
+    job: Job[_T], sleep: Callable[[float], Awaitable[Any]], azure_core_kwargs: Mapping[str, Any]
+) -> _T:
+    """Run ``job``'s steps on the async clients; the clients it created are closed at the end."""
+    async with AsyncExitStack() as stack:
+        clients = RunClients(
+            _SDK, job, azure_core_kwargs, on_create=lambda client: stack.push_async_callback(client.close)
+        )
+        with Exchange(job.steps()) as exchange:
+            while exchange.request is not None:
+                with exchange.answering() as answer:
+                    answer.value = await _execute(exchange.request, clients, sleep)
+    return exchange.result
+
+
+async def _execute(request: Request, clients: RunClients, sleep: Callable[[float], Awaitable[Any]]) -> Any:
+    if isinstance(request, Sleep):
+        return await sleep(request.seconds)
+    client = clients.client_for(request)
+    if isinstance(request, GraphCall):
+        return await client.send_request(
+            request.http_request(clients.graph_url), retry_on_methods=GRAPH_RETRY_METHODS
+        )
+    result = request.invoke(client)
+    return [item async for item in result] if request.paged else await result
