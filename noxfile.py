@@ -51,8 +51,10 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench_deploy.py", "--vnets", "20", *session.posargs)
 
 
-def _vulnerability_service_reachable(url: str = "https://pypi.org/pypi/pip/json") -> bool:
-    """pip-audit asks PyPI's JSON API about each package; offline it cannot."""
+def _vulnerability_service_reachable(url: str = "https://pypi.org/pypi/requests/2.31.0/json") -> bool:
+    """pip-audit asks PyPI's JSON API about each installed *release*; offline, or behind a mirror that serves
+    only project pages (``/pypi/<name>/json``, not ``/pypi/<name>/<version>/json``), it cannot — and would then
+    report "no known vulnerabilities" having audited nothing. Probe a release that certainly exists."""
     import urllib.request
 
     try:
@@ -72,7 +74,10 @@ def security(session: nox.Session) -> None:
     session.install("-e", ".", "bandit[toml]", "pip-audit")
     session.run("bandit", "-c", "pyproject.toml", "-r", "crossipam", "-q")
     if not _vulnerability_service_reachable():
-        session.warn("pip-audit skipped: PyPI's vulnerability service is not reachable from here (offline)")
+        session.warn(
+            "pip-audit skipped: PyPI's release data is not reachable from here (offline, or a mirror without it)"
+        )
         return
-    # --local: audit what this session's environment holds (crossipam and its runtime dependencies)
-    session.run("pip-audit", "--local", "--progress-spinner", "off")
+    # --local: audit what this session's environment holds (crossipam's runtime dependencies); --skip-editable:
+    # crossipam itself is not on PyPI; --strict: a package that could not be audited fails the session.
+    session.run("pip-audit", "--local", "--skip-editable", "--strict", "--progress-spinner", "off")
