@@ -1,0 +1,122 @@
+"""The layering rules of docs/architecture.md, checked on the import statements of every module.
+
+* the ground floor (``models``, ``errors``, ``_resource_ids``) imports nothing of crossipam above it;
+* the library never imports ``crossipam.testing`` at module level (the CLI's ``demo``/``emulator`` commands
+  import it inside the function that needs it);
+* ``crossipam.testing`` imports nothing of the library, so that a mistake in the library's requests cannot be
+  cancelled out by the same mistake in the offline Azure.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "crossipam"
+GROUND = {"crossipam.models", "crossipam.errors", "crossipam._resource_ids"}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports(path: Path, *, top_level_only: bool) -> Iterator[tuple[int, str]]:
+    """(line, absolute module name) of every crossipam import in ``path``; with ``top_level_only``, those
+    outside functions and outside ``if TYPE_CHECKING:``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+
+    def resolve(node: ast.ImportFrom) -> list[str]:
+        if node.level:
+            base = package.split(".")
+            base = base[: len(base) - (node.level - 1)]
+            prefix = ".".join(base + ([node.module] if node.module else []))
+        else:
+            prefix = node.module or ""
+        if node.module is None:  # from . import a, b
+            return [f"{prefix}.{alias.name}" for alias in node.names]
+        return [prefix]
+
+    def walk(nodes: list[ast.stmt]) -> Iterator[tuple[int, str]]:
+        for node in nodes:
+            if isinstance(node, ast.Import):
+                yield from ((node.lineno, alias.name) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                yield from ((node.lineno, name) for name in resolve(node))
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or (
+                isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            ):
+                if not top_level_only:  # imported lazily (or only for the type checker)
+                    yield from walk(node.body)
+            elif isinstance(node, ast.ClassDef):
+                yield from walk(node.body)
+            elif isinstance(node, (ast.If, ast.Try, ast.With)):
+                for field in ("body", "orelse", "finalbody", "handlers"):
+                    for child in getattr(node, field, []):
+                        yield from walk(child.body if isinstance(child, ast.ExceptHandler) else [child])
+
+    for line, name in walk(tree.body):
+        if name == "crossipam" or name.startswith("crossipam."):
+            yield line, name
+
+
+def modules(under: Path) -> list[Path]:
+    return sorted(under.rglob("*.py"))
+
+
+def test_the_checker_sees_relative_and_absolute_imports() -> None:
+    found = {name for _, name in imports(PACKAGE / "client.py", top_level_only=True)}
+    assert "crossipam.models" in found and "crossipam.deployment" in found
+    found = {name for _, name in imports(PACKAGE / "aio" / "client.py", top_level_only=True)}
+    assert "crossipam._shared" in found and "crossipam.aio._credentials" in found
+    lazy = {name for _, name in imports(PACKAGE / "cli.py", top_level_only=False)}
+    assert any(name.startswith("crossipam.testing") for name in lazy)
+
+
+@pytest.mark.parametrize("name", sorted(GROUND))
+def test_ground_floor_imports_nothing_above_it(name: str) -> None:
+    path = PACKAGE / (name.split(".", 1)[1] + ".py")
+    above = [
+        (line, imported)
+        for line, imported in imports(path, top_level_only=False)
+        if not any(imported == g or imported.startswith(g + ".") for g in GROUND)
+    ]
+    assert above == [], f"{path.name} imports above the ground floor: {above}"
+
+
+def test_library_does_not_import_the_offline_azure_at_module_level() -> None:
+    offenders = [
+        (module_name(path), line, imported)
+        for path in modules(PACKAGE)
+        if not module_name(path).startswith("crossipam.testing")
+        for line, imported in imports(path, top_level_only=True)
+        if imported.startswith("crossipam.testing")
+    ]
+    assert offenders == []
+
+
+def test_only_the_cli_reaches_the_offline_azure_at_all() -> None:
+    reaching = {
+        module_name(path)
+        for path in modules(PACKAGE)
+        if not module_name(path).startswith("crossipam.testing")
+        for _, imported in imports(path, top_level_only=False)
+        if imported.startswith("crossipam.testing")
+    }
+    assert reaching <= {"crossipam.cli"}
+
+
+def test_offline_azure_imports_nothing_of_the_library() -> None:
+    offenders = [
+        (module_name(path), line, imported)
+        for path in modules(PACKAGE / "testing")
+        for line, imported in imports(path, top_level_only=False)
+        if not imported.startswith("crossipam.testing")
+    ]
+    assert offenders == []
