@@ -74,14 +74,24 @@ class DeploymentRequest:
     tags: dict[str, str] | None = None
 
     def wanted(self) -> list[tuple[IpamPoolId, int]]:
-        """The VNet-level allocations asked for: (pool, count), IPv4 first."""
+        """The VNet-level allocations asked for: (pool, count), IPv4 first.
+
+        ```python
+        request.wanted()    # [(IpamPoolId(...pool-v4), 256), (IpamPoolId(...pool-v6), 256)]
+        ```
+        """
         out = [(self.pool_id, self.number_of_ip_addresses)]
         if self.ipv6_pool_id is not None and self.ipv6_number_of_ip_addresses is not None:
             out.append((self.ipv6_pool_id, self.ipv6_number_of_ip_addresses))
         return out
 
     def subnet_wanted(self, spec: SubnetSpec) -> list[tuple[IpamPoolId, int]]:
-        """The allocations a subnet asks for: (pool, count)."""
+        """The allocations a subnet asks for: (pool, count), from the VNet's own pools.
+
+        ```python
+        request.subnet_wanted(SubnetSpec("app", 64))    # [(IpamPoolId(...pool-v4), 64)]
+        ```
+        """
         out = [(self.pool_id, spec.number_of_ip_addresses)]
         if spec.ipv6_number_of_ip_addresses is not None:
             assert self.ipv6_pool_id is not None

@@ -125,12 +125,22 @@ class CloudEndpoints:
 
     @property
     def graph_scope(self) -> str:
-        """The Microsoft Graph token scope."""
+        """The Microsoft Graph token scope.
+
+        ```python
+        CloudEndpoints().graph_scope    # "https://graph.microsoft.com/.default"
+        ```
+        """
         return self.graph + "/.default"
 
     @property
     def is_known_authority(self) -> bool:
-        """Whether MSAL knows the authority host (otherwise instance discovery must be disabled)."""
+        """Whether MSAL knows the authority host (otherwise instance discovery must be disabled).
+
+        ```python
+        CloudEndpoints().is_known_authority    # True: login.microsoftonline.com
+        ```
+        """
         return (urlsplit(self.authority_host).hostname or "").lower() in _KNOWN_AUTHORITIES
 
 
@@ -224,7 +234,12 @@ class IpamAllocation:
 
     @property
     def ip_version(self) -> int | None:
-        """4 or 6 (from the allocated prefixes), or ``None`` before anything is allocated."""
+        """4 or 6 (from the allocated prefixes), or ``None`` before anything is allocated.
+
+        ```python
+        [a.ip_version for a in deployment.allocations]    # [4, 6]
+        ```
+        """
         return self.allocated_prefixes[0].version if self.allocated_prefixes else None
 
 
@@ -265,16 +280,31 @@ class VirtualNetworkDeployment:
 
     @property
     def changed(self) -> bool:
-        """Whether the call wrote to Azure."""
+        """Whether the call wrote to Azure.
+
+        ```python
+        client.begin_deploy_virtual_network(vnet_id, **same_as_before).result().changed    # False
+        ```
+        """
         return self.action in ("created", "updated", "removed")
 
     @property
     def has_allocation(self) -> bool:
-        """Whether the VNet (still) takes space from an IPAM pool."""
+        """Whether the VNet (still) takes space from an IPAM pool.
+
+        ```python
+        client.begin_remove_allocation(vnet_id).result().has_allocation    # False
+        ```
+        """
         return bool(self.allocations)
 
     def subnet(self, name: str) -> SubnetDeployment:
-        """The subnet named ``name`` (case-insensitive); ``KeyError`` if absent."""
+        """The subnet named ``name`` (case-insensitive); ``KeyError`` if absent.
+
+        ```python
+        deployment.subnet("app").address_prefixes    # [IPv4Network('10.0.0.0/26')]
+        ```
+        """
         for s in self.subnets:
             if s.name.lower() == name.lower():
                 return s
@@ -389,7 +419,12 @@ class PoolAllocation:
 
     @property
     def is_virtual_network(self) -> bool:
-        """Whether the associated resource is a virtual network."""
+        """Whether the associated resource is a virtual network.
+
+        ```python
+        vnets = [a for a in client.list_pool_allocations(pool_id) if a.is_virtual_network]
+        ```
+        """
         return self.resource_id.resource_type.lower() == "microsoft.network/virtualnetworks"
 
 
@@ -456,5 +491,10 @@ class BulkItemResult:
 
     @property
     def ok(self) -> bool:
-        """Whether the item succeeded (``deployment`` is set, ``error`` is ``None``)."""
+        """Whether the item succeeded (``deployment`` is set, ``error`` is ``None``).
+
+        ```python
+        failed = [r for r in client.deploy_many(specs) if not r.ok]
+        ```
+        """
         return self.error is None and self.deployment is not None

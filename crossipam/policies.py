@@ -113,7 +113,12 @@ class CrossTenantAuxiliaryPolicy(AuxiliaryAuthenticationPolicy):
 
     @property
     def tenant_ids(self) -> tuple[str, ...]:
-        """The auxiliary tenants, in header order."""
+        """The auxiliary tenants, in header order.
+
+        ```python
+        CrossTenantAuxiliaryPolicy(credential, [tenant_a], scope).tenant_ids    # (tenant_a,)
+        ```
+        """
         return tuple(b.tenant_id for b in self._bound)
 
     def __repr__(self) -> str:
@@ -132,6 +137,12 @@ class RedactingNetworkTraceLoggingPolicy(NetworkTraceLoggingPolicy):
     """
 
     def on_request(self, request: PipelineRequest[Any]) -> None:
+        """Log the outgoing request (URL, method, headers, body) with secrets redacted; called by the pipeline.
+
+        ```python
+        pipeline = Pipeline(transport, policies=[RedactingNetworkTraceLoggingPolicy(logging_enable=True)])
+        ```
+        """
         http_request = request.http_request
         options = request.context.options
         logging_enable = options.pop("logging_enable", self.enable_http_logger)
@@ -160,6 +171,12 @@ class RedactingNetworkTraceLoggingPolicy(NetworkTraceLoggingPolicy):
             _TRACE_LOGGER.debug("Failed to log request: %s", type(err).__name__)
 
     def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
+        """Log the response (status, headers, body) with secrets redacted; called by the pipeline.
+
+        ```python
+        client.get_pool_usage(pool_id)    # with logging_enable=True: "Response content: {...}" at DEBUG
+        ```
+        """
         http_response = response.http_response
         if not response.context.get("logging_enable") or not _TRACE_LOGGER.isEnabledFor(logging.DEBUG):
             return
