@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Generic, Literal, Protocol, TypeAlias, TypeVar
 
-from azure.core.exceptions import AzureError, HttpResponseError
+from azure.core.exceptions import AzureError, HttpResponseError, ServiceRequestError, ServiceResponseError
 from azure.core.pipeline.policies import (
     ContentDecodePolicy,
     CustomHookPolicy,
@@ -61,6 +61,8 @@ from .errors import (
     OnboardingError,
     ReplicationPendingError,
     RoleDefinitionNotFoundError,
+    arm_error_details,
+    graph_error_details,
 )
 from .models import CloudEndpoints
 from .policies import RedactingNetworkTraceLoggingPolicy
@@ -91,6 +93,18 @@ _GRAPH_READ_APP = "Application.Read.All (or Application.ReadWrite.All)"
 _GRAPH_WRITE_SP = "Application.ReadWrite.All (or Directory.ReadWrite.All)"
 _GRAPH_READ_SP = "Application.Read.All (or Application.ReadWrite.All)"
 _RBAC_WRITERS = "Owner, User Access Administrator or Role Based Access Control Administrator"
+_RERUN_HINT = (
+    "onboarding is safe to re-run (steps already done are skipped); if the failure persists, quote the error's "
+    "request_id, correlation_id and timestamp to Microsoft support"
+)
+_CONNECTION_HINT = (
+    "create the scope connection (management tenant) and the network manager connection (managed "
+    "subscription); crossipam does not create them"
+)
+_ADMIN_TOKEN_HINT = (
+    "check the admin credential's tenant and cloud; a token refused as expired although it was just issued "
+    "means this machine's clock is behind (check NTP); onboarding is safe to re-run"
+)
 
 _T = TypeVar("_T")
 
@@ -669,6 +683,9 @@ class _GraphResponse(Protocol):
     @property
     def status_code(self) -> int: ...
 
+    @property
+    def headers(self) -> Any: ...
+
     def json(self) -> Any: ...
 
     def text(self) -> str: ...
@@ -718,6 +735,7 @@ class _Graph:
         if 200 <= response.status_code < 300:
             return
         code, message = _graph_error(response)
+        details = graph_error_details(response)
         if response.status_code == 403:
             raise InsufficientPrivilegesError(
                 f"the admin credential for tenant {self.tenant_id} lacks Microsoft Graph permission "
@@ -726,19 +744,22 @@ class _Graph:
                 permission=f"Microsoft Graph {permission}",
                 hint=f"grant the admin app the Microsoft Graph application permission {permission.split(' ')[0]} "
                 f"and give admin consent in tenant {self.tenant_id}; a new grant shows up in new tokens only",
+                **details,
             )
         if response.status_code == 401:
             raise AdminCredentialError(
                 f"Microsoft Graph rejected the admin token for tenant {self.tenant_id} while trying to {action} "
                 f"({code}: {message})",
                 tenant_id=self.tenant_id,
-                hint="check the admin credential's tenant and cloud; a token refused as expired although it was "
-                "just issued means this machine's clock is behind (check NTP); onboarding is safe to re-run",
+                hint=_ADMIN_TOKEN_HINT,
+                **details,
             )
         raise OnboardingError(
             f"Microsoft Graph in tenant {self.tenant_id} refused to {action}: HTTP {response.status_code} "
             f"{code}: {message}",
             tenant_id=self.tenant_id,
+            hint=_RERUN_HINT,
+            **details,
         )
 
 
@@ -762,6 +783,7 @@ def _step_multitenant(progress: _Progress, app_id: str, tenant_id: str, dry_run:
             "Application.ReadWrite.OwnedBy must be an owner of the app)",
             tenant_id=tenant_id,
             completed_steps=progress.described(),
+            hint="check the app id and managed_tenant_id (the tenant where the app is registered)",
         )
     audience = str(app.get("signInAudience") or "")
     if audience in ("AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount"):
@@ -956,6 +978,7 @@ def _find_role_definition(
             f"no role definition named '{role_name}' is visible at {pool_id} in tenant {tenant_id}",
             tenant_id=tenant_id,
             completed_steps=progress.described(),
+            hint=f"check the role name (default '{IPAM_POOL_USER_ROLE}') and the pool id",
         )
     _LOGGER.debug("role '%s' is %s", role_name, found[0].id)
     return str(found[0].id)
@@ -1129,6 +1152,7 @@ def _step_connection(
             "(crossipam does not create them).",
             tenant_id=management_tenant_id,
             completed_steps=progress.described(),
+            hint=_CONNECTION_HINT,
         )
     detail = f"scope connection {connected[0].name} to tenant {managed_tenant_id} is Connected"
     if managed_subscription_id:
@@ -1162,6 +1186,7 @@ def _step_connection(
                 f"manager connection to {pool.network_manager_id} (state: {state})",
                 tenant_id=managed_tenant_id,
                 completed_steps=progress.described(),
+                hint=_CONNECTION_HINT,
             )
         detail += f"; subscription {managed_subscription_id} is connected to the network manager"
     progress.add(STEP_CHECK_CONNECTION, "already_done", detail, management_tenant_id)
@@ -1211,11 +1236,23 @@ class _Progress:
                 or "check the credential's client id and secret/certificate; a credential homed in another "
                 f"tenant needs additionally_allowed_tenants=['{tenant}']",
                 completed_steps=self.described(),
+                code=err.code,
+                status=err.status,
+                request_id=err.request_id,
+                correlation_id=err.correlation_id,
+                timestamp=err.timestamp,
             ) from err
         except AzureError as err:  # transport failures after azure-core's retries, unexpected answers
             _LOGGER.warning("%s failed after %d step(s): %s", self._operation, len(self._steps), err)
+            answered = isinstance(err, HttpResponseError) and err.response is not None
             raise OnboardingError(
-                f"{self._operation} failed: {err}", completed_steps=self.described()
+                f"{self._operation} failed: {err}",
+                completed_steps=self.described(),
+                hint="no answer from Azure after azure-core's retries (connection refused or dropped, read "
+                "timeout): check connectivity, then run again (steps already done are skipped)"
+                if isinstance(err, (ServiceRequestError, ServiceResponseError)) and not answered
+                else _RERUN_HINT,
+                **(arm_error_details(err) if answered else {}),
             ) from err
 
 
@@ -1284,6 +1321,8 @@ class _ReplicationRetry:
                         waited_seconds=waited,
                         attempts=attempts,
                         completed_steps=progress.described(),
+                        hint="run onboarding again in a few minutes (it is safe to re-run), or raise "
+                        "max_replication_wait",
                     ) from None
                 _LOGGER.info(
                     "waiting for directory replication in tenant %s (attempt %d, %g s so far)",
@@ -1317,6 +1356,7 @@ def _object_id(body: Mapping[str, Any], what: str, tenant_id: str) -> str:
         raise OnboardingError(
             f"Microsoft Graph in tenant {tenant_id} answered without an object id for the {what}",
             tenant_id=tenant_id,
+            hint=_RERUN_HINT,
         )
     return value
 
@@ -1375,6 +1415,7 @@ def _arm_failure(
 ) -> OnboardingError:
     code = _arm_code(err)
     message = _arm_message(err)
+    details = arm_error_details(err)
     if err.status_code == 403 or code == "AuthorizationFailed":
         return InsufficientPrivilegesError(
             f"the admin credential for tenant {tenant_id} cannot {action}: it needs {permission} "
@@ -1384,6 +1425,7 @@ def _arm_failure(
             completed_steps=progress.described(),
             hint=f"assign the admin a role that grants it in tenant {tenant_id}, then run again (already done "
             "steps are skipped)",
+            **details,
         )
     if err.status_code == 401:
         return AdminCredentialError(
@@ -1391,10 +1433,14 @@ def _arm_failure(
             f"({code}: {message})",
             tenant_id=tenant_id,
             completed_steps=progress.described(),
+            hint=_ADMIN_TOKEN_HINT,
+            **details,
         )
     return OnboardingError(
         f"Azure Resource Manager refused to {action} in tenant {tenant_id}: HTTP {err.status_code} {code}: "
         f"{message}",
         tenant_id=tenant_id,
         completed_steps=progress.described(),
+        hint=_RERUN_HINT,
+        **details,
     )

@@ -35,6 +35,7 @@ from .errors import (
     CredentialError,
     ManagedIdentityNotSupportedError,
     TenantNotAllowedError,
+    entra_error_details,
 )
 from .models import CloudEndpoints
 
@@ -192,6 +193,11 @@ def credential_error(
 ) -> CredentialError:
     """Map an azure-identity ``ClientAuthenticationError`` for ``tenant_id`` to a typed error.
 
+    The error keeps Entra ID's ``AADSTS…`` ``code``, ``trace_id`` (``request_id``), ``correlation_id`` and
+    ``timestamp`` — from the response's JSON body when azure-identity kept it (``err.response``), else from the
+    message — and the HTTP ``status`` when known. Only the message's first line is kept (never a token, secret
+    or client assertion).
+
     ```python
     except ClientAuthenticationError as err:
         raise credential_error(err, tenant_id=a, client_id=app_id) from err
@@ -199,7 +205,8 @@ def credential_error(
     """
     text = str(getattr(err, "message", None) or err)
     first = text.strip().splitlines()[0] if text.strip() else type(err).__name__
-    code = _AADSTS_RX.search(text)
+    details = entra_error_details(text, getattr(err, "response", None))
+    code = _AADSTS_RX.search(text) or _AADSTS_RX.search(details.get("code") or "")
     who = f"app {client_id}" if client_id else "the app"
     message = f"could not get a token for tenant {tenant_id}: {first}"
     if code and code.group(1) == "700016":
@@ -212,12 +219,14 @@ def credential_error(
                 "the app registration multitenant in its home tenant and create its service principal in "
                 f"tenant {tenant_id} (crossipam.onboarding.onboard_service_principal)"
             ),
+            **details,
         )
     if "additionally_allowed_tenants" in text or "AZURE_IDENTITY_DISABLE_MULTITENANTAUTH" in text:
         return TenantNotAllowedError(
             message,
             tenant_id=tenant_id,
             hint=f"create the credential with additionally_allowed_tenants=['{tenant_id}']",
+            **details,
         )
     hints = {
         "7000215": "the client secret is wrong or expired",
@@ -226,7 +235,9 @@ def credential_error(
         "7000222": "the client secret expired; create a new one",
         "70021": "no federated credential on the app matches the assertion (issuer/subject/audience)",
     }
-    return CredentialError(message, tenant_id=tenant_id, hint=hints.get(code.group(1)) if code else None)
+    return CredentialError(
+        message, tenant_id=tenant_id, hint=hints.get(code.group(1)) if code else None, **details
+    )
 
 
 def bound_token_kwargs(
@@ -294,7 +305,12 @@ class TenantBoundCredential:
 
     @property
     def credential(self) -> TokenCredential:
-        """The wrapped credential."""
+        """The wrapped credential.
+
+        ```python
+        TenantBoundCredential(credential, tenant_a).credential is credential   # True
+        ```
+        """
         return self._credential
 
     def get_token(
@@ -305,7 +321,12 @@ class TenantBoundCredential:
         enable_cae: bool = False,
         **kwargs: Any,
     ) -> AccessToken:
-        """A token for ``self.tenant_id`` (a different ``tenant_id`` argument is ignored)."""
+        """A token for ``self.tenant_id`` (a different ``tenant_id`` argument is ignored).
+
+        ```python
+        TenantBoundCredential(credential, tenant_a).get_token("https://management.azure.com/.default")
+        ```
+        """
         kwargs = bound_token_kwargs(self.tenant_id, self._forward_tenant, claims, enable_cae, kwargs)
         try:
             return self._credential.get_token(*scopes, **kwargs)
@@ -313,7 +334,12 @@ class TenantBoundCredential:
             raise credential_error(err, tenant_id=self.tenant_id, client_id=self.client_id) from err
 
     def get_token_info(self, *scopes: str, options: TokenRequestOptions | None = None) -> AccessTokenInfo:
-        """``get_token_info`` with ``tenant_id`` forced (falls back to ``get_token`` on older credentials)."""
+        """``get_token_info`` with ``tenant_id`` forced (falls back to ``get_token`` on older credentials).
+
+        ```python
+        TenantBoundCredential(credential, tenant_a).get_token_info("https://management.azure.com/.default")
+        ```
+        """
         opts, legacy = bound_token_options(self.tenant_id, self._forward_tenant, options)
         inner = getattr(self._credential, "get_token_info", None)
         try:
@@ -325,7 +351,13 @@ class TenantBoundCredential:
         return AccessTokenInfo(token.token, token.expires_on)
 
     def close(self) -> None:
-        """No-op: the wrapped credential belongs to whoever created it."""
+        """No-op: the wrapped credential belongs to whoever created it.
+
+        ```python
+        with TenantBoundCredential(credential, tenant_a) as bound:   # closing it leaves credential open
+            bound.get_token("https://management.azure.com/.default")
+        ```
+        """
 
     def __enter__(self) -> TenantBoundCredential:
         return self

@@ -5,14 +5,14 @@ CrossIpamError                              every error crossipam raises (messag
 ├── InvalidInputError (ValueError)          bad input, raised before any request
 │   ├── InvalidResourceIdError              not a virtualNetworks / ipamPools resource id
 │   └── ConfigurationError                  missing environment variables, non-https endpoints, > 3 tenants
-├── CredentialError                         no token could be obtained for a tenant
+├── CredentialError                      ◆  no token could be obtained for a tenant
 │   ├── ManagedIdentityNotSupportedError    managed identities cannot supply cross-tenant (auxiliary) tokens
 │   ├── TenantNotAllowedError               the credential may not get tokens for that tenant
 │   └── AppNotOnboardedError                AADSTS700016: the app has no service principal in that tenant
 ├── DeploymentRefusedError                  refused by crossipam after reading the VNet, before any write
 │   ├── AllocationDecreaseError             an IPAM allocation cannot shrink
 │   └── AddressSpaceConflictError           static prefixes vs. pools, other pool, subnets outside new space
-├── AzureServiceError                       ARM answered with an error (code, status, request/correlation ids)
+├── AzureServiceError                    ◆  ARM answered with an error
 │   ├── AuthorizationError                  401/403: AuthorizationFailed, InvalidAuthenticationToken…
 │   │   ├── AuthenticationError             401: a token was rejected (expired, wrong tenant, invalid)
 │   │   └── LinkedAuthorizationError        403 LinkedAuthorizationFailed: aux token or pool role missing
@@ -22,18 +22,23 @@ CrossIpamError                              every error crossipam raises (messag
 │   ├── ConflictError                       409 AnotherOperationInProgress, 412 PreconditionFailed (stale ETag)
 │   ├── ThrottledError                      429
 │   └── TransportError                      no HTTP answer after azure-core's retries (dropped, timed out)
-└── OnboardingError                         crossipam.onboarding (completed_steps)
+└── OnboardingError                      ◆  crossipam.onboarding (completed_steps)
     ├── AdminCredentialError                an admin credential could not get a token / was rejected
     ├── ApplicationNotFoundError            no app registration in the managed tenant
     ├── CrossTenantConnectionError          the network-manager connection is not Connected
     ├── InsufficientPrivilegesError         an admin lacks a Graph permission or RBAC role (permission)
     ├── ReplicationPendingError             directory replication did not finish in time
     └── RoleDefinitionNotFoundError         the role to assign is not visible
+
+◆ also an ErrorDiagnostics (mixin, with every subclass): code, status, request_id, correlation_id, timestamp
 ```
 
-Service errors keep what support needs: the ARM error ``code``, HTTP ``status``, ``request_id``
-(``x-ms-request-id``), ``correlation_id`` (``x-ms-correlation-request-id``), the ``tenant_id`` whose token or
-role is at stake, and a remediation ``hint``. Tokens and secrets never appear in messages.
+Errors that come from a service's answer (:class:`ErrorDiagnostics`) keep what support needs: the service's
+error ``code``, HTTP ``status``, ``request_id``, ``correlation_id`` and ``timestamp`` — from ARM's
+``x-ms-request-id`` / ``x-ms-correlation-request-id`` headers, Microsoft Graph's ``error.innerError``
+(``request-id``, ``client-request-id``, ``date``) or Entra ID's error (``AADSTS…`` code, ``trace_id``,
+``correlation_id``) — besides the ``tenant_id`` whose token or role is at stake and a remediation ``hint``.
+Tokens, secrets and client assertions never appear in them.
 
 ```python
 from crossipam.errors import CrossIpamError, LinkedAuthorizationError
@@ -50,9 +55,10 @@ except CrossIpamError as err:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 
@@ -71,6 +77,8 @@ __all__ = [
     "CrossIpamError",
     "CrossTenantConnectionError",
     "DeploymentRefusedError",
+    "Diagnostics",
+    "ErrorDiagnostics",
     "InsufficientPrivilegesError",
     "InvalidAllocationError",
     "InvalidInputError",
@@ -85,6 +93,9 @@ __all__ = [
     "TenantNotAllowedError",
     "ThrottledError",
     "TransportError",
+    "arm_error_details",
+    "entra_error_details",
+    "graph_error_details",
     "service_error_from_http",
 ]
 
@@ -113,6 +124,82 @@ class CrossIpamError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} Hint: {self.hint}" if self.hint else self.message
+
+
+class ErrorDiagnostics:
+    """Mixin of the errors that come from a service's answer (:class:`CredentialError`,
+    :class:`AzureServiceError`, :class:`OnboardingError` and their subclasses): what support needs to find the
+    failed request. Each field is ``None`` when the answer did not carry it (or there was no answer).
+
+    - ``code``: ARM's or Microsoft Graph's ``error.code`` (``AuthorizationFailed``,
+      ``Authorization_RequestDenied``), or Entra ID's ``AADSTS…`` code (``AADSTS700016``);
+    - ``status``: the HTTP status;
+    - ``request_id``: ARM's ``x-ms-request-id``, Graph's ``innerError["request-id"]`` (``request-id`` header),
+      Entra ID's ``trace_id``;
+    - ``correlation_id``: ARM's ``x-ms-correlation-request-id``, Graph's ``innerError["client-request-id"]``,
+      Entra ID's ``correlation_id``;
+    - ``timestamp``: Graph's ``innerError["date"]``, Entra ID's ``timestamp``, else the ``Date`` header.
+
+    ```python
+    except CrossIpamError as err:
+        if isinstance(err, ErrorDiagnostics):
+            log.error("%s %s", err, err.diagnostics())   # {'code': ..., 'request_id': ..., 'tenant_id': ...}
+    ```
+    """
+
+    code: str | None = None
+    status: int | None = None
+    request_id: str | None = None
+    correlation_id: str | None = None
+    timestamp: str | None = None
+
+    def _set_diagnostics(
+        self,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        request_id: str | None = None,
+        correlation_id: str | None = None,
+        timestamp: str | None = None,
+    ) -> None:
+        self.code = code
+        self.status = status
+        self.request_id = request_id
+        self.correlation_id = correlation_id
+        self.timestamp = timestamp
+
+    def diagnostics(self) -> dict[str, str | int]:
+        """The fields that are known, with the ``tenant_id``: what to log or quote to support.
+
+        ```python
+        err.diagnostics()   # {'code': 'AuthorizationFailed', 'status': 403, 'request_id': '…', 'tenant_id': '…'}
+        ```
+        """
+        values: dict[str, str | int | None] = {
+            "code": self.code,
+            "status": self.status,
+            "request_id": self.request_id,
+            "correlation_id": self.correlation_id,
+            "timestamp": self.timestamp,
+            "tenant_id": getattr(self, "tenant_id", None),
+        }
+        return {name: value for name, value in values.items() if value is not None}
+
+
+class Diagnostics(TypedDict, total=False):
+    """The keyword arguments of :class:`ErrorDiagnostics`, as read from an answer by
+    :func:`arm_error_details`, :func:`graph_error_details` or :func:`entra_error_details`.
+
+    ```python
+    raise OnboardingError("…", tenant_id=a, **graph_error_details(response))
+    ```
+    """
+
+    code: str | None
+    status: int | None
+    request_id: str | None
+    correlation_id: str | None
+    timestamp: str | None
 
 
 # ---- input ------------------------------------------------------------------------------------------
@@ -149,14 +236,50 @@ class ConfigurationError(InvalidInputError):
 # ---- credentials ------------------------------------------------------------------------------------
 
 
-class CredentialError(CrossIpamError):
+class CredentialError(CrossIpamError, ErrorDiagnostics):
     """A token could not be obtained for ``tenant_id``.
+
+    When Entra ID answered, ``code`` is its ``AADSTS…`` code (``AADSTS7000215``: wrong secret), ``request_id``
+    its ``trace_id`` (also :attr:`trace_id`), ``correlation_id`` and ``timestamp`` its own; ``status`` is the
+    HTTP status when azure-identity kept the response.
 
     ```python
     except CredentialError as err:
-        print("no token for tenant", err.tenant_id)
+        print("no token for tenant", err.tenant_id, err.code, err.trace_id, err.correlation_id)
     ```
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        tenant_id: str | None = None,
+        hint: str | None = None,
+        code: str | None = None,
+        status: int | None = None,
+        request_id: str | None = None,
+        correlation_id: str | None = None,
+        timestamp: str | None = None,
+    ) -> None:
+        super().__init__(message, tenant_id=tenant_id, hint=hint)
+        self._set_diagnostics(
+            code=code,
+            status=status,
+            request_id=request_id,
+            correlation_id=correlation_id,
+            timestamp=timestamp,
+        )
+
+    @property
+    def trace_id(self) -> str | None:
+        """Entra ID's trace id of the failed token request (the same as ``request_id``).
+
+        ```python
+        except CredentialError as err:
+            print(err.code, err.trace_id, err.correlation_id)   # AADSTS7000215 <trace id> <correlation id>
+        ```
+        """
+        return self.request_id
 
 
 class ManagedIdentityNotSupportedError(CredentialError):
@@ -187,9 +310,17 @@ class AppNotOnboardedError(CredentialError):
     """
 
     def __init__(
-        self, message: str, *, tenant_id: str | None = None, hint: str | None = None, client_id: str = ""
+        self,
+        message: str,
+        *,
+        tenant_id: str | None = None,
+        hint: str | None = None,
+        client_id: str = "",
+        **diagnostics: Any,
     ) -> None:
-        super().__init__(message, tenant_id=tenant_id, hint=hint)
+        if not diagnostics.get("code"):
+            diagnostics["code"] = "AADSTS700016"
+        super().__init__(message, tenant_id=tenant_id, hint=hint, **diagnostics)
         self.client_id = client_id
 
 
@@ -255,11 +386,11 @@ class AddressSpaceConflictError(DeploymentRefusedError):
 # ---- service errors ---------------------------------------------------------------------------------
 
 
-class AzureServiceError(CrossIpamError):
+class AzureServiceError(CrossIpamError, ErrorDiagnostics):
     """Azure Resource Manager answered with an error.
 
     Attributes: ``code`` (ARM error code), ``status`` (HTTP status), ``request_id``, ``correlation_id``,
-    ``tenant_id``, ``hint``, ``target``.
+    ``timestamp`` (the ``Date`` header), ``tenant_id``, ``hint``, ``target``.
 
     ```python
     except AzureServiceError as err:
@@ -278,12 +409,16 @@ class AzureServiceError(CrossIpamError):
         tenant_id: str | None = None,
         hint: str | None = None,
         target: str | None = None,
+        timestamp: str | None = None,
     ) -> None:
         super().__init__(message, tenant_id=tenant_id, hint=hint)
-        self.code = code
-        self.status = status
-        self.request_id = request_id
-        self.correlation_id = correlation_id
+        self._set_diagnostics(
+            code=code,
+            status=status,
+            request_id=request_id,
+            correlation_id=correlation_id,
+            timestamp=timestamp,
+        )
         self.target = target
 
 
@@ -390,12 +525,15 @@ class TransportError(AzureServiceError):
 # ---- onboarding -------------------------------------------------------------------------------------
 
 
-class OnboardingError(CrossIpamError):
+class OnboardingError(CrossIpamError, ErrorDiagnostics):
     """Onboarding (``crossipam.onboarding``) failed; ``completed_steps`` lists what was done before.
+
+    A failure answered by Microsoft Graph, ARM or Entra ID keeps its ``code``, ``status``, ``request_id``,
+    ``correlation_id`` and ``timestamp`` (see :class:`ErrorDiagnostics`).
 
     ```python
     except OnboardingError as err:
-        print(err.completed_steps)
+        print(err.completed_steps, err.code, err.request_id)
     ```
     """
 
@@ -406,9 +544,21 @@ class OnboardingError(CrossIpamError):
         tenant_id: str | None = None,
         hint: str | None = None,
         completed_steps: Sequence[str] = (),
+        code: str | None = None,
+        status: int | None = None,
+        request_id: str | None = None,
+        correlation_id: str | None = None,
+        timestamp: str | None = None,
     ) -> None:
         super().__init__(message, tenant_id=tenant_id, hint=hint)
         self.completed_steps: tuple[str, ...] = tuple(completed_steps)
+        self._set_diagnostics(
+            code=code,
+            status=status,
+            request_id=request_id,
+            correlation_id=correlation_id,
+            timestamp=timestamp,
+        )
 
 
 class AdminCredentialError(OnboardingError):
@@ -458,8 +608,11 @@ class InsufficientPrivilegesError(OnboardingError):
         hint: str | None = None,
         completed_steps: Sequence[str] = (),
         permission: str = "",
+        **diagnostics: Any,
     ) -> None:
-        super().__init__(message, tenant_id=tenant_id, hint=hint, completed_steps=completed_steps)
+        super().__init__(
+            message, tenant_id=tenant_id, hint=hint, completed_steps=completed_steps, **diagnostics
+        )
         self.permission = permission
 
 
@@ -481,8 +634,11 @@ class ReplicationPendingError(OnboardingError):
         completed_steps: Sequence[str] = (),
         waited_seconds: float = 0.0,
         attempts: int = 0,
+        **diagnostics: Any,
     ) -> None:
-        super().__init__(message, tenant_id=tenant_id, hint=hint, completed_steps=completed_steps)
+        super().__init__(
+            message, tenant_id=tenant_id, hint=hint, completed_steps=completed_steps, **diagnostics
+        )
         self.waited_seconds = waited_seconds
         self.attempts = attempts
 
@@ -586,6 +742,113 @@ def _header(response: Any, name: str) -> str | None:
     return str(value) if value else None
 
 
+def _json_body(response: Any) -> Any:
+    """The JSON body of an azure-core response (``rest`` or legacy transport), ``None`` if there is none."""
+    if response is None:
+        return None
+    try:
+        return response.json()
+    except Exception:  # a legacy transport response has no .json(), or the body is not JSON
+        text = None
+    try:
+        text = response.text()
+        return json.loads(text) if text else None
+    except Exception:
+        return None
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _status(response: Any) -> int | None:
+    status = getattr(response, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def arm_error_details(err: Any) -> Diagnostics:
+    """What an azure-core ``HttpResponseError`` from Azure Resource Manager tells support: ``error.code``,
+    the HTTP status, ``x-ms-request-id``, ``x-ms-correlation-request-id`` and the ``Date`` header.
+
+    ```python
+    except HttpResponseError as err:
+        raise OnboardingError("…", **arm_error_details(err)) from err
+    ```
+    """
+    response = getattr(err, "response", None)
+    status = getattr(err, "status_code", None)
+    code, _ = _error_code_and_message(err)
+    return Diagnostics(
+        code=code,
+        status=status if isinstance(status, int) else _status(response),
+        request_id=_header(response, "x-ms-request-id"),
+        correlation_id=_header(response, "x-ms-correlation-request-id"),
+        timestamp=_header(response, "Date"),
+    )
+
+
+def graph_error_details(response: Any) -> Diagnostics:
+    """What a Microsoft Graph error answer tells support: ``error.code``, the HTTP status and
+    ``error.innerError``'s ``request-id``, ``client-request-id`` and ``date`` (else the ``request-id``,
+    ``client-request-id`` and ``Date`` headers).
+
+    ```python
+    graph_error_details(response)["request_id"]   # Graph's request-id
+    ```
+    """
+    body = _json_body(response)
+    error = body.get("error") if isinstance(body, dict) else None
+    error = error if isinstance(error, dict) else {}
+    inner = error.get("innerError") or error.get("innererror")
+    inner = inner if isinstance(inner, dict) else {}
+    return Diagnostics(
+        code=_text(error.get("code")),
+        status=_status(response),
+        request_id=_text(inner.get("request-id"))
+        or _header(response, "request-id")
+        or _header(response, "x-ms-request-id"),
+        correlation_id=_text(inner.get("client-request-id"))
+        or _header(response, "client-request-id")
+        or _header(response, "x-ms-correlation-request-id"),
+        timestamp=_text(inner.get("date")) or _header(response, "Date"),
+    )
+
+
+_AADSTS_CODE_RX = re.compile(r"\b(AADSTS\d+)")
+_TRACE_ID_RX = re.compile(r"Trace ID: ([0-9A-Fa-f-]{8,})")
+_CORRELATION_ID_RX = re.compile(r"Correlation ID: ([0-9A-Fa-f-]{8,})")
+_TIMESTAMP_RX = re.compile(r"Timestamp: (\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?Z?)")
+
+
+def entra_error_details(text: str, response: Any = None) -> Diagnostics:
+    """What Entra ID's token error tells support: the ``AADSTS…`` code, ``trace_id`` (as ``request_id``),
+    ``correlation_id``, ``timestamp`` and, with the ``response`` azure-identity kept, the HTTP status. The JSON
+    body (``error_codes``, ``trace_id``, ``correlation_id``, ``timestamp``) wins; without it they are read from
+    the message (``AADSTS7000215: … Trace ID: … Correlation ID: … Timestamp: …``).
+
+    ```python
+    except ClientAuthenticationError as err:
+        entra_error_details(str(err), err.response)["code"]   # 'AADSTS7000215'
+    ```
+    """
+    body = _json_body(response)
+    body = body if isinstance(body, dict) else {}
+    described = f"{body.get('error_description') or ''}\n{text}"
+
+    def from_text(rx: re.Pattern[str]) -> str | None:
+        found = rx.search(described)
+        return found.group(1) if found else None
+
+    codes = body.get("error_codes")
+    return Diagnostics(
+        code=f"AADSTS{codes[0]}" if isinstance(codes, list) and codes else from_text(_AADSTS_CODE_RX),
+        status=_status(response),
+        request_id=_text(body.get("trace_id")) or from_text(_TRACE_ID_RX),
+        correlation_id=_text(body.get("correlation_id")) or from_text(_CORRELATION_ID_RX),
+        timestamp=_text(body.get("timestamp")) or from_text(_TIMESTAMP_RX),
+    )
+
+
 def _error_code_and_message(err: Any) -> tuple[str | None, str]:
     """The ARM ``error.code`` and ``error.message`` of an azure-core ``HttpResponseError``."""
     odata = getattr(err, "error", None)
@@ -637,15 +900,9 @@ def service_error_from_http(
             ),
         )
     code, message = _error_code_and_message(err)
-    request_id = _header(response, "x-ms-request-id")
-    correlation_id = _header(response, "x-ms-correlation-request-id")
     text = f"Azure Resource Manager refused to {action}: {code or 'HTTP ' + str(status)}: {message}"
-    common: dict[str, Any] = {
-        "code": code,
-        "status": status,
-        "request_id": request_id,
-        "correlation_id": correlation_id,
-    }
+    common: dict[str, Any] = dict(arm_error_details(err))
+    common["status"] = status
     who = f"app {client_id}" if client_id else "the app"
     if code == "LinkedAuthorizationFailed":
         linked_hint: str

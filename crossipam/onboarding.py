@@ -183,7 +183,9 @@ def onboard_service_principal(
         ApplicationNotFoundError: No app registration ``app_id`` in the managed tenant.
         AdminCredentialError: An admin credential could not get a token for its tenant.
         CrossTenantConnectionError: ``check_connection`` found no Connected connection.
-        OnboardingError: Any other failure (its ``completed_steps`` say what was already done).
+        OnboardingError: Any other failure (its ``completed_steps`` say what was already done). Every one of
+            these keeps the failed answer's ``code``, ``status``, ``request_id``, ``correlation_id`` and
+            ``timestamp`` (Graph ``innerError``, ARM headers, Entra ID's ``AADSTS`` code and trace id).
 
     Example:
         ```python

@@ -431,6 +431,7 @@ def test_tenant_bound_credential_maps_aadsts700016() -> None:
     with pytest.raises(AppNotOnboardedError) as caught:
         bound.get_token(SCOPE)
     assert caught.value.tenant_id == TENANT_A and "onboard" in str(caught.value)
+    assert caught.value.code == "AADSTS700016" and caught.value.client_id == "app"
 
 
 def test_credential_error_for_disallowed_tenant() -> None:

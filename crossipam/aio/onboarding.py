@@ -111,7 +111,8 @@ async def onboard_service_principal(
     Raises:
         OnboardingError: The sync function's typed errors, for the same causes —
             ``InsufficientPrivilegesError``, ``ReplicationPendingError``, ``ApplicationNotFoundError``,
-            ``AdminCredentialError``, ``RoleDefinitionNotFoundError``, ``CrossTenantConnectionError``.
+            ``AdminCredentialError``, ``RoleDefinitionNotFoundError``, ``CrossTenantConnectionError`` — with the
+            same ``code``, ``status``, ``request_id``, ``correlation_id`` and ``timestamp``.
 
     Example:
         ```python
