@@ -33,6 +33,13 @@ class Clock:
 
     Token lifetimes, replication delay and ``createdAt`` stamps all read this clock, so a test can
     "wait" ten minutes with ``emulator.clock.advance(600)`` instead of sleeping.
+
+    ```python
+    emulator = AzureEmulator()
+    before = emulator.clock.time()
+    emulator.clock.advance(600)  # ten minutes later, without sleeping
+    assert emulator.clock.time() >= before + 600
+    ```
     """
 
     def __init__(self) -> None:
@@ -40,18 +47,34 @@ class Clock:
         self._lock = threading.Lock()
 
     def time(self) -> float:
-        """Seconds since the epoch, as the emulator sees them."""
+        """Seconds since the epoch, as the emulator sees them.
+
+        ```python
+        expires_on = emulator.clock.time() + emulator.settings.token_lifetime
+        ```
+        """
         return time.time() + self._offset
 
     def advance(self, seconds: float) -> None:
-        """Move the emulator's time forward (tokens expire, replication completes)."""
+        """Move the emulator's time forward (tokens expire, replication completes).
+
+        ```python
+        emulator.clock.advance(emulator.settings.token_lifetime)  # every token issued so far has expired
+        ```
+        """
         with self._lock:
             self._offset += seconds
 
 
 @dataclass
 class Settings:
-    """Behaviour knobs. Defaults follow Azure where it is documented; see docs/offline-azure.md."""
+    """Behaviour knobs. Defaults follow Azure where it is documented; see docs/offline-azure.md.
+
+    ```python
+    emulator = AzureEmulator(Settings(lro_polls=2, replication_delay=30, write_bucket_capacity=10))
+    emulator.settings.latency = 0.05  # knobs may also be changed on a running emulator
+    ```
+    """
 
     #: Lifetime of issued access tokens (Entra ID issues 60-90 minutes).
     token_lifetime: int = 3600
@@ -84,7 +107,13 @@ class Settings:
 
 @dataclass
 class JournalEntry:
-    """One request the offline Azure answered."""
+    """One request the offline Azure answered.
+
+    ```python
+    put = emulator.journal.entries(service="arm", method="PUT")[-1]
+    print(put.status, put.api_version, put.tenant_id, put.aux_tenant_ids, put.error_code)
+    ```
+    """
 
     method: str
     url: str
@@ -107,13 +136,25 @@ class JournalEntry:
 
 
 class Journal:
-    """Every request, in order. Thread-safe; iterate or filter it in tests."""
+    """Every request, in order. Thread-safe; iterate or filter it in tests.
+
+    ```python
+    failed = [entry for entry in emulator.journal if entry.status >= 400]
+    assert len(emulator.journal) == len(emulator.journal.entries())
+    ```
+    """
 
     def __init__(self) -> None:
         self._entries: list[JournalEntry] = []
         self._lock = threading.Lock()
 
     def record(self, entry: JournalEntry) -> None:
+        """Append one entry (:meth:`AzureEmulator.handle` records every request; tests rarely need this).
+
+        ```python
+        emulator.journal.record(JournalEntry("GET", url, "/subscriptions", "arm", 200))
+        ```
+        """
         with self._lock:
             self._entries.append(entry)
 
@@ -126,7 +167,13 @@ class Journal:
             return len(self._entries)
 
     def clear(self) -> None:
-        """Forget all entries (e.g. after seeding, before the part of a test that counts)."""
+        """Forget all entries (e.g. after seeding, before the part of a test that counts).
+
+        ```python
+        poller.result()  # set-up through the wire
+        emulator.journal.clear()  # count only what follows
+        ```
+        """
         with self._lock:
             self._entries.clear()
 
@@ -138,7 +185,13 @@ class Journal:
         path: str | None = None,
         status: int | None = None,
     ) -> list[JournalEntry]:
-        """Entries matching all given filters; ``path`` is a regular expression searched in the path."""
+        """Entries matching all given filters; ``path`` is a regular expression searched in the path.
+
+        ```python
+        vnet_puts = emulator.journal.entries(service="arm", method="PUT", path=r"/virtualNetworks/")
+        throttled = emulator.journal.entries(status=429)
+        ```
+        """
         rx = re.compile(path, re.IGNORECASE) if path else None
         return [
             e
@@ -150,17 +203,36 @@ class Journal:
         ]
 
     def token_requests(self, tenant_id: str | None = None) -> list[JournalEntry]:
-        """Token endpoint requests, optionally for one tenant."""
+        """Token endpoint requests, optionally for one tenant.
+
+        ```python
+        assert len(emulator.journal.token_requests(info.management_tenant_id)) == 1
+        ```
+        """
         return [e for e in self if e.is_token_request and (tenant_id is None or e.tenant_id == tenant_id)]
 
     def writes(self) -> list[JournalEntry]:
-        """Requests that changed (or tried to change) state."""
+        """Requests that changed (or tried to change) state.
+
+        ```python
+        assert not emulator.journal.writes()  # the dry run wrote nothing
+        ```
+        """
         return [e for e in self if e.is_write]
 
 
 @dataclass
 class Fault:
-    """An injected failure for requests matching ``method`` and ``path`` (regex, searched)."""
+    """An injected failure for requests matching ``method`` and ``path`` (regex, searched).
+
+    Armed with :meth:`Faults.add`, which returns it:
+
+    ```python
+    fault = emulator.faults.add("PUT", r"/virtualNetworks/", status=429, retry_after=1, times=2)
+    ...  # run the code under test
+    assert fault.hits == 2 and fault.times == 0
+    ```
+    """
 
     method: str | None
     path: str | None
@@ -182,6 +254,13 @@ class Fault:
         self._rx = re.compile(self.path, re.IGNORECASE) if self.path else None
 
     def matches(self, req: Request) -> bool:
+        """Whether the fault is still armed and ``req`` matches its method, service and path.
+
+        ```python
+        url = "https://management.crossipam.test/subscriptions/s1/providers/Microsoft.Network/virtualNetworks/v1"
+        Fault("PUT", r"/virtualNetworks/").matches(Request("PUT", url, {}))  # True
+        ```
+        """
         if self.times <= 0:
             return False
         if self.method and self.method.upper() != req.method:
@@ -191,6 +270,13 @@ class Fault:
         return not (self._rx and not self._rx.search(req.path))
 
     def response(self) -> Response:
+        """The answer the fault gives: ARM's error envelope, or a dropped connection.
+
+        ```python
+        resp = Fault("GET", None, status=503, code="ServiceUnavailable", retry_after=5).response()
+        resp.status, resp.headers["Retry-After"]  # (503, "5")
+        ```
+        """
         headers: dict[str, str] = {}
         if self.retry_after is not None:
             headers["Retry-After"] = str(int(self.retry_after))
@@ -200,7 +286,13 @@ class Fault:
 
 
 class Faults:
-    """The fault-injection table. ``emulator.faults.add(...)`` arms a fault for its next ``times`` matches."""
+    """The fault-injection table. ``emulator.faults.add(...)`` arms a fault for its next ``times`` matches.
+
+    ```python
+    emulator.faults.add("PUT", r"/virtualNetworks/", status=429, retry_after=1, times=2)  # throttle two PUTs
+    emulator.faults.add("POST", service="login", drop_connection=True)  # drop the next token request
+    ```
+    """
 
     def __init__(self) -> None:
         self._faults: list[Fault] = []
@@ -221,7 +313,28 @@ class Faults:
         service: str | None = None,
         when: str = "before",
     ) -> Fault:
-        """Arm a fault; returns it so a test can read ``fault.hits`` afterwards."""
+        """Arm a fault; returns it so a test can read ``fault.hits`` afterwards.
+
+        Args:
+            method: HTTP method to match; any method when ``None``.
+            path: regular expression searched (case-insensitively) in the URL path; any path when ``None``.
+            status: HTTP status of the answer.
+            code: ``error.code`` of ARM's error envelope.
+            message: ``error.message`` of ARM's error envelope.
+            retry_after: value of the ``Retry-After`` header, in seconds.
+            latency: seconds added before the answer.
+            drop_connection: close the connection instead of answering.
+            times: how many matching requests fail.
+            service: only requests to this service (``"login"``, ``"arm"`` or ``"graph"``).
+            when: ``"before"`` answers instead of the service; ``"after"`` lets the service act, then loses
+                its answer.
+
+        ```python
+        fault = emulator.faults.add("PUT", r"/virtualNetworks/", status=500, when="after")
+        ...  # the VNet is written, but the client sees a 500
+        assert fault.hits == 1
+        ```
+        """
         if when not in ("before", "after"):
             raise ValueError("when must be 'before' or 'after'")
         fault = Fault(
@@ -242,7 +355,12 @@ class Faults:
         return fault
 
     def take(self, req: Request, when: str) -> Fault | None:
-        """The first armed fault matching ``req`` at stage ``when``, consuming one of its ``times``."""
+        """The first armed fault matching ``req`` at stage ``when``, consuming one of its ``times``.
+
+        ```python
+        fault = emulator.faults.take(req, "before")  # what AzureEmulator.handle does; None if none applies
+        ```
+        """
         with self._lock:
             for fault in self._faults:
                 if fault.when == when and fault.matches(req):
@@ -252,7 +370,12 @@ class Faults:
         return None
 
     def clear(self) -> None:
-        """Disarm every fault."""
+        """Disarm every fault.
+
+        ```python
+        emulator.faults.clear()  # the rest of the test runs without injected failures
+        ```
+        """
         with self._lock:
             self._faults.clear()
 
@@ -285,6 +408,7 @@ class Router:
         return deco
 
     def dispatch(self, emulator: AzureEmulator, req: Request) -> Response:
+        """Answer ``req`` with the first matching route; raises the service's 404, 405 or 400 otherwise."""
         path_matched = False
         for route in self._routes:
             if route.service != req.service:

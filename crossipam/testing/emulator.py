@@ -58,7 +58,12 @@ IN_PROCESS_GRAPH = "https://graph.crossipam.test"
 
 @dataclass
 class Endpoints:
-    """Where each service of the offline Azure answers."""
+    """Where each service of the offline Azure answers.
+
+    ```python
+    emulator.endpoints.arm  # "https://management.crossipam.test/"; the loopback URL once served
+    ```
+    """
 
     authority: str = IN_PROCESS_AUTHORITY
     arm: str = IN_PROCESS_ARM
@@ -66,20 +71,50 @@ class Endpoints:
 
     @property
     def arm_scope(self) -> str:
+        """The scope to ask a token for ARM with.
+
+        ```python
+        Endpoints().arm_scope  # "https://management.crossipam.test/.default"
+        ```
+        """
         return self.arm.rstrip("/") + "/.default"
 
     @property
     def graph_scope(self) -> str:
+        """The scope to ask a token for Microsoft Graph with.
+
+        ```python
+        Endpoints().graph_scope  # "https://graph.crossipam.test/.default"
+        ```
+        """
         return self.graph.rstrip("/") + "/.default"
 
     def audiences_for(self, service: str) -> set[str]:
+        """The token audiences ``service`` accepts (ARM's for anything but ``"graph"``), lower-case.
+
+        ```python
+        Endpoints().audiences_for("graph")  # {"https://graph.crossipam.test"}
+        ```
+        """
         base = self.graph if service == "graph" else self.arm
         return {base.rstrip("/").lower()}
 
     def audiences(self) -> set[str]:
+        """Every audience the emulator issues tokens for (ARM's and Graph's).
+
+        ```python
+        Endpoints().audiences()  # {"https://management.crossipam.test", "https://graph.crossipam.test"}
+        ```
+        """
         return self.audiences_for("arm") | self.audiences_for("graph")
 
     def service_of(self, netloc: str) -> str | None:
+        """The service (``"login"``, ``"arm"`` or ``"graph"``) answering at host ``netloc``, or ``None``.
+
+        ```python
+        Endpoints().service_of("login.crossipam.test")  # "login"
+        ```
+        """
         netloc = netloc.lower()
         for service, base in (("login", self.authority), ("arm", self.arm), ("graph", self.graph)):
             if base.split("://", 1)[1].split("/", 1)[0].lower() == netloc:
@@ -89,7 +124,16 @@ class Endpoints:
 
 @dataclass(frozen=True)
 class AppCredentials:
-    """An app registration's client id and secret (the secret is hidden from repr)."""
+    """An app registration's client id and secret (the secret is hidden from repr).
+
+    ```python
+    app = emulator.add_application(info.managed_tenant_id, "my-automation", multitenant=True)
+    credential = ClientSecretCredential(
+        app.tenant_id, app.client_id, app.client_secret,
+        authority=info.authority, disable_instance_discovery=True, transport=emulator.transport(),
+    )
+    ```
+    """
 
     client_id: str
     client_secret: str = field(repr=False)
@@ -100,7 +144,16 @@ class AppCredentials:
 @dataclass(frozen=True)
 class CertificateCredentials:
     """A certificate registered on an app: ``pem`` holds the private key and the certificate (as
-    azure-identity's ``CertificateCredential`` expects, via ``certificate_data=`` or a file)."""
+    azure-identity's ``CertificateCredential`` expects, via ``certificate_data=`` or a file).
+
+    ```python
+    cert = emulator.add_certificate(info.app.client_id)
+    credential = CertificateCredential(
+        info.managed_tenant_id, cert.client_id, certificate_data=cert.pem,
+        authority=info.authority, disable_instance_discovery=True, transport=emulator.transport(),
+    )
+    ```
+    """
 
     client_id: str
     pem: bytes = field(repr=False)
@@ -128,7 +181,15 @@ class _WriteBuckets:
 
 
 class AzureEmulator:
-    """An offline Azure: Entra ID, Microsoft Graph and ARM (authorization + network) over one state."""
+    """An offline Azure: Entra ID, Microsoft Graph and ARM (authorization + network) over one state.
+
+    ```python
+    emulator = AzureEmulator(Settings(lro_polls=1))
+    info = emulator.load_scenario("onboarded")
+    network = NetworkManagementClient(credential, info.managed_subscription_id, base_url=info.arm_endpoint,
+                                      credential_scopes=[info.arm_scope], transport=emulator.transport())
+    ```
+    """
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
@@ -154,25 +215,52 @@ class AzureEmulator:
 
     # ---- fronts ---------------------------------------------------------------------------------
     def transport(self) -> RequestsTransport:
-        """An azure-core transport answered in-process (no sockets). Pass it as ``transport=``."""
+        """An azure-core transport answered in-process (no sockets). Pass it as ``transport=``.
+
+        ```python
+        credential = ClientSecretCredential(
+            info.managed_tenant_id, info.app.client_id, info.app.client_secret,
+            authority=info.authority, disable_instance_discovery=True, transport=emulator.transport(),
+        )
+        ```
+        """
         from .transport import sync_transport
 
         return sync_transport(self)
 
     def async_transport(self) -> AsyncioRequestsTransport:
-        """The asyncio twin of :meth:`transport`."""
+        """The asyncio twin of :meth:`transport`.
+
+        ```python
+        client = crossipam.aio.CrossTenantIpamClient.from_client_secret(
+            info.app.client_id, info.app.client_secret, managed_tenant_id=info.managed_tenant_id,
+            management_tenant_id=info.management_tenant_id, cloud=cloud, transport=emulator.async_transport())
+        ```
+        """
         from .transport import async_transport
 
         return async_transport(self)
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> EmulatorServer:
-        """Serve over HTTPS on loopback (three listeners). Switches :attr:`endpoints` to the real URLs."""
+        """Serve over HTTPS on loopback (three listeners). Switches :attr:`endpoints` to the real URLs.
+
+        ```python
+        with emulator.serve() as server:
+            print(server.authority, server.arm_endpoint, server.graph_endpoint, server.ca_bundle)
+        ```
+        """
         from .server import EmulatorServer
 
         return EmulatorServer(self, host, port)
 
     def set_endpoints(self, *, authority: str, arm: str, graph: str) -> None:
-        """Change the base URLs the emulator answers to (and issues tokens for)."""
+        """Change the base URLs the emulator answers to (and issues tokens for).
+
+        ```python
+        emulator.set_endpoints(authority="https://login.example.test", arm="https://arm.example.test",
+                               graph="https://graph.example.test")
+        ```
+        """
         self.endpoints = Endpoints(authority.rstrip("/"), arm.rstrip("/") + "/", graph.rstrip("/"))
         if self.scenario is not None:
             self.scenario.authority = self.endpoints.authority
@@ -180,7 +268,13 @@ class AzureEmulator:
             self.scenario.graph_endpoint = self.endpoints.graph
 
     def load_scenario(self, name: str = "onboarded") -> ScenarioInfo:
-        """Seed a named scenario (``onboarded`` or ``fresh``); returns what a client needs to know."""
+        """Seed a named scenario (``onboarded`` or ``fresh``); returns what a client needs to know.
+
+        ```python
+        info = emulator.load_scenario("fresh")
+        info.app.client_id, info.pool_id, info.vnet_id("vnet-spoke")
+        ```
+        """
         from .scenarios import load
 
         self.scenario = load(self, name)
@@ -188,7 +282,13 @@ class AzureEmulator:
 
     # ---- dispatch -------------------------------------------------------------------------------
     def handle(self, req: Request) -> Response:
-        """Answer one request (both fronts call this)."""
+        """Answer one request (both fronts call this).
+
+        ```python
+        resp = emulator.handle(Request("GET", "https://management.crossipam.test/subscriptions", {}))
+        resp.status  # 401: no bearer token
+        ```
+        """
         if not req.service:
             req.service = self.endpoints.service_of(req.netloc) or "arm"
         latency = self.settings.latency
@@ -265,7 +365,12 @@ class AzureEmulator:
 
     # ---- seeding: directory ---------------------------------------------------------------------
     def add_tenant(self, tenant_id: str | None = None, display_name: str = "", domain: str = "") -> Tenant:
-        """Add an Entra tenant."""
+        """Add an Entra tenant.
+
+        ```python
+        tenant = emulator.add_tenant(display_name="Fabrikam")  # a random tenant id
+        ```
+        """
         tid = (tenant_id or str(uuid.uuid4())).lower()
         tenant = Tenant(tid, display_name or f"Tenant {tid[:8]}", domain or f"t{tid[:8]}.onmicrosoft.com")
         with self.lock:
@@ -275,7 +380,12 @@ class AzureEmulator:
     def add_subscription(
         self, tenant_id: str, subscription_id: str | None = None, display_name: str = ""
     ) -> Subscription:
-        """Add a subscription to a tenant."""
+        """Add a subscription to a tenant.
+
+        ```python
+        sub = emulator.add_subscription(tenant.tenant_id, display_name="fabrikam-prod")
+        ```
+        """
         sid = (subscription_id or str(uuid.uuid4())).lower()
         sub = Subscription(sid, tenant_id.lower(), display_name or f"Subscription {sid[:8]}")
         with self.lock:
@@ -284,7 +394,13 @@ class AzureEmulator:
         return sub
 
     def add_resource_group(self, subscription_id: str, name: str, location: str = "eastus") -> ResourceGroup:
-        """Add a resource group to a subscription."""
+        """Add a resource group to a subscription.
+
+        ```python
+        rg = emulator.add_resource_group(sub.subscription_id, "rg-network", "westeurope")
+        rg.id  # "/subscriptions/<subscription id>/resourceGroups/rg-network"
+        ```
+        """
         with self.lock:
             sub = self.state.subscriptions[subscription_id.lower()]
             rg = ResourceGroup(sub.subscription_id, name, location)
@@ -301,7 +417,12 @@ class AzureEmulator:
         with_secret: bool = True,
         graph_permissions: Iterable[str] = (),
     ) -> AppCredentials:
-        """Register an app in its home tenant (with its service principal there) and return its credentials."""
+        """Register an app in its home tenant (with its service principal there) and return its credentials.
+
+        ```python
+        admin = emulator.add_application(tenant.tenant_id, "admin", graph_permissions=["Application.ReadWrite.All"])
+        ```
+        """
         aid = (app_id or str(uuid.uuid4())).lower()
         secret = f"{uuid.uuid4().hex}~{uuid.uuid4().hex[:8]}" if with_secret else ""
         app = Application(
@@ -323,7 +444,12 @@ class AzureEmulator:
         return AppCredentials(aid, secret, home_tenant_id.lower(), sp.object_id)
 
     def add_client_secret(self, app_id: str) -> str:
-        """Add another client secret to an app and return it."""
+        """Add another client secret to an app and return it.
+
+        ```python
+        second_secret = emulator.add_client_secret(info.app.client_id)
+        ```
+        """
         secret = f"{uuid.uuid4().hex}~{uuid.uuid4().hex[:8]}"
         with self.lock:
             self.state.applications[app_id.lower()].secrets.append(secret)
@@ -331,7 +457,12 @@ class AzureEmulator:
         return secret
 
     def add_certificate(self, app_id: str) -> CertificateCredentials:
-        """Generate a self-signed certificate, register it on the app and return key + certificate as PEM."""
+        """Generate a self-signed certificate, register it on the app and return key + certificate as PEM.
+
+        ```python
+        (tmp_path / "cert.pem").write_bytes(emulator.add_certificate(info.app.client_id).pem)
+        ```
+        """
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"crossipam-{app_id[:8]}")])
         import datetime as _dt
@@ -358,7 +489,13 @@ class AzureEmulator:
     def add_federated_credential(
         self, app_id: str, *, issuer: str, subject: str, audience: str = "api://AzureADTokenExchange"
     ) -> None:
-        """Trust assertions from ``issuer`` about ``subject`` for the app (workload identity federation)."""
+        """Trust assertions from ``issuer`` about ``subject`` for the app (workload identity federation).
+
+        ```python
+        emulator.add_federated_credential(info.app.client_id, issuer="https://token.actions.githubusercontent.com",
+                                          subject="repo:contoso/spoke:ref:refs/heads/main")
+        ```
+        """
         with self.lock:
             self.state.applications[app_id.lower()].federated_credentials.append(
                 FederatedCredential(issuer, subject, (audience,))
@@ -367,7 +504,16 @@ class AzureEmulator:
     def issue_federated_assertion(
         self, *, issuer: str, subject: str, audience: str = "api://AzureADTokenExchange", lifetime: int = 600
     ) -> str:
-        """Play the external identity provider: sign an assertion the token endpoint will accept."""
+        """Play the external identity provider: sign an assertion the token endpoint will accept.
+
+        ```python
+        credential = ClientAssertionCredential(
+            info.managed_tenant_id, info.app.client_id,
+            lambda: emulator.issue_federated_assertion(issuer=issuer, subject=subject),
+            authority=info.authority, disable_instance_discovery=True, transport=emulator.transport(),
+        )
+        ```
+        """
         now = int(self.clock.time())
         token = self.tokens.sign(
             {"iss": issuer, "sub": subject, "aud": audience, "iat": now, "nbf": now, "exp": now + lifetime}
@@ -376,6 +522,12 @@ class AzureEmulator:
         return token
 
     def federated_assertion_valid(self, assertion: str) -> bool:
+        """Whether ``assertion`` bears the emulator's signature and has not expired (emulator clock).
+
+        ```python
+        emulator.federated_assertion_valid(emulator.issue_federated_assertion(issuer=issuer, subject=subject))
+        ```
+        """
         try:
             self.tokens.decode(assertion, self.clock.time())
         except Exception:
@@ -385,7 +537,12 @@ class AzureEmulator:
     def add_service_principal(
         self, app_id: str, tenant_id: str, *, replicated: bool = True
     ) -> ServicePrincipal:
-        """Create the app's service principal in ``tenant_id`` (``replicated=False`` starts replication delay)."""
+        """Create the app's service principal in ``tenant_id`` (``replicated=False`` starts replication delay).
+
+        ```python
+        sp = emulator.add_service_principal(info.app.client_id, info.management_tenant_id, replicated=False)
+        ```
+        """
         with self.lock:
             app = self.state.applications[app_id.lower()]
             key = (tenant_id.lower(), app.app_id)
@@ -406,7 +563,15 @@ class AzureEmulator:
         return sp
 
     def is_replicated(self, sp: ServicePrincipal) -> bool:
-        """Whether directory replication has caught up with ``sp`` (consumes one 'attempt' if not)."""
+        """Whether directory replication has caught up with ``sp`` (consumes one 'attempt' if not).
+
+        ```python
+        emulator.settings.replication_delay = 30
+        sp = emulator.add_service_principal(app_id, tenant_id, replicated=False)
+        emulator.clock.advance(30)
+        assert emulator.is_replicated(sp)
+        ```
+        """
         with self.lock:
             s = self.settings
             if s.replication_failures and sp.replication_misses < s.replication_failures:
@@ -415,19 +580,35 @@ class AzureEmulator:
             return self.clock.time() - sp.created_at >= s.replication_delay
 
     def grant_graph_permission(self, app_id: str, tenant_id: str, permission: str) -> None:
-        """Grant a Microsoft Graph application permission (e.g. ``Application.ReadWrite.All``) in a tenant."""
+        """Grant a Microsoft Graph application permission (e.g. ``Application.ReadWrite.All``) in a tenant.
+
+        ```python
+        emulator.grant_graph_permission(info.app.client_id, info.managed_tenant_id, "Application.ReadWrite.All")
+        ```
+        """
         with self.lock:
             self.state.service_principals[(tenant_id.lower(), app_id.lower())].graph_app_roles.add(permission)
 
     def service_principal(self, app_id: str, tenant_id: str) -> ServicePrincipal | None:
-        """The app's service principal in ``tenant_id``, if any."""
+        """The app's service principal in ``tenant_id``, if any.
+
+        ```python
+        assert emulator.service_principal(info.app.client_id, info.management_tenant_id) is None  # "fresh"
+        ```
+        """
         with self.lock:
             return self.state.service_principals.get((tenant_id.lower(), app_id.lower()))
 
     def assign_role(
         self, principal_object_id: str, role: str, scope: str, *, name: str | None = None
     ) -> RoleAssignment:
-        """Assign a role (by name or GUID) to a principal at ``scope``."""
+        """Assign a role (by name or GUID) to a principal at ``scope``.
+
+        ```python
+        sp = emulator.service_principal(info.app.client_id, info.management_tenant_id)
+        emulator.assign_role(sp.object_id, "Reader", f"/subscriptions/{info.management_subscription_id}")
+        ```
+        """
         with self.lock:
             rd = self.state.role_by_name(role) or self.state.role_definitions.get(role.lower())
             if rd is None:
@@ -453,29 +634,61 @@ class AzureEmulator:
 
     # ---- seeding: network (delegated to crossipam.testing.network) ------------------------------
     def add_network_manager(self, resource_group_id: str, name: str, **kwargs: Any) -> str:
-        """Create a network manager; returns its resource id."""
+        """Create a network manager; returns its resource id.
+
+        ```python
+        nm_id = emulator.add_network_manager(rg.id, "nm-hub", location="westeurope")
+        ```
+        """
         return self.network.add_network_manager(resource_group_id, name, **kwargs)
 
     def add_ipam_pool(
         self, network_manager_id: str, name: str, address_prefixes: list[str], **kwargs: Any
     ) -> str:
-        """Create an IPAM pool (``parent_pool_name=`` for a child pool); returns its resource id."""
+        """Create an IPAM pool (``parent_pool_name=`` for a child pool); returns its resource id.
+
+        ```python
+        pool_id = emulator.add_ipam_pool(nm_id, "pool-weu", ["10.1.0.0/16"])
+        child_id = emulator.add_ipam_pool(nm_id, "pool-weu-apps", ["10.1.0.0/20"], parent_pool_name="pool-weu")
+        ```
+        """
         return self.network.add_ipam_pool(network_manager_id, name, address_prefixes, **kwargs)
 
     def add_static_cidr(self, pool_id: str, name: str, address_prefixes: list[str]) -> str:
-        """Reserve prefixes in a pool; returns the static CIDR's resource id."""
+        """Reserve prefixes in a pool; returns the static CIDR's resource id.
+
+        ```python
+        emulator.add_static_cidr(info.pool_id, "on-premises", ["10.0.0.0/24"])  # allocations skip it
+        ```
+        """
         return self.network.add_static_cidr(pool_id, name, address_prefixes)
 
     def connect_tenants(self, network_manager_id: str, subscription_id: str) -> None:
-        """Create both sides of the cross-tenant connection (scope connection + network-manager connection)."""
+        """Create both sides of the cross-tenant connection (scope connection + network-manager connection).
+
+        ```python
+        emulator.connect_tenants(nm_id, info.managed_subscription_id)
+        ```
+        """
         self.network.connect(network_manager_id, subscription_id)
 
     def virtual_network(self, vnet_id: str) -> dict[str, Any] | None:
-        """The stored ARM representation of a virtual network (a copy), or ``None``."""
+        """The stored ARM representation of a virtual network (a copy), or ``None``.
+
+        ```python
+        vnet = emulator.virtual_network(info.vnet_id("vnet-team-blue"))
+        vnet["properties"]["addressSpace"]["addressPrefixes"]  # ["10.0.0.0/24"]
+        ```
+        """
         return self.network.get_virtual_network(vnet_id)
 
     def pool_usage(self, pool_id: str) -> dict[str, Any]:
-        """The pool's ``getPoolUsage`` body, computed directly from state."""
+        """The pool's ``getPoolUsage`` body, computed directly from state.
+
+        ```python
+        emulator.pool_usage(info.pool_id)["numberOfAvailableIPAddresses"]  # "65536" before any allocation
+        ```
+        """
         return self.network.pool_usage(pool_id)
 
 

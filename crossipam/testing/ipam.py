@@ -63,6 +63,16 @@ class InsufficientAddressSpace(Exception):
         requested: the number of addresses that had to be found (for :func:`grow`, the increase).
         available: the number of free addresses in the containers.
         largest_block: the size, in addresses, of the largest free aligned CIDR block (0 if none).
+
+    ```python
+    >>> from ipaddress import ip_network as net
+    >>> try:
+    ...     allocate(512, [net("10.0.0.0/24")], [])
+    ... except InsufficientAddressSpace as err:
+    ...     (err.requested, err.available, err.largest_block)
+    (512, 256, 256)
+
+    ```
     """
 
     def __init__(
@@ -80,7 +90,15 @@ class InsufficientAddressSpace(Exception):
 
 
 class InvalidAllocationCount(ValueError):
-    """The requested number of addresses is not positive, or larger than the address family holds."""
+    """The requested number of addresses is not positive, or larger than the address family holds.
+
+    ```python
+    >>> split_count(0)
+    Traceback (most recent call last):
+    crossipam.testing.ipam.InvalidAllocationCount: the number of IP addresses must be positive, got 0
+
+    ```
+    """
 
 
 class AllocationDecrease(ValueError):
@@ -89,6 +107,16 @@ class AllocationDecrease(ValueError):
     Attributes:
         current: the number of addresses the allocation holds now.
         requested: the smaller number that was asked for.
+
+    ```python
+    >>> from ipaddress import ip_network as net
+    >>> try:
+    ...     grow([net("10.0.0.0/26")], 32, [net("10.0.0.0/24")], [])
+    ... except AllocationDecrease as err:
+    ...     (err.current, err.requested)
+    (64, 32)
+
+    ```
     """
 
     def __init__(self, current: int, requested: int) -> None:
@@ -101,7 +129,16 @@ class AllocationDecrease(ValueError):
 
 
 class MixedAddressFamilies(ValueError):
-    """IPv4 and IPv6 networks were mixed in one computation."""
+    """IPv4 and IPv6 networks were mixed in one computation.
+
+    ```python
+    >>> from ipaddress import ip_network as net
+    >>> summarize([net("10.0.0.0/24"), net("fd00::/64")])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    crossipam.testing.ipam.MixedAddressFamilies: cannot mix IPv4 and IPv6 networks in one IPAM computation (...)
+
+    ```
+    """
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -302,13 +339,27 @@ def split_count(count: int) -> list[int]:
     This is the binary expansion of ``count``: ``100`` → ``[64, 32, 4]``, ``80`` → ``[64, 16]``,
     ``2**64`` → ``[2**64]``. Raises :class:`InvalidAllocationCount` (a ``ValueError``) if ``count`` is
     not a positive integer.
+
+    ```python
+    >>> split_count(100)
+    [64, 32, 4]
+
+    ```
     """
     _check_count(count, None)
     return [1 << bit for bit in range(count.bit_length() - 1, -1, -1) if count >> bit & 1]
 
 
 def address_count(prefixes: Iterable[IPNetwork]) -> int:
-    """The number of distinct addresses covered by ``prefixes`` (overlapping prefixes count once)."""
+    """The number of distinct addresses covered by ``prefixes`` (overlapping prefixes count once).
+
+    ```python
+    >>> from ipaddress import ip_network as net
+    >>> address_count([net("10.0.0.0/24"), net("10.0.0.128/25")])
+    256
+
+    ```
+    """
     return _size(_scan(prefixes)[1][0])
 
 
@@ -316,6 +367,13 @@ def summarize(prefixes: Iterable[IPNetwork]) -> list[IPNetwork]:
     """The minimal list of CIDR prefixes covering exactly the addresses of ``prefixes``, sorted by address.
 
     Like :func:`ipaddress.collapse_addresses`, but refuses mixed families with a ``ValueError``.
+
+    ```python
+    >>> from ipaddress import ip_network as net
+    >>> summarize([net("10.0.0.0/25"), net("10.0.0.128/25"), net("10.0.1.0/24")])
+    [IPv4Network('10.0.0.0/23')]
+
+    ```
     """
     version, (iv,) = _scan(prefixes)
     return [] if version is None else _to_networks(iv, version)
@@ -326,13 +384,28 @@ def free_space(containers: Sequence[IPNetwork], used: Sequence[IPNetwork]) -> li
 
     ``containers`` may overlap one another; ``used`` may overlap itself or lie partly or wholly outside the
     containers (only what falls inside is taken away).
+
+    ```python
+    >>> from ipaddress import ip_network as net
+    >>> free_space([net("10.0.0.0/24")], [net("10.0.0.0/26")])
+    [IPv4Network('10.0.0.64/26'), IPv4Network('10.0.0.128/25')]
+
+    ```
     """
     version, (cont_iv, used_iv) = _scan(containers, used)
     return [] if version is None else _to_networks(_subtract(cont_iv, used_iv), version)
 
 
 def largest_free_block(containers: Sequence[IPNetwork], used: Sequence[IPNetwork]) -> int:
-    """The size, in addresses, of the largest aligned CIDR block free in ``containers`` minus ``used``."""
+    """The size, in addresses, of the largest aligned CIDR block free in ``containers`` minus ``used``.
+
+    ```python
+    >>> from ipaddress import ip_network as net
+    >>> largest_free_block([net("10.0.0.0/24")], [net("10.0.0.64/26")])
+    128
+
+    ```
+    """
     version, (cont_iv, used_iv) = _scan(containers, used)
     return 0 if version is None else _largest_block(_subtract(cont_iv, used_iv), _MAX_BITS[version])
 
@@ -348,6 +421,13 @@ def allocate(count: int, containers: Sequence[IPNetwork], used: Sequence[IPNetwo
 
     Placing the largest block first loses nothing: whenever any placement of the blocks exists, this one
     succeeds, so the exception means the request cannot fit at all.
+
+    ```python
+    >>> from ipaddress import ip_network as net
+    >>> allocate(100, [net("10.0.0.0/24")], [net("10.0.0.0/26")])
+    [IPv4Network('10.0.0.64/26'), IPv4Network('10.0.0.128/27'), IPv4Network('10.0.0.160/30')]
+
+    ```
     """
     version, (cont_iv, used_iv) = _scan(containers, used)
     _check_count(count, version)
@@ -369,6 +449,13 @@ def grow(
     free space either way). The same count returns ``existing`` as it is; a smaller one raises
     :class:`AllocationDecrease` (a ``ValueError``). If the increase cannot be placed,
     :class:`InsufficientAddressSpace` is raised with ``requested`` = the increase.
+
+    ```python
+    >>> from ipaddress import ip_network as net
+    >>> grow([net("10.0.0.0/26")], 96, [net("10.0.0.0/24")], [net("10.0.0.0/26")])
+    [IPv4Network('10.0.0.0/26'), IPv4Network('10.0.0.64/27')]
+
+    ```
     """
     version, (existing_iv, cont_iv, used_iv) = _scan(existing, containers, used)
     _check_count(new_count, version)
@@ -385,19 +472,43 @@ def grow(
 
 
 def intersection(a: Sequence[IPNetwork], b: Sequence[IPNetwork]) -> list[IPNetwork]:
-    """The minimal sorted CIDR cover of the addresses that are in both ``a`` and ``b``."""
+    """The minimal sorted CIDR cover of the addresses that are in both ``a`` and ``b``.
+
+    ```python
+    >>> from ipaddress import ip_network as net
+    >>> intersection([net("10.0.0.0/23")], [net("10.0.1.0/24"), net("10.0.2.0/24")])
+    [IPv4Network('10.0.1.0/24')]
+
+    ```
+    """
     version, (a_iv, b_iv) = _scan(a, b)
     return [] if version is None else _to_networks(_intersect(a_iv, b_iv), version)
 
 
 def covers(containers: Sequence[IPNetwork], prefixes: Sequence[IPNetwork]) -> bool:
-    """Whether every address of ``prefixes`` lies inside ``containers`` (their union, not one of them)."""
+    """Whether every address of ``prefixes`` lies inside ``containers`` (their union, not one of them).
+
+    ```python
+    >>> from ipaddress import ip_network as net
+    >>> covers([net("10.0.0.0/25"), net("10.0.0.128/25")], [net("10.0.0.0/24")])
+    True
+
+    ```
+    """
     _, (cont_iv, pref_iv) = _scan(containers, prefixes)
     return not _subtract(pref_iv, cont_iv)
 
 
 def overlapping(candidates: Sequence[IPNetwork], taken: Sequence[IPNetwork]) -> list[IPNetwork]:
-    """The members of ``candidates`` that share at least one address with ``taken``, in their order."""
+    """The members of ``candidates`` that share at least one address with ``taken``, in their order.
+
+    ```python
+    >>> from ipaddress import ip_network as net
+    >>> overlapping([net("10.0.0.0/24"), net("10.0.1.0/24")], [net("10.0.1.128/25")])
+    [IPv4Network('10.0.1.0/24')]
+
+    ```
+    """
     _, (_, taken_iv) = _scan(candidates, taken)
     return [net for net in candidates if _intersect(_scan([net])[1][0], taken_iv)]
 
@@ -409,6 +520,14 @@ class PoolUsage:
     The allocated, reserved and available prefixes are disjoint, each summarized to a minimal sorted CIDR
     cover (not one entry per allocation), and ``allocated + reserved + available == total``.
     ``address_prefixes`` are the pool's prefixes as given.
+
+    ```python
+    >>> from ipaddress import ip_network as net
+    >>> usage = pool_usage([net("10.0.0.0/24")], allocated=[net("10.0.0.0/26")], reserved=[net("10.0.0.64/26")])
+    >>> usage.available_address_prefixes, usage.number_of_available_ip_addresses
+    ([IPv4Network('10.0.0.128/25')], 128)
+
+    ```
     """
 
     address_prefixes: list[IPNetwork]
@@ -425,6 +544,13 @@ class PoolUsage:
         """The REST body's ``properties``-free shape: camelCase keys, prefixes and counts as strings.
 
         ``childPools`` is left to the caller (Azure reports ``{"id": ...}`` objects for them).
+
+        ```python
+        >>> from ipaddress import ip_network as net
+        >>> pool_usage([net("10.0.0.0/24")], allocated=[net("10.0.0.0/25")]).to_wire()["availableAddressPrefixes"]
+        ['10.0.0.128/25']
+
+        ```
         """
         return {
             "addressPrefixes": [str(n) for n in self.address_prefixes],
@@ -452,6 +578,13 @@ def pool_usage(
     allocations), ``children`` the child pools' prefixes (counted as allocated), ``reserved`` the reserved
     static CIDRs. Everything is clipped to the pool's prefixes, and an address is counted once: allocated
     wins over reserved. ``availableAddressPrefixes`` is the minimal CIDR cover of what is left.
+
+    ```python
+    >>> from ipaddress import ip_network as net
+    >>> pool_usage([net("10.0.0.0/24")], children=[net("10.0.0.0/25")]).number_of_allocated_ip_addresses
+    128
+
+    ```
     """
     version, (pool_iv, taken_iv, reserved_all_iv) = _scan(pool_prefixes, [*allocated, *children], reserved)
     alloc_iv = _intersect(pool_iv, taken_iv)

@@ -414,7 +414,13 @@ class NetworkState:
         api_version: str = DEFAULT_API_VERSION,
     ) -> str:
         """Create a VNet directly (no authorization): static ``address_prefixes`` or ``ipam_allocations``
-        as ``[(pool_id, count)]``; ``subnets`` as ARM JSON. Returns its id."""
+        as ``[(pool_id, count)]``; ``subnets`` as ARM JSON. Returns its id.
+
+        ```python
+        rg_id = f"/subscriptions/{info.managed_subscription_id}/resourceGroups/{info.resource_group}"
+        emulator.network.add_virtual_network(rg_id, "vnet-existing", ipam_allocations=[(info.pool_id, 256)])
+        ```
+        """
         m = _RG_ID_RX.match(resource_group_id)
         if not m:
             raise ValueError(f"not a resource group id: {resource_group_id!r}")
@@ -443,7 +449,12 @@ class NetworkState:
         self, code: str = "InternalServerError", message: str = "The operation failed (injected).", **kw: Any
     ) -> None:
         """Make the next long-running operation end ``Failed`` with ``error={code, message}``
-        (``resource_type="virtualNetworks"`` to target one type, ``times=`` for several)."""
+        (``resource_type="virtualNetworks"`` to target one type, ``times=`` for several).
+
+        ```python
+        emulator.network.fail_next_operation("InternalServerError", "boom", resource_type="virtualNetworks")
+        ```
+        """
         with self.emulator.lock:
             self.operations.fail_next(code, message, **kw)
 

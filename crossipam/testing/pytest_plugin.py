@@ -18,7 +18,15 @@ from .emulator import AzureEmulator
 
 @pytest.fixture
 def azure_emulator() -> AzureEmulator:
-    """An in-process offline Azure, scenario ``onboarded``."""
+    """An in-process offline Azure, scenario ``onboarded``.
+
+    ```python
+    def test_deploy(azure_emulator: AzureEmulator) -> None:
+        info = azure_emulator.scenario
+        run_my_automation(info, transport=azure_emulator.transport())
+        assert len(azure_emulator.journal.entries(service="arm", method="PUT")) == 1
+    ```
+    """
     emu = AzureEmulator()
     emu.load_scenario("onboarded")
     return emu
@@ -26,7 +34,14 @@ def azure_emulator() -> AzureEmulator:
 
 @pytest.fixture
 def azure_emulator_fresh() -> AzureEmulator:
-    """An in-process offline Azure, scenario ``fresh``."""
+    """An in-process offline Azure, scenario ``fresh``.
+
+    ```python
+    def test_not_onboarded(azure_emulator_fresh: AzureEmulator) -> None:
+        with pytest.raises(AppNotOnboardedError):
+            run_my_automation(azure_emulator_fresh.scenario, transport=azure_emulator_fresh.transport())
+    ```
+    """
     emu = AzureEmulator()
     emu.load_scenario("fresh")
     return emu
@@ -34,7 +49,14 @@ def azure_emulator_fresh() -> AzureEmulator:
 
 @pytest.fixture
 def azure_emulator_https() -> Iterator[AzureEmulator]:
-    """The ``onboarded`` offline Azure served over HTTPS (``emulator.scenario.ca_bundle`` is the CA to trust)."""
+    """The ``onboarded`` offline Azure served over HTTPS (``emulator.scenario.ca_bundle`` is the CA to trust).
+
+    ```python
+    def test_over_https(azure_emulator_https: AzureEmulator) -> None:
+        info = azure_emulator_https.scenario
+        run_my_automation(info, connection_verify=info.ca_bundle)
+    ```
+    """
     emu = AzureEmulator()
     info = emu.load_scenario("onboarded")
     with emu.serve() as server:

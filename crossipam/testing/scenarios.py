@@ -18,6 +18,14 @@ if TYPE_CHECKING:
 __all__ = ["SCENARIOS", "AdminCredentials", "ScenarioInfo", "load"]
 
 SCENARIOS = ("onboarded", "fresh")
+"""The names :meth:`AzureEmulator.load_scenario` accepts.
+
+```python
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_readiness_report(scenario: str) -> None:
+    info = AzureEmulator().load_scenario(scenario)
+```
+"""
 
 # Fixed ids make demo output and docs reproducible.
 MANAGED_TENANT = "bbbbbbbb-0000-4000-8000-000000000001"
@@ -29,6 +37,15 @@ AUTOMATION_APP = "c0ffee00-0000-4000-8000-00000000a11c"
 
 @dataclass
 class AdminCredentials:
+    """An app's client id, secret (hidden from repr) and home tenant, as a scenario seeds them.
+
+    ```python
+    admin = info.admins["management"]  # may create service principals and role assignments in tenant A
+    credential = ClientSecretCredential(admin.tenant_id, admin.client_id, admin.client_secret,
+                                        authority=info.authority, disable_instance_discovery=True)
+    ```
+    """
+
     client_id: str
     client_secret: str = field(repr=False)
     tenant_id: str = ""
@@ -36,7 +53,14 @@ class AdminCredentials:
 
 @dataclass
 class ScenarioInfo:
-    """What a client needs to talk to a seeded offline Azure (the ``serve`` command prints it as JSON)."""
+    """What a client needs to talk to a seeded offline Azure (the ``serve`` command prints it as JSON).
+
+    ```python
+    info = emulator.load_scenario("onboarded")
+    cloud = CloudEndpoints(authority_host=info.authority, resource_manager=info.arm_endpoint,
+                           graph=info.graph_endpoint, resource_manager_scope=info.arm_scope)
+    ```
+    """
 
     scenario: str
     authority: str
@@ -59,28 +83,64 @@ class ScenarioInfo:
 
     @property
     def arm_scope(self) -> str:
+        """The scope to ask a token for ARM with.
+
+        ```python
+        credential.get_token(info.arm_scope)  # "https://management.crossipam.test/.default" in-process
+        ```
+        """
         return self.arm_endpoint.rstrip("/") + "/.default"
 
     @property
     def graph_scope(self) -> str:
+        """The scope to ask a token for Microsoft Graph with.
+
+        ```python
+        credential.get_token(info.graph_scope)  # "https://graph.crossipam.test/.default" in-process
+        ```
+        """
         return self.graph_endpoint.rstrip("/") + "/.default"
 
     def vnet_id(self, name: str) -> str:
-        """Resource id of a VNet named ``name`` in the managed resource group."""
+        """Resource id of a VNet named ``name`` in the managed resource group.
+
+        ```python
+        info.vnet_id("vnet-team-blue")
+        # "/subscriptions/bbbbbbbb-1111-4000-8000-000000000002/resourceGroups/rg-spoke-network"
+        # "/providers/Microsoft.Network/virtualNetworks/vnet-team-blue"
+        ```
+        """
         return (
             f"/subscriptions/{self.managed_subscription_id}/resourceGroups/{self.resource_group}"
             f"/providers/Microsoft.Network/virtualNetworks/{name}"
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The scenario as plain data (nested credentials included, secrets too).
+
+        ```python
+        info.to_dict()["app"]["client_id"]  # "c0ffee00-0000-4000-8000-00000000a11c"
+        ```
+        """
         return asdict(self)
 
     def to_json(self) -> str:
+        """:meth:`to_dict` as one line of JSON (what ``python -m crossipam.testing serve`` prints).
+
+        ```python
+        Path("emulator.json").write_text(info.to_json())
+        ```
+        """
         return json.dumps(self.to_dict())
 
 
 def load(emu: AzureEmulator, name: str) -> ScenarioInfo:
-    """Seed ``name`` into ``emu``."""
+    """Seed ``name`` into ``emu`` (see :meth:`AzureEmulator.load_scenario`, which also remembers the result).
+
+    ```python
+    info = load(AzureEmulator(), "fresh")
+    ```
+    """
     if name not in SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
     onboarded = name == "onboarded"

@@ -73,7 +73,13 @@ class _TLSServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 class EmulatorServer:
-    """Serves one :class:`AzureEmulator` over HTTPS until :meth:`close`. Use as a context manager."""
+    """Serves one :class:`AzureEmulator` over HTTPS until :meth:`close`. Use as a context manager.
+
+    ```python
+    with emulator.serve() as server:  # or EmulatorServer(emulator)
+        requests.get(f"{server.arm_endpoint}subscriptions?api-version=2022-12-01", verify=server.ca_bundle)
+    ```
+    """
 
     def __init__(self, emulator: AzureEmulator, host: str = "127.0.0.1", port: int = 0) -> None:
         import trustme
@@ -105,18 +111,47 @@ class EmulatorServer:
 
     @property
     def authority(self) -> str:
+        """The Entra ID listener's URL (pass it as ``authority=`` to azure-identity credentials).
+
+        ```python
+        ClientSecretCredential(tenant_id, client_id, secret, authority=server.authority,
+                               disable_instance_discovery=True, connection_verify=server.ca_bundle)
+        ```
+        """
         return self.emulator.endpoints.authority
 
     @property
     def arm_endpoint(self) -> str:
+        """The ARM listener's URL, with a trailing slash.
+
+        ```python
+        NetworkManagementClient(credential, subscription_id, base_url=server.arm_endpoint,
+                                credential_scopes=[info.arm_scope], connection_verify=server.ca_bundle)
+        ```
+        """
         return self.emulator.endpoints.arm
 
     @property
     def graph_endpoint(self) -> str:
+        """The Microsoft Graph listener's URL.
+
+        ```python
+        requests.get(f"{server.graph_endpoint}/v1.0/organization", headers=auth, verify=server.ca_bundle)
+        ```
+        """
         return self.emulator.endpoints.graph
 
     def close(self) -> None:
-        """Stop the listeners and remove the CA bundle."""
+        """Stop the listeners and remove the CA bundle.
+
+        ```python
+        server = emulator.serve()
+        try:
+            run_my_automation(server.arm_endpoint, ca_bundle=server.ca_bundle)
+        finally:
+            server.close()
+        ```
+        """
         for srv in self._servers.values():
             srv.shutdown()
             srv.server_close()

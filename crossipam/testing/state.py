@@ -27,6 +27,13 @@ __all__ = [
 
 @dataclass
 class Tenant:
+    """An Entra tenant (directory).
+
+    ```python
+    tenant = emulator.add_tenant(display_name="Fabrikam")
+    ```
+    """
+
     tenant_id: str
     display_name: str
     default_domain: str
@@ -34,6 +41,13 @@ class Tenant:
 
 @dataclass
 class ResourceGroup:
+    """A resource group in a subscription.
+
+    ```python
+    rg = emulator.add_resource_group(subscription_id, "rg-network", "westeurope")
+    ```
+    """
+
     subscription_id: str
     name: str
     location: str
@@ -41,11 +55,24 @@ class ResourceGroup:
 
     @property
     def id(self) -> str:
+        """The resource group's ARM id.
+
+        ```python
+        ResourceGroup("s1", "rg-network", "eastus").id  # "/subscriptions/s1/resourceGroups/rg-network"
+        ```
+        """
         return f"/subscriptions/{self.subscription_id}/resourceGroups/{self.name}"
 
 
 @dataclass
 class Subscription:
+    """A subscription, its tenant and its resource groups (keyed by lower-case name).
+
+    ```python
+    sub = emulator.add_subscription(tenant_id, display_name="spoke-prod")
+    ```
+    """
+
     subscription_id: str
     tenant_id: str
     display_name: str
@@ -53,6 +80,12 @@ class Subscription:
 
     @property
     def id(self) -> str:
+        """The subscription's ARM id.
+
+        ```python
+        Subscription("s1", "t1", "prod").id  # "/subscriptions/s1"
+        ```
+        """
         return f"/subscriptions/{self.subscription_id}"
 
 
@@ -84,6 +117,12 @@ class Application:
 
     @property
     def is_multitenant(self) -> bool:
+        """Whether other tenants may sign the app in (``signInAudience`` allows other organisations).
+
+        ```python
+        emulator.state.applications[info.app.client_id].is_multitenant  # True in "onboarded"
+        ```
+        """
         return self.sign_in_audience in ("AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount")
 
 
@@ -106,6 +145,13 @@ class ServicePrincipal:
 
 @dataclass
 class RoleDefinition:
+    """An Azure RBAC role definition (the built-ins are in :data:`BUILTIN_ROLES`).
+
+    ```python
+    emulator.state.role_by_name("IPAM Pool User").allows("Microsoft.Network/networkManagers/ipamPools/read")
+    ```
+    """
+
     role_id: str  # the GUID
     role_name: str
     description: str
@@ -124,6 +170,7 @@ class RoleDefinition:
         return f"{scope.rstrip('/')}/providers/Microsoft.Authorization/roleDefinitions/{self.role_id}"
 
     def to_arm(self, scope: str) -> dict[str, Any]:
+        """The definition as ARM's ``roleDefinitions`` API returns it at ``scope``."""
         return {
             "id": self.resource_id(scope),
             "name": self.role_id,
@@ -158,6 +205,13 @@ class RoleDefinition:
 
 @dataclass
 class RoleAssignment:
+    """An Azure RBAC role assignment: ``principal_id`` holds role ``role_id`` at ``scope``.
+
+    ```python
+    assignment = emulator.assign_role(principal_object_id, "Network Contributor", resource_group_id)
+    ```
+    """
+
     name: str  # GUID
     scope: str
     role_id: str  # GUID of the definition
@@ -170,9 +224,11 @@ class RoleAssignment:
 
     @property
     def id(self) -> str:
+        """The assignment's ARM id (below its scope)."""
         return f"{self.scope.rstrip('/')}/providers/Microsoft.Authorization/roleAssignments/{self.name}"
 
     def to_arm(self) -> dict[str, Any]:
+        """The assignment as ARM's ``roleAssignments`` API returns it."""
         sub = _subscription_of(self.scope)
         role_def_scope = f"/subscriptions/{sub}" if sub else ""
         return {
@@ -324,22 +380,26 @@ class State:
 
     # ---- lookups -------------------------------------------------------------------------------
     def principal(self, tenant_id: str, object_id: str) -> ServicePrincipal | None:
+        """The service principal with ``object_id`` in ``tenant_id``, if any."""
         for sp in self.service_principals.values():
             if sp.tenant_id == tenant_id and sp.object_id == object_id:
                 return sp
         return None
 
     def principal_anywhere(self, object_id: str) -> ServicePrincipal | None:
+        """The service principal with ``object_id`` in any tenant, if any."""
         for sp in self.service_principals.values():
             if sp.object_id == object_id:
                 return sp
         return None
 
     def tenant_of_subscription(self, subscription_id: str) -> str | None:
+        """The id of the tenant a subscription belongs to, if the subscription exists."""
         sub = self.subscriptions.get(subscription_id.lower())
         return sub.tenant_id if sub else None
 
     def role_by_name(self, name: str) -> RoleDefinition | None:
+        """The role definition named ``name`` (case-insensitive), if any."""
         for r in self.role_definitions.values():
             if r.role_name.lower() == name.lower():
                 return r
@@ -364,4 +424,5 @@ class State:
 
 
 def new_guid() -> str:
+    """A random GUID in Azure's lower-case form."""
     return str(uuid.uuid4())

@@ -26,7 +26,13 @@ __all__ = ["EmulatorAdapter", "emulator_session"]
 
 
 class EmulatorAdapter(requests.adapters.BaseAdapter):
-    """A ``requests`` adapter that answers from an :class:`AzureEmulator`."""
+    """A ``requests`` adapter that answers from an :class:`AzureEmulator`.
+
+    ```python
+    session = requests.Session()
+    session.mount("https://", EmulatorAdapter(emulator))  # what emulator_session() does
+    ```
+    """
 
     def __init__(self, emulator: AzureEmulator) -> None:
         super().__init__()
@@ -41,6 +47,12 @@ class EmulatorAdapter(requests.adapters.BaseAdapter):
         cert: Any = None,
         proxies: Mapping[str, str] | None = None,
     ) -> requests.Response:
+        """Answer ``request`` from the emulator, as a socket would (read timeouts and dropped connections too).
+
+        ```python
+        response = EmulatorAdapter(emulator).send(requests.Request("GET", url).prepare())
+        ```
+        """
         body = request.body
         if body is None:
             data = b""
@@ -85,11 +97,22 @@ class EmulatorAdapter(requests.adapters.BaseAdapter):
         return response
 
     def close(self) -> None:
+        """Nothing to release: the adapter holds no connections.
+
+        ```python
+        adapter.close()
+        ```
+        """
         pass
 
 
 def emulator_session(emulator: AzureEmulator) -> requests.Session:
-    """A ``requests`` session whose every https:// URL is answered by ``emulator``."""
+    """A ``requests`` session whose every https:// URL is answered by ``emulator``.
+
+    ```python
+    emulator_session(emulator).get("https://management.crossipam.test/subscriptions").status_code  # 401
+    ```
+    """
     session = requests.Session()
     adapter = EmulatorAdapter(emulator)
     session.mount("https://", adapter)
@@ -98,10 +121,23 @@ def emulator_session(emulator: AzureEmulator) -> requests.Session:
 
 
 def sync_transport(emulator: AzureEmulator) -> RequestsTransport:
+    """An azure-core ``RequestsTransport`` over :func:`emulator_session` (see :meth:`AzureEmulator.transport`).
+
+    ```python
+    client = NetworkManagementClient(credential, subscription_id, transport=sync_transport(emulator))
+    ```
+    """
     return RequestsTransport(session=emulator_session(emulator), session_owner=False)
 
 
 def async_transport(emulator: AzureEmulator) -> AsyncioRequestsTransport:
+    """The asyncio ``AsyncioRequestsTransport`` over :func:`emulator_session` (see
+    :meth:`AzureEmulator.async_transport`).
+
+    ```python
+    client = aio.NetworkManagementClient(credential, subscription_id, transport=async_transport(emulator))
+    ```
+    """
     return AsyncioRequestsTransport(session=emulator_session(emulator), session_owner=False)
 
 
