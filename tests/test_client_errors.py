@@ -1,8 +1,9 @@
 """Error mapping end-to-end: every failure surfaces as a typed CrossIpamError with code, status, ids, tenant
-and a remediation hint."""
+and a remediation hint — over both fronts of the offline Azure (in-process transport and HTTPS on loopback)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,7 +25,31 @@ from crossipam import (
 )
 from crossipam.testing import AzureEmulator
 
-from .test_client_e2e import arm, cloud_of, info_of, make_client
+from .test_client_e2e import arm, cloud_of, info_of, make_client, net_kwargs
+
+
+@pytest.fixture(params=["in-process", "https"])
+def emu(request: pytest.FixtureRequest) -> AzureEmulator:
+    """The onboarded offline Azure over each front: the in-process transport and HTTPS on loopback."""
+    name = "azure_emulator" if request.param == "in-process" else "azure_emulator_https"
+    value = request.getfixturevalue(name)
+    assert isinstance(value, AzureEmulator)
+    return value
+
+
+@pytest.fixture(params=["in-process", "https"])
+def emu_fresh(request: pytest.FixtureRequest) -> Iterator[AzureEmulator]:
+    """The ``fresh`` scenario (app not onboarded in the management tenant) over each front."""
+    if request.param == "in-process":
+        value = request.getfixturevalue("azure_emulator_fresh")
+        assert isinstance(value, AzureEmulator)
+        yield value
+        return
+    emulator = AzureEmulator()
+    info = emulator.load_scenario("fresh")
+    with emulator.serve() as server:
+        info.ca_bundle = server.ca_bundle
+        yield emulator
 
 
 def _deploy(
@@ -45,8 +70,7 @@ def _assert_ids(err: AzureServiceError) -> None:
     assert err.hint
 
 
-def test_missing_pool_role_is_linked_authorization_failed(azure_emulator: AzureEmulator) -> None:
-    emu = azure_emulator
+def test_missing_pool_role_is_linked_authorization_failed(emu: AzureEmulator) -> None:
     info = info_of(emu)
     sp_a = emu.service_principal(info.app.client_id, info.management_tenant_id)
     assert sp_a is not None
@@ -65,9 +89,8 @@ def test_missing_pool_role_is_linked_authorization_failed(azure_emulator: AzureE
     assert isinstance(err, CrossIpamError)
 
 
-def test_missing_aux_token_is_linked_authorization_failed(azure_emulator: AzureEmulator) -> None:
+def test_missing_aux_token_is_linked_authorization_failed(emu: AzureEmulator) -> None:
     """Without the management tenant's token (here: a client that thinks both tenants are B)."""
-    emu = azure_emulator
     info = info_of(emu)
     with (
         make_client(emu, management_tenant_id=info.managed_tenant_id) as client,
@@ -81,8 +104,8 @@ def test_missing_aux_token_is_linked_authorization_failed(azure_emulator: AzureE
     _assert_ids(err)
 
 
-def test_app_not_onboarded_is_aadsts700016(azure_emulator_fresh: AzureEmulator) -> None:
-    emu = azure_emulator_fresh
+def test_app_not_onboarded_is_aadsts700016(emu_fresh: AzureEmulator) -> None:
+    emu = emu_fresh
     info = info_of(emu)
     with make_client(emu) as client, pytest.raises(AppNotOnboardedError) as caught:
         _deploy(client, emu)
@@ -93,8 +116,7 @@ def test_app_not_onboarded_is_aadsts700016(azure_emulator_fresh: AzureEmulator) 
     assert info.app.client_secret not in str(err)
 
 
-def test_pool_exhausted(azure_emulator: AzureEmulator) -> None:
-    emu = azure_emulator
+def test_pool_exhausted(emu: AzureEmulator) -> None:
     with make_client(emu) as client, pytest.raises(PoolExhaustedError) as caught:
         _deploy(client, emu, number_of_ip_addresses=70_000)
     err = caught.value
@@ -104,8 +126,7 @@ def test_pool_exhausted(azure_emulator: AzureEmulator) -> None:
     _assert_ids(err)
 
 
-def test_two_pools_of_one_family_is_a_validation_error(azure_emulator: AzureEmulator) -> None:
-    emu = azure_emulator
+def test_two_pools_of_one_family_is_a_validation_error(emu: AzureEmulator) -> None:
     info = info_of(emu)
     second = emu.add_ipam_pool(info.network_manager_id, "pool-b", ["10.1.0.0/16"], location=info.location)
     sp_a = emu.service_principal(info.app.client_id, info.management_tenant_id)
@@ -125,10 +146,7 @@ def test_two_pools_of_one_family_is_a_validation_error(azure_emulator: AzureEmul
         ("SubnetPoolsMustBeSubsetOfVnetPools", "subnet can only allocate"),
     ],
 )
-def test_validation_codes_map_to_invalid_allocation(
-    azure_emulator: AzureEmulator, code: str, hint: str
-) -> None:
-    emu = azure_emulator
+def test_validation_codes_map_to_invalid_allocation(emu: AzureEmulator, code: str, hint: str) -> None:
     emu.faults.add("PUT", r"/virtualNetworks/", status=400, code=code, message=f"{code} (field)")
     with make_client(emu) as client, pytest.raises(InvalidAllocationError) as caught:
         _deploy(client, emu)
@@ -137,8 +155,7 @@ def test_validation_codes_map_to_invalid_allocation(
     _assert_ids(caught.value)
 
 
-def test_failed_operation_surfaces_from_result(azure_emulator: AzureEmulator) -> None:
-    emu = azure_emulator
+def test_failed_operation_surfaces_from_result(emu: AzureEmulator) -> None:
     emu.network.fail_next_operation("IpamPoolInsufficientAddressSpace", "The pool ran out while allocating.")
     with make_client(emu) as client:
         poller = client.begin_deploy_virtual_network(
@@ -153,10 +170,9 @@ def test_failed_operation_surfaces_from_result(azure_emulator: AzureEmulator) ->
     assert emu.virtual_network(info_of(emu).vnet_id("vnet-lro")) is None  # rolled back
 
 
-def test_stale_etag_and_busy_vnet_are_conflicts(azure_emulator: AzureEmulator) -> None:
+def test_stale_etag_and_busy_vnet_are_conflicts(emu: AzureEmulator) -> None:
     """With conflict retries off, a conflict surfaces as it is (tests/test_fault_matrix.py covers the default,
     where crossipam reads the VNet again and converges)."""
-    emu = azure_emulator
     with make_client(emu, conflict_retries=0) as client:
         _deploy(client, emu, name="vnet-conflict")
         emu.faults.add("PUT", r"/virtualNetworks/", status=412, code="PreconditionFailed")
@@ -168,8 +184,7 @@ def test_stale_etag_and_busy_vnet_are_conflicts(azure_emulator: AzureEmulator) -
             _deploy(client, emu, name="vnet-conflict", number_of_ip_addresses=200)
 
 
-def test_missing_resource_group_and_vnet(azure_emulator: AzureEmulator) -> None:
-    emu = azure_emulator
+def test_missing_resource_group_and_vnet(emu: AzureEmulator) -> None:
     info = info_of(emu)
     missing_rg = info.vnet_id("v").replace(info.resource_group, "rg-missing")
     with make_client(emu) as client:
@@ -204,15 +219,15 @@ def test_managed_identity_is_refused() -> None:
         )
 
 
-def test_credential_without_the_management_tenant_is_refused(azure_emulator: AzureEmulator) -> None:
-    info = info_of(azure_emulator)
+def test_credential_without_the_management_tenant_is_refused(emu: AzureEmulator) -> None:
+    info = info_of(emu)
     credential = ClientSecretCredential(
         info.managed_tenant_id,
         info.app.client_id,
         info.app.client_secret,
         authority=info.authority,
         disable_instance_discovery=True,
-        transport=azure_emulator.transport(),
+        **net_kwargs(emu),
     )
     with pytest.raises(TenantNotAllowedError) as caught:
         CrossTenantIpamClient(
@@ -224,11 +239,10 @@ def test_credential_without_the_management_tenant_is_refused(azure_emulator: Azu
     assert caught.value.tenant_id == info.management_tenant_id
     assert "additionally_allowed_tenants" in str(caught.value)
     assert info.app.client_secret not in str(caught.value) + repr(credential)
-    assert len(azure_emulator.journal) == 0
+    assert len(emu.journal) == 0
 
 
-def test_lock_is_released_after_a_failed_operation(azure_emulator: AzureEmulator) -> None:
-    emu = azure_emulator
+def test_lock_is_released_after_a_failed_operation(emu: AzureEmulator) -> None:
     emu.network.fail_next_operation("InternalServerError", "boom")
     with make_client(emu) as client:
         with pytest.raises(AzureServiceError, match="InternalServerError"):
@@ -237,8 +251,7 @@ def test_lock_is_released_after_a_failed_operation(azure_emulator: AzureEmulator
     assert deployment.action == "created"
 
 
-def test_azure_core_retry_options_pass_through(azure_emulator: AzureEmulator) -> None:
-    emu = azure_emulator
+def test_azure_core_retry_options_pass_through(emu: AzureEmulator) -> None:
     emu.faults.add("GET", r"/virtualNetworks/", status=503, code="ServerBusy", times=1)
     with make_client(emu, retry_backoff_factor=0) as client:
         assert _deploy(client, emu, name="vnet-busy").action == "created"

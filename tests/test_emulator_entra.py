@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import functools
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import jwt
 import pytest
+import requests
 from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import CertificateCredential, ClientAssertionCredential, ClientSecretCredential
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-from crossipam.testing import AzureEmulator, ScenarioInfo
+from crossipam.testing import AzureEmulator, CertificateCredentials, ScenarioInfo
+from crossipam.testing.transport import emulator_session
 
 
 def _info(emu: AzureEmulator) -> ScenarioInfo:
@@ -294,3 +302,176 @@ def test_token_over_https(azure_emulator_https: AzureEmulator) -> None:
     assert claims["tid"] == info.management_tenant_id
     assert claims["aud"].rstrip("/") == info.arm_endpoint.rstrip("/")
     assert len(emu.journal.token_requests(info.management_tenant_id)) == 1
+
+
+# ---- certificate assertions crafted by hand (azure-identity cannot forge them) --------------------------
+
+
+@pytest.fixture(params=["in-process", "https"])
+def front(request: pytest.FixtureRequest) -> Iterator[tuple[AzureEmulator, requests.Session]]:
+    """An onboarded emulator and a ``requests`` session that reaches it (in-process adapter or HTTPS)."""
+    name = "azure_emulator" if request.param == "in-process" else "azure_emulator_https"
+    emu = request.getfixturevalue(name)
+    assert isinstance(emu, AzureEmulator)
+    ca_bundle = _info(emu).ca_bundle
+    if ca_bundle:
+        session = requests.Session()
+        session.trust_env = False  # a preset REQUESTS_CA_BUNDLE would override the test CA
+        session.verify = ca_bundle
+    else:
+        session = emulator_session(emu)
+    with session:
+        yield emu, session
+
+
+@functools.cache
+def _forger_key() -> rsa.RSAPrivateKey:
+    """A key that belongs to no registered certificate (made once: RSA key generation is slow)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _private_key(cert: CertificateCredentials) -> rsa.RSAPrivateKey:
+    key_pem = cert.pem.split(b"-----END PRIVATE KEY-----")[0] + b"-----END PRIVATE KEY-----\n"
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
+
+
+def _x5t(cert: CertificateCredentials) -> str:
+    """The header MSAL sends: base64url of the certificate's SHA-1 thumbprint."""
+    return base64.urlsafe_b64encode(bytes.fromhex(cert.thumbprint)).decode("ascii")
+
+
+def _cert_assertion(
+    emu: AzureEmulator,
+    cert: CertificateCredentials,
+    *,
+    key: rsa.RSAPrivateKey | None = None,
+    aud: str | None = None,
+    lifetime: float = 600,
+    issuer: str | None = None,
+) -> str:
+    """An RS256 client assertion as MSAL builds it (``x5t`` header; aud, iss, sub, jti, iat, nbf, exp)."""
+    info = _info(emu)
+    now = int(emu.clock.time())
+    claims = {
+        "aud": aud or f"{info.authority}/{info.managed_tenant_id}/oauth2/v2.0/token",
+        "iss": issuer or cert.client_id,
+        "sub": issuer or cert.client_id,
+        "jti": str(uuid.uuid4()),
+        "iat": now,
+        "nbf": now,
+        "exp": int(now + lifetime),
+    }
+    return jwt.encode(claims, key or _private_key(cert), algorithm="RS256", headers={"x5t": _x5t(cert)})
+
+
+def _post_assertion(front: tuple[AzureEmulator, requests.Session], assertion: str) -> requests.Response:
+    """POST the form MSAL sends for a certificate credential to the managed tenant's token endpoint."""
+    emu, session = front
+    info = _info(emu)
+    return session.post(
+        f"{info.authority}/{info.managed_tenant_id}/oauth2/v2.0/token",
+        data={
+            "client_id": info.app.client_id,
+            "grant_type": "client_credentials",
+            "client_info": "1",
+            "client_assertion": assertion,
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "scope": info.arm_scope,
+        },
+        timeout=10,
+    )
+
+
+def _assert_aad_error(resp: requests.Response, aadsts: int) -> None:
+    assert resp.status_code == 401, resp.text
+    body = resp.json()
+    assert body["error"] == "invalid_client"
+    assert body["error_codes"] == [aadsts]
+    assert body["error_description"].startswith(f"AADSTS{aadsts}: ")
+    assert "access_token" not in body
+
+
+def test_handcrafted_certificate_assertion_is_accepted(front: tuple[AzureEmulator, requests.Session]) -> None:
+    """The control for the refusals below: the crafted assertion is valid as built."""
+    emu = front[0]
+    info = _info(emu)
+    cert = emu.add_certificate(info.app.client_id)
+    resp = _post_assertion(front, _cert_assertion(emu, cert))
+    assert resp.status_code == 200, resp.text
+    claims = _claims(resp.json()["access_token"])
+    assert claims["appid"] == info.app.client_id and claims["tid"] == info.managed_tenant_id
+
+
+def test_forged_signature_with_registered_thumbprint_is_refused(
+    front: tuple[AzureEmulator, requests.Session],
+) -> None:
+    """The x5t names a certificate registered on the app (so the key lookup succeeds), but the assertion was
+    signed with another key: Entra ID answers AADSTS700027."""
+    emu = front[0]
+    info = _info(emu)
+    cert = emu.add_certificate(info.app.client_id)
+    forger = _forger_key()
+    resp = _post_assertion(front, _cert_assertion(emu, cert, key=forger))
+    _assert_aad_error(resp, 700027)
+    assert "not registered" not in resp.json()["error_description"]  # the key was found
+    [entry] = emu.journal.token_requests()
+    assert (entry.status, entry.error_code) == (401, "invalid_client")
+
+
+def test_assertion_for_another_audience_is_refused(front: tuple[AzureEmulator, requests.Session]) -> None:
+    """``aud`` must be the token endpoint; an assertion minted for ARM is refused with AADSTS700023."""
+    emu = front[0]
+    info = _info(emu)
+    cert = emu.add_certificate(info.app.client_id)
+    resp = _post_assertion(front, _cert_assertion(emu, cert, aud=info.arm_endpoint))
+    _assert_aad_error(resp, 700023)
+    assert "audience" in resp.json()["error_description"]
+
+
+def test_expired_assertion_is_refused(front: tuple[AzureEmulator, requests.Session]) -> None:
+    emu = front[0]
+    info = _info(emu)
+    cert = emu.add_certificate(info.app.client_id)
+    assertion = _cert_assertion(emu, cert, lifetime=600)
+    emu.clock.advance(601)
+    resp = _post_assertion(front, assertion)
+    _assert_aad_error(resp, 700024)
+    assert "valid time range" in resp.json()["error_description"]
+
+
+def test_assertion_issued_by_another_app_is_refused(azure_emulator: AzureEmulator) -> None:
+    emu = azure_emulator
+    info = _info(emu)
+    cert = emu.add_certificate(info.app.client_id)
+    with emulator_session(emu) as session:
+        resp = _post_assertion(
+            (emu, session), _cert_assertion(emu, cert, issuer=info.admins["managed"].client_id)
+        )
+    _assert_aad_error(resp, 700021)
+
+
+def test_forged_assertion_through_client_assertion_credential(azure_emulator: AzureEmulator) -> None:
+    """The same forgery through azure-identity's real client (it posts whatever assertion it is handed)."""
+    emu = azure_emulator
+    info = _info(emu)
+    cert = emu.add_certificate(info.app.client_id)
+    forger = _forger_key()
+    cred = ClientAssertionCredential(
+        info.managed_tenant_id,
+        info.app.client_id,
+        lambda: _cert_assertion(emu, cert, key=forger),
+        authority=info.authority,
+        transport=emu.transport(),
+    )
+    with pytest.raises(ClientAuthenticationError, match="AADSTS700027"):
+        cred.get_token(info.arm_scope)
+    good = ClientAssertionCredential(
+        info.managed_tenant_id,
+        info.app.client_id,
+        lambda: _cert_assertion(emu, cert),
+        authority=info.authority,
+        transport=emu.transport(),
+    )
+    assert _claims(good.get_token(info.arm_scope).token)["appid"] == info.app.client_id

@@ -1,4 +1,6 @@
-"""The offline Azure's Microsoft.Network, driven by the unmodified azure-mgmt-network client."""
+"""The offline Azure's Microsoft.Network, driven by the unmodified azure-mgmt-network client.
+
+Tests that take the ``emu`` fixture run over both fronts (in-process transport and HTTPS on loopback)."""
 
 from __future__ import annotations
 
@@ -128,6 +130,15 @@ def _raw_put(client: Any, emu: AzureEmulator, name: str, body: Any, api: str, **
     return client.send_request(req)
 
 
+@pytest.fixture(params=["in-process", "https"])
+def emu(request: pytest.FixtureRequest) -> AzureEmulator:
+    """The onboarded offline Azure over each front: the in-process transport and HTTPS on loopback."""
+    name = "azure_emulator" if request.param == "in-process" else "azure_emulator_https"
+    value = request.getfixturevalue(name)
+    assert isinstance(value, AzureEmulator)
+    return value
+
+
 # ---- allocation ----------------------------------------------------------------------------------------
 
 
@@ -154,8 +165,7 @@ def test_create_vnet_with_cross_tenant_allocation(azure_emulator: AzureEmulator)
     assert emu.pool_usage(info.pool_id)["numberOfAllocatedIPAddresses"] == "100"
 
 
-def test_linked_authorization_failed_without_aux_token(azure_emulator: AzureEmulator) -> None:
-    emu = azure_emulator
+def test_linked_authorization_failed_without_aux_token(emu: AzureEmulator) -> None:
     info = _info(emu)
     err = _error(_client(emu, aux=False), emu, "vnet-x", _ipam_body(emu))
     assert err.status_code == 403
@@ -167,8 +177,7 @@ def test_linked_authorization_failed_without_aux_token(azure_emulator: AzureEmul
     assert emu.virtual_network(info.vnet_id("vnet-x")) is None
 
 
-def test_linked_authorization_failed_when_aux_principal_lacks_role(azure_emulator: AzureEmulator) -> None:
-    emu = azure_emulator
+def test_linked_authorization_failed_when_aux_principal_lacks_role(emu: AzureEmulator) -> None:
     info = _info(emu)
     locked = emu.add_ipam_pool(info.network_manager_id, "pool-locked", ["172.16.0.0/16"])
     err = _error(_client(emu), emu, "vnet-x", _ipam_body(emu, pool_id=locked))
@@ -178,8 +187,7 @@ def test_linked_authorization_failed_when_aux_principal_lacks_role(azure_emulato
     assert locked in err.message
 
 
-def test_expired_aux_token_is_401(azure_emulator: AzureEmulator) -> None:
-    emu = azure_emulator
+def test_expired_aux_token_is_401(emu: AzureEmulator) -> None:
     info = _info(emu)
     old = _cred(emu, info.management_tenant_id).get_token(info.arm_scope).token
     emu.clock.advance(emu.settings.token_lifetime + 60)
@@ -189,6 +197,37 @@ def test_expired_aux_token_is_401(azure_emulator: AzureEmulator) -> None:
     assert err.status_code == 401
     assert err.error is not None and err.error.code == "ExpiredAuthenticationToken"
     assert info.management_tenant_id in err.message and info.app.client_id in err.message
+
+
+@pytest.mark.parametrize("count", [3, 4])
+def test_at_most_three_auxiliary_tokens(emu: AzureEmulator, count: int) -> None:
+    """ARM takes up to three tokens in ``x-ms-authorization-auxiliary``; a fourth makes the request a 401
+    before anything is written (azure-mgmt-core's policy does not check the count, so the SDK sends four)."""
+    info = _info(emu)
+    cred_a = _cred(emu, info.management_tenant_id)
+    client: Any = NetworkManagementClient(
+        _cred(emu, info.managed_tenant_id),
+        info.managed_subscription_id,
+        base_url=info.arm_endpoint,
+        credential_scopes=[info.arm_scope],
+        polling_interval=0,
+        per_call_policies=[AuxiliaryAuthenticationPolicy([cred_a] * count, info.arm_scope)],
+        **_transport_kw(emu),
+    )
+    if count == 3:
+        vnet = _put(client, emu, "vnet-aux", _ipam_body(emu))
+        assert vnet.provisioning_state == "Succeeded"
+        put = emu.journal.entries(method="PUT", path="virtualNetworks")[0]
+        assert put.aux_tenant_ids == (info.management_tenant_id,) * 3
+        return
+    err = _error(client, emu, "vnet-aux", _ipam_body(emu))
+    assert err.status_code == 401
+    assert err.error is not None and err.error.code == "InvalidAuthenticationToken"
+    assert "at most 3" in err.message
+    [put] = emu.journal.entries(method="PUT", path="virtualNetworks")
+    assert put.status == 401
+    assert emu.virtual_network(info.vnet_id("vnet-aux")) is None
+    assert emu.pool_usage(info.pool_id)["numberOfAllocatedIPAddresses"] == "0"
 
 
 @pytest.mark.parametrize(
@@ -206,8 +245,7 @@ def test_expired_aux_token_is_401(azure_emulator: AzureEmulator) -> None:
         ("subnet-outside", "NetcfgInvalidSubnet"),
     ],
 )
-def test_validation_codes(azure_emulator: AzureEmulator, case: str, code: str) -> None:
-    emu = azure_emulator
+def test_validation_codes(emu: AzureEmulator, case: str, code: str) -> None:
     info = _info(emu)
     sp_a = emu.service_principal(info.app.client_id, info.management_tenant_id)
     assert sp_a is not None
@@ -301,8 +339,7 @@ def test_grow_keeps_blocks_and_decrease_is_refused(azure_emulator: AzureEmulator
     assert emu.pool_usage(info.pool_id)["numberOfAllocatedIPAddresses"] == "200"
 
 
-def test_release_on_delete_and_on_conversion_to_static(azure_emulator: AzureEmulator) -> None:
-    emu = azure_emulator
+def test_release_on_delete_and_on_conversion_to_static(emu: AzureEmulator) -> None:
     info = _info(emu)
     client = _client(emu)
     _put(client, emu, "vnet-d", _ipam_body(emu))
@@ -414,8 +451,7 @@ def test_dual_stack(azure_emulator: AzureEmulator) -> None:
 # ---- pools ---------------------------------------------------------------------------------------------
 
 
-def test_get_pool_usage_arithmetic(azure_emulator: AzureEmulator) -> None:
-    emu = azure_emulator
+def test_get_pool_usage_arithmetic(emu: AzureEmulator) -> None:
     info = _info(emu)
     child = emu.add_ipam_pool(info.network_manager_id, "child", ["10.0.128.0/17"], parent_pool_name=POOL)
     emu.add_static_cidr(info.pool_id, "reserved", ["10.0.64.0/24"])

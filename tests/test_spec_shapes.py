@@ -2,7 +2,10 @@
 
 Only field names and structure are taken from the examples (azure-rest-api-specs, Microsoft.Network:
 ``VirtualNetworkCreateWithIpamPool.json``, ``IpamPools_Get.json``, ``IpamPools_GetPoolUsage.json``,
-``IpamPools_ListAssociatedResources.json``); values come from the emulator.
+``IpamPools_ListAssociatedResources.json``; Microsoft.Authorization 2022-04-01:
+``authorization-RoleAssignmentsCalls.json`` definitions ``RoleAssignment``, ``RoleAssignmentProperties``,
+``RoleAssignmentCreateParameters``, ``RoleAssignmentListResult`` and ``RoleAssignments_CreateForResourceGroup.json``);
+values come from the emulator.
 """
 
 from __future__ import annotations
@@ -10,7 +13,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from azure.core import PipelineClient
+from azure.core.pipeline.policies import BearerTokenCredentialPolicy
+from azure.core.rest import HttpRequest, HttpResponse
 from azure.identity import ClientSecretCredential
+from azure.mgmt.authorization import AuthorizationManagementClient
+from azure.mgmt.authorization.v2022_04_01.models import (
+    RoleAssignment,
+    RoleAssignmentCreateParameters,
+    RoleAssignmentListResult,
+)
 from azure.mgmt.core.policies import AuxiliaryAuthenticationPolicy
 from azure.mgmt.network import NetworkManagementClient
 
@@ -53,6 +65,27 @@ ASSOCIATED = {
     "createdAt",
     "reservationExpiresAt",
 }
+
+# Microsoft.Authorization 2022-04-01 (authorization-RoleAssignmentsCalls.json)
+ROLE_ASSIGNMENT_TOP = {"id", "name", "type", "properties"}
+ROLE_ASSIGNMENT_PROPS = {
+    "scope",
+    "roleDefinitionId",
+    "principalId",
+    "principalType",
+    "description",
+    "condition",
+    "conditionVersion",
+    "createdOn",
+    "updatedOn",
+    "createdBy",
+    "updatedBy",
+    "delegatedManagedIdentityResourceId",
+}
+ROLE_ASSIGNMENT_READ_ONLY = {"scope", "createdOn", "updatedOn", "createdBy", "updatedBy"}
+ROLE_ASSIGNMENT_REQUIRED = {"roleDefinitionId", "principalId"}
+PRINCIPAL_TYPES = {"User", "Group", "ServicePrincipal", "ForeignGroup"}
+READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 
 
 @pytest.fixture
@@ -104,16 +137,12 @@ def client_a(azure_emulator: AzureEmulator) -> Any:
 
 
 def _post(client: Any, path: str) -> Any:
-    from azure.core.rest import HttpRequest
-
     resp = client.send_request(HttpRequest("POST", path, params={"api-version": "2024-05-01"}))
     assert resp.status_code == 200, resp.text()
     return resp.json()
 
 
 def _get(client: Any, path: str) -> Any:
-    from azure.core.rest import HttpRequest
-
     resp = client.send_request(HttpRequest("GET", path, params={"api-version": "2024-05-01"}))
     assert resp.status_code == 200, resp.text()
     return resp.json()
@@ -189,3 +218,107 @@ def test_ipam_pool_shapes(azure_emulator: AzureEmulator, client: Any, client_a: 
     assert set(vnet_row) == ASSOCIATED
     assert vnet_row["totalNumberOfIPAddresses"] == "256"
     assert vnet_row["reservationExpiresAt"] is None
+
+
+def _sdk_keys(model: Any) -> set[str]:
+    """The wire keys of an azure-mgmt-authorization model (``properties.x`` for flattened properties)."""
+    return {str(v["key"]) for v in model._attribute_map.values()}
+
+
+def test_role_assignment_spec_constants_match_the_sdk_models() -> None:
+    """The field sets above are the spec's; the generated SDK models must agree with them."""
+    flattened = {f"properties.{k}" for k in ROLE_ASSIGNMENT_PROPS}
+    assert _sdk_keys(RoleAssignment) == (ROLE_ASSIGNMENT_TOP - {"properties"}) | flattened
+    assert _sdk_keys(RoleAssignmentCreateParameters) == flattened
+    assert _sdk_keys(RoleAssignmentListResult) == {"value", "nextLink"}
+
+
+def test_role_assignment_shapes(azure_emulator: AzureEmulator) -> None:
+    """PUT the spec example's body (RoleAssignmentCreateParameters) and check the PUT, GET and list answers
+    against RoleAssignment / RoleAssignmentListResult."""
+    info = azure_emulator.scenario
+    assert info is not None
+    admin = info.admins["management"]
+    cred = ClientSecretCredential(
+        admin.tenant_id,
+        admin.client_id,
+        admin.client_secret,
+        authority=info.authority,
+        disable_instance_discovery=True,
+        transport=azure_emulator.transport(),
+    )
+    authz = AuthorizationManagementClient(
+        cred,
+        info.management_subscription_id,
+        base_url=info.arm_endpoint,
+        credential_scopes=[info.arm_scope],
+        transport=azure_emulator.transport(),
+    )
+    sp_a = azure_emulator.service_principal(info.app.client_id, info.management_tenant_id)
+    assert sp_a is not None
+    scope = info.pool_id
+    name = "05c5a614-a7d6-4502-b150-c2fb455033ff"
+    url = f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}"
+    role_definition_id = (
+        f"/subscriptions/{info.management_subscription_id}/providers/Microsoft.Authorization/"
+        f"roleDefinitions/{READER}"
+    )
+    body = {
+        "properties": {
+            "roleDefinitionId": role_definition_id,
+            "principalId": sp_a.object_id,
+            "principalType": "ServicePrincipal",
+        }
+    }
+    # the body is what the SDK itself would send for these parameters, and it fits the spec
+    sdk_body = RoleAssignmentCreateParameters(
+        role_definition_id=role_definition_id, principal_id=sp_a.object_id, principal_type="ServicePrincipal"
+    ).serialize()
+    assert sdk_body == body
+    assert set(body) == {"properties"}
+    assert (
+        ROLE_ASSIGNMENT_REQUIRED
+        <= set(body["properties"])
+        <= ROLE_ASSIGNMENT_PROPS - ROLE_ASSIGNMENT_READ_ONLY
+    )
+
+    raw: PipelineClient[HttpRequest, HttpResponse] = PipelineClient(
+        base_url=info.arm_endpoint,
+        policies=[BearerTokenCredentialPolicy(cred, info.arm_scope)],
+        transport=azure_emulator.transport(),
+    )
+
+    def send(method: str, path: str, payload: Any = None) -> HttpResponse:
+        full = info.arm_endpoint.rstrip("/") + path
+        return raw.send_request(HttpRequest(method, full, params={"api-version": "2022-04-01"}, json=payload))
+
+    created = send("PUT", url, body)
+    assert created.status_code == 201, created.text()
+    again = send("PUT", url, body)
+    assert again.status_code == 200, again.text()
+    fetched = send("GET", url)
+    assert fetched.status_code == 200, fetched.text()
+    for answer in (created.json(), again.json(), fetched.json()):
+        assert set(answer) == ROLE_ASSIGNMENT_TOP
+        assert set(answer["properties"]) <= ROLE_ASSIGNMENT_PROPS
+        assert ROLE_ASSIGNMENT_REQUIRED | {"scope", "principalType"} <= set(answer["properties"])
+        assert answer["type"] == "Microsoft.Authorization/roleAssignments"
+        assert answer["name"] == name
+        assert answer["id"].lower() == url.lower()
+        props = answer["properties"]
+        assert props["scope"].lower() == scope.lower()
+        assert props["principalId"] == sp_a.object_id
+        assert props["principalType"] in PRINCIPAL_TYPES
+        assert (
+            props["roleDefinitionId"]
+            .lower()
+            .endswith(f"/providers/microsoft.authorization/roledefinitions/{READER}")
+        )
+    listing = send("GET", f"{scope}/providers/Microsoft.Authorization/roleAssignments")
+    assert listing.status_code == 200, listing.text()
+    assert set(listing.json()) <= {"value", "nextLink"}
+    row = next(r for r in listing.json()["value"] if r["name"] == name)
+    assert set(row) == ROLE_ASSIGNMENT_TOP and set(row["properties"]) <= ROLE_ASSIGNMENT_PROPS
+    # and the SDK reads the answer back into its model
+    model = authz.role_assignments.get(scope, name)
+    assert model.principal_type == "ServicePrincipal" and model.scope is not None

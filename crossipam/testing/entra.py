@@ -49,6 +49,7 @@ class TokenIssuer:
         self.key_id = uuid.uuid4().hex[:16]
 
     def sign(self, claims: dict[str, Any]) -> str:
+        """Sign ``claims`` as an RS256 JWT with the emulator's key (header ``kid`` set)."""
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.key_id, "typ": "JWT"})
 
     def decode(self, token: str, now: float) -> dict[str, Any]:
@@ -335,11 +336,14 @@ def _check_assertion(emu: AzureEmulator, app: Application, tenant_id: str, asser
         if aud.rstrip("/").lower() != expected_aud.lower() and not re.fullmatch(
             rf"{re.escape(emu.endpoints.authority)}/[^/]+/oauth2/v2\.0/token", aud, re.IGNORECASE
         ):
+            # a certificate assertion's audience is the token endpoint; Entra ID answers a wrong one with
+            # AADSTS700023 (700212 is the federated-credential error and does not apply here)
             raise aad_error(
                 401,
                 "invalid_client",
-                700212,
-                f"No matching federated identity record found for presented assertion audience '{aud}'.",
+                700023,
+                "Client assertion audience claim does not match Realm issuer. Review the documentation at "
+                "https://learn.microsoft.com/entra/identity-platform/certificate-credentials .",
             )
         if claims.get("iss") != app.app_id or claims.get("sub") != app.app_id:
             raise aad_error(
