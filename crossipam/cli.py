@@ -1,7 +1,7 @@
 """The ``crossipam`` console script.
 
 ```sh
-crossipam demo                                   # the tutorial, against the offline Azure started in-process
+crossipam demo                                   # onboard, deploy, remove: against an in-process offline Azure
 crossipam check --pool-id $POOL --vnet-id $VNET --addresses 256      # is everything in place? (exit 4 if not)
 crossipam deploy $VNET --location eastus --pool-id $POOL --addresses 256 --subnets "app:64;data:16"
 crossipam deploy --from-file vnets.csv --output json
@@ -35,6 +35,7 @@ import io
 import json
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -109,19 +110,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def _common_options() -> _Parser:
+def _common_options(*, defaults: bool = True) -> _Parser:
+    """``--output`` and ``--debug``, accepted before the command and after it: the top-level parser holds the
+    defaults; the commands' copies (``defaults=False``) set a value only when the option is given, so that they
+    do not overwrite one given before the command."""
     common = _Parser(add_help=False)
     g = common.add_argument_group("output")
     g.add_argument(
         "--output",
         "-o",
         choices=("table", "json"),
-        default="table",
+        default="table" if defaults else argparse.SUPPRESS,
         help="table (for people, default) or json (for scripts: stable keys, prefixes as strings)",
     )
     g.add_argument(
         "--debug",
         action="store_true",
+        default=False if defaults else argparse.SUPPRESS,
         help="log what crossipam does and print error details (tokens and secrets are never printed)",
     )
     return common
@@ -170,22 +175,26 @@ def build_parser() -> argparse.ArgumentParser:
     ```python
     build_parser().parse_args(["demo", "--addresses", "200"]).addresses   # 200
     build_parser().parse_args(["pool", "usage", pool_id, "-o", "json"]).output   # 'json'
+    build_parser().parse_args(["-o", "json", "pool", "usage", pool_id]).output   # 'json' (before, too)
     ```
     """
     parser = _Parser(
-        prog="crossipam", description="Cross-tenant IP address management for Azure (AVNM IPAM)."
+        prog="crossipam",
+        description="Cross-tenant IP address management for Azure (AVNM IPAM).",
+        parents=[_common_options()],
     )
     parser.add_argument("--version", action="version", version=f"crossipam {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
-    common, azure = _common_options(), _azure_options()
+    common, azure = _common_options(defaults=False), _azure_options()
 
     demo = sub.add_parser(
         "demo",
         help="walk through the cross-tenant IPAM tutorial against the offline Azure",
         description=(
-            "Start the offline Azure (two tenants, an IPAM pool in the management tenant, an onboarded "
-            "automation app in the managed tenant), deploy a VNet with address space from the pool, show the "
-            "pool usage, remove the allocation without renumbering and show the usage again."
+            "Start the offline Azure (two tenants, an IPAM pool in the management tenant, an automation app in "
+            "the managed tenant that is not onboarded yet), onboard the app as the tenants' admins, deploy a VNet "
+            "with address space from the pool, show the pool usage, remove the allocation without renumbering "
+            "and show the usage again."
         ),
     )
     demo.add_argument("--addresses", type=int, default=100, help="IPv4 addresses for the VNet (default 100)")
@@ -252,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", parents=[common, azure], help="show a VNet's prefixes and pool allocations")
     show.add_argument("vnet_id", help="resource id of the VNet")
 
-    pool = sub.add_parser("pool", help="read an IPAM pool (usage, allocations)")
+    pool = sub.add_parser("pool", parents=[common], help="read an IPAM pool (usage, allocations)")
     pool_sub = pool.add_subparsers(
         dest="pool_command", required=True, metavar="COMMAND", parser_class=_Parser
     )
@@ -356,11 +365,15 @@ class _Printer:
 
 
 @contextlib.contextmanager
-def _offline_azure(https: bool) -> Iterator[tuple[AzureEmulator, dict[str, Any]]]:
+def _offline_azure(
+    https: bool, emulator: AzureEmulator | None = None
+) -> Iterator[tuple[AzureEmulator, dict[str, Any]]]:
+    """The offline Azure seeded with the ``fresh`` scenario (the app not onboarded yet), and the network kwargs
+    (a transport, or the CA bundle with ``https``) for every client, credential and onboarding call."""
     from .testing import AzureEmulator  # the only place outside tests that imports the offline Azure
 
-    emu = AzureEmulator()
-    info = emu.load_scenario("onboarded")
+    emu = emulator if emulator is not None else AzureEmulator()
+    info = emu.load_scenario("fresh")
     if not https:
         yield emu, {"transport": emu.transport()}
         return
@@ -375,18 +388,27 @@ def run_demo(
     vnet_name: str = "vnet-spoke-demo",
     https: bool = False,
     out: TextIO | None = None,
+    emulator: AzureEmulator | None = None,
 ) -> int:
     """Run the walk-through; returns the exit code (0 on success).
+
+    Starts from the ``fresh`` scenario: the two tenants' admins onboard the automation app, which then deploys a
+    VNet from the pool and removes its allocation. ``emulator`` is the (unseeded) offline Azure to run against —
+    a new one by default; pass your own to inspect its state afterwards.
 
     ```python
     run_demo(addresses=100)
     ```
     """
+    from azure.identity import ClientSecretCredential
+
+    from .onboarding import onboard_service_principal
+
     p = _Printer(out or sys.stdout)
     print(
         "crossipam demo — cross-tenant IPAM against the offline Azure (no cloud, no credentials)", file=p.out
     )
-    with _offline_azure(https) as (emu, net_kwargs):
+    with _offline_azure(https, emulator) as (emu, net_kwargs):
         info = emu.scenario
         assert info is not None
         cloud = CloudEndpoints(
@@ -402,7 +424,36 @@ def run_demo(
             f"({', '.join(info.pool_prefixes)})"
         )
         p.line(f"managed tenant B    {info.managed_tenant_id}: subscription {info.managed_subscription_id}")
-        p.line(f"automation app      {info.app.client_id} (home: B; onboarded into A as IPAM Pool User)")
+        p.line(f"automation app      {info.app.client_id} (home: B; single-tenant, not onboarded into A yet)")
+        p.line("admins              an admin app in B and one in A (they onboard the automation app)")
+        admin_b, admin_a = info.admins["managed"], info.admins["management"]
+
+        p.title("Onboard the app into tenant A as IPAM Pool User (run by the admins of B and A)")
+        credential_kwargs: dict[str, Any] = {
+            "authority": info.authority,
+            "disable_instance_discovery": True,
+            **credential_pipeline_kwargs(net_kwargs),
+        }
+        with (
+            ClientSecretCredential(
+                admin_b.tenant_id, admin_b.client_id, admin_b.client_secret, **credential_kwargs
+            ) as managed_admin,
+            ClientSecretCredential(
+                admin_a.tenant_id, admin_a.client_id, admin_a.client_secret, **credential_kwargs
+            ) as management_admin,
+        ):
+            onboarded = onboard_service_principal(
+                info.app.client_id,
+                info.pool_id,
+                managed_tenant_id=info.managed_tenant_id,
+                management_tenant_id=info.management_tenant_id,
+                managed_tenant_credential=managed_admin,
+                management_tenant_credential=management_admin,
+                cloud=cloud,
+                **net_kwargs,
+            )
+        for step in onboarded.steps:
+            p.line(f"{step.name}: {step.status} — {step.detail}")
         vnet_id = info.vnet_id(vnet_name)
         subnets = [SubnetSpec("workloads", _pow2_at_most(addresses * 2 // 3))]
         if addresses >= 8:
@@ -456,17 +507,28 @@ def run_demo(
             p.title("Pool usage after the removal")
             p.usage(client.get_pool_usage(info.pool_id))
 
+        app_id = info.app.client_id
         tokens = {
-            t: len(emu.journal.token_requests(t)) for t in (info.managed_tenant_id, info.management_tenant_id)
+            t: sum(1 for e in emu.journal.token_requests(t) if e.app_id == app_id)
+            for t in (info.managed_tenant_id, info.management_tenant_id)
         }
-        arm = emu.journal.entries(service="arm")
+        arm = [e for e in emu.journal.entries(service="arm") if e.app_id == app_id]
         writes = [e for e in arm if e.method == "PUT"]
+        admin_ids = {admin_b.client_id, admin_a.client_id}
+        by_admins = [e for e in emu.journal if e.app_id in admin_ids]
         p.title("Cost")
         p.line(
-            f"token requests: {tokens[info.managed_tenant_id]} for tenant B, "
+            f"token requests by the app: {tokens[info.managed_tenant_id]} for tenant B, "
             f"{tokens[info.management_tenant_id]} for tenant A"
         )
-        p.line(f"ARM requests: {len(arm)} ({len(writes)} PUTs), all at api-version {arm[0].api_version}")
+        p.line(
+            f"ARM requests by the app: {len(arm)} ({len(writes)} PUTs), all at api-version {arm[0].api_version}"
+        )
+        p.line(
+            f"onboarding, by the admins: {sum(1 for e in by_admins if e.is_token_request)} token requests, "
+            f"{sum(1 for e in by_admins if e.service == 'graph')} Graph requests, "
+            f"{sum(1 for e in by_admins if e.service == 'arm')} ARM requests"
+        )
     print("\nDone.", file=p.out)
     return 0
 
@@ -499,11 +561,47 @@ def exit_code_for(err: BaseException) -> int:
     return EXIT_ERROR
 
 
+#: Library calls that hints name, and the command that does the same (the library's hints stay as they are).
+_CLI_COMMANDS = {
+    "onboard_service_principal": "crossipam onboard",
+    "offboard_service_principal": "crossipam offboard",
+    "begin_deploy_virtual_network": "crossipam deploy",
+    "begin_remove_allocation": "crossipam remove",
+    "get_virtual_network_allocation": "crossipam show",
+    "get_pool_usage": "crossipam pool usage",
+    "list_pool_allocations": "crossipam pool allocations",
+    "check_readiness": "crossipam check",
+    "deploy_many": "crossipam deploy --from-file",
+    "remove_many": "crossipam remove --from-file",
+}
+_LIBRARY_CALL = re.compile(
+    r"(?<![\w.])(?:(?:client|crossipam(?:\.aio)?\.onboarding)\.)?"
+    rf"({'|'.join(_CLI_COMMANDS)})\b(?:\((\w*)\))?"
+)
+
+
+def _cli_hint(hint: str) -> str:
+    """A library hint as the command line says it: library calls become the matching ``crossipam`` command.
+
+    ```python
+    _cli_hint("check get_pool_usage(pool_id) and ask for fewer")   # 'check `crossipam pool usage POOL_ID` and …'
+    _cli_hint("(crossipam.onboarding.onboard_service_principal does it)")   # '(`crossipam onboard` does it)'
+    ```
+    """
+
+    def command(match: re.Match[str]) -> str:
+        argument = f" {match.group(2).upper()}" if match.group(2) else ""
+        return f"`{_CLI_COMMANDS[match.group(1)]}{argument}`"
+
+    return _LIBRARY_CALL.sub(command, hint)
+
+
 def _error_dict(err: BaseException) -> dict[str, Any]:
+    hint = getattr(err, "hint", None)
     out: dict[str, Any] = {
         "type": type(err).__name__,
         "message": getattr(err, "message", None) or str(err),
-        "hint": getattr(err, "hint", None),
+        "hint": _cli_hint(hint) if isinstance(hint, str) else hint,
         "tenant_id": getattr(err, "tenant_id", None),
         "exit_code": exit_code_for(err),
     }
@@ -1312,7 +1410,7 @@ def _configure_logging(debug: bool, verbose: bool, errout: TextIO) -> Iterator[N
 def _run_emulator(argv: Sequence[str]) -> int:
     from .testing.__main__ import main as testing_main  # the offline Azure's own `serve`
 
-    return testing_main(["serve", *argv])
+    return testing_main(["serve", *argv], serve_prog="crossipam emulator")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1327,13 +1425,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args_list[:1] == ["emulator"]:
         return _run_emulator(args_list[1:])
     try:
-        args = build_parser().parse_args(args_list)
+        parser = build_parser()
+        args, extras = parser.parse_known_args(args_list)
+        if extras and args.command != "emulator":
+            parser.error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as exit_:  # --help, --version, or a usage error (already printed)
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    if args.command == "emulator":  # after --output/--debug: the rest is the emulator's options
+        return _run_emulator(extras)
     out, errout = sys.stdout, sys.stderr
     if args.command == "demo":
         if args.addresses <= 0:
             print("crossipam demo: --addresses must be positive", file=errout)
+            return EXIT_USAGE
+        if args.output == "json":  # given before the command
+            print(
+                "crossipam demo: --output json is not supported (the demo prints a walk-through)", file=errout
+            )
             return EXIT_USAGE
         with _configure_logging(False, args.verbose, sys.stdout):
             try:

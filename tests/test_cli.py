@@ -14,7 +14,17 @@ from typing import Any
 
 import pytest
 
-from crossipam.cli import EXIT_AUTH, EXIT_ERROR, EXIT_NOT_READY, EXIT_OK, EXIT_USAGE, main, parse_subnets
+from crossipam.cli import (
+    EXIT_AUTH,
+    EXIT_ERROR,
+    EXIT_NOT_READY,
+    EXIT_OK,
+    EXIT_USAGE,
+    _cli_hint,
+    build_parser,
+    main,
+    parse_subnets,
+)
 from crossipam.models import SubnetSpec
 from crossipam.testing import AzureEmulator, ScenarioInfo
 
@@ -270,6 +280,80 @@ def test_authorization_error_exit_3(emu: AzureEmulator, capsys: pytest.CaptureFi
     error = json.loads(out)["error"]
     assert error["type"] == "LinkedAuthorizationError" and error["code"] == "LinkedAuthorizationFailed"
     assert error["status"] == 403 and error["exit_code"] == EXIT_AUTH
+    # the library's hint names crossipam.onboarding.onboard_service_principal; the CLI names its command
+    assert "(`crossipam onboard` does it)" in lines[1] and "onboard_service_principal" not in err
+    assert error["hint"] == lines[1].removeprefix("hint: ")
+
+
+def test_hints_name_commands_not_library_calls(
+    emu: AzureEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    info = info_of(emu)
+    deploy = ["deploy", info.vnet_id("v-shrink"), "--location", "eastus", "--pool-id", info.pool_id]
+    assert run(capsys, *deploy, "--addresses", "64", *app_args(info))[0] == EXIT_OK
+    code, _, err = run(capsys, *deploy, "--addresses", "32", *app_args(info))
+    assert code == EXIT_ERROR
+    hint = err.splitlines()[1]
+    assert hint.startswith("hint: IPAM allocations only grow")
+    assert "remove the allocation (`crossipam remove`) and deploy a new VNet" in hint
+    assert "begin_remove_allocation" not in err
+
+
+@pytest.mark.parametrize(
+    ("library", "cli"),
+    [
+        ("use begin_remove_allocation to convert", "use `crossipam remove` to convert"),
+        ("check get_pool_usage(pool_id) and ask", "check `crossipam pool usage POOL_ID` and ask"),
+        ("(crossipam.onboarding.onboard_service_principal does it)", "(`crossipam onboard` does it)"),
+        ("see crossipam.aio.onboarding.offboard_service_principal", "see `crossipam offboard`"),
+        ("client.begin_remove_allocation(vnet_id)", "`crossipam remove VNET_ID`"),
+        ("retry with deploy_many", "retry with `crossipam deploy --from-file`"),
+        ("list_pool_allocations(), check_readiness", "`crossipam pool allocations`, `crossipam check`"),
+        ("my_get_pool_usage and x.get_pool_usage stay", "my_get_pool_usage and x.get_pool_usage stay"),
+        ("pass additionally_allowed_tenants", "pass additionally_allowed_tenants"),
+    ],
+)
+def test_cli_hint_mapping(library: str, cli: str) -> None:
+    assert _cli_hint(library) == cli
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--output", "json", "pool", "usage", "P"],
+        ["-o", "json", "--debug", "pool", "usage", "P"],
+        ["pool", "--output", "json", "usage", "P", "--debug"],
+        ["pool", "usage", "P", "-o", "json", "--debug"],
+        ["--debug", "pool", "usage", "P", "--output", "json"],
+    ],
+)
+def test_global_options_before_or_after_the_command(argv: list[str]) -> None:
+    args = build_parser().parse_args(argv)
+    assert (args.output, args.pool_id) == ("json", "P")
+    assert args.debug is ("--debug" in argv)
+
+
+def test_global_option_defaults_and_last_one_wins() -> None:
+    args = build_parser().parse_args(["show", "V"])
+    assert (args.output, args.debug) == ("table", False)
+    args = build_parser().parse_args(["--output", "json", "--debug", "show", "V", "--output", "table"])
+    assert (args.output, args.debug) == ("table", True)  # after the command wins; --debug before it is kept
+
+
+def test_output_json_before_the_command(emu: AzureEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    info = info_of(emu)
+    code, out, err = run(
+        capsys, "--output", "json", "deploy", info.vnet_id("v-global"), "--location", "eastus", "--pool-id",
+        info.pool_id, "--addresses", "64", *app_args(info),
+    )  # fmt: skip
+    assert code == EXIT_OK, err
+    assert json.loads(out)["action"] == "created"
+    code, out, err = run(
+        capsys, "--debug", "-o", "json", "show", "/subscriptions/x/not-a-vnet", *app_args(info)
+    )
+    assert code == EXIT_USAGE and json.loads(out)["error"]["exit_code"] == EXIT_USAGE
+    assert "details: " in err  # --debug before the command took effect
+    assert run(capsys, "--output", "yaml", "show", info.vnet_id("v-global"))[0] == EXIT_USAGE
 
 
 def test_bad_secret_exit_3_and_no_secret_printed(
@@ -438,4 +522,31 @@ def test_emulator_help(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["emulator", "--help"])
     assert exc.value.code == 0
-    assert "--scenario" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.startswith("usage: crossipam emulator [-h]") and "--scenario" in out
+    assert "python -m crossipam.testing" not in out
+
+
+def test_emulator_usage_errors_name_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["emulator", "--no-such-option"], ["--debug", "emulator", "--no-such-option"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == EXIT_USAGE
+        err = capsys.readouterr().err
+        assert "crossipam emulator: error: unrecognized arguments: --no-such-option" in err
+        assert "python -m crossipam.testing" not in err
+    with pytest.raises(SystemExit):
+        main(["emulator", "--port", "x"])
+    assert "crossipam emulator: error: argument --port" in capsys.readouterr().err
+
+
+def test_python_dash_m_crossipam_testing_keeps_its_name(capsys: pytest.CaptureFixture[str]) -> None:
+    from crossipam.testing.__main__ import main as testing_main
+
+    with pytest.raises(SystemExit) as exc:
+        testing_main(["serve", "--help"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: python -m crossipam.testing serve [-h]")
+    with pytest.raises(SystemExit):
+        testing_main(["serve", "--no-such-option"])
+    assert "python -m crossipam.testing serve: error: unrecognized arguments" in capsys.readouterr().err

@@ -1,13 +1,15 @@
 """The documentation's runnable example (docs/testing-your-automation.md) runs under pytest with the plugin's
-fixtures, and the docs pages of the CLI name every command and exit code."""
+fixtures, the quick start shows what ``crossipam demo`` prints, and the docs pages of the CLI name every command and
+exit code."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
 
-from crossipam.cli import EXIT_AUTH, EXIT_ERROR, EXIT_NOT_READY, EXIT_OK, EXIT_USAGE, build_parser
+from crossipam.cli import EXIT_AUTH, EXIT_ERROR, EXIT_NOT_READY, EXIT_OK, EXIT_USAGE, build_parser, run_demo
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -30,6 +32,19 @@ def test_testing_your_automation_example_runs(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "3 passed" in done.stdout
+
+
+def test_quickstart_shows_what_the_demo_prints() -> None:
+    page = (DOCS / "quickstart.md").read_text(encoding="utf-8")
+    shown = page.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    out = io.StringIO()
+    assert run_demo(out=out) == 0
+    printed = out.getvalue().splitlines()
+    assert len(shown) == 4
+    for line in shown:  # the docs elide ids with "…"
+        assert any(p.startswith(line.split("…", 1)[0]) for p in printed), line
+    for step in ("make_app_multitenant", "create_service_principal", "assign_pool_role"):
+        assert f"`{step}`" in page
 
 
 def test_cli_page_documents_every_command_and_exit_code() -> None:

@@ -25,11 +25,16 @@ from .scenarios import SCENARIOS
 __all__ = ["build_parser", "main", "settings_from_args"]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command-line parser of ``python -m crossipam.testing``."""
+def build_parser(*, serve_prog: str | None = None) -> argparse.ArgumentParser:
+    """The command-line parser of ``python -m crossipam.testing``; ``serve_prog`` is the name the ``serve``
+    command's usage and errors show (default ``python -m crossipam.testing serve``; ``crossipam emulator``
+    passes its own)."""
     parser = argparse.ArgumentParser(prog="python -m crossipam.testing", description="The offline Azure.")
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve a seeded offline Azure over HTTPS on loopback")
+    serve = sub.add_parser(
+        "serve", prog=serve_prog, help="serve a seeded offline Azure over HTTPS on loopback"
+    )
+    serve.set_defaults(command_parser=serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument(
         "--port",
@@ -102,9 +107,12 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, *, serve_prog: str | None = None) -> int:
+    """Entry point; returns the process exit code. ``serve_prog``: see :func:`build_parser`."""
+    parser = build_parser(serve_prog=serve_prog)
+    args, extras = parser.parse_known_args(argv)
+    if extras:  # reported by the command they were given to, under its name
+        getattr(args, "command_parser", parser).error(f"unrecognized arguments: {' '.join(extras)}")
     if args.command == "serve":
         return serve(args)
     return 2  # pragma: no cover - argparse rejects unknown commands
