@@ -6,9 +6,11 @@ prerequisite as a :class:`ReadinessCheck` with a status (``pass``, ``fail`` or `
 
 - ``token_managed_tenant``: a token for tenant B (the app's home) can be obtained;
 - ``token_management_tenant``: a token for tenant A can be obtained (AADSTS700016: not onboarded);
-- ``app_multitenant``: Graph ``signInAudience`` if the app may read itself, else inferred from the tenant-A token;
+- ``app_multitenant``: Graph ``signInAudience`` if the app may read its registration, else inferred from a
+  tenant-A token — and skipped on AADSTS700016, which a single-tenant app and a multitenant app without a
+  service principal in tenant A both get;
 - ``service_principal_in_management_tenant``: inferred from the tenant-A token (Entra ID issues app tokens only
-  to apps with a service principal in the tenant);
+  to apps with a service principal in the tenant); AADSTS700016 fails it;
 - ``ipam_pool_user_on_pool``: effective permissions on the pool (``…/permissions``, inherited assignments
   included) allow ``associateResourcesToPool/action``;
 - ``network_contributor_on_vnet``: effective permissions on the VNet's resource group (tenant B) allow
@@ -16,7 +18,7 @@ prerequisite as a :class:`ReadinessCheck` with a status (``pass``, ``fail`` or `
 - ``cross_tenant_connection``: the scope connection (tenant A) / network-manager connection (tenant B) is
   ``Connected`` — skipped when neither side is readable;
 - ``pool_capacity``: ``getPoolUsage`` shows enough free addresses, and the power-of-two blocks of the request
-  fit the free space;
+  fit the free space — skipped when the usage cannot be read;
 - ``region_supports_ipam``: pool and VNet regions offer IPAM and are the same region.
 
 ```python
@@ -25,38 +27,35 @@ for check in report.checks:
     print(check.name, check.status, check.observed, check.remedy)
 assert report.ok
 ```
+
+The reads are one generator (``_reads``) that yields the Graph requests and azure-mgmt calls it needs, as the
+onboarding steps do (``crossipam._onboarding_core``); :func:`check_readiness` executes them on the sync clients,
+:func:`check_readiness_async` on the ``aio`` ones, and the verdicts are pure functions of what was read.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from azure.core import PipelineClient
 from azure.core.credentials import TokenCredential
-from azure.core.exceptions import AzureError
-from azure.core.pipeline.policies import (
-    BearerTokenCredentialPolicy,
-    ContentDecodePolicy,
-    HeadersPolicy,
-    HttpLoggingPolicy,
-    ProxyPolicy,
-    RedirectPolicy,
-    RequestIdPolicy,
-    RetryPolicy,
-    SensitiveHeaderCleanupPolicy,
-    UserAgentPolicy,
-)
-from azure.core.rest import HttpRequest, HttpResponse
+from azure.core.credentials_async import AsyncTokenCredential
+from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
 from ._resource_ids import IpamPoolId, VirtualNetworkId
+from ._shared import API_VERSION, READ_ACTION_RETRY_METHODS, wire
 from .credentials import credential_pipeline_kwargs
 from .errors import ASSOCIATE_ACTION, IPAM_POOL_USER_ROLE_ID, AppNotOnboardedError, CrossIpamError
-from .models import CloudEndpoints, IPNetwork, parse_networks
-from .policies import RedactingNetworkTraceLoggingPolicy
+from .models import CloudEndpoints, IPNetwork, PoolUsage
+
+if TYPE_CHECKING:
+    from ._onboarding_core import ArmCall, GraphCall
 
 __all__ = [
     "CHECK_NAMES",
@@ -66,6 +65,7 @@ __all__ = [
     "ReadinessReport",
     "actions_allow",
     "check_readiness",
+    "check_readiness_async",
     "fits_free_space",
     "normalize_region",
     "power_of_two_split",
@@ -73,9 +73,9 @@ __all__ = [
 
 _LOGGER = logging.getLogger("crossipam.readiness")
 
-#: The api-version of the permissions API (Microsoft.Authorization).
+#: The api-version of the permissions API (Microsoft.Authorization) that the reads use (azure-mgmt-authorization's
+#: v2022_04_01 clients).
 PERMISSIONS_API_VERSION = "2022-04-01"
-_NETWORK_API_VERSION = "2026-03-01"
 
 CheckStatus = Literal["pass", "fail", "skip"]
 
@@ -97,6 +97,7 @@ CHECK_NAMES = (
     "region_supports_ipam",
 )
 
+_GET_POOL_USAGE_ACTION = "Microsoft.Network/networkManagers/ipamPools/getPoolUsage/action"
 _VNET_ACTIONS = ("Microsoft.Network/virtualNetworks/read", "Microsoft.Network/virtualNetworks/write")
 _MULTITENANT_AUDIENCES = frozenset({"azureadmultipleorgs", "azureadandpersonalmicrosoftaccount"})
 
@@ -284,93 +285,24 @@ def fits_free_space(available: Sequence[IPNetwork], count: int) -> bool:
     return True
 
 
-# ---- I/O ----------------------------------------------------------------------------------------------
+# ---- what was read ------------------------------------------------------------------------------------
 
 
-class _Arm:
-    """A tiny ARM/Graph reader over an azure-core pipeline bound to one tenant's credential and one scope."""
+@dataclass(frozen=True)
+class _Unreadable:
+    """A read that was made and failed: why (the first sentence of the error)."""
 
-    def __init__(
-        self, credential: TokenCredential, base_url: str, scope: str, kwargs: Mapping[str, Any]
-    ) -> None:
-        from . import __version__  # at call time: crossipam/__init__ imports the client, which imports us
-
-        kw = dict(kwargs)
-        self._owns_transport = "transport" not in kw
-        self._base = base_url.rstrip("/")
-        policies = [
-            RequestIdPolicy(**kw),
-            HeadersPolicy(**kw),
-            UserAgentPolicy(sdk_moniker=f"crossipam/{__version__}", **kw),
-            ProxyPolicy(**kw),
-            ContentDecodePolicy(**kw),
-            RedirectPolicy(**kw),
-            RetryPolicy(**kw),
-            BearerTokenCredentialPolicy(credential, scope, **kw),
-            RedactingNetworkTraceLoggingPolicy(**kw),
-            SensitiveHeaderCleanupPolicy(**kw),
-            HttpLoggingPolicy(**kw),
-        ]
-        self._client: PipelineClient[HttpRequest, HttpResponse] = PipelineClient(
-            base_url=self._base, policies=policies, **kw
-        )
-
-    def send(self, method: str, path: str, params: Mapping[str, str] | None = None) -> HttpResponse:
-        url = path if path.startswith("https://") else self._base + path
-        if method == "POST":
-            request = HttpRequest(method, url, params=dict(params or {}), json={})
-        else:
-            request = HttpRequest(method, url, params=dict(params or {}))
-        request.headers["Accept"] = "application/json"
-        return self._client.send_request(request)
-
-    def list(self, path: str, params: Mapping[str, str]) -> list[Mapping[str, Any]]:
-        items: list[Mapping[str, Any]] = []
-        response = self.send("GET", path, params)
-        while True:
-            if response.status_code != 200:
-                raise _HttpFailure(response)
-            body = _json(response)
-            items.extend(x for x in body.get("value") or [] if isinstance(x, Mapping))
-            link = body.get("nextLink")
-            if not link:
-                return items
-            response = self.send("GET", str(link))
-
-    def close(self) -> None:
-        if self._owns_transport:
-            self._client.close()
-
-
-class _HttpFailure(Exception):
-    def __init__(self, response: HttpResponse) -> None:
-        self.status = response.status_code
-        body = _json(response)
-        err = body.get("error") if isinstance(body.get("error"), Mapping) else {}
-        assert isinstance(err, Mapping)
-        self.code = str(err.get("code") or f"HTTP {response.status_code}")
-        self.text = str(err.get("message") or "").strip()
-        super().__init__(f"{self.code}: {self.text}" if self.text else self.code)
-
-
-def _json(response: HttpResponse) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except Exception:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def _describe(err: BaseException) -> str:
-    """The first sentence of an error (Entra ID and ARM messages go on with boilerplate and trace ids)."""
-    text = err.message if isinstance(err, CrossIpamError) else str(getattr(err, "message", None) or err)
-    text = text.strip().splitlines()[0] if text.strip() else type(err).__name__
-    head, sep, _ = text.partition(". ")
-    return head + "." if sep else text
+    reason: str
 
 
 @dataclass
-class _Context:
+class _Seen:
+    """Everything the verdicts look at: the request, the two token answers and what the reads returned.
+
+    A read's field is ``None`` when the read was not made (no token for its tenant, no VNet id, no count), an
+    :class:`_Unreadable` when Azure refused or failed it, else what it returned. :func:`_reads` fills it.
+    """
+
     managed_tenant_id: str
     management_tenant_id: str
     client_id: str | None
@@ -378,255 +310,447 @@ class _Context:
     vnet: VirtualNetworkId | None
     location: str | None
     count: int | None
-    arm_a: _Arm
-    arm_b: _Arm
-    graph_b: _Arm
-    token_a: CrossIpamError | Exception | None = None
-    token_b: CrossIpamError | Exception | None = None
-    pool_body: dict[str, Any] | None = None
-    pool_error: str | None = None
-    vnet_body: dict[str, Any] | None = None
-    vnet_error: str | None = None
-    checks: list[ReadinessCheck] = field(default_factory=list)
+    token_b: Exception | None = None
+    token_a: Exception | None = None
+    #: The app registration's ``signInAudience`` (Microsoft Graph, tenant B).
+    audience: str | _Unreadable | None = None
+    pool_body: Mapping[str, Any] | _Unreadable | None = None
+    #: The VNet; ``None`` also when it does not exist (yet).
+    vnet_body: Mapping[str, Any] | _Unreadable | None = None
+    pool_permissions: list[Mapping[str, Any]] | _Unreadable | None = None
+    vnet_permissions: list[Mapping[str, Any]] | _Unreadable | None = None
+    scope_connections: list[Mapping[str, Any]] | _Unreadable | None = None
+    network_manager_connections: list[Mapping[str, Any]] | _Unreadable | None = None
+    usage: PoolUsage | _Unreadable | None = None
 
-    def add(
-        self, name: str, status: CheckStatus, observed: str, remedy: str = "", tenant: str | None = None
-    ) -> None:
-        self.checks.append(ReadinessCheck(name, status, observed, remedy if status != "pass" else "", tenant))
+    @property
+    def vnet_resource_group(self) -> str | None:
+        if self.vnet is None:
+            return None
+        return f"/subscriptions/{self.vnet.subscription_id}/resourceGroups/{self.vnet.resource_group}"
 
 
-def _onboarding_remedy(ctx: _Context) -> str:
-    app = ctx.client_id or "<app id>"
+def _describe(err: BaseException) -> str:
+    """The first sentence of an error (Entra ID and ARM messages go on with boilerplate and trace ids)."""
+    odata = getattr(err, "error", None)  # an ARM error answer: code and message, as ARM sent them
+    if isinstance(err, HttpResponseError) and odata is not None and odata.code and odata.message:
+        text = f"{odata.code}: {odata.message}"
+    elif isinstance(err, CrossIpamError):
+        text = err.message
+    else:
+        text = str(getattr(err, "message", None) or err)
+    text = text.strip().splitlines()[0] if text.strip() else type(err).__name__
+    head, sep, _ = text.partition(". ")
+    return head + "." if sep else text
+
+
+def _token_failure(err: Exception, tenant: str) -> str:
+    """Why ``tenant`` issued no token: Entra ID's ``AADSTS…`` sentence when there is one (azure-identity's sync
+    and async credentials wrap it in different words), else the error's first sentence."""
+    aadsts = re.search(r"AADSTS\d+:.*", err.message if isinstance(err, CrossIpamError) else str(err))
+    if aadsts is None:
+        return _describe(err)
+    head, sep, _ = aadsts.group(0).partition(". ")
+    return f"could not get a token for tenant {tenant}: {head}{'.' if sep else ''}"
+
+
+def _json(response: Any) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except Exception:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _graph_error(response: Any) -> str:
+    err = _json(response).get("error")
+    err = err if isinstance(err, Mapping) else {}
+    code = str(err.get("code") or f"HTTP {response.status_code}")
+    text = str(err.get("message") or "").strip()
+    return f"{code}: {text}" if text else code
+
+
+def _permission_entries(items: Iterable[Any]) -> list[Mapping[str, Any]]:
+    """azure-mgmt-authorization ``Permission`` models as the REST entries :func:`actions_allow` takes."""
+    return [{"actions": list(p.actions or []), "notActions": list(p.not_actions or [])} for p in items]
+
+
+def _wires(items: Iterable[Any]) -> list[Mapping[str, Any]]:
+    return [wire(item) for item in items]
+
+
+def _audience_of(response: Any) -> str | _Unreadable:
+    if response.status_code == 200:
+        return str(_json(response).get("signInAudience") or "")
+    return _Unreadable(_graph_error(response))
+
+
+def _existing_allocation(seen: _Seen) -> int:
+    """The addresses the VNet already holds from the pool (0 when it does not exist or was not read)."""
+    if not isinstance(seen.vnet_body, Mapping):
+        return 0
+    space = (seen.vnet_body.get("properties") or {}).get("addressSpace") or {}
+    total = 0
+    for a in space.get("ipamPoolPrefixAllocations") or []:
+        pool = str((a.get("pool") or {}).get("id") or "")
+        if pool.lower() == str(seen.pool).lower():
+            try:
+                total += int(a.get("numberOfIpAddresses") or 0)
+            except (TypeError, ValueError):
+                continue
+    return total
+
+
+# ---- the reads (sans I/O) -------------------------------------------------------------------------------
+
+#: What a read may fail with: an ARM/Graph answer or transport error, or a typed credential error.
+_READ_ERRORS = (AzureError, CrossIpamError)
+_V = TypeVar("_V")
+#: A part of the readiness flow: yields the Graph requests and azure-mgmt calls it needs (the sync or async
+#: driver executes them, see crossipam._onboarding_core) and receives their answers.
+_Steps = Generator["GraphCall | ArmCall", Any, _V]
+
+
+def _attempt(call: GraphCall | ArmCall, convert: Callable[[Any], _V]) -> _Steps[_V | _Unreadable]:
+    try:
+        answer = yield call
+    except _READ_ERRORS as err:
+        return _Unreadable(_describe(err))
+    return convert(answer)
+
+
+def _reads(seen: _Seen) -> _Steps[None]:
+    """Read, in order, what the verdicts need into ``seen`` (the tokens are already there); read nothing of a
+    tenant without a token."""
+    # at call time: crossipam/__init__ imports the client, which imports us, before crossipam.__version__ exists
+    from ._onboarding_core import ArmCall, GraphCall
+
+    pool, vnet = seen.pool, seen.vnet
+    tenant_a, tenant_b = seen.token_a is None, seen.token_b is None
+
+    def network(
+        admin: Literal["managed", "management"], sub: str, operation: str, *args: str, **kw: Any
+    ) -> ArmCall:
+        paged = operation.endswith(".list")
+        return ArmCall("network", admin, sub, operation, args, {"api_version": API_VERSION, **kw}, paged)
+
+    if seen.client_id is not None and tenant_b:
+        path = f"/v1.0/applications(appId='{seen.client_id}')?$select=signInAudience"
+        seen.audience = yield from _attempt(GraphCall("managed", "GET", path), _audience_of)
+    if tenant_a:
+        seen.pool_body = yield from _attempt(
+            network("management", pool.subscription_id, "ipam_pools.get", *_pool_args(pool)), wire
+        )
+    if vnet is not None and tenant_b:
+        try:
+            answer = yield network(
+                "managed", vnet.subscription_id, "virtual_networks.get", vnet.resource_group, vnet.name
+            )
+        except ResourceNotFoundError as err:
+            # 404 ResourceNotFound: the VNet does not exist (yet); a missing resource group stays an error
+            code = getattr(getattr(err, "error", None), "code", None)
+            seen.vnet_body = None if code in ("ResourceNotFound", "NotFound") else _Unreadable(_describe(err))
+        except _READ_ERRORS as err:
+            seen.vnet_body = _Unreadable(_describe(err))
+        else:
+            seen.vnet_body = wire(answer)
+    if tenant_a:
+        seen.pool_permissions = yield from _attempt(
+            ArmCall(
+                "authorization",
+                "management",
+                pool.subscription_id,
+                "permissions.list_for_resource",
+                (
+                    pool.resource_group,
+                    "Microsoft.Network",
+                    f"networkManagers/{pool.network_manager}",
+                    "ipamPools",
+                    pool.name,
+                ),
+                paged=True,
+            ),
+            _permission_entries,
+        )
+    if vnet is not None and tenant_b:
+        seen.vnet_permissions = yield from _attempt(
+            ArmCall(
+                "authorization",
+                "managed",
+                vnet.subscription_id,
+                "permissions.list_for_resource_group",
+                (vnet.resource_group,),
+                paged=True,
+            ),
+            _permission_entries,
+        )
+    if seen.managed_tenant_id != seen.management_tenant_id:
+        if tenant_a:
+            seen.scope_connections = yield from _attempt(
+                network(
+                    "management",
+                    pool.subscription_id,
+                    "scope_connections.list",
+                    pool.resource_group,
+                    pool.network_manager,
+                ),
+                _wires,
+            )
+        if vnet is not None and tenant_b:
+            seen.network_manager_connections = yield from _attempt(
+                network("managed", vnet.subscription_id, "subscription_network_manager_connections.list"),
+                _wires,
+            )
+    if seen.count is not None and tenant_a and _existing_allocation(seen) <= seen.count:
+        seen.usage = yield from _attempt(
+            network(
+                "management",
+                pool.subscription_id,
+                "ipam_pools.get_pool_usage",
+                *_pool_args(pool),
+                retry_on_methods=READ_ACTION_RETRY_METHODS,
+            ),
+            lambda usage: PoolUsage.from_wire(wire(usage)),
+        )
+
+
+def _pool_args(pool: IpamPoolId) -> tuple[str, str, str]:
+    return pool.resource_group, pool.network_manager, pool.name
+
+
+def _flow(seen: _Seen) -> _Steps[ReadinessReport]:
+    yield from _reads(seen)
+    report = ReadinessReport(
+        pool_id=str(seen.pool),
+        managed_tenant_id=seen.managed_tenant_id,
+        management_tenant_id=seen.management_tenant_id,
+        checks=_verdicts(seen),
+        vnet_id=str(seen.vnet) if seen.vnet else None,
+        number_of_ip_addresses=seen.count,
+        client_id=seen.client_id,
+    )
+    for c in report.checks:
+        _LOGGER.info("readiness %s: %s (%s)", c.name, c.status, c.observed)
+    return report
+
+
+# ---- the verdicts (pure) ------------------------------------------------------------------------------
+
+
+def _verdicts(seen: _Seen) -> tuple[ReadinessCheck, ...]:
+    """Every check, in :data:`CHECK_NAMES` order, decided on what was read (no I/O)."""
     return (
-        f"make the app registration multitenant in tenant {ctx.managed_tenant_id} and create its service "
-        f"principal in tenant {ctx.management_tenant_id} with the IPAM Pool User role on the pool: "
-        f"`crossipam onboard --app-id {app} --pool-id {ctx.pool}` (or crossipam.onboarding."
+        _verdict_token_b(seen),
+        _verdict_token_a(seen),
+        _verdict_multitenant(seen),
+        _verdict_service_principal(seen),
+        _verdict_pool_role(seen),
+        _verdict_vnet_role(seen),
+        _verdict_connection(seen),
+        _verdict_capacity(seen),
+        _verdict_region(seen),
+    )
+
+
+def _check(
+    name: str, status: CheckStatus, observed: str, remedy: str = "", tenant: str | None = None
+) -> ReadinessCheck:
+    return ReadinessCheck(name, status, observed, remedy if status != "pass" else "", tenant)
+
+
+def _onboarding_remedy(seen: _Seen) -> str:
+    app = seen.client_id or "<app id>"
+    return (
+        f"make the app registration multitenant in tenant {seen.managed_tenant_id} and create its service "
+        f"principal in tenant {seen.management_tenant_id} with the IPAM Pool User role on the pool: "
+        f"`crossipam onboard --app-id {app} --pool-id {seen.pool}` (or crossipam.onboarding."
         "onboard_service_principal); directory replication can take a few minutes"
     )
 
 
-def _token(credential: TokenCredential, scope: str) -> Exception | None:
-    try:
-        credential.get_token(scope)
-    except (CrossIpamError, AzureError) as err:
-        return err
-    return None
+def _is_multitenant(audience: str) -> bool:
+    return audience.lower() in _MULTITENANT_AUDIENCES
 
 
-def _check_tokens(ctx: _Context, cred_b: TokenCredential, cred_a: TokenCredential, scope: str) -> None:
-    ctx.token_b = _token(cred_b, scope)
-    if ctx.token_b is None:
-        ctx.add(
-            "token_managed_tenant",
-            "pass",
-            f"got an ARM token for tenant {ctx.managed_tenant_id}",
-            tenant=ctx.managed_tenant_id,
-        )
-    else:
-        hint = getattr(ctx.token_b, "hint", None)
-        ctx.add(
-            "token_managed_tenant",
-            "fail",
-            _describe(ctx.token_b),
-            hint or "check the app id, its secret or certificate, the tenant id and the authority host",
-            ctx.managed_tenant_id,
-        )
-    ctx.token_a = _token(cred_a, scope)
-    if ctx.token_a is None:
-        ctx.add(
-            "token_management_tenant",
-            "pass",
-            f"got an ARM token for tenant {ctx.management_tenant_id}",
-            tenant=ctx.management_tenant_id,
-        )
-    elif isinstance(ctx.token_a, AppNotOnboardedError):
-        ctx.add(
-            "token_management_tenant",
-            "fail",
-            _describe(ctx.token_a),
-            _onboarding_remedy(ctx),
-            ctx.management_tenant_id,
-        )
-    else:
-        hint = getattr(ctx.token_a, "hint", None)
-        ctx.add(
-            "token_management_tenant",
-            "fail",
-            _describe(ctx.token_a),
-            hint
-            or f"the credential must be allowed to get tokens for tenant {ctx.management_tenant_id} "
-            "(additionally_allowed_tenants)",
-            ctx.management_tenant_id,
-        )
+def _verdict_token_b(seen: _Seen) -> ReadinessCheck:
+    name, tenant = "token_managed_tenant", seen.managed_tenant_id
+    if seen.token_b is None:
+        return _check(name, "pass", f"got an ARM token for tenant {tenant}", tenant=tenant)
+    hint = getattr(seen.token_b, "hint", None)
+    return _check(
+        name,
+        "fail",
+        _token_failure(seen.token_b, tenant),
+        hint or "check the app id, its secret or certificate, the tenant id and the authority host",
+        tenant,
+    )
 
 
-def _check_multitenant(ctx: _Context) -> None:
-    name = "app_multitenant"
-    tenant = ctx.managed_tenant_id
-    if ctx.client_id is None:
-        ctx.add(
+def _verdict_token_a(seen: _Seen) -> ReadinessCheck:
+    name, tenant = "token_management_tenant", seen.management_tenant_id
+    if seen.token_a is None:
+        return _check(name, "pass", f"got an ARM token for tenant {tenant}", tenant=tenant)
+    if isinstance(seen.token_a, AppNotOnboardedError):
+        return _check(name, "fail", _token_failure(seen.token_a, tenant), _onboarding_remedy(seen), tenant)
+    hint = getattr(seen.token_a, "hint", None)
+    return _check(
+        name,
+        "fail",
+        _token_failure(seen.token_a, tenant),
+        hint
+        or f"the credential must be allowed to get tokens for tenant {tenant} (additionally_allowed_tenants)",
+        tenant,
+    )
+
+
+def _verdict_multitenant(seen: _Seen) -> ReadinessCheck:
+    name, tenant = "app_multitenant", seen.managed_tenant_id
+    if seen.client_id is None:
+        return _check(
             name,
             "skip",
             "the credential's app (client) id is unknown (a user or a custom credential): nothing to check",
             "",
             tenant,
         )
-        return
-    graph_note = ""
-    if ctx.token_b is None:
-        try:
-            response = ctx.graph_b.send(
-                "GET", f"/v1.0/applications(appId='{ctx.client_id}')", {"$select": "signInAudience"}
-            )
-        except (CrossIpamError, AzureError) as err:
-            graph_note = f"Graph read failed ({_describe(err)})"
-        else:
-            if response.status_code == 200:
-                audience = str(_json(response).get("signInAudience") or "")
-                if audience.lower() in _MULTITENANT_AUDIENCES:
-                    ctx.add(name, "pass", f"Graph: signInAudience is {audience}", tenant=tenant)
-                else:
-                    ctx.add(
-                        name,
-                        "fail",
-                        f"Graph: signInAudience is {audience or 'unset'} (single tenant)",
-                        _onboarding_remedy(ctx),
-                        tenant,
-                    )
-                return
-            graph_note = (
-                f"the app may not read itself in Microsoft Graph ({_describe(_HttpFailure(response))})"
-            )
-    else:
-        graph_note = "no tenant-B token for Microsoft Graph"
-    if ctx.token_a is None:
-        ctx.add(
+    if isinstance(seen.audience, str):
+        if _is_multitenant(seen.audience):
+            return _check(name, "pass", f"Graph: signInAudience is {seen.audience}", tenant=tenant)
+        return _check(
+            name,
+            "fail",
+            f"Graph: signInAudience is {seen.audience or 'unset'} (single tenant)",
+            _onboarding_remedy(seen),
+            tenant,
+        )
+    graph_note = (
+        f"the app may not read its registration in Microsoft Graph ({seen.audience.reason})"
+        if isinstance(seen.audience, _Unreadable)
+        else "no tenant-B token for Microsoft Graph"
+    )
+    let_decide = (
+        f"grant the app the Microsoft Graph application permission Application.Read.All in tenant {tenant} "
+        "(admin consent) to let the check read signInAudience"
+    )
+    if seen.token_a is None:
+        return _check(
             name,
             "pass",
             f"{graph_note}; inferred from the tenant-A token: Entra ID issues app tokens in another tenant "
             "only to a multitenant app with a service principal there",
             tenant=tenant,
         )
-    elif isinstance(ctx.token_a, AppNotOnboardedError):
-        ctx.add(
-            name,
-            "fail",
-            f"{graph_note}; tenant {ctx.management_tenant_id} does not know the app (AADSTS700016)",
-            _onboarding_remedy(ctx),
-            tenant,
-        )
-    else:
-        ctx.add(
+    if isinstance(seen.token_a, AppNotOnboardedError):
+        return _check(
             name,
             "skip",
-            f"{graph_note}, and no tenant-A token to infer it from",
-            "grant the app Application.Read.All in Microsoft Graph to let the check read signInAudience",
+            f"{graph_note}; tenant {seen.management_tenant_id} does not know the app (AADSTS700016), which "
+            "Entra ID answers both to a single-tenant app and to a multitenant app without a service principal "
+            "there: cannot tell which",
+            f"{let_decide}; `crossipam onboard` makes the app multitenant if it is not",
             tenant,
         )
+    return _check(name, "skip", f"{graph_note}, and no tenant-A token to infer it from", let_decide, tenant)
 
 
-def _check_service_principal(ctx: _Context) -> None:
-    name = "service_principal_in_management_tenant"
-    tenant = ctx.management_tenant_id
-    if ctx.token_a is None:
-        ctx.add(
+def _verdict_service_principal(seen: _Seen) -> ReadinessCheck:
+    name, tenant = "service_principal_in_management_tenant", seen.management_tenant_id
+    if seen.token_a is None:
+        return _check(
             name,
             "pass",
             f"tenant {tenant} issued the app a token, so its service principal exists there",
             tenant=tenant,
         )
-    elif isinstance(ctx.token_a, AppNotOnboardedError):
-        ctx.add(
-            name,
-            "fail",
-            f"AADSTS700016: the app has no service principal in tenant {tenant}",
-            _onboarding_remedy(ctx),
-            tenant,
-        )
-    else:
-        ctx.add(
+    if not isinstance(seen.token_a, AppNotOnboardedError):
+        return _check(
             name,
             "skip",
-            f"no tenant-A token: {_describe(ctx.token_a)}",
+            f"no tenant-A token: {_token_failure(seen.token_a, tenant)}",
             "fix token_management_tenant first",
             tenant,
         )
-
-
-def _permissions(arm: _Arm, scope: str) -> list[Mapping[str, Any]]:
-    return arm.list(
-        f"{scope}/providers/Microsoft.Authorization/permissions", {"api-version": PERMISSIONS_API_VERSION}
+    audience = seen.audience if isinstance(seen.audience, str) else None
+    if audience is not None and not _is_multitenant(audience):
+        return _check(
+            name,
+            "skip",
+            f"the app is single-tenant (Graph: signInAudience {audience or 'unset'}): tenant {tenant} issues it no "
+            "token whether or not its service principal exists there",
+            "fix app_multitenant first (`crossipam onboard` does both)",
+            tenant,
+        )
+    why = (
+        f"the app is multitenant (Graph: signInAudience {audience}), so it has no service principal there"
+        if audience is not None
+        else "the app has no service principal there (or is single-tenant: see app_multitenant)"
+    )
+    return _check(
+        name,
+        "fail",
+        f"tenant {tenant} does not know the app (AADSTS700016): {why}",
+        _onboarding_remedy(seen),
+        tenant,
     )
 
 
-def _check_pool_role(ctx: _Context) -> None:
-    name = "ipam_pool_user_on_pool"
-    tenant = ctx.management_tenant_id
+def _verdict_pool_role(seen: _Seen) -> ReadinessCheck:
+    name, tenant = "ipam_pool_user_on_pool", seen.management_tenant_id
     remedy = (
         f"assign the 'IPAM Pool User' role ({IPAM_POOL_USER_ROLE_ID}) on the pool (or above) to the app's service "
         f"principal in tenant {tenant}: `crossipam onboard` does it; role changes take up to 10 minutes to apply"
     )
-    if ctx.token_a is not None:
-        ctx.add(name, "skip", "no tenant-A token", "fix token_management_tenant first", tenant)
-        return
-    try:
-        perms = _permissions(ctx.arm_a, str(ctx.pool))
-    except (_HttpFailure, CrossIpamError, AzureError) as err:
-        ctx.add(name, "fail", f"could not read the permissions on the pool: {_describe(err)}", remedy, tenant)
-        return
-    if actions_allow(perms, ASSOCIATE_ACTION):
-        ctx.add(name, "pass", f"effective permissions on the pool allow {ASSOCIATE_ACTION}", tenant=tenant)
-    else:
-        ctx.add(
-            name,
-            "fail",
-            f"effective permissions on the pool ({len(perms)} role assignment(s) apply) do not allow "
-            f"{ASSOCIATE_ACTION}",
-            remedy,
-            tenant,
+    perms = seen.pool_permissions
+    if seen.token_a is not None or perms is None:
+        return _check(name, "skip", "no tenant-A token", "fix token_management_tenant first", tenant)
+    if isinstance(perms, _Unreadable):
+        return _check(
+            name, "fail", f"could not read the permissions on the pool: {perms.reason}", remedy, tenant
         )
+    if actions_allow(perms, ASSOCIATE_ACTION):
+        return _check(
+            name, "pass", f"effective permissions on the pool allow {ASSOCIATE_ACTION}", tenant=tenant
+        )
+    return _check(
+        name,
+        "fail",
+        f"effective permissions on the pool ({len(perms)} role assignment(s) apply) do not allow "
+        f"{ASSOCIATE_ACTION}",
+        remedy,
+        tenant,
+    )
 
 
-def _check_vnet_role(ctx: _Context) -> None:
-    name = "network_contributor_on_vnet"
-    tenant = ctx.managed_tenant_id
-    if ctx.vnet is None:
-        ctx.add(
+def _verdict_vnet_role(seen: _Seen) -> ReadinessCheck:
+    name, tenant, rg = "network_contributor_on_vnet", seen.managed_tenant_id, seen.vnet_resource_group
+    if rg is None:
+        return _check(
             name,
             "skip",
             "no VNet id given",
             "pass vnet_id (--vnet-id) to check the VNet's resource group",
             tenant,
         )
-        return
-    if ctx.token_b is not None:
-        ctx.add(name, "skip", "no tenant-B token", "fix token_managed_tenant first", tenant)
-        return
-    rg = f"/subscriptions/{ctx.vnet.subscription_id}/resourceGroups/{ctx.vnet.resource_group}"
+    perms = seen.vnet_permissions
+    if seen.token_b is not None or perms is None:
+        return _check(name, "skip", "no tenant-B token", "fix token_managed_tenant first", tenant)
     remedy = (
         f"assign 'Network Contributor' (or a role with Microsoft.Network/virtualNetworks/write) on {rg} to the "
         f"app in tenant {tenant}"
     )
-    try:
-        perms = _permissions(ctx.arm_b, rg)
-    except (_HttpFailure, CrossIpamError, AzureError) as err:
-        ctx.add(name, "fail", f"could not read the permissions on {rg}: {_describe(err)}", remedy, tenant)
-        return
+    if isinstance(perms, _Unreadable):
+        return _check(name, "fail", f"could not read the permissions on {rg}: {perms.reason}", remedy, tenant)
     missing = [a for a in _VNET_ACTIONS if not actions_allow(perms, a)]
     if missing:
-        ctx.add(
+        return _check(
             name, "fail", f"effective permissions on {rg} do not allow {', '.join(missing)}", remedy, tenant
         )
-    else:
-        ctx.add(
-            name,
-            "pass",
-            f"effective permissions on {rg} allow virtualNetworks/read and /write",
-            tenant=tenant,
-        )
+    return _check(
+        name, "pass", f"effective permissions on {rg} allow virtualNetworks/read and /write", tenant=tenant
+    )
 
 
-def _state(items: list[Mapping[str, Any]], match: Callable[[Mapping[str, Any]], bool]) -> str:
+def _state(items: Sequence[Mapping[str, Any]], match: Callable[[Mapping[str, Any]], bool]) -> str:
     states = [
         str((c.get("properties") or {}).get("connectionState") or "Unknown")
         for c in items
@@ -637,169 +761,120 @@ def _state(items: list[Mapping[str, Any]], match: Callable[[Mapping[str, Any]], 
     return "Connected" if "Connected" in states else states[0]
 
 
-def _check_connection(ctx: _Context) -> None:
+def _verdict_connection(seen: _Seen) -> ReadinessCheck:
     name = "cross_tenant_connection"
-    nm_id = ctx.pool.network_manager_id
-    sub = ctx.vnet.subscription_id if ctx.vnet else None
+    if seen.managed_tenant_id == seen.management_tenant_id:
+        return _check(name, "skip", "pool and VNet are in the same tenant: no cross-tenant connection needed")
+    nm_id = seen.pool.network_manager_id
+    sub = seen.vnet.subscription_id if seen.vnet else None
     sides: dict[str, str] = {}
     unreadable: dict[str, str] = {}
-    if ctx.managed_tenant_id == ctx.management_tenant_id:
-        ctx.add(name, "skip", "pool and VNet are in the same tenant: no cross-tenant connection needed")
-        return
-    if ctx.token_a is None:
-        try:
-            items = ctx.arm_a.list(f"{nm_id}/scopeConnections", {"api-version": _NETWORK_API_VERSION})
-        except (_HttpFailure, CrossIpamError, AzureError) as err:
-            unreadable["scope connection (tenant A)"] = _describe(err)
-        else:
-            wanted = f"/subscriptions/{sub}".lower() if sub else None
+    scope_side, nm_side = "scope connection (tenant A)", "network manager connection (tenant B)"
+    if isinstance(seen.scope_connections, list):
+        wanted = f"/subscriptions/{sub}".lower() if sub else None
 
-            def scope_match(p: Mapping[str, Any]) -> bool:
-                return str(p.get("tenantId") or "").lower() == ctx.managed_tenant_id and (
-                    wanted is None or str(p.get("resourceId") or "").rstrip("/").lower() == wanted
-                )
+        def scope_match(p: Mapping[str, Any]) -> bool:
+            return str(p.get("tenantId") or "").lower() == seen.managed_tenant_id and (
+                wanted is None or str(p.get("resourceId") or "").rstrip("/").lower() == wanted
+            )
 
-            sides["scope connection (tenant A)"] = _state(items, scope_match)
+        sides[scope_side] = _state(seen.scope_connections, scope_match)
+    elif isinstance(seen.scope_connections, _Unreadable):
+        unreadable[scope_side] = seen.scope_connections.reason
     else:
-        unreadable["scope connection (tenant A)"] = "no tenant-A token"
-    if sub and ctx.token_b is None:
-        try:
-            items = ctx.arm_b.list(
-                f"/subscriptions/{sub}/providers/Microsoft.Network/networkManagerConnections",
-                {"api-version": _NETWORK_API_VERSION},
-            )
-        except (_HttpFailure, CrossIpamError, AzureError) as err:
-            unreadable["network manager connection (tenant B)"] = _describe(err)
-        else:
-            sides["network manager connection (tenant B)"] = _state(
-                items, lambda p: str(p.get("networkManagerId") or "").lower() == nm_id.lower()
-            )
+        unreadable[scope_side] = "no tenant-A token"
+    if isinstance(seen.network_manager_connections, list):
+        sides[nm_side] = _state(
+            seen.network_manager_connections,
+            lambda p: str(p.get("networkManagerId") or "").lower() == nm_id.lower(),
+        )
+    elif isinstance(seen.network_manager_connections, _Unreadable):
+        unreadable[nm_side] = seen.network_manager_connections.reason
+    elif sub is not None and seen.token_b is not None:
+        unreadable[nm_side] = "no tenant-B token"
     observed = "; ".join(
         [f"{k}: {v}" for k, v in sides.items()] + [f"{k}: not readable ({v})" for k, v in unreadable.items()]
     )
-    remedy = (
-        f"create the scope connection on {nm_id} in tenant {ctx.management_tenant_id} (properties.tenantId "
-        f"{ctx.managed_tenant_id}, resourceId /subscriptions/{sub or '<managed subscription>'}) and the network "
-        f"manager connection on the managed subscription in tenant {ctx.managed_tenant_id} (networkManagerId "
-        f"{nm_id}); it is Connected once both sides exist"
-    )
     if any(v != "Connected" for v in sides.values()):
-        ctx.add(name, "fail", observed, remedy)
-    elif sides:
-        ctx.add(name, "pass", observed)
-    else:
-        ctx.add(
-            name,
-            "skip",
-            observed or "nothing to read",
-            "to let the check see the connection, grant the app Reader (scopeConnections/read) on the network "
-            "manager in tenant A or networkManagerConnections/read on the managed subscription in tenant B",
-        )
-
-
-def _read_pool_and_vnet(ctx: _Context) -> None:
-    if ctx.token_a is None:
-        try:
-            response = ctx.arm_a.send("GET", str(ctx.pool), {"api-version": _NETWORK_API_VERSION})
-            if response.status_code != 200:
-                raise _HttpFailure(response)
-            ctx.pool_body = _json(response)
-        except (_HttpFailure, CrossIpamError, AzureError) as err:
-            ctx.pool_error = _describe(err)
-    else:
-        ctx.pool_error = "no tenant-A token"
-    if ctx.vnet is not None and ctx.token_b is None:
-        try:
-            response = ctx.arm_b.send("GET", str(ctx.vnet), {"api-version": _NETWORK_API_VERSION})
-            if response.status_code == 404 and _HttpFailure(response).code in (
-                "ResourceNotFound",
-                "NotFound",
-            ):
-                ctx.vnet_body = None
-            elif response.status_code != 200:
-                raise _HttpFailure(response)
-            else:
-                ctx.vnet_body = _json(response)
-        except (_HttpFailure, CrossIpamError, AzureError) as err:
-            ctx.vnet_error = _describe(err)
-
-
-def _existing_allocation(ctx: _Context) -> int:
-    if ctx.vnet_body is None:
-        return 0
-    space = (ctx.vnet_body.get("properties") or {}).get("addressSpace") or {}
-    total = 0
-    for a in space.get("ipamPoolPrefixAllocations") or []:
-        pool = str((a.get("pool") or {}).get("id") or "")
-        if pool.lower() == str(ctx.pool).lower():
-            try:
-                total += int(a.get("numberOfIpAddresses") or 0)
-            except (TypeError, ValueError):
-                continue
-    return total
-
-
-def _check_capacity(ctx: _Context) -> None:
-    name = "pool_capacity"
-    tenant = ctx.management_tenant_id
-    if ctx.count is None:
-        ctx.add(name, "skip", "no address count given", "pass number_of_ip_addresses (--addresses)", tenant)
-        return
-    if ctx.token_a is not None:
-        ctx.add(name, "skip", "no tenant-A token", "fix token_management_tenant first", tenant)
-        return
-    held = _existing_allocation(ctx)
-    if held > ctx.count:
-        ctx.add(
+        return _check(
             name,
             "fail",
-            f"the VNet already holds {held} addresses from the pool; an allocation cannot shrink to {ctx.count}",
+            observed,
+            f"create the scope connection on {nm_id} in tenant {seen.management_tenant_id} (properties.tenantId "
+            f"{seen.managed_tenant_id}, resourceId /subscriptions/{sub or '<managed subscription>'}) and the "
+            f"network manager connection on the managed subscription in tenant {seen.managed_tenant_id} "
+            f"(networkManagerId {nm_id}); it is Connected once both sides exist",
+        )
+    if sides:
+        return _check(name, "pass", observed)
+    return _check(
+        name,
+        "skip",
+        observed or "nothing to read",
+        "to let the check see the connection, grant the app Reader (scopeConnections/read) on the network "
+        "manager in tenant A or networkManagerConnections/read on the managed subscription in tenant B",
+    )
+
+
+def _verdict_capacity(seen: _Seen) -> ReadinessCheck:
+    name, tenant, count = "pool_capacity", seen.management_tenant_id, seen.count
+    if count is None:
+        return _check(
+            name, "skip", "no address count given", "pass number_of_ip_addresses (--addresses)", tenant
+        )
+    if seen.token_a is not None:
+        return _check(name, "skip", "no tenant-A token", "fix token_management_tenant first", tenant)
+    held = _existing_allocation(seen)
+    if held > count:
+        return _check(
+            name,
+            "fail",
+            f"the VNet already holds {held} addresses from the pool; an allocation cannot shrink to {count}",
             "ask for at least the current count, or remove the allocation (crossipam remove) and deploy again",
             tenant,
         )
-        return
-    need = ctx.count - held
-    try:
-        response = ctx.arm_a.send(
-            "POST",
-            f"{ctx.pool}/getPoolUsage",
-            {"api-version": _NETWORK_API_VERSION},
+    need = count - held
+    usage = seen.usage
+    if need == 0:
+        seen_usage = f"; {_free_space(usage)}" if isinstance(usage, PoolUsage) else ""
+        return _check(
+            name, "pass", f"the VNet already holds {held} addresses from the pool{seen_usage}", tenant=tenant
         )
-        if response.status_code != 200:
-            raise _HttpFailure(response)
-    except (_HttpFailure, CrossIpamError, AzureError) as err:
-        ctx.add(
+    if not isinstance(usage, PoolUsage):
+        why = usage.reason if isinstance(usage, _Unreadable) else "not read"
+        return _check(
             name,
-            "fail",
-            f"could not read the pool's usage: {_describe(err)}",
-            "see ipam_pool_user_on_pool",
+            "skip",
+            f"could not read the pool's usage ({why}), so whether {need:,} addresses fit is unknown",
+            f"grant the app, in tenant {tenant}, a role on the pool that allows "
+            f"{_GET_POOL_USAGE_ACTION} (IPAM Pool User does: see ipam_pool_user_on_pool) to let the check read "
+            "the free space",
             tenant,
         )
-        return
-    usage = _json(response)
-    available = int(str(usage.get("numberOfAvailableIPAddresses") or 0))
-    free = parse_networks(usage.get("availableAddressPrefixes"))
-    largest = max(free, key=lambda n: n.num_addresses, default=None)
-    blocks = " + ".join(f"/{_prefix_for(n, free)}" for n in power_of_two_split(need))
-    seen = (
-        f"{available:,} addresses free, largest free aligned block "
+    blocks = " + ".join(
+        f"/{_prefix_for(n, usage.available_address_prefixes)}" for n in power_of_two_split(need)
+    )
+    what = f"{need:,} more addresses (blocks {blocks})" if held else f"{need:,} addresses (blocks {blocks})"
+    if need <= usage.number_of_available_ip_addresses and fits_free_space(
+        usage.available_address_prefixes, need
+    ):
+        return _check(name, "pass", f"{what} fit: {_free_space(usage)}", tenant=tenant)
+    return _check(
+        name,
+        "fail",
+        f"{what} do not fit: {_free_space(usage)}",
+        "ask for fewer addresses, free space in the pool (remove allocations or static CIDRs), or add "
+        "address prefixes to the pool",
+        tenant,
+    )
+
+
+def _free_space(usage: PoolUsage) -> str:
+    largest = max(usage.available_address_prefixes, key=lambda n: n.num_addresses, default=None)
+    return (
+        f"{usage.number_of_available_ip_addresses:,} addresses free, largest free aligned block "
         f"{largest if largest is not None else '(none)'} ({largest.num_addresses if largest else 0:,})"
     )
-    if need == 0:
-        ctx.add(name, "pass", f"the VNet already holds {held} addresses from the pool; {seen}", tenant=tenant)
-        return
-    what = f"{need:,} more addresses (blocks {blocks})" if held else f"{need:,} addresses (blocks {blocks})"
-    if need <= available and fits_free_space(free, need):
-        ctx.add(name, "pass", f"{what} fit: {seen}", tenant=tenant)
-    else:
-        ctx.add(
-            name,
-            "fail",
-            f"{what} do not fit: {seen}",
-            "ask for fewer addresses, free space in the pool (remove allocations or static CIDRs), or add "
-            "address prefixes to the pool",
-            tenant,
-        )
 
 
 def _prefix_for(size: int, free: Sequence[IPNetwork]) -> int:
@@ -807,38 +882,74 @@ def _prefix_for(size: int, free: Sequence[IPNetwork]) -> int:
     return max_len - (size.bit_length() - 1)
 
 
-def _check_region(ctx: _Context) -> None:
+def _verdict_region(seen: _Seen) -> ReadinessCheck:
     name = "region_supports_ipam"
-    pool_loc = str(ctx.pool_body.get("location") or "") if ctx.pool_body else ""
-    vnet_loc = str(ctx.vnet_body.get("location") or "") if ctx.vnet_body else (ctx.location or "")
+    pool_loc = str(seen.pool_body.get("location") or "") if isinstance(seen.pool_body, Mapping) else ""
+    vnet_loc = (
+        str(seen.vnet_body.get("location") or "")
+        if isinstance(seen.vnet_body, Mapping)
+        else (seen.location or "")
+    )
     if not pool_loc and not vnet_loc:
-        why = ctx.pool_error or "no location"
-        ctx.add(
+        if isinstance(seen.pool_body, _Unreadable):
+            why = seen.pool_body.reason
+        else:
+            why = "no tenant-A token" if seen.token_a is not None else "no location"
+        return _check(
             name,
             "skip",
             f"the pool could not be read ({why}) and no VNet location is known",
             "pass --location",
         )
-        return
-    seen = f"pool region {pool_loc or 'unknown'}" + (f", VNet region {vnet_loc}" if vnet_loc else "")
+    seen_regions = f"pool region {pool_loc or 'unknown'}" + (f", VNet region {vnet_loc}" if vnet_loc else "")
     bad = [loc for loc in (pool_loc, vnet_loc) if loc and normalize_region(loc) in IPAM_UNSUPPORTED_REGIONS]
     if bad:
-        ctx.add(
+        return _check(
             name,
             "fail",
-            f"{seen}: IPAM is not offered in {', '.join(sorted(set(bad)))}",
+            f"{seen_regions}: IPAM is not offered in {', '.join(sorted(set(bad)))}",
             "use a region that offers Azure Virtual Network Manager IPAM (not Chile Central, Jio India West, "
             "Malaysia West, Qatar Central, South Africa West or West India)",
         )
-    elif pool_loc and vnet_loc and normalize_region(pool_loc) != normalize_region(vnet_loc):
-        ctx.add(
+    if pool_loc and vnet_loc and normalize_region(pool_loc) != normalize_region(vnet_loc):
+        return _check(
             name,
             "fail",
-            f"{seen}: the VNet and the pool must be in the same region",
+            f"{seen_regions}: the VNet and the pool must be in the same region",
             f"deploy the VNet in {pool_loc}, or use a pool in {vnet_loc} (cross-region pools are in preview)",
         )
-    else:
-        ctx.add(name, "pass", f"{seen}: IPAM is offered")
+    return _check(name, "pass", f"{seen_regions}: IPAM is offered")
+
+
+# ---- the drivers: the only sync/async twins -------------------------------------------------------------
+
+
+def _start(
+    *,
+    managed_tenant_id: str,
+    management_tenant_id: str,
+    pool_id: str | IpamPoolId,
+    vnet_id: str | VirtualNetworkId | None,
+    number_of_ip_addresses: int | None,
+    location: str | None,
+    client_id: str | None,
+    cloud: CloudEndpoints | None,
+    kwargs: Mapping[str, Any],
+) -> tuple[_Seen, CloudEndpoints, dict[str, Any]]:
+    """What both drivers start from: the parsed request and the azure-core options of the readers."""
+    seen = _Seen(
+        managed_tenant_id=managed_tenant_id.lower(),
+        management_tenant_id=management_tenant_id.lower(),
+        client_id=client_id,
+        pool=IpamPoolId.parse(pool_id),
+        vnet=VirtualNetworkId.parse(vnet_id) if vnet_id is not None else None,
+        location=location,
+        count=number_of_ip_addresses,
+    )
+    options = credential_pipeline_kwargs(kwargs)
+    if kwargs.get("logging_enable"):
+        options["logging_enable"] = True
+    return seen, cloud or CloudEndpoints(), options
 
 
 def check_readiness(
@@ -860,7 +971,8 @@ def check_readiness(
     ``managed_credential`` and ``management_credential`` must be bound to tenant B and tenant A (the client
     passes its :class:`~crossipam.credentials.TenantBoundCredential` pair); ``kwargs`` are azure-core options
     (``transport``, ``connection_verify``, ``retry_total`` …). Most callers use
-    :meth:`CrossTenantIpamClient.check_readiness <crossipam.CrossTenantIpamClient.check_readiness>`.
+    :meth:`CrossTenantIpamClient.check_readiness <crossipam.CrossTenantIpamClient.check_readiness>`;
+    :func:`check_readiness_async` is the asyncio twin.
 
     Args:
         pool_id: The IPAM pool in tenant A.
@@ -875,50 +987,106 @@ def check_readiness(
     print(report.ok, [c.name for c in report.failed])
     ```
     """
-    endpoints = cloud or CloudEndpoints()
-    pool = IpamPoolId.parse(pool_id)
-    vnet = VirtualNetworkId.parse(vnet_id) if vnet_id is not None else None
-    kw = credential_pipeline_kwargs(kwargs)
-    if kwargs.get("logging_enable"):
-        kw["logging_enable"] = True
-    scope = endpoints.resource_manager_scope
-    arm_a = _Arm(management_credential, endpoints.resource_manager, scope, kw)
-    arm_b = _Arm(managed_credential, endpoints.resource_manager, scope, kw)
-    graph_b = _Arm(managed_credential, endpoints.graph, endpoints.graph_scope, kw)
-    ctx = _Context(
-        managed_tenant_id=managed_tenant_id.lower(),
-        management_tenant_id=management_tenant_id.lower(),
-        client_id=client_id,
-        pool=pool,
-        vnet=vnet,
-        location=location,
-        count=number_of_ip_addresses,
-        arm_a=arm_a,
-        arm_b=arm_b,
-        graph_b=graph_b,
-    )
-    try:
-        _check_tokens(ctx, managed_credential, management_credential, scope)
-        _check_multitenant(ctx)
-        _check_service_principal(ctx)
-        _read_pool_and_vnet(ctx)
-        _check_pool_role(ctx)
-        _check_vnet_role(ctx)
-        _check_connection(ctx)
-        _check_capacity(ctx)
-        _check_region(ctx)
-    finally:
-        for reader in (arm_a, arm_b, graph_b):
-            reader.close()
-    report = ReadinessReport(
-        pool_id=str(pool),
-        managed_tenant_id=ctx.managed_tenant_id,
-        management_tenant_id=ctx.management_tenant_id,
-        checks=tuple(ctx.checks),
-        vnet_id=str(vnet) if vnet else None,
+    from ._onboarding_core import Exchange, Job, RunClients
+    from .onboarding import _SDK, _execute
+
+    seen, endpoints, options = _start(
+        managed_tenant_id=managed_tenant_id,
+        management_tenant_id=management_tenant_id,
+        pool_id=pool_id,
+        vnet_id=vnet_id,
         number_of_ip_addresses=number_of_ip_addresses,
+        location=location,
         client_id=client_id,
+        cloud=cloud,
+        kwargs=kwargs,
     )
-    for c in report.checks:
-        _LOGGER.info("readiness %s: %s (%s)", c.name, c.status, c.observed)
-    return report
+    seen.token_b = _token(managed_credential, endpoints.resource_manager_scope)
+    seen.token_a = _token(management_credential, endpoints.resource_manager_scope)
+    job: Job[ReadinessReport] = Job(
+        endpoints,
+        {
+            "managed": (seen.managed_tenant_id, managed_credential),
+            "management": (seen.management_tenant_id, management_credential),
+        },
+    )
+    with ExitStack() as stack, Exchange(_flow(seen)) as exchange:
+        clients = RunClients(_SDK, job, options, on_create=lambda client: stack.callback(client.close))
+        while exchange.request is not None:
+            with exchange.answering() as answer:
+                answer.value = _execute(exchange.request, clients, time.sleep)
+    return exchange.result
+
+
+async def check_readiness_async(
+    managed_credential: AsyncTokenCredential,
+    management_credential: AsyncTokenCredential,
+    *,
+    managed_tenant_id: str,
+    management_tenant_id: str,
+    pool_id: str | IpamPoolId,
+    vnet_id: str | VirtualNetworkId | None = None,
+    number_of_ip_addresses: int | None = None,
+    location: str | None = None,
+    client_id: str | None = None,
+    cloud: CloudEndpoints | None = None,
+    **kwargs: Any,
+) -> ReadinessReport:
+    """The asyncio twin of :func:`check_readiness` (same reads, verdicts and report) over ``AsyncTokenCredential``
+    s bound to tenant B and tenant A, azure-core's ``AsyncPipelineClient`` (Microsoft Graph) and the
+    ``azure.mgmt.*.aio`` clients. Most callers use
+    :meth:`crossipam.aio.CrossTenantIpamClient.check_readiness`.
+
+    ```python
+    report = await check_readiness_async(for_b, for_a, managed_tenant_id=b, management_tenant_id=a,
+                                         pool_id=pool_id, number_of_ip_addresses=256, client_id=app_id)
+    ```
+    """
+    from ._onboarding_core import Exchange, Job, RunClients
+    from .aio.onboarding import _SDK, _execute
+
+    seen, endpoints, options = _start(
+        managed_tenant_id=managed_tenant_id,
+        management_tenant_id=management_tenant_id,
+        pool_id=pool_id,
+        vnet_id=vnet_id,
+        number_of_ip_addresses=number_of_ip_addresses,
+        location=location,
+        client_id=client_id,
+        cloud=cloud,
+        kwargs=kwargs,
+    )
+    seen.token_b = await _token_async(managed_credential, endpoints.resource_manager_scope)
+    seen.token_a = await _token_async(management_credential, endpoints.resource_manager_scope)
+    job: Job[ReadinessReport] = Job(
+        endpoints,
+        {
+            "managed": (seen.managed_tenant_id, managed_credential),
+            "management": (seen.management_tenant_id, management_credential),
+        },
+    )
+    async with AsyncExitStack() as stack:
+        clients = RunClients(
+            _SDK, job, options, on_create=lambda client: stack.push_async_callback(client.close)
+        )
+        with Exchange(_flow(seen)) as exchange:
+            while exchange.request is not None:
+                with exchange.answering() as answer:
+                    answer.value = await _execute(exchange.request, clients, asyncio.sleep)
+    return exchange.result
+
+
+def _token(credential: TokenCredential, scope: str) -> Exception | None:
+    try:
+        credential.get_token(scope)
+    except _READ_ERRORS as err:
+        return err
+    return None
+
+
+async def _token_async(credential: AsyncTokenCredential, scope: str) -> Exception | None:
+    try:
+        await credential.get_token(scope)
+    except _READ_ERRORS as err:
+        return err
+    return None

@@ -36,6 +36,7 @@ from azure.mgmt.network.aio import NetworkManagementClient
 
 from .. import bulk as _bulk
 from .. import deployment as _deployment
+from .. import readiness as _readiness
 from .. import removal as _removal
 from .._client_base import ClientBase
 from .._resource_ids import IpamPoolId, VirtualNetworkId
@@ -444,6 +445,36 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
                     )
                 except ConflictError as err:
                     attempt = await self._after_conflict(err, attempt, vnet)
+
+    async def check_readiness(
+        self,
+        pool_id: str | IpamPoolId,
+        *,
+        vnet_id: str | VirtualNetworkId | None = None,
+        number_of_ip_addresses: int | None = None,
+        location: str | None = None,
+    ) -> _readiness.ReadinessReport:
+        """Check, read-only, everything a cross-tenant deployment from ``pool_id`` needs — the same checks,
+        verdicts and report as the sync client (see :mod:`crossipam.readiness`).
+
+        ```python
+        report = await client.check_readiness(pool_id, vnet_id=vnet_id, number_of_ip_addresses=256)
+        print(report.ok, [(c.name, c.remedy) for c in report.failed])
+        ```
+        """
+        return await _readiness.check_readiness_async(
+            self._for_managed,
+            self._for_management,
+            managed_tenant_id=self._managed_tenant_id,
+            management_tenant_id=self._management_tenant_id,
+            pool_id=pool_id,
+            vnet_id=vnet_id,
+            number_of_ip_addresses=number_of_ip_addresses,
+            location=location,
+            client_id=self._client_id,
+            cloud=self._cloud,
+            **self._kwargs,
+        )
 
     async def get_pool_usage(self, pool_id: str | IpamPoolId) -> PoolUsage:
         """The pool's usage, read in the management tenant.
