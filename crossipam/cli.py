@@ -53,10 +53,10 @@ from .credentials import credential_pipeline_kwargs, validate_tenant_id
 from .errors import (
     AdminCredentialError,
     AuthorizationError,
-    AzureServiceError,
     ConfigurationError,
     CredentialError,
     CrossIpamError,
+    ErrorDiagnostics,
     InsufficientPrivilegesError,
     InvalidInputError,
 )
@@ -604,10 +604,20 @@ def _error_dict(err: BaseException) -> dict[str, Any]:
         "hint": _cli_hint(hint) if isinstance(hint, str) else hint,
         "tenant_id": getattr(err, "tenant_id", None),
         "exit_code": exit_code_for(err),
+        # the same keys for every error (null when unknown), so that scripts can rely on them
+        "code": None,
+        "status": None,
+        "request_id": None,
+        "correlation_id": None,
+        "timestamp": None,
     }
-    if isinstance(err, AzureServiceError):
+    if isinstance(err, ErrorDiagnostics):  # service, credential and onboarding errors
         out.update(
-            code=err.code, status=err.status, request_id=err.request_id, correlation_id=err.correlation_id
+            code=err.code,
+            status=err.status,
+            request_id=err.request_id,
+            correlation_id=err.correlation_id,
+            timestamp=err.timestamp,
         )
     return out
 

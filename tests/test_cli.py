@@ -279,6 +279,7 @@ def test_authorization_error_exit_3(emu: AzureEmulator, capsys: pytest.CaptureFi
     assert lines[1].startswith("hint: ") and "IPAM Pool User" in lines[1]
     error = json.loads(out)["error"]
     assert error["type"] == "LinkedAuthorizationError" and error["code"] == "LinkedAuthorizationFailed"
+    assert {"status", "request_id", "correlation_id", "timestamp"} <= error.keys() and error["request_id"]
     assert error["status"] == 403 and error["exit_code"] == EXIT_AUTH
     # the library's hint names crossipam.onboarding.onboard_service_principal; the CLI names its command
     assert "(`crossipam onboard` does it)" in lines[1] and "onboard_service_principal" not in err
@@ -460,6 +461,20 @@ def test_onboard_without_admin_rights_exit_3(emu: AzureEmulator, capsys: pytest.
     )
     assert code == EXIT_AUTH, err
     assert err.startswith("crossipam offboard: ")
+    # JSON: an onboarding error carries the service's code and request id like any service error
+    code, out, _err = run(
+        capsys,
+        "offboard",
+        "--app-id",
+        info.app.client_id,
+        "--pool-id",
+        info.pool_id,
+        *app_args(info),
+        "--output",
+        "json",
+    )
+    error = json.loads(out)["error"]
+    assert code == EXIT_AUTH and error["status"] == 403 and error["code"] and error["request_id"], error
 
 
 def _subprocess_env() -> dict[str, str]:
