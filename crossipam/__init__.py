@@ -11,6 +11,7 @@ with CrossTenantIpamClient.from_client_secret(app_id, secret, managed_tenant_id=
 """
 
 from ._resource_ids import IpamPoolId, ResourceId, VirtualNetworkId
+from ._version import __version__
 from .client import CrossTenantIpamClient
 from .errors import (
     AddressSpaceConflictError,
@@ -47,8 +48,6 @@ from .models import (
     SubnetSpec,
     VirtualNetworkDeployment,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "AddressSpaceConflictError",

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from azure.core import AzureClouds
 from azure.core.credentials import TokenCredential
 
-from . import __version__
+from ._version import __version__
 from ._shared import environment_config
 from .client import CrossTenantIpamClient
 from .credentials import credential_pipeline_kwargs, validate_tenant_id

@@ -42,20 +42,18 @@ import time
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from azure.core.credentials import TokenCredential
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
+from ._onboarding_core import ArmCall, Exchange, GraphCall, Job, RunClients
 from ._resource_ids import IpamPoolId, VirtualNetworkId
 from ._shared import API_VERSION, READ_ACTION_RETRY_METHODS, wire
 from .credentials import credential_pipeline_kwargs
 from .errors import ASSOCIATE_ACTION, IPAM_POOL_USER_ROLE_ID, AppNotOnboardedError, CrossIpamError
 from .models import CloudEndpoints, IPNetwork, PoolUsage
-
-if TYPE_CHECKING:
-    from ._onboarding_core import ArmCall, GraphCall
 
 __all__ = [
     "CHECK_NAMES",
@@ -422,9 +420,6 @@ def _attempt(call: GraphCall | ArmCall, convert: Callable[[Any], _V]) -> _Steps[
 def _reads(seen: _Seen) -> _Steps[None]:
     """Read, in order, what the verdicts need into ``seen`` (the tokens are already there); read nothing of a
     tenant without a token."""
-    # at call time: crossipam/__init__ imports the client, which imports us, before crossipam.__version__ exists
-    from ._onboarding_core import ArmCall, GraphCall
-
     pool, vnet = seen.pool, seen.vnet
     tenant_a, tenant_b = seen.token_a is None, seen.token_b is None
 
@@ -987,7 +982,6 @@ def check_readiness(
     print(report.ok, [c.name for c in report.failed])
     ```
     """
-    from ._onboarding_core import Exchange, Job, RunClients
     from .onboarding import _SDK, _execute
 
     seen, endpoints, options = _start(
@@ -1042,7 +1036,6 @@ async def check_readiness_async(
                                          pool_id=pool_id, number_of_ip_addresses=256, client_id=app_id)
     ```
     """
-    from ._onboarding_core import Exchange, Job, RunClients
     from .aio.onboarding import _SDK, _execute
 
     seen, endpoints, options = _start(
