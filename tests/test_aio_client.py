@@ -421,3 +421,29 @@ async def test_from_environment_in_process(
             )
         ).result()
     assert d.address_prefixes == [net("10.0.0.0/28")]
+
+
+async def test_https_with_a_ca_bundle_reuses_connections(
+    azure_emulator_https: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """azure-core's aiohttp transport would build an SSL context per request for a CA bundle path (and aiohttp
+    reuses no connection across contexts): crossipam's transport keeps one, so ARM sees few TLS connections."""
+    from crossipam.testing import server as emulator_server
+
+    connections: list[str] = []
+    setup = emulator_server._Handler.setup
+
+    def counting_setup(handler: Any) -> None:  # one handler per accepted connection
+        connections.append(handler.server.service)
+        setup(handler)
+
+    monkeypatch.setattr(emulator_server._Handler, "setup", counting_setup)
+    emu = azure_emulator_https
+    info = info_of(emu)
+    async with make_client(emu) as client:
+        for _ in range(12):
+            await client.get_pool_usage(info.pool_id)
+            await client.list_pool_allocations(info.pool_id)
+    arm_requests = emu.journal.entries(service="arm")
+    assert len(arm_requests) >= 24
+    assert connections.count("arm") <= 2, connections  # without the fix: one per request

@@ -166,6 +166,42 @@ class _Release:
             lock.release()
 
 
+def _custom_tls(kwargs: Mapping[str, Any]) -> bool:
+    """Whether the TLS settings make azure-core's aiohttp transport build its own SSL context (a CA bundle path
+    in ``connection_verify`` or a client certificate in ``connection_cert``)."""
+    return not isinstance(kwargs.get("connection_verify", True), bool) or bool(kwargs.get("connection_cert"))
+
+
+_ONE_CONTEXT_TRANSPORT: type[Any] | None = None
+
+
+def _one_ssl_context_transport(**kwargs: Any) -> Any:
+    """An ``AioHttpTransport`` that builds its SSL context once.
+
+    azure-core's ``AioHttpTransport`` creates a new ``ssl.SSLContext`` for *every request* when
+    ``connection_verify`` is a CA bundle path, and aiohttp pools connections per context, so no connection is ever
+    reused: one TLS handshake per request (measured in docs/performance.md). This subclass keeps the context of
+    each (cert, verify) pair; everything else is azure-core's transport.
+    """
+    global _ONE_CONTEXT_TRANSPORT
+    if _ONE_CONTEXT_TRANSPORT is None:
+        from azure.core.pipeline.transport import AioHttpTransport  # needs aiohttp: crossipam[aio]
+
+        class _OneSslContextAioHttpTransport(AioHttpTransport):  # type: ignore[misc]  # lazily exported
+            def __init__(self, **kw: Any) -> None:
+                super().__init__(**kw)
+                self._ssl_contexts: dict[str, Any] = {}
+
+            def _build_ssl_config(self, cert: Any, verify: Any) -> Any:
+                key = repr((cert, verify))
+                if key not in self._ssl_contexts:
+                    self._ssl_contexts[key] = super()._build_ssl_config(cert, verify)
+                return self._ssl_contexts[key]
+
+        _ONE_CONTEXT_TRANSPORT = _OneSslContextAioHttpTransport
+    return _ONE_CONTEXT_TRANSPORT(**kwargs)
+
+
 class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCredential]):
     """The asyncio twin of :class:`crossipam.CrossTenantIpamClient` (same arguments, results and errors).
 
@@ -231,6 +267,8 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
                 )
             )
         kwargs.setdefault("logging_policy", RedactingNetworkTraceLoggingPolicy(**self._kwargs))
+        if "transport" not in kwargs and _custom_tls(kwargs):
+            kwargs["transport"] = _one_ssl_context_transport(**kwargs)
         client = NetworkManagementClient(
             credential,
             subscription_id,
