@@ -15,6 +15,7 @@ import pytest
 import requests
 from azure.identity import ClientSecretCredential
 
+from crossipam.testing import AzureEmulator
 from crossipam.testing.__main__ import build_parser
 
 
@@ -144,3 +145,22 @@ def test_serve_options_reach_settings() -> None:
     assert args.host == "127.0.0.1" and args.port == 0 and args.scenario == "onboarded"
     with pytest.raises(SystemExit):
         build_parser().parse_args(["serve", "--scenario", "nope"])
+
+
+def test_a_failure_inside_the_offline_azure_is_a_500_not_a_dropped_connection(
+    azure_emulator_https: AzureEmulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu = azure_emulator_https
+    info = emu.scenario
+    assert info is not None and info.ca_bundle is not None
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("a bug in a handler")
+
+    monkeypatch.setattr(emu.router, "dispatch", broken)
+    response = requests.get(
+        f"{info.arm_endpoint}/subscriptions?api-version=2022-12-01", verify=info.ca_bundle, timeout=10
+    )
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "InternalServerError"
+    assert "RuntimeError" in caplog.text and "a bug in a handler" in caplog.text  # the traceback is logged

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import logging
 import os
 import socket
 import socketserver
@@ -15,7 +16,9 @@ import tempfile
 import threading
 from typing import TYPE_CHECKING, Any
 
-from ._http import Request
+from ._http import Request, Response, arm_error
+
+_LOGGER = logging.getLogger("crossipam.testing.server")
 
 if TYPE_CHECKING:
     from .emulator import AzureEmulator
@@ -39,7 +42,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         scheme_host = "https://" + str(self.headers.get("Host") or self.server.public_netloc)
         req = Request(self.command, scheme_host + self.path, dict(self.headers.items()), body)
         req.service = self.server.service
-        resp = self.server.emulator.handle(req)
+        try:
+            resp = self.server.emulator.handle(req)
+        except (
+            Exception
+        ) as err:  # a bug in the offline Azure: answer like a failing service, not a dropped socket
+            _LOGGER.exception("offline Azure: %s %s failed", self.command, self.path)
+            resp = _internal_error(err)
         if resp.drop_connection:
             self.close_connection = True
             with contextlib.suppress(OSError):
@@ -55,6 +64,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(resp.body)
 
     do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = do_HEAD = _serve
+
+
+def _internal_error(err: Exception) -> Response:
+    """500 InternalServerError in ARM's envelope (the offline Azure itself failed; its log has the traceback)."""
+    return arm_error(500, "InternalServerError", f"The offline Azure failed: {type(err).__name__}").response
 
 
 class _TLSServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
