@@ -234,6 +234,14 @@ def credential_error(
         "90002": f"tenant {tenant_id} does not exist in this cloud (check the tenant id and authority host)",
         "7000222": "the client secret expired; create a new one",
         "70021": "no federated credential on the app matches the assertion (issuer/subject/audience)",
+        "700021": "the client assertion's iss and sub must both be the app's client id",
+        "700023": "the client assertion's audience is not this tenant's token endpoint: check the authority host "
+        "(cloud) the credential uses",
+        "700024": "the client assertion expired or is not yet valid: check this machine's clock, or renew the "
+        "federated token file",
+        "700212": "no federated credential on the app accepts the assertion's audience (usually "
+        "api://AzureADTokenExchange)",
+        "700213": "no federated credential on the app matches the assertion's issuer and subject",
     }
     return CredentialError(
         message, tenant_id=tenant_id, hint=hints.get(code.group(1)) if code else None, **details

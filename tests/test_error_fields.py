@@ -366,3 +366,21 @@ def test_graph_details_fall_back_to_headers() -> None:
         "correlation_id": "cid",
         "timestamp": "Thu, 02 Jan 2025 03:04:05 GMT",
     }
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("7000215", "secret is wrong"),
+        ("700021", "iss and sub"),
+        ("700023", "authority host"),
+        ("700024", "clock"),
+        ("700212", "audience"),
+        ("700213", "issuer and subject"),
+    ],
+)
+def test_entra_codes_get_a_hint(code: str, words: str) -> None:
+    err = ClientAuthenticationError(f"AADSTS{code}: the service's sentence. Trace ID: t Correlation ID: c")
+    mapped = credential_error(err, tenant_id="00000000-0000-0000-0000-00000000000a", client_id=None)
+    assert mapped.code is not None and mapped.code.startswith(f"AADSTS{code}")
+    assert mapped.hint is not None and words in mapped.hint
