@@ -48,8 +48,8 @@ from azure.core.pipeline.policies import (
 from azure.core.rest import HttpRequest
 from azure.mgmt.authorization.v2022_04_01.models import RoleAssignment, RoleAssignmentCreateParameters
 
-from ._version import __version__
 from ._resource_ids import IpamPoolId
+from ._version import __version__
 from .credentials import is_managed_identity, validate_tenant_id
 from .errors import (
     AdminCredentialError,

@@ -46,8 +46,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from azure.core import AzureClouds
 from azure.core.credentials import TokenCredential
 
-from ._version import __version__
 from ._shared import environment_config
+from ._version import __version__
 from .client import CrossTenantIpamClient
 from .credentials import credential_pipeline_kwargs, validate_tenant_id
 from .errors import (
