@@ -860,7 +860,7 @@ def _print_report(report: ReadinessReport, out: TextIO) -> None:
     for c in report.checks:
         print(f"{marks[c.status]}  {c.name}: {c.observed}", file=out)
         if c.remedy and c.status != "pass":
-            print(f"      fix: {c.remedy}", file=out)
+            print(f"      fix: {_cli_hint(c.remedy)}", file=out)
     print("ready" if report.ok else f"not ready: {len(report.failed)} check(s) failed", file=out)
 
 

@@ -426,6 +426,8 @@ def test_onboard_check_offboard(
     assert code == EXIT_NOT_READY
     failed = [c for c in report["checks"] if c["status"] == "fail"]
     assert "crossipam onboard" in failed[0]["remedy"]
+    code, table, _ = run(capsys, *check)  # the table's fixes name commands, not library calls
+    assert code == EXIT_NOT_READY and "fix: " in table and "crossipam.onboarding." not in table
 
     onboard = [
         "onboard",
