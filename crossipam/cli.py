@@ -96,6 +96,8 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_AUTH = 3
 EXIT_NOT_READY = 4
+#: The reader of stdout went away (128 + SIGPIPE, what a shell reports for a writer killed by it).
+EXIT_BROKEN_PIPE = 141
 
 _LOGGER = logging.getLogger("crossipam.cli")
 
@@ -1431,6 +1433,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     main(["pool", "usage", pool_id, "--output", "json"])          # prints the usage as JSON
     ```
     """
+    try:
+        return _main(argv)
+    except (
+        BrokenPipeError
+    ):  # the reader went away (`crossipam demo | head`): stop quietly, like Unix tools do
+        with contextlib.suppress(OSError, ValueError):  # and let the interpreter's final flush go nowhere
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["emulator"]:
         return _run_emulator(args_list[1:])

@@ -16,6 +16,7 @@ import pytest
 
 from crossipam.cli import (
     EXIT_AUTH,
+    EXIT_BROKEN_PIPE,
     EXIT_ERROR,
     EXIT_NOT_READY,
     EXIT_OK,
@@ -567,3 +568,18 @@ def test_python_dash_m_crossipam_testing_keeps_its_name(capsys: pytest.CaptureFi
     with pytest.raises(SystemExit):
         testing_main(["serve", "--no-such-option"])
     assert "python -m crossipam.testing serve: error: unrecognized arguments" in capsys.readouterr().err
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_quiet() -> None:
+    """`crossipam demo | head -1`: no BrokenPipeError traceback, the shell's SIGPIPE exit code."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crossipam", "demo"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_subprocess_env(),
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # a reader that went away before the first write reached it
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == EXIT_BROKEN_PIPE, err
+    assert "Traceback" not in err and "BrokenPipeError" not in err
