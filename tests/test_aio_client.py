@@ -398,6 +398,49 @@ async def test_concurrent_deploys_of_one_vnet_are_serialized(azure_emulator: Azu
     assert [e.status for e in emu.journal.entries(service="arm", method="PUT")] == [201]
 
 
+async def test_deploy_many_with_the_same_vnet_twice(azure_emulator: AzureEmulator) -> None:
+    """Two items for one VNet in one async batch: serialised by the client (no 409/412 reaches ARM), both
+    reported in input order, exactly one allocation; in a grow batch the larger count wins, once."""
+    from crossipam import DeploymentSpec
+
+    emu = azure_emulator
+    info = info_of(emu)
+    emu.settings.lro_polls = 2
+    twice = DeploymentSpec(
+        info.vnet_id("vnet-twice"), info.location, info.pool_id, 64, (SubnetSpec("app", 32),)
+    )
+    other = DeploymentSpec(info.vnet_id("vnet-other"), info.location, info.pool_id, 16)
+    emu.journal.clear()
+    async with make_client(emu) as client:
+        results = await client.deploy_many([twice, other, twice])
+        assert [r.vnet_id for r in results] == [str(twice.vnet_id), str(other.vnet_id), str(twice.vnet_id)]
+        assert all(r.ok and r.attempts == 1 for r in results), results
+        actions = sorted(r.deployment.action for r in (results[0], results[2]) if r.deployment)
+        assert actions == ["created", "unchanged"]
+        puts = emu.journal.entries(service="arm", method="PUT", path=r"/virtualNetworks/vnet-twice$")
+        assert [e.status for e in puts] == [201]
+        grow = [
+            DeploymentSpec(twice.vnet_id, info.location, info.pool_id, n, twice.subnets)
+            for n in (128, 256, 128)
+        ]
+        grown = await client.deploy_many(grow)
+        listed = await client.list_pool_allocations(info.pool_id)
+    assert grown[1].deployment is not None and grown[1].deployment.action == "updated"
+    for r in (grown[0], grown[2]):
+        assert r.attempts == 1
+        assert (r.deployment is not None and r.deployment.action in ("updated", "unchanged")) or isinstance(
+            r.error, AllocationDecreaseError
+        ), r
+    assert not [e for e in arm(emu) if e.status in (409, 412)]
+    stored = emu.virtual_network(str(twice.vnet_id))
+    assert stored is not None
+    [alloc] = stored["properties"]["addressSpace"]["ipamPoolPrefixAllocations"]
+    assert alloc["numberOfIpAddresses"] == "256"
+    assert [s["name"] for s in stored["properties"]["subnets"]] == ["app"]
+    assert emu.pool_usage(info.pool_id)["numberOfAllocatedIPAddresses"] == str(256 + 16)
+    assert sorted(a.resource_id.name for a in listed) == ["vnet-other", "vnet-twice"]
+
+
 async def test_from_environment_in_process(
     azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,25 +1,28 @@
 """Fault matrix (issue 7): every operation x every fault either converges to the right end state or raises a
 typed error — and the offline Azure's state shows nothing lost and no duplicate allocation.
 
-Operations: onboard, deploy (new VNet), grow (existing VNet), remove, pool usage, pool allocations (and bulk
-``deploy_many`` when the client has it). Faults: 429 with Retry-After, 500, 503, a dropped connection, a
+Operations: onboard, deploy (new VNet), grow (existing VNet), redeploy (the same request again: nothing to
+change, so nothing is written), remove, pool usage, pool allocations (and bulk ``deploy_many``). Faults: 429 with Retry-After, 500, 503, a dropped connection, a
 lost response (the service acted, the connection dropped), a read timeout (the service acted, the answer came
 after ``read_timeout``), an LRO ending ``Failed``, 409 AnotherOperationInProgress, a concurrent writer between
 crossipam's GET and PUT (412 on a stale ETag), PrincipalNotFound for a while, a Graph 404 after create, token
 expiry mid-run (time passes for everyone), clock skew (ARM says the token expired, the client's clock does
 not), an expired auxiliary token.
 
-The expected outcome of each cell is in ``EXPECTED``; docs/reliability.md shows the same table.
+The expected outcome of each cell is in ``EXPECTED`` (an error cell names the exact class raised);
+docs/reliability.md shows the same table, and ``test_docs_table_matches_expected`` keeps the two in step.
 """
 
 from __future__ import annotations
 
 import copy
 import ipaddress
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,7 +38,7 @@ from crossipam import (
     SubnetSpec,
     VirtualNetworkDeployment,
 )
-from crossipam.errors import OnboardingError
+from crossipam.errors import AdminCredentialError
 from crossipam.onboarding import OnboardingResult
 from crossipam.testing import AzureEmulator, ScenarioInfo
 from crossipam.testing._http import Request, Response
@@ -46,9 +49,10 @@ from .test_onboarding import FakeSleep, _onboard
 
 CONVERGES = "converges"
 
-OPERATIONS = ("onboard", "deploy", "grow", "remove", "usage", "allocations")
+#: "redeploy" repeats the seeded VNet's own request (same count, same subnets): one GET, no write.
+OPERATIONS = ("onboard", "deploy", "grow", "redeploy", "remove", "usage", "allocations")
 
-#: (operation, fault) -> CONVERGES or the typed error raised. Cells that do not apply are absent.
+#: (operation, fault) -> CONVERGES or the exact typed error raised. Cells that do not apply are absent.
 EXPECTED: dict[tuple[str, str], str | type[CrossIpamError]] = {}
 _VNET_OPS = ("deploy", "grow", "remove")
 _READ_OPS = ("usage", "allocations")
@@ -56,16 +60,25 @@ for _op in OPERATIONS:
     for _fault in ("throttled-429", "server-500", "unavailable-503", "dropped-connection", "read-timeout"):
         EXPECTED[(_op, _fault)] = CONVERGES
     EXPECTED[(_op, "token-expiry")] = CONVERGES
-    EXPECTED[(_op, "clock-skew")] = OnboardingError if _op == "onboard" else AuthenticationError
-for _op in ("onboard", *_VNET_OPS):
+    EXPECTED[(_op, "clock-skew")] = AdminCredentialError if _op == "onboard" else AuthenticationError
+for _op in ("onboard", *_VNET_OPS, "redeploy"):
     EXPECTED[(_op, "lost-response")] = CONVERGES
 for _op in _VNET_OPS:
     EXPECTED[(_op, "lro-failed")] = AzureServiceError
     EXPECTED[(_op, "conflict-409")] = CONVERGES
+for _op in (*_VNET_OPS, "redeploy"):
     EXPECTED[(_op, "etag-412")] = CONVERGES
     EXPECTED[(_op, "aux-token-expired")] = AuthenticationError
 EXPECTED[("onboard", "principal-not-found")] = CONVERGES
 EXPECTED[("onboard", "graph-404-after-create")] = CONVERGES
+
+#: faults of the bulk row (``test_bulk_deploy_many_converges``), as the table names them
+BULK_FAULTS = {
+    "server-500": "500",
+    "dropped-connection": "dropped connection",
+    "conflict-409": "409",
+    "lost-response": "lost response",
+}
 
 RICH = "vnet-rich"
 NEW = "vnet-new"
@@ -161,6 +174,8 @@ def _target(op: str) -> tuple[str, str]:
         return "PUT", rf"/virtualNetworks/{NEW}$"
     if op in ("grow", "remove"):
         return "PUT", rf"/virtualNetworks/{RICH}$"
+    if op == "redeploy":
+        return "GET", rf"/virtualNetworks/{RICH}$"  # its only request to the VNet
     if op == "usage":
         return "POST", r"/getPoolUsage$"
     return "POST", r"/listAssociatedResources$"
@@ -288,6 +303,14 @@ def _run_client_op(w: World, monkeypatch: pytest.MonkeyPatch) -> Any:
                 number_of_ip_addresses=128,
                 subnets=[SubnetSpec("app", 16), SubnetSpec("data", 8)],
             ).result()
+        if w.op == "redeploy":
+            return client.begin_deploy_virtual_network(
+                info.vnet_id(RICH),
+                location=info.location,
+                pool_id=info.pool_id,
+                number_of_ip_addresses=64,
+                subnets=[SubnetSpec("app", 16), SubnetSpec("data", 8)],
+            ).result()
         if w.op == "remove":
             return client.begin_remove_allocation(info.vnet_id(RICH)).result()
         if w.op == "usage":
@@ -389,6 +412,20 @@ def _vnet_prefixes(vnet: dict[str, Any]) -> set[str]:
     return set(vnet["properties"]["addressSpace"].get("addressPrefixes") or [])
 
 
+#: faults armed with ``emulator.faults`` (the journal marks the requests they answered)
+_INJECTED = frozenset(
+    {
+        "throttled-429",
+        "server-500",
+        "unavailable-503",
+        "dropped-connection",
+        "lost-response",
+        "read-timeout",
+        "conflict-409",
+    }
+)
+
+
 def assert_end_state(w: World, outcome: Any) -> None:
     emu, info = w.emu, w.info
     pool = info.pool_id
@@ -422,12 +459,14 @@ def assert_end_state(w: World, outcome: Any) -> None:
         assert outcome.tenant_id == info.management_tenant_id and outcome.code == "ExpiredAuthenticationToken"
     if w.fault == "clock-skew" and isinstance(outcome, AuthenticationError):
         assert outcome.code == "ExpiredAuthenticationToken" and "clock" in (outcome.hint or "")
-    if w.fault in ("lost-response", "etag-412", "conflict-409") and w.op != "onboard":
+    if w.fault in ("lost-response", "etag-412", "conflict-409") and w.op in _VNET_OPS:
         puts = emu.journal.entries(service="arm", method="PUT", path="/virtualNetworks/")
         assert any(e.status in (409, 412) for e in puts) or w.fault == "lost-response"
+    if w.fault in _INJECTED:
+        assert any(e.fault for e in emu.journal), f"{w.op}/{w.fault}: the fault never fired"
     if w.fault == "token-expiry":
         assert emu.journal.token_requests(), "time passed: fresh tokens were requested"
-    if w.fault == "etag-412" and w.op in ("grow", "remove"):
+    if w.fault == "etag-412" and w.op in ("grow", "redeploy", "remove"):
         assert (rich.get("tags") or {}).get(
             "changed-by"
         ) == "other-writer"  # the other writer's change is kept
@@ -450,6 +489,17 @@ def assert_end_state(w: World, outcome: Any) -> None:
             assert sum(ipaddress.ip_network(p).num_addresses for p in _vnet_prefixes(rich)) == 128
         else:
             assert _vnet_count(rich, pool) in (64, 128)
+    elif w.op == "redeploy":
+        # nothing to change: no write whatever the fault, the VNet exactly as seeded (plus another writer's tag)
+        assert not emu.journal.writes(), emu.journal.writes()
+        if converged:
+            assert isinstance(outcome, VirtualNetworkDeployment) and outcome.action == "unchanged"
+            assert sorted(str(p) for p in outcome.address_prefixes) == sorted(_vnet_prefixes(rich))
+        now, before = copy.deepcopy(rich), copy.deepcopy(w.rich_before)
+        (now.get("tags") or {}).pop("changed-by", None)
+        for body in (now, before):
+            body.pop("etag", None)
+        assert now == before
     elif w.op == "remove":
         if converged:
             assert isinstance(outcome, VirtualNetworkDeployment) and not outcome.allocations
@@ -501,7 +551,8 @@ def test_fault_matrix(
         assert not isinstance(outcome, BaseException), f"{op}/{fault} raised {outcome!r}"
     else:
         assert isinstance(expected, type)
-        assert isinstance(outcome, expected), f"{op}/{fault}: expected {expected.__name__}, got {outcome!r}"
+        # the exact class (the table in docs/reliability.md names it), not only a base class
+        assert type(outcome) is expected, f"{op}/{fault}: expected {expected.__name__}, got {outcome!r}"
         assert str(outcome) and outcome.hint
     assert_end_state(w, outcome)
     assert elapsed < 3.0, f"{op}/{fault} took {elapsed:.2f} s"
@@ -510,7 +561,89 @@ def test_fault_matrix(
 def test_matrix_covers_every_operation_and_fault() -> None:
     ops = {op for op, _ in EXPECTED}
     assert ops == set(OPERATIONS)
+    assert {fault for _, fault in EXPECTED} == set(FAULT_LABELS)
     assert len(EXPECTED) >= 60
+
+
+# ---- the table in docs/reliability.md ----------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "reliability.md"
+#: column headers of the docs table, in order
+OPERATION_LABELS = {
+    "onboard": "onboard",
+    "deploy": "deploy (new VNet)",
+    "grow": "grow (existing VNet)",
+    "redeploy": "redeploy (nothing to change)",
+    "remove": "remove",
+    "usage": "pool usage",
+    "allocations": "pool allocations",
+}
+#: row labels of the docs table, in order
+FAULT_LABELS = {
+    "throttled-429": "429 with `Retry-After`",
+    "server-500": "500",
+    "unavailable-503": "503",
+    "dropped-connection": "dropped connection",
+    "lost-response": "lost response (service acted, connection dropped)",
+    "read-timeout": "read timeout (answer after `read_timeout`)",
+    "lro-failed": "LRO ends `Failed`",
+    "conflict-409": "409 `AnotherOperationInProgress`",
+    "etag-412": "concurrent writer between GET and PUT (412)",
+    "principal-not-found": "`PrincipalNotFound` for a while",
+    "graph-404-after-create": "Graph 404 after create (replication)",
+    "token-expiry": "token expiry mid-run (time passes)",
+    "clock-skew": "clock skew (ARM: token expired; client: fresh)",
+    "aux-token-expired": "expired auxiliary token",
+}
+BULK_LABEL = "bulk `deploy_many`: " + ", ".join(BULK_FAULTS.values())
+
+
+def _docs_table() -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the fault-matrix table in docs/reliability.md (cells stripped)."""
+    lines = DOCS.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| fault ↓ / operation →"))
+    table = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        table.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    header, separator, *rows = table
+    assert set("".join(separator)) <= set("-:"), separator
+    return header, rows
+
+
+def _cell_outcome(cell: str) -> str | None:
+    """``converges`` (with or without a note), the error class a cell names, or None for ``—``."""
+    if cell == "—":
+        return None
+    if cell.startswith(CONVERGES):
+        return CONVERGES
+    m = re.fullmatch(r"`(\w+)`(?: \(.+\))?", cell)
+    assert m, f"unreadable cell {cell!r}: write converges, `ErrorClass` (note) or —"
+    return m.group(1)
+
+
+def test_docs_table_matches_expected() -> None:
+    """docs/reliability.md's fault matrix says exactly what ``EXPECTED`` (and the bulk test) checks."""
+    header, rows = _docs_table()
+    assert header[1:] == [OPERATION_LABELS[op] for op in OPERATIONS]
+    *matrix, bulk = rows
+    assert [row[0] for row in matrix] == list(FAULT_LABELS.values())
+    documented: dict[tuple[str, str], str] = {}
+    for row, fault in zip(matrix, FAULT_LABELS, strict=True):
+        assert len(row) == len(header), row
+        for op, cell in zip(OPERATIONS, row[1:], strict=True):
+            outcome = _cell_outcome(cell)
+            if outcome is not None:
+                documented[(op, fault)] = outcome
+    tested = {key: v if isinstance(v, str) else v.__name__ for key, v in EXPECTED.items()}
+    missing = {k: v for k, v in tested.items() if documented.get(k) != v}
+    extra = {k: v for k, v in documented.items() if k not in tested}
+    assert not missing and not extra, f"tested but not documented so: {missing}; documented only: {extra}"
+    assert bulk[0] == BULK_LABEL
+    assert [_cell_outcome(c) for c in bulk[1:]] == [
+        CONVERGES if op == "deploy" else None for op in OPERATIONS
+    ]
 
 
 # ---- persistent faults: typed errors, nothing changed ------------------------------------------------------
@@ -574,7 +707,7 @@ def test_persistent_faults_raise_typed_errors_and_change_nothing(
 # ---- bulk (when the client offers it) ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fault", ["server-500", "dropped-connection", "conflict-409", "lost-response"])
+@pytest.mark.parametrize("fault", list(BULK_FAULTS))
 def test_bulk_deploy_many_converges(fault: str, azure_emulator: AzureEmulator) -> None:
     if not hasattr(CrossTenantIpamClient, "deploy_many"):
         pytest.skip("CrossTenantIpamClient.deploy_many is not there yet")
