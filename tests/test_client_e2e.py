@@ -486,38 +486,8 @@ def test_secrets_never_logged_or_shown(
         assert secret not in text
 
 
-def test_concurrent_deploys_of_one_vnet_are_serialized(azure_emulator: AzureEmulator) -> None:
-    import threading
-
-    emu = azure_emulator
-    info = info_of(emu)
-    emu.settings.lro_polls = 3
-    vnet_id = info.vnet_id("vnet-race")
-    results: list[str] = []
-    errors: list[BaseException] = []
-    with make_client(emu) as client:
-
-        def deploy() -> None:
-            try:
-                results.append(
-                    client.begin_deploy_virtual_network(
-                        vnet_id, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=100
-                    )
-                    .result()
-                    .action
-                )
-            except BaseException as err:  # pragma: no cover - reported below
-                errors.append(err)
-
-        threads = [threading.Thread(target=deploy) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=30)
-    assert errors == []
-    assert sorted(results) == ["created", "unchanged", "unchanged"]
-    assert [e.status for e in emu.journal.entries(service="arm", method="PUT")] == [201]
-    assert all(e.status < 400 or (e.method, e.status) == ("GET", 404) for e in arm(emu))
+# Concurrent deploys of one VNet through one client: tests/test_concurrency.py
+# (test_one_client_many_threads_is_serialised_in_process) forces the race deterministically.
 
 
 def test_from_environment_with_workload_identity(
