@@ -9,6 +9,8 @@ The decisions are pure and shared by the sync client (threads) and the async cli
 * :class:`SubscriptionGate` keeps, per subscription, a concurrency limit and a pause: a throttle or conflict
   pauses new work for that subscription for ``Retry-After`` seconds and halves its limit; every success raises
   it again by about one per round (AIMD), up to ``max_concurrency``;
+* ``_Scheduler`` hands the next item to a free worker: the first queued one whose subscription is neither
+  paused nor at its limit and whose retry delay has passed, so a paused subscription holds no worker;
 * :func:`run_sync` / :func:`run_async` drive the items (bounded attempts, injectable ``sleep`` and ``clock``)
   and return one :class:`~crossipam.models.BulkItemResult` per item, in input order.
 
@@ -247,8 +249,17 @@ class SubscriptionGate:
         """
         return max(0.0, self._state(subscription).paused_until - self._clock())
 
+    def resumes_at(self, subscription: str) -> float:
+        """The ``clock()`` time at which the subscription's pause ends (in the past when not paused).
+
+        ```python
+        gate.resumes_at("sub-1") <= clock()   # True: not paused
+        ```
+        """
+        return self._state(subscription).paused_until
+
     def can_start(self, subscription: str) -> bool:
-        """Whether one more operation may start now (below the limit; pauses are waited out by the caller).
+        """Whether one more operation may start now (below the limit; pauses are checked by the caller).
 
         ```python
         if gate.can_start(sub): gate.started(sub)
@@ -395,6 +406,75 @@ def _report(on_progress: ProgressCallback | None, done: int, total: int, result:
         _LOGGER.exception("on_progress raised; ignored")
 
 
+# ---- scheduling ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Pending:
+    item: BulkItem
+    attempts: int  # runs so far
+    not_before: float
+
+
+class _Scheduler:
+    """Which item runs next — pure logic shared by both drivers (they hold a lock around every call).
+
+    Items wait in one queue (input order); :meth:`take` hands out the first one whose subscription is neither
+    paused nor at its limit and whose retry delay has passed, so a paused subscription never holds a worker:
+    the other subscriptions' items queued behind it run meanwhile. A failed attempt that is retried goes back
+    to the queue with ``not_before = now + delay``.
+    """
+
+    def __init__(self, items: Sequence[BulkItem], gate: SubscriptionGate, max_attempts: int) -> None:
+        self.gate = gate
+        self._max_attempts = max_attempts
+        self._pending = [_Pending(item, 0, 0.0) for item in items]
+        self._running = 0
+
+    def _ready_at(self, entry: _Pending) -> float:
+        return max(entry.not_before, self.gate.resumes_at(entry.item.subscription))
+
+    def take(self, now: float) -> tuple[BulkItem, int] | None:
+        """The first pending item that may start at ``now`` and its attempt number (counted started), if any."""
+        for position, entry in enumerate(self._pending):
+            subscription = entry.item.subscription
+            if self._ready_at(entry) <= now and self.gate.can_start(subscription):
+                del self._pending[position]
+                self.gate.started(subscription)
+                self._running += 1
+                return entry.item, entry.attempts + 1
+        return None
+
+    def wake_in(self, now: float) -> float | None:
+        """Seconds until a pending item's pause or retry delay ends; ``None`` when no item waits for time."""
+        waits = [at - now for at in map(self._ready_at, self._pending) if at > now]
+        return min(waits) if waits else None
+
+    def next(self, now: float) -> tuple[BulkItem, int] | float | None:
+        """What a free worker does at ``now``: run an item (:meth:`take`), sleep this many seconds
+        (:meth:`wake_in`), or — ``None`` — wait until another worker finishes (or exit when :attr:`all_done`)."""
+        taken = self.take(now)
+        return taken if taken is not None else self.wake_in(now)
+
+    def finish(
+        self, item: BulkItem, attempts: int, outcome: VirtualNetworkDeployment | CrossIpamError, now: float
+    ) -> BulkItemResult | None:
+        """Count the attempt out; the item's final result, or ``None`` when it was queued again for a retry."""
+        self._running -= 1
+        self.gate.finished(item.subscription, succeeded=not isinstance(outcome, CrossIpamError))
+        if isinstance(outcome, CrossIpamError):
+            decision = _after_failure(self.gate, item, outcome, attempts, self._max_attempts)
+            if decision is not None:
+                self._pending.append(_Pending(item, attempts, now + decision.delay))
+                return None
+        return _result(item, outcome, attempts)
+
+    @property
+    def all_done(self) -> bool:
+        """Nothing pending and nothing running."""
+        return not self._pending and not self._running
+
+
 # ---- drivers -------------------------------------------------------------------------------------------
 
 
@@ -415,53 +495,47 @@ def run_sync(
     ```
     """
     _check(max_attempts)
-    gate = SubscriptionGate(max_concurrency, clock=clock)
+    scheduler = _Scheduler(items, SubscriptionGate(max_concurrency, clock=clock), max_attempts)
     cond = threading.Condition()
     progress_lock = threading.Lock()
     total = len(items)
     done = 0
     results: list[BulkItemResult | None] = [None] * total
 
-    def work(item: BulkItem) -> None:
+    def work() -> None:
         nonlocal done
-        attempts = 0
         while True:
-            attempts += 1
             with cond:
-                wait = gate.pause_remaining(item.subscription)
-            if wait > 0:
-                sleep(wait)
-            with cond:
-                while not gate.can_start(item.subscription):
-                    cond.wait()
-                gate.started(item.subscription)
+                step = scheduler.next(clock())
+                while step is None and not scheduler.all_done:
+                    cond.wait()  # only limits block: another worker's finish frees a slot
+                    step = scheduler.next(clock())
+            if step is None:
+                return
+            if not isinstance(step, tuple):
+                # time-blocked only, outside the lock: nothing else can run before a pause or delay ends
+                sleep(step)
+                continue
+            item, attempts = step
             outcome: VirtualNetworkDeployment | CrossIpamError
             try:
                 outcome = attempt(item)
             except Exception as exc:
                 outcome = as_crossipam_error(exc, item.vnet_id)
             with cond:
-                gate.finished(item.subscription, succeeded=not isinstance(outcome, CrossIpamError))
-                decision = (
-                    _after_failure(gate, item, outcome, attempts, max_attempts)
-                    if isinstance(outcome, CrossIpamError)
-                    else None
-                )
+                result = scheduler.finish(item, attempts, outcome, clock())
                 cond.notify_all()
-            if decision is None:
-                break
-            sleep(decision.delay)
-        result = _result(item, outcome, attempts)
-        results[item.index] = result
-        with progress_lock:
-            done += 1
-            _report(on_progress, done, total, result)
+            if result is not None:
+                results[item.index] = result
+                with progress_lock:
+                    done += 1
+                    _report(on_progress, done, total, result)
 
     if total:
         with ThreadPoolExecutor(
             max_workers=min(max_concurrency, total), thread_name_prefix="crossipam-bulk"
         ) as pool:
-            for future in [pool.submit(work, item) for item in items]:
+            for future in [pool.submit(work) for _ in range(min(max_concurrency, total))]:
                 future.result()
     return [r for r in results if r is not None]
 
@@ -476,52 +550,46 @@ async def run_async(
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> list[BulkItemResult]:
-    """The asyncio twin of :func:`run_sync`: one task per item, at most ``max_concurrency`` running.
+    """The asyncio twin of :func:`run_sync`: up to ``max_concurrency`` worker tasks.
 
     ```python
     await run_async(bulk_items(specs), deploy_one, max_concurrency=8)
     ```
     """
     _check(max_attempts)
-    gate = SubscriptionGate(max_concurrency, clock=clock)
+    scheduler = _Scheduler(items, SubscriptionGate(max_concurrency, clock=clock), max_attempts)
     cond = asyncio.Condition()
-    slots = asyncio.Semaphore(max_concurrency)
     total = len(items)
     done = 0
     results: list[BulkItemResult | None] = [None] * total
 
-    async def work(item: BulkItem) -> None:
+    async def work() -> None:
         nonlocal done
-        attempts = 0
-        async with slots:
-            while True:
-                attempts += 1
-                wait = gate.pause_remaining(item.subscription)
-                if wait > 0:
-                    await sleep(wait)
-                async with cond:
-                    await cond.wait_for(lambda: gate.can_start(item.subscription))
-                    gate.started(item.subscription)
-                outcome: VirtualNetworkDeployment | CrossIpamError
-                try:
-                    outcome = await attempt(item)
-                except Exception as exc:
-                    outcome = as_crossipam_error(exc, item.vnet_id)
-                async with cond:
-                    gate.finished(item.subscription, succeeded=not isinstance(outcome, CrossIpamError))
-                    decision = (
-                        _after_failure(gate, item, outcome, attempts, max_attempts)
-                        if isinstance(outcome, CrossIpamError)
-                        else None
-                    )
-                    cond.notify_all()
-                if decision is None:
-                    break
-                await sleep(decision.delay)
-        result = _result(item, outcome, attempts)
-        results[item.index] = result
-        done += 1
-        _report(on_progress, done, total, result)
+        while True:
+            async with cond:
+                step = scheduler.next(clock())
+                while step is None and not scheduler.all_done:
+                    await cond.wait()  # only limits block: another worker's finish frees a slot
+                    step = scheduler.next(clock())
+            if step is None:
+                return
+            if not isinstance(step, tuple):
+                # time-blocked only, outside the lock: nothing else can run before a pause or delay ends
+                await sleep(step)
+                continue
+            item, attempts = step
+            outcome: VirtualNetworkDeployment | CrossIpamError
+            try:
+                outcome = await attempt(item)
+            except Exception as exc:
+                outcome = as_crossipam_error(exc, item.vnet_id)
+            async with cond:
+                result = scheduler.finish(item, attempts, outcome, clock())
+                cond.notify_all()
+            if result is not None:
+                results[item.index] = result
+                done += 1
+                _report(on_progress, done, total, result)
 
-    await asyncio.gather(*(work(item) for item in items))
+    await asyncio.gather(*(work() for _ in range(min(max_concurrency, total))))
     return [r for r in results if r is not None]

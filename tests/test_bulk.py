@@ -5,6 +5,7 @@ errors, the token count stays 2, and no wall-clock sleeps happen (fake sleep + f
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
 import threading
@@ -31,7 +32,7 @@ from crossipam import (
     TransportError,
 )
 from crossipam import aio as crossipam_aio
-from crossipam.bulk import SubscriptionGate, classify
+from crossipam.bulk import BulkItem, SubscriptionGate, _Scheduler, classify
 from crossipam.testing import AzureEmulator
 from crossipam.testing._http import Request, Response
 
@@ -263,7 +264,7 @@ def test_remove_many_and_redeploy_is_unchanged(azure_emulator: AzureEmulator, cl
         emu.faults.add("PUT", VNET_PUT, status=429, code="TooManyRequests", retry_after=2, times=2)
         missing = info.vnet_id("vnet-never-made")
         removed = client.remove_many(
-            [*specs[:4], *(str(s.vnet_id) for s in specs[4:]), missing], sleep=clock.sleep
+            [*specs[:4], *(str(s.vnet_id) for s in specs[4:]), missing], sleep=clock.sleep, clock=clock.time
         )
     assert [r.ok for r in removed] == [True] * 8 + [False]
     assert {r.deployment.action for r in removed if r.deployment} == {"removed"}
@@ -288,8 +289,9 @@ def test_deploy_many_gives_up_after_max_attempts(azure_emulator: AzureEmulator, 
 
 
 class SimClock:
-    """Virtual time for ``run_sync``'s worker threads: work takes no time, and ``sleep(s)`` blocks until every
-    busy worker is asleep (or has nothing left to do); then time jumps to the earliest wake-up.
+    """Virtual time for the bulk workers (``run_sync``'s threads, or ``run_async``'s tasks with
+    :meth:`async_sleep`): work takes no time, and ``sleep(s)`` blocks until every busy worker is asleep (or has
+    nothing left to do); then time jumps to the earliest wake-up.
 
     So whatever can run while a subscription is paused runs *before* the pause ends, and a worker that waited
     shows it in the time of its next request: the test compares times and orderings, never the wall clock.
@@ -299,8 +301,6 @@ class SimClock:
     def __init__(self, workers: int, items: int) -> None:
         self.now = 1000.0
         self.slept: list[float] = []
-        #: set by the first ``sleep`` (every retry or pause decision is taken before it)
-        self.first_sleep = threading.Event()
         self._workers = workers
         self._unfinished = items
         self._wakes: list[float] = []
@@ -319,7 +319,6 @@ class SimClock:
         deadline = time.monotonic() + 10  # a guard against a bug in this clock, not a wait
         with self._cond:
             self.slept.append(seconds)
-            self.first_sleep.set()
             wake = self.now + seconds
             self._wakes.append(wake)
             while wake > self.now:
@@ -331,6 +330,26 @@ class SimClock:
                     raise AssertionError("the virtual clock is stuck")
             self._wakes.remove(wake)
             self._cond.notify_all()
+
+    async def async_sleep(self, seconds: float) -> None:
+        """:meth:`sleep` for asyncio tasks: polls (a real millisecond at a time) instead of blocking the loop."""
+        deadline = time.monotonic() + 10  # a guard against a bug in this clock, not a wait
+        with self._cond:
+            self.slept.append(seconds)
+            wake = self.now + seconds
+            self._wakes.append(wake)
+        while True:
+            with self._cond:
+                if wake <= self.now:
+                    self._wakes.remove(wake)
+                    return
+                asleep = [w for w in self._wakes if w > self.now]
+                if len(asleep) >= min(self._workers, self._unfinished):
+                    self.now = min(asleep)
+                    continue
+            if time.monotonic() > deadline:
+                raise AssertionError("the virtual clock is stuck")
+            await asyncio.sleep(0.001)
 
 
 @dataclass(frozen=True)
@@ -359,15 +378,36 @@ def _record_times(emu: AzureEmulator, sim: SimClock, monkeypatch: pytest.MonkeyP
     return puts
 
 
-def _hold_until_first_sleep(
-    emu: AzureEmulator, sim: SimClock, held: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Requests whose path matches ``held`` wait until the first retry/pause decision was taken."""
+def _hold_until_throttled(emu: AzureEmulator, held: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests whose path matches ``held`` wait until the offline Azure has answered a 429."""
     original = emu.handle
+    throttled = threading.Event()
 
     def handle(req: Request) -> Response:
         if re.search(held, req.path, re.IGNORECASE):
-            assert sim.first_sleep.wait(timeout=10)
+            assert throttled.wait(timeout=10)
+        resp = original(req)
+        if resp.status == 429:
+            throttled.set()
+        return resp
+
+    monkeypatch.setattr(emu, "handle", handle)
+
+
+def _meet(emu: AzureEmulator, path: str, parties: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first ``parties`` PUTs whose path matches ``path`` wait for each other (all in flight at once)."""
+    original = emu.handle
+    barrier = threading.Barrier(parties, timeout=10)
+    lock = threading.Lock()
+    arrived = [0]
+
+    def handle(req: Request) -> Response:
+        if req.method == "PUT" and re.search(path, req.path, re.IGNORECASE):
+            with lock:
+                arrived[0] += 1
+                meets = arrived[0] <= parties
+            if meets:
+                barrier.wait()
         return original(req)
 
     monkeypatch.setattr(emu, "handle", handle)
@@ -401,7 +441,7 @@ def test_a_throttled_subscription_pauses_alone(
     )
     sim = SimClock(workers=2, items=len(specs))
     puts = _record_times(emu, sim, monkeypatch)
-    _hold_until_first_sleep(emu, sim, rf"/subscriptions/{sub_b}/", monkeypatch)  # B starts after the 429
+    _hold_until_throttled(emu, rf"/subscriptions/{sub_b}/", monkeypatch)  # B starts after the 429
     emu.journal.clear()
 
     with make_sync(emu) as client:
@@ -419,23 +459,20 @@ def test_a_throttled_subscription_pauses_alone(
     assert [(p.time, p.status) for p in after if sub_a in p.path] == [(1000.0 + RETRY_AFTER, 201)] * 3, puts
     # B: four creates while A was paused (virtual time had not moved), each written once
     assert [(p.time, p.status) for p in puts if sub_b in p.path] == [(1000.0, 201)] * 4, puts
-    assert sim.slept == [RETRY_AFTER] * 2  # a0's backoff and a1 waiting out the pause; B never waited
+    # B never waited: the workers slept only once nothing but A's paused items was left (both of them, once)
+    assert sim.slept == [RETRY_AFTER] * 2
     assert len(listed) == len(specs)  # one association per VNet: no duplicate allocation
     assert len(emu.journal.token_requests(info.managed_tenant_id)) == 1
     assert len(emu.journal.token_requests()) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="head-of-line blocking: workers wait out a paused subscription's pause holding their thread, so "
-    "another subscription's items queued behind the paused one's wait too (run_sync/run_async sleep in place)",
-)
-def test_a_throttled_subscription_does_not_hold_up_items_queued_behind_it(
-    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    emu = azure_emulator
+def _head_of_line_scenario(
+    emu: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[DeploymentSpec], SimClock, list[TimedPut]]:
+    """Subscription A's items come first: two workers take a0 and a1, both are throttled (429, ``Retry-After:
+    7``); a2 and B's two items are queued behind them. B must not wait for A's pause; A's writes all must."""
     info = info_of(emu)
-    sub_b = add_second_subscription(emu)
+    sub_a, sub_b = info.managed_subscription_id, add_second_subscription(emu)
     a = [DeploymentSpec(info.vnet_id(f"vnet-a{i}"), info.location, info.pool_id, 16) for i in range(3)]
     b = [
         DeploymentSpec(vnet_in(sub_b, SECOND_RG, f"vnet-b{i}"), info.location, info.pool_id, 32)
@@ -443,20 +480,42 @@ def test_a_throttled_subscription_does_not_hold_up_items_queued_behind_it(
     ]
     emu.faults.add(
         "PUT",
-        r"/virtualNetworks/vnet-a0$",
+        rf"/subscriptions/{sub_a}/.*/virtualNetworks/[^/]+$",
         status=429,
         code="SubscriptionRequestsThrottled",
         retry_after=RETRY_AFTER,
+        times=2,
     )
     sim = SimClock(workers=2, items=5)
     puts = _record_times(emu, sim, monkeypatch)
-    _hold_until_first_sleep(emu, sim, r"/virtualNetworks/vnet-(a[12]|b\d)$", monkeypatch)
+    _meet(emu, rf"/subscriptions/{sub_a}/.*/virtualNetworks/[^/]+$", 2, monkeypatch)  # a0 and a1 in flight
+    return [*a, *b], sim, puts
+
+
+def _check_head_of_line(
+    emu: AzureEmulator, specs: list[DeploymentSpec], results: list[BulkItemResult], puts: list[TimedPut]
+) -> None:
+    info = info_of(emu)
+    check_deployed_once(emu, specs, results)
+    assert [r.attempts for r in results] == [2, 2, 1, 1, 1]
+    assert [(p.time, p.status) for p in puts if SECOND_SUBSCRIPTION in p.path] == [(1000.0, 201)] * 2, puts
+    a_puts = [(p.time, p.status) for p in puts if info.managed_subscription_id in p.path]
+    assert a_puts == [(1000.0, 429)] * 2 + [(1000.0 + RETRY_AFTER, 201)] * 3, puts  # A's pause honoured
+
+
+def test_a_throttled_subscription_does_not_hold_up_items_queued_behind_it(
+    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Head-of-line blocking: both workers' items are throttled, yet B's items queued behind A's run during
+    A's pause (a paused subscription holds no worker), and every A write waits the pause out."""
+    emu = azure_emulator
+    specs, sim, puts = _head_of_line_scenario(emu, monkeypatch)
     with make_sync(emu) as client:
         results = client.deploy_many(
-            [*a, *b], max_concurrency=2, sleep=sim.sleep, clock=sim.time, on_progress=sim.item_done
+            specs, max_concurrency=2, sleep=sim.sleep, clock=sim.time, on_progress=sim.item_done
         )
-    check_deployed_once(emu, [*a, *b], results)
-    assert [p.time for p in puts if sub_b in p.path] == [1000.0] * 2  # B not held up by A's pause
+    _check_head_of_line(emu, specs, results, puts)
+    assert sim.slept == [RETRY_AFTER] * 2  # once B was done, both workers waited for A's pause
 
 
 def test_deploy_many_with_the_same_vnet_twice(azure_emulator: AzureEmulator, clock: FakeClock) -> None:
@@ -571,6 +630,20 @@ async def test_async_bulk_under_the_write_throttle_then_remove(
     assert len(emu.journal.token_requests()) == 2
 
 
+async def test_async_throttled_subscription_does_not_hold_up_items_queued_behind_it(
+    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The asyncio twin of the head-of-line test: the worker tasks run B while A is paused."""
+    emu = azure_emulator
+    specs, sim, puts = _head_of_line_scenario(emu, monkeypatch)
+    async with make_async(emu) as client:
+        results = await client.deploy_many(
+            specs, max_concurrency=2, sleep=sim.async_sleep, clock=sim.time, on_progress=sim.item_done
+        )
+    _check_head_of_line(emu, specs, results, puts)
+    assert sim.slept == [RETRY_AFTER] * 2
+
+
 # ---- the pure parts ------------------------------------------------------------------------------------
 
 
@@ -596,6 +669,32 @@ def test_gate_pauses_and_halves_then_recovers() -> None:
     assert gate.can_start("s")
     with pytest.raises(InvalidInputError):
         SubscriptionGate(0)
+
+
+def test_scheduler_passes_over_a_paused_subscription() -> None:
+    """The pure scheduling shared by both drivers: a throttled item is queued again, its subscription's items
+    are passed over until the pause ends, the next subscription's run meanwhile; idle workers learn how long
+    to sleep, or (limits only) that they must wait for a finish."""
+    now = [0.0]
+    sub_a, sub_b = "a" * 8, "b" * 8
+    items = [
+        BulkItem(i, f"/subscriptions/{sub}/v{i}", sub, None, f"v{i}")
+        for i, sub in enumerate((sub_a, sub_a, sub_b))
+    ]
+    scheduler = _Scheduler(items, SubscriptionGate(2, clock=lambda: now[0]), max_attempts=3)
+    assert scheduler.take(0.0) == (items[0], 1)
+    throttled = ThrottledError("t", status=429, code="SubscriptionRequestsThrottled")
+    assert scheduler.finish(items[0], 1, throttled, 0.0) is None  # queued again, A paused for 1 s
+    assert scheduler.take(0.0) == (items[2], 1)  # a1 and the retry of a0 are passed over
+    assert scheduler.next(0.0) == 1.0 and scheduler.wake_in(0.5) == 0.5
+    assert scheduler.take(1.0) == (items[1], 1)  # a1 first (input order); A's limit is 1 now
+    assert scheduler.next(1.0) is None and not scheduler.all_done  # a0 waits for a1 to finish
+    done = scheduler.finish(items[1], 1, InvalidInputError("bad"), 1.0)
+    assert done is not None and isinstance(done.error, InvalidInputError) and done.attempts == 1
+    assert scheduler.take(1.0) == (items[0], 2)
+    for item, attempts in ((items[0], 2), (items[2], 1)):
+        assert scheduler.finish(item, attempts, InvalidInputError("bad"), 1.0) is not None
+    assert scheduler.all_done and scheduler.next(1.0) is None
 
 
 def test_classify() -> None:
