@@ -19,9 +19,12 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from azure.core import AzureClouds
+from azure.core.exceptions import AzureError
 
-from ._shared import DEFAULT_CONFLICT_RETRIES, client_id_of, environment_config
+from ._resource_ids import IpamPoolId
+from ._shared import DEFAULT_CONFLICT_RETRIES, client_id_of, environment_config, map_service_error
 from .credentials import is_managed_identity, validate_multitenant_credential, validate_tenant_id
+from .errors import AzureServiceError
 from .models import CloudEndpoints
 
 __all__ = ["ClientBase"]
@@ -268,6 +271,30 @@ class ClientBase(Generic[CredT, BoundT]):
         ```
         """
         return self._cloud
+
+    # ---- error mapping (no I/O: both clients raise the same errors) ---------------------------------------------
+    def _service_error(self, err: AzureError, *, tenant: str, action: str) -> AzureServiceError:
+        return map_service_error(
+            err,
+            tenant=tenant,
+            action=action,
+            management_tenant_id=self._management_tenant_id,
+            client_id=self._client_id,
+        )
+
+    def _pool_read_error(self, err: AzureError, action: str, pool: IpamPoolId) -> AzureServiceError:
+        mapped = self._service_error(err, tenant=self._management_tenant_id, action=action)
+        if mapped.code == "InvalidAuthenticationTokenTenant":
+            # The pool's subscription belongs to another tenant than management_tenant_id: say so plainly.
+            mapped.message = (
+                f"pool {pool} is not in the management tenant {self._management_tenant_id}: ARM refused the "
+                f"tenant's token for subscription {pool.subscription_id} ({mapped.code})"
+            )
+            mapped.hint = (
+                "pass the tenant that owns the pool's subscription as management_tenant_id, or a pool of the "
+                "management tenant"
+            )
+        return mapped
 
     def __repr__(self) -> str:
         return (

@@ -55,7 +55,6 @@ from ._shared import (
     SDK_ERRORS,
     absent_or_error,
     conflict_delay,
-    map_service_error,
     put_headers,
     vnet_not_found,
     wire,
@@ -66,7 +65,7 @@ from .credentials import (
     secret_credential,
     workload_identity_credential,
 )
-from .errors import AzureServiceError, ConfigurationError, ConflictError
+from .errors import ConfigurationError, ConflictError
 from .models import (
     BulkItemResult,
     CloudEndpoints,
@@ -269,15 +268,6 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         except BaseException:
             release()
             raise
-
-    def _service_error(self, err: AzureError, *, tenant: str, action: str) -> AzureServiceError:
-        return map_service_error(
-            err,
-            tenant=tenant,
-            action=action,
-            management_tenant_id=self._management_tenant_id,
-            client_id=self._client_id,
-        )
 
     def _read_vnet(self, vnet: VirtualNetworkId) -> dict[str, Any] | None:
         client = self._network("managed", vnet.subscription_id)
@@ -566,20 +556,6 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         except SDK_ERRORS as err:
             raise self._pool_read_error(err, f"list the allocations of {pool}", pool) from err
         return [PoolAllocation.from_wire(wire(item)) for item in items]
-
-    def _pool_read_error(self, err: AzureError, action: str, pool: IpamPoolId) -> AzureServiceError:
-        mapped = self._service_error(err, tenant=self._management_tenant_id, action=action)
-        if mapped.code == "InvalidAuthenticationTokenTenant":
-            # The pool's subscription belongs to another tenant than management_tenant_id: say so plainly.
-            mapped.message = (
-                f"pool {pool} is not in the management tenant {self._management_tenant_id}: ARM refused the "
-                f"tenant's token for subscription {pool.subscription_id} ({mapped.code})"
-            )
-            mapped.hint = (
-                "pass the tenant that owns the pool's subscription as management_tenant_id, or a pool of the "
-                "management tenant"
-            )
-        return mapped
 
     # ---- bulk ------------------------------------------------------------------------------------------------
     def deploy_many(

@@ -24,6 +24,7 @@ from crossipam import (
 from crossipam.policies import CrossTenantAuxiliaryPolicy
 from crossipam.testing import AzureEmulator
 
+from .test_aio_client import make_client as make_aio_client
 from .test_client_e2e import cloud_of, info_of, make_client
 from .test_onboarding import _onboard
 
@@ -192,7 +193,9 @@ def test_onboarding_refuses_bad_input_before_any_request(azure_emulator_fresh: A
     assert [e for e in emu.journal if e.service != "login"] == []
 
 
-def test_pool_outside_the_management_tenant_is_a_clear_typed_error(azure_emulator: AzureEmulator) -> None:
+async def test_pool_outside_the_management_tenant_is_a_clear_typed_error(
+    azure_emulator: AzureEmulator,
+) -> None:
     """Before any request the client cannot know a subscription's tenant; the first pool read with a
     management-tenant token answers 401 InvalidAuthenticationTokenTenant, which crossipam names plainly."""
     emu = azure_emulator
@@ -210,6 +213,12 @@ def test_pool_outside_the_management_tenant_is_a_clear_typed_error(azure_emulato
             assert err.code == "InvalidAuthenticationTokenTenant" and err.status == 401
             assert "not in the management tenant" in str(err) and info.management_tenant_id in str(err)
             assert "management_tenant_id" in (err.hint or "")
+    async with make_aio_client(emu) as aio_client:  # the asyncio twin says the same
+        for aread in (aio_client.get_pool_usage, aio_client.list_pool_allocations):
+            with pytest.raises(AuthenticationError) as caught:
+                await aread(pool)
+            assert "not in the management tenant" in str(caught.value)
+            assert "management_tenant_id" in (caught.value.hint or "")
     assert emu.journal.writes() == []
     assert cloud_of(info)  # the scenario's endpoints are https
 

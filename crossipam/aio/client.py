@@ -46,12 +46,11 @@ from .._shared import (
     SDK_ERRORS,
     absent_or_error,
     conflict_delay,
-    map_service_error,
     put_headers,
     vnet_not_found,
     wire,
 )
-from ..errors import AzureServiceError, ConfigurationError, ConflictError
+from ..errors import ConfigurationError, ConflictError
 from ..models import (
     BulkItemResult,
     CloudEndpoints,
@@ -292,15 +291,6 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
             release()
             raise
 
-    def _service_error(self, err: AzureError, *, tenant: str, action: str) -> AzureServiceError:
-        return map_service_error(
-            err,
-            tenant=tenant,
-            action=action,
-            management_tenant_id=self._management_tenant_id,
-            client_id=self._client_id,
-        )
-
     async def _read_vnet(self, vnet: VirtualNetworkId) -> dict[str, Any] | None:
         client = self._network("managed", vnet.subscription_id)
         try:
@@ -533,9 +523,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
                 cls=lambda pipeline_response, _d, _h: pipeline_response.http_response.json(),
             )
         except SDK_ERRORS as err:
-            raise self._service_error(
-                err, tenant=self._management_tenant_id, action=f"read the usage of {pool}"
-            ) from err
+            raise self._pool_read_error(err, f"read the usage of {pool}", pool) from err
         return PoolUsage.from_wire(cast(Mapping[str, Any], body))
 
     async def list_pool_allocations(self, pool_id: str | IpamPoolId) -> list[PoolAllocation]:
@@ -559,9 +547,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
                 )
             ]
         except SDK_ERRORS as err:
-            raise self._service_error(
-                err, tenant=self._management_tenant_id, action=f"list the allocations of {pool}"
-            ) from err
+            raise self._pool_read_error(err, f"list the allocations of {pool}", pool) from err
         return [PoolAllocation.from_wire(wire(item)) for item in items]
 
     # ---- bulk ------------------------------------------------------------------------------------------------
