@@ -48,6 +48,7 @@ from azure.core.pipeline.policies import (
 from azure.core.rest import HttpRequest
 from azure.mgmt.authorization.v2022_04_01.models import RoleAssignment, RoleAssignmentCreateParameters
 
+from ._redact import excerpt, redact
 from ._resource_ids import IpamPoolId
 from ._version import __version__
 from .credentials import is_managed_identity, validate_tenant_id
@@ -1387,11 +1388,11 @@ def _graph_error(response: _GraphResponse) -> tuple[str, str]:
     try:
         body = response.json()
     except Exception:
-        return "", response.text()[:200]
+        return "", excerpt(response.text())
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
-        return str(error.get("code", "")), str(error.get("message", ""))
-    return "", str(body)[:200]
+        return str(error.get("code", "")), redact(str(error.get("message", "")))
+    return "", excerpt(str(body))
 
 
 def _arm_code(err: HttpResponseError) -> str | None:
@@ -1403,7 +1404,7 @@ def _arm_code(err: HttpResponseError) -> str | None:
 def _arm_message(err: HttpResponseError) -> str:
     error = err.error
     message = getattr(error, "message", None) if error is not None else None
-    return str(message or err.message)
+    return redact(str(message)) if message else excerpt(str(err.message))
 
 
 def _is_principal_not_found(err: HttpResponseError) -> bool:

@@ -62,6 +62,8 @@ from typing import Any, TypedDict
 
 from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 
+from ._redact import excerpt, redact
+
 __all__ = [
     "AddressSpaceConflictError",
     "AdminCredentialError",
@@ -864,7 +866,10 @@ def _error_code_and_message(err: Any) -> tuple[str | None, str]:
             inner = body.get("error") if isinstance(body.get("error"), dict) else body
             code = inner.get("code") if isinstance(inner, dict) else None
             message = inner.get("message") if isinstance(inner, dict) else None
-    return (str(code) if code else None), str(message or getattr(err, "message", None) or err)
+    if message:  # the service's own sentence (redacted all the same: it may quote a request)
+        return (str(code) if code else None), redact(str(message))
+    # no error object: quote only the first line of whatever came back, redacted and capped
+    return (str(code) if code else None), excerpt(str(getattr(err, "message", None) or err))
 
 
 def service_error_from_http(

@@ -18,7 +18,6 @@ client = NetworkManagementClient(credential, sub_b, per_retry_policies=[aux])
 from __future__ import annotations
 
 import logging
-import re
 import types
 from collections.abc import Sequence
 from typing import Any
@@ -28,6 +27,7 @@ from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import NetworkTraceLoggingPolicy
 from azure.mgmt.core.policies import AuxiliaryAuthenticationPolicy
 
+from ._redact import redact
 from .credentials import TenantBoundCredential, validate_tenant_id
 from .errors import ConfigurationError
 
@@ -195,28 +195,3 @@ class RedactingNetworkTraceLoggingPolicy(NetworkTraceLoggingPolicy):
             _TRACE_LOGGER.debug("\n".join(lines))
         except Exception as err:  # pragma: no cover
             _TRACE_LOGGER.debug("Failed to log response: %s", type(err).__name__)
-
-
-_JWT_RX = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
-_FORM_SECRET_RX = re.compile(
-    r"((?:client_secret|client_assertion|assertion|refresh_token|access_token|password)=)[^&\s]*",
-    re.IGNORECASE,
-)
-_JSON_SECRET_RX = re.compile(
-    "([\"'](?:access_token|refresh_token|id_token|client_secret|client_assertion|password)[\"']"
-    "\\s*:\\s*[\"'])[^\"']*([\"'])",
-    re.IGNORECASE,
-)
-
-
-def redact(text: str) -> str:
-    """``text`` with secrets replaced by ``REDACTED``: form fields and JSON members that carry secrets or tokens,
-    and JWT-looking strings.
-
-    ```python
-    redact("client_id=x&client_secret=s3cr3t")   # 'client_id=x&client_secret=REDACTED'
-    ```
-    """
-    text = _FORM_SECRET_RX.sub(r"\1REDACTED", text)
-    text = _JSON_SECRET_RX.sub(r"\1REDACTED\2", text)
-    return _JWT_RX.sub("REDACTED", text)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "crossipam"
-GROUND = {"crossipam.models", "crossipam.errors", "crossipam._resource_ids"}
+GROUND = {"crossipam.models", "crossipam.errors", "crossipam._resource_ids", "crossipam._redact"}
 
 
 def module_name(path: Path) -> str:

@@ -172,3 +172,39 @@ def test_reprs_never_show_credentials(azure_emulator: AzureEmulator) -> None:
         bound = TenantBoundCredential(client._credential, info.management_tenant_id)
         for text in (repr(client), repr(bound)):
             assert info.app.client_secret not in text
+
+
+@pytest.mark.parametrize("service", ["arm", "graph"])
+def test_an_answer_that_echoes_the_token_never_reaches_an_error_message(
+    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch, service: str
+) -> None:
+    """A gateway that answers with a non-JSON page quoting the request (Authorization header included): the
+    typed error quotes at most its first line, redacted and capped — for ARM (pool read) and Graph (onboarding)."""
+    from crossipam.testing import Response
+
+    emu = azure_emulator
+    info = info_of(emu)
+    original = emu.handle
+    echoed: list[str] = []
+
+    def gateway(req: Any) -> Response:
+        if ("getPoolUsage" if service == "arm" else "/v1.0/applications") in req.path:
+            token = req.header("authorization") or ""
+            echoed.append(token.split()[-1])
+            page = f"Bad gateway for {token}\n<pre>{req.headers}</pre>"
+            return Response(400, {"content-type": "text/html"}, page.encode())
+        return original(req)
+
+    monkeypatch.setattr(emu, "handle", gateway)
+    with pytest.raises(CrossIpamError) as caught:
+        if service == "graph":
+            _onboard(emu)
+        else:
+            with _client(emu) as client:
+                client.get_pool_usage(info.pool_id)
+    err = caught.value
+    assert echoed and echoed[0].startswith("eyJ")
+    texts = [str(err), repr(err), err.message, err.hint or ""]
+    assert _leaks(texts, set(echoed)) == []
+    if service == "graph":  # the Graph path quotes the page's first line, redacted
+        assert "Bad gateway for Bearer REDACTED" in str(err)
