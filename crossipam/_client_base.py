@@ -173,7 +173,7 @@ class ClientBase(Generic[CredT, BoundT]):
         return cls._owning(credential, b, a, endpoints, client_id, kwargs)
 
     @classmethod
-    def from_environment(cls: type[_C], **kwargs: Any) -> _C:
+    def from_environment(cls: type[_C], *, environ: Mapping[str, str] | None = None, **kwargs: Any) -> _C:
         """A client configured from environment variables.
 
         azure-identity's ``AZURE_CLIENT_ID``, ``AZURE_TENANT_ID`` (the managed tenant) and one of
@@ -181,6 +181,7 @@ class ClientBase(Generic[CredT, BoundT]):
         ``AZURE_FEDERATED_TOKEN_FILE``; optional ``AZURE_AUTHORITY_HOST``. crossipam's
         ``CROSSIPAM_MANAGEMENT_TENANT_ID`` (required), ``CROSSIPAM_ARM_ENDPOINT``, ``CROSSIPAM_GRAPH_ENDPOINT``.
         ``REQUESTS_CA_BUNDLE`` becomes ``connection_verify`` unless a transport or ``connection_verify`` is given.
+        ``environ`` reads these from another mapping than ``os.environ``.
 
         ```python
         os.environ.update(AZURE_CLIENT_ID=app_id, AZURE_CLIENT_SECRET=secret, AZURE_TENANT_ID=b,
@@ -188,7 +189,7 @@ class ClientBase(Generic[CredT, BoundT]):
         client = CrossTenantIpamClient.from_environment()
         ```
         """
-        config = environment_config(os.environ, kwargs)
+        config = environment_config(os.environ if environ is None else environ, kwargs)
         b, a, cloud, kw = config.managed_tenant_id, config.management_tenant_id, config.cloud, config.kwargs
         if config.client_secret:
             return cls.from_client_secret(

@@ -41,6 +41,7 @@ __all__ = [
     "EnvironmentConfig",
     "absent_or_error",
     "client_id_of",
+    "cloud_from_env",
     "conflict_delay",
     "environment_config",
     "map_service_error",
@@ -99,6 +100,24 @@ class EnvironmentConfig:
     kwargs: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
+def cloud_from_env(env: Mapping[str, str], base: AzureClouds | CloudEndpoints | str) -> CloudEndpoints:
+    """``base``'s endpoints with ``AZURE_AUTHORITY_HOST``, ``CROSSIPAM_ARM_ENDPOINT`` and
+    ``CROSSIPAM_GRAPH_ENDPOINT`` applied (the ARM endpoint also sets the token scope).
+
+    ```python
+    cloud_from_env({"CROSSIPAM_ARM_ENDPOINT": "https://127.0.0.1:8443"}, AzureClouds.AZURE_PUBLIC_CLOUD)
+    ```
+    """
+    endpoints = CloudEndpoints.for_cloud(base)
+    arm = env.get("CROSSIPAM_ARM_ENDPOINT")
+    return CloudEndpoints(
+        authority_host=env.get("AZURE_AUTHORITY_HOST") or endpoints.authority_host,
+        resource_manager=(arm.rstrip("/") + "/") if arm else endpoints.resource_manager,
+        graph=env.get("CROSSIPAM_GRAPH_ENDPOINT") or endpoints.graph,
+        resource_manager_scope=(arm.rstrip("/") + "/.default") if arm else endpoints.resource_manager_scope,
+    )
+
+
 def environment_config(env: Mapping[str, str], kwargs: Mapping[str, Any]) -> EnvironmentConfig:
     """Read azure-identity's and crossipam's environment variables (see ``from_environment``).
 
@@ -124,14 +143,7 @@ def environment_config(env: Mapping[str, str], kwargs: Mapping[str, Any]) -> Env
             "from_environment needs these environment variables: " + ", ".join(missing),
             hint="see the docstring of CrossTenantIpamClient.from_environment",
         )
-    base = CloudEndpoints.for_cloud(kw.pop("cloud", AzureClouds.AZURE_PUBLIC_CLOUD))
-    arm = env.get("CROSSIPAM_ARM_ENDPOINT")
-    cloud = CloudEndpoints(
-        authority_host=env.get("AZURE_AUTHORITY_HOST") or base.authority_host,
-        resource_manager=(arm.rstrip("/") + "/") if arm else base.resource_manager,
-        graph=env.get("CROSSIPAM_GRAPH_ENDPOINT") or base.graph,
-        resource_manager_scope=(arm.rstrip("/") + "/.default") if arm else base.resource_manager_scope,
-    )
+    cloud = cloud_from_env(env, kw.pop("cloud", AzureClouds.AZURE_PUBLIC_CLOUD))
     ca_bundle = env.get("REQUESTS_CA_BUNDLE")
     if ca_bundle and "transport" not in kw:
         kw.setdefault("connection_verify", ca_bundle)

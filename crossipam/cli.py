@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from azure.core import AzureClouds
 from azure.core.credentials import TokenCredential
 
-from ._shared import environment_config
+from ._shared import cloud_from_env
 from ._version import __version__
 from .client import CrossTenantIpamClient
 from .credentials import credential_pipeline_kwargs, validate_tenant_id
@@ -1034,14 +1034,7 @@ def _setup(args: argparse.Namespace, environ: Mapping[str, str]) -> _Setup:
         value = getattr(args, option, None)
         if value:
             env[variable] = value
-    base = CloudEndpoints.for_cloud(args.cloud or AzureClouds.AZURE_PUBLIC_CLOUD)
-    arm = env.get("CROSSIPAM_ARM_ENDPOINT")
-    cloud = CloudEndpoints(
-        authority_host=env.get("AZURE_AUTHORITY_HOST") or base.authority_host,
-        resource_manager=(arm.rstrip("/") + "/") if arm else base.resource_manager,
-        graph=env.get("CROSSIPAM_GRAPH_ENDPOINT") or base.graph,
-        resource_manager_scope=(arm.rstrip("/") + "/.default") if arm else base.resource_manager_scope,
-    )
+    cloud = cloud_from_env(env, args.cloud or AzureClouds.AZURE_PUBLIC_CLOUD)
     kwargs: dict[str, Any] = {}
     if env.get("REQUESTS_CA_BUNDLE"):
         kwargs["connection_verify"] = env["REQUESTS_CA_BUNDLE"]
@@ -1094,28 +1087,7 @@ def _make_client(args: argparse.Namespace, environ: Mapping[str, str]) -> CrossT
     source = _auth_source(args, setup.env)
     _LOGGER.info("credentials: %s; ARM %s", source, setup.cloud.resource_manager)
     if source == "environment":
-        config = environment_config(setup.env, dict(setup.kwargs))
-        b, a, kw = config.managed_tenant_id, config.management_tenant_id, config.kwargs
-        if config.client_secret:
-            return CrossTenantIpamClient.from_client_secret(
-                config.client_id, config.client_secret, managed_tenant_id=b, management_tenant_id=a,
-                cloud=setup.cloud, **kw,
-            )  # fmt: skip
-        if config.certificate_path:
-            return CrossTenantIpamClient.from_client_certificate(
-                config.client_id, config.certificate_path, managed_tenant_id=b, management_tenant_id=a,
-                cloud=setup.cloud, password=config.certificate_password, **kw,
-            )  # fmt: skip
-        from .credentials import workload_identity_credential
-
-        assert config.federated_token_file is not None
-        credential = workload_identity_credential(
-            config.client_id, config.federated_token_file, managed_tenant_id=b, management_tenant_id=a,
-            cloud=setup.cloud, **kw,
-        )  # fmt: skip
-        return CrossTenantIpamClient(
-            credential, managed_tenant_id=b, management_tenant_id=a, cloud=setup.cloud, **kw
-        )
+        return CrossTenantIpamClient.from_environment(environ=setup.env, cloud=setup.cloud, **setup.kwargs)
     b, a = _tenants(setup)
     if source == "app":
         client_id = args.client_id or setup.env.get("AZURE_CLIENT_ID")

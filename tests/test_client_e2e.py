@@ -16,6 +16,7 @@ from crossipam import (
     AddressSpaceConflictError,
     AllocationDecreaseError,
     CloudEndpoints,
+    ConfigurationError,
     CrossTenantIpamClient,
     InvalidInputError,
     SubnetSpec,
@@ -445,6 +446,33 @@ def test_from_environment_in_process(azure_emulator: AzureEmulator, monkeypatch:
             info.vnet_id("v-env"), location=info.location, pool_id=info.pool_id, number_of_ip_addresses=16
         ).result()
         assert d.address_prefixes == [net("10.0.0.0/28")]
+
+
+def test_from_environment_reads_a_given_mapping(
+    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    for name in (
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+        "AZURE_TENANT_ID",
+        "CROSSIPAM_MANAGEMENT_TENANT_ID",
+    ):
+        monkeypatch.delenv(name, raising=False)  # nothing in os.environ: the mapping is all there is
+    environ = {
+        "AZURE_CLIENT_ID": info.app.client_id,
+        "AZURE_CLIENT_SECRET": info.app.client_secret,
+        "AZURE_TENANT_ID": info.managed_tenant_id,
+        "AZURE_AUTHORITY_HOST": info.authority,
+        "CROSSIPAM_MANAGEMENT_TENANT_ID": info.management_tenant_id,
+        "CROSSIPAM_ARM_ENDPOINT": info.arm_endpoint,
+    }
+    with CrossTenantIpamClient.from_environment(environ=environ, transport=emu.transport()) as client:
+        assert client.managed_tenant_id == info.managed_tenant_id
+        assert client.get_pool_usage(info.pool_id).total_number_of_ip_addresses == 65536
+    with pytest.raises(ConfigurationError, match="AZURE_CLIENT_ID"):
+        CrossTenantIpamClient.from_environment()
 
 
 def test_from_environment_https_trusts_requests_ca_bundle(
