@@ -69,6 +69,7 @@ from ._onboarding_core import (
     RunClients,
     SdkClasses,
     Sleep,
+    Steps,
     StepStatus,
     prepare_offboarding,
     prepare_onboarding,
@@ -214,7 +215,7 @@ def onboard_service_principal(
         replication_poll_interval=replication_poll_interval,
         max_replication_attempts=max_replication_attempts,
     )
-    return _run(job, sleep, azure_core_kwargs)
+    return run_steps(job, sleep, azure_core_kwargs)
 
 
 def offboard_service_principal(
@@ -285,16 +286,27 @@ def offboard_service_principal(
         delete_service_principal=delete_service_principal,
         role_name=role_name,
     )
-    return _run(job, time.sleep, azure_core_kwargs)
+    return run_steps(job, time.sleep, azure_core_kwargs)
 
 
 # ------------------------------------------------------------------------------------------------
 # the sync driver
 
 
-def _run(job: Job[_T], sleep: Callable[[float], None], azure_core_kwargs: Mapping[str, Any]) -> _T:
-    """Run ``job``'s steps on the sync clients; the clients it created are closed at the end."""
-    with ExitStack() as stack, Exchange(job.steps()) as exchange:
+def run_steps(
+    job: Job[_T],
+    sleep: Callable[[float], None],
+    azure_core_kwargs: Mapping[str, Any],
+    steps: Steps[_T] | None = None,
+) -> _T:
+    """Run ``steps`` (by default ``job.steps()``) on the sync clients; the clients it created are closed at the
+    end. The one sync driver of the step flows: onboarding, offboarding and :mod:`crossipam.readiness`.
+
+    ```python
+    report = run_steps(job, time.sleep, {"transport": transport}, steps=readiness_flow)
+    ```
+    """
+    with ExitStack() as stack, Exchange(job.steps() if steps is None else steps) as exchange:
         clients = RunClients(
             _SDK, job, azure_core_kwargs, on_create=lambda client: stack.callback(client.close)
         )

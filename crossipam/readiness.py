@@ -40,7 +40,6 @@ import logging
 import re
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
-from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -48,12 +47,13 @@ from azure.core.credentials import TokenCredential
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
-from ._onboarding_core import ArmCall, Exchange, GraphCall, Job, RunClients
+from ._onboarding_core import ArmCall, GraphCall, Job
 from ._resource_ids import IpamPoolId, VirtualNetworkId
 from ._shared import API_VERSION, READ_ACTION_RETRY_METHODS, wire
 from .credentials import credential_pipeline_kwargs
 from .errors import ASSOCIATE_ACTION, IPAM_POOL_USER_ROLE_ID, AppNotOnboardedError, CrossIpamError
 from .models import CloudEndpoints, IPNetwork, PoolUsage
+from .onboarding import run_steps
 
 __all__ = [
     "CHECK_NAMES",
@@ -982,7 +982,6 @@ def check_readiness(
     print(report.ok, [c.name for c in report.failed])
     ```
     """
-    from .onboarding import _SDK, _execute
 
     seen, endpoints, options = _start(
         managed_tenant_id=managed_tenant_id,
@@ -1004,12 +1003,7 @@ def check_readiness(
             "management": (seen.management_tenant_id, management_credential),
         },
     )
-    with ExitStack() as stack, Exchange(_flow(seen)) as exchange:
-        clients = RunClients(_SDK, job, options, on_create=lambda client: stack.callback(client.close))
-        while exchange.request is not None:
-            with exchange.answering() as answer:
-                answer.value = _execute(exchange.request, clients, time.sleep)
-    return exchange.result
+    return run_steps(job, time.sleep, options, steps=_flow(seen))
 
 
 async def check_readiness_async(
@@ -1036,7 +1030,7 @@ async def check_readiness_async(
                                          pool_id=pool_id, number_of_ip_addresses=256, client_id=app_id)
     ```
     """
-    from .aio.onboarding import _SDK, _execute
+    from .aio.onboarding import run_steps as run_steps_async  # only when asked: crossipam.aio is optional
 
     seen, endpoints, options = _start(
         managed_tenant_id=managed_tenant_id,
@@ -1058,15 +1052,7 @@ async def check_readiness_async(
             "management": (seen.management_tenant_id, management_credential),
         },
     )
-    async with AsyncExitStack() as stack:
-        clients = RunClients(
-            _SDK, job, options, on_create=lambda client: stack.push_async_callback(client.close)
-        )
-        with Exchange(_flow(seen)) as exchange:
-            while exchange.request is not None:
-                with exchange.answering() as answer:
-                    answer.value = await _execute(exchange.request, clients, asyncio.sleep)
-    return exchange.result
+    return await run_steps_async(job, asyncio.sleep, options, steps=_flow(seen))
 
 
 def _token(credential: TokenCredential, scope: str) -> Exception | None:

@@ -52,6 +52,7 @@ from .._onboarding_core import (
     RunClients,
     SdkClasses,
     Sleep,
+    Steps,
     prepare_offboarding,
     prepare_onboarding,
 )
@@ -140,7 +141,7 @@ async def onboard_service_principal(
         replication_poll_interval=replication_poll_interval,
         max_replication_attempts=max_replication_attempts,
     )
-    return await _run(job, sleep, azure_core_kwargs)
+    return await run_steps(job, sleep, azure_core_kwargs)
 
 
 async def offboard_service_principal(
@@ -184,22 +185,31 @@ async def offboard_service_principal(
         delete_service_principal=delete_service_principal,
         role_name=role_name,
     )
-    return await _run(job, asyncio.sleep, azure_core_kwargs)
+    return await run_steps(job, asyncio.sleep, azure_core_kwargs)
 
 
 # ------------------------------------------------------------------------------------------------
 # the async driver
 
 
-async def _run(
-    job: Job[_T], sleep: Callable[[float], Awaitable[Any]], azure_core_kwargs: Mapping[str, Any]
+async def run_steps(
+    job: Job[_T],
+    sleep: Callable[[float], Awaitable[Any]],
+    azure_core_kwargs: Mapping[str, Any],
+    steps: Steps[_T] | None = None,
 ) -> _T:
-    """Run ``job``'s steps on the async clients; the clients it created are closed at the end."""
+    """Run ``steps`` (by default ``job.steps()``) on the async clients; the clients it created are closed at the
+    end. The one async driver of the step flows: onboarding, offboarding and :mod:`crossipam.readiness`.
+
+    ```python
+    report = await run_steps(job, asyncio.sleep, {}, steps=readiness_flow)
+    ```
+    """
     async with AsyncExitStack() as stack:
         clients = RunClients(
             _SDK, job, azure_core_kwargs, on_create=lambda client: stack.push_async_callback(client.close)
         )
-        with Exchange(job.steps()) as exchange:
+        with Exchange(job.steps() if steps is None else steps) as exchange:
             while exchange.request is not None:
                 with exchange.answering() as answer:
                     answer.value = await _execute(exchange.request, clients, sleep)
