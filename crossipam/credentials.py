@@ -24,6 +24,7 @@ import os
 import re
 import uuid
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any, cast
 
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenCredential, TokenRequestOptions
@@ -384,17 +385,17 @@ def authority_kwargs(cloud: CloudEndpoints) -> dict[str, Any]:
     authority_kwargs(CloudEndpoints())   # {'authority': 'https://login.microsoftonline.com'}
     ```
     """
-    return _authority_kwargs(cloud)
-
-
-def _authority_kwargs(cloud: CloudEndpoints) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"authority": cloud.authority_host}
     if not cloud.is_known_authority:
         kwargs["disable_instance_discovery"] = True
     return kwargs
 
 
-def secret_credential(
+# ---- the app's credentials, built once for azure.identity and azure.identity.aio ----------------------------
+
+
+def build_secret_credential(
+    identity: ModuleType,
     client_id: str,
     client_secret: str,
     *,
@@ -402,28 +403,29 @@ def secret_credential(
     management_tenant_id: str,
     cloud: CloudEndpoints,
     **kwargs: Any,
-) -> TokenCredential:
-    """A ``ClientSecretCredential`` of the managed tenant allowed to get management-tenant tokens.
+) -> Any:
+    """``identity.ClientSecretCredential`` (``identity``: ``azure.identity`` or ``azure.identity.aio``) of the
+    managed tenant, allowed to get management-tenant tokens.
 
     ```python
-    secret_credential(app_id, secret, managed_tenant_id=b, management_tenant_id=a, cloud=CloudEndpoints())
+    build_secret_credential(azure.identity.aio, app_id, secret, managed_tenant_id=b, management_tenant_id=a,
+                            cloud=CloudEndpoints())
     ```
     """
-    from azure.identity import ClientSecretCredential
-
     if not client_id or not client_secret:
         raise ConfigurationError("client_id and client_secret are required")
-    return ClientSecretCredential(
+    return identity.ClientSecretCredential(
         managed_tenant_id,
         client_id,
         client_secret,
         additionally_allowed_tenants=[management_tenant_id],
-        **_authority_kwargs(cloud),
+        **authority_kwargs(cloud),
         **credential_pipeline_kwargs(kwargs),
     )
 
 
-def certificate_credential(
+def build_certificate_credential(
+    identity: ModuleType,
     client_id: str,
     certificate_path: str | None = None,
     *,
@@ -434,15 +436,14 @@ def certificate_credential(
     password: str | bytes | None = None,
     send_certificate_chain: bool = False,
     **kwargs: Any,
-) -> TokenCredential:
-    """A ``CertificateCredential`` (PEM or PKCS12 file, or ``certificate_data``) allowed in both tenants.
+) -> Any:
+    """``identity.CertificateCredential`` (PEM or PKCS12 file, or ``certificate_data``) allowed in both tenants.
 
     ```python
-    certificate_credential(app_id, "app.pem", managed_tenant_id=b, management_tenant_id=a, cloud=CloudEndpoints())
+    build_certificate_credential(azure.identity, app_id, "app.pem", managed_tenant_id=b, management_tenant_id=a,
+                                 cloud=CloudEndpoints())
     ```
     """
-    from azure.identity import CertificateCredential
-
     if not client_id or not (certificate_path or certificate_data):
         raise ConfigurationError("client_id and a certificate (path or data) are required")
     extra: dict[str, Any] = {}
@@ -452,18 +453,19 @@ def certificate_credential(
         extra["password"] = password
     if send_certificate_chain:
         extra["send_certificate_chain"] = True
-    return CertificateCredential(
+    return identity.CertificateCredential(
         managed_tenant_id,
         client_id,
         certificate_path,
         additionally_allowed_tenants=[management_tenant_id],
         **extra,
-        **_authority_kwargs(cloud),
+        **authority_kwargs(cloud),
         **credential_pipeline_kwargs(kwargs),
     )
 
 
-def workload_identity_credential(
+def build_workload_identity_credential(
+    identity: ModuleType,
     client_id: str,
     token_file_path: str,
     *,
@@ -471,7 +473,54 @@ def workload_identity_credential(
     management_tenant_id: str,
     cloud: CloudEndpoints,
     **kwargs: Any,
+) -> Any:
+    """``identity.WorkloadIdentityCredential`` (federated token file) allowed in both tenants.
+
+    ```python
+    build_workload_identity_credential(azure.identity, app_id, "/var/run/token", managed_tenant_id=b,
+                                       management_tenant_id=a, cloud=CloudEndpoints())
+    ```
+    """
+    return identity.WorkloadIdentityCredential(
+        tenant_id=managed_tenant_id,
+        client_id=client_id,
+        token_file_path=token_file_path,
+        additionally_allowed_tenants=[management_tenant_id],
+        **authority_kwargs(cloud),
+        **credential_pipeline_kwargs(kwargs),
+    )
+
+
+def secret_credential(client_id: str, client_secret: str, **kwargs: Any) -> TokenCredential:
+    """A ``ClientSecretCredential`` of the managed tenant allowed to get management-tenant tokens (keywords:
+    ``managed_tenant_id``, ``management_tenant_id``, ``cloud``, azure-core options).
+
+    ```python
+    secret_credential(app_id, secret, managed_tenant_id=b, management_tenant_id=a, cloud=CloudEndpoints())
+    ```
+    """
+    import azure.identity
+
+    return cast(TokenCredential, build_secret_credential(azure.identity, client_id, client_secret, **kwargs))
+
+
+def certificate_credential(
+    client_id: str, certificate_path: str | None = None, **kwargs: Any
 ) -> TokenCredential:
+    """A ``CertificateCredential`` allowed in both tenants (keywords: see :func:`build_certificate_credential`).
+
+    ```python
+    certificate_credential(app_id, "app.pem", managed_tenant_id=b, management_tenant_id=a, cloud=CloudEndpoints())
+    ```
+    """
+    import azure.identity
+
+    return cast(
+        TokenCredential, build_certificate_credential(azure.identity, client_id, certificate_path, **kwargs)
+    )
+
+
+def workload_identity_credential(client_id: str, token_file_path: str, **kwargs: Any) -> TokenCredential:
     """A ``WorkloadIdentityCredential`` (federated token file) allowed in both tenants.
 
     ```python
@@ -479,13 +528,9 @@ def workload_identity_credential(
                                  cloud=CloudEndpoints())
     ```
     """
-    from azure.identity import WorkloadIdentityCredential
+    import azure.identity
 
-    return WorkloadIdentityCredential(
-        tenant_id=managed_tenant_id,
-        client_id=client_id,
-        token_file_path=token_file_path,
-        additionally_allowed_tenants=[management_tenant_id],
-        **_authority_kwargs(cloud),
-        **credential_pipeline_kwargs(kwargs),
+    return cast(
+        TokenCredential,
+        build_workload_identity_credential(azure.identity, client_id, token_file_path, **kwargs),
     )

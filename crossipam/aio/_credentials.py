@@ -20,14 +20,14 @@ from azure.core.exceptions import ClientAuthenticationError
 from azure.mgmt.core.policies import AsyncAuxiliaryAuthenticationPolicy
 
 from ..credentials import (
-    authority_kwargs,
     bound_token_kwargs,
     bound_token_options,
+    build_certificate_credential,
+    build_secret_credential,
+    build_workload_identity_credential,
     credential_error,
-    credential_pipeline_kwargs,
 )
 from ..errors import ConfigurationError
-from ..models import CloudEndpoints
 from ..policies import auxiliary_tenant_ids
 
 __all__ = [
@@ -152,46 +152,23 @@ class AsyncCrossTenantAuxiliaryPolicy(AsyncAuxiliaryAuthenticationPolicy):
         return tuple(b.tenant_id for b in self._bound)
 
 
-def async_secret_credential(
-    client_id: str,
-    client_secret: str,
-    *,
-    managed_tenant_id: str,
-    management_tenant_id: str,
-    cloud: CloudEndpoints,
-    **kwargs: Any,
-) -> AsyncTokenCredential:
-    """An azure.identity.aio ``ClientSecretCredential`` of the managed tenant allowed in the management tenant.
+def async_secret_credential(client_id: str, client_secret: str, **kwargs: Any) -> AsyncTokenCredential:
+    """An azure.identity.aio ``ClientSecretCredential`` of the managed tenant allowed in the management tenant
+    (keywords as :func:`crossipam.credentials.build_secret_credential`).
 
     ```python
     async_secret_credential(app_id, secret, managed_tenant_id=b, management_tenant_id=a, cloud=CloudEndpoints())
     ```
     """
-    from azure.identity.aio import ClientSecretCredential
+    import azure.identity.aio
 
-    if not client_id or not client_secret:
-        raise ConfigurationError("client_id and client_secret are required")
-    return ClientSecretCredential(
-        managed_tenant_id,
-        client_id,
-        client_secret,
-        additionally_allowed_tenants=[management_tenant_id],
-        **authority_kwargs(cloud),
-        **credential_pipeline_kwargs(kwargs),
+    return cast(
+        AsyncTokenCredential, build_secret_credential(azure.identity.aio, client_id, client_secret, **kwargs)
     )
 
 
 def async_certificate_credential(
-    client_id: str,
-    certificate_path: str | None = None,
-    *,
-    managed_tenant_id: str,
-    management_tenant_id: str,
-    cloud: CloudEndpoints,
-    certificate_data: bytes | None = None,
-    password: str | bytes | None = None,
-    send_certificate_chain: bool = False,
-    **kwargs: Any,
+    client_id: str, certificate_path: str | None = None, **kwargs: Any
 ) -> AsyncTokenCredential:
     """An azure.identity.aio ``CertificateCredential`` allowed in both tenants.
 
@@ -200,36 +177,16 @@ def async_certificate_credential(
                                  cloud=CloudEndpoints())
     ```
     """
-    from azure.identity.aio import CertificateCredential
+    import azure.identity.aio
 
-    if not client_id or not (certificate_path or certificate_data):
-        raise ConfigurationError("client_id and a certificate (path or data) are required")
-    extra: dict[str, Any] = {}
-    if certificate_data is not None:
-        extra["certificate_data"] = certificate_data
-    if password is not None:
-        extra["password"] = password
-    if send_certificate_chain:
-        extra["send_certificate_chain"] = True
-    return CertificateCredential(
-        managed_tenant_id,
-        client_id,
-        certificate_path,
-        additionally_allowed_tenants=[management_tenant_id],
-        **extra,
-        **authority_kwargs(cloud),
-        **credential_pipeline_kwargs(kwargs),
+    return cast(
+        AsyncTokenCredential,
+        build_certificate_credential(azure.identity.aio, client_id, certificate_path, **kwargs),
     )
 
 
 def async_workload_identity_credential(
-    client_id: str,
-    token_file_path: str,
-    *,
-    managed_tenant_id: str,
-    management_tenant_id: str,
-    cloud: CloudEndpoints,
-    **kwargs: Any,
+    client_id: str, token_file_path: str, **kwargs: Any
 ) -> AsyncTokenCredential:
     """An azure.identity.aio ``WorkloadIdentityCredential`` allowed in both tenants.
 
@@ -238,13 +195,9 @@ def async_workload_identity_credential(
                                        cloud=CloudEndpoints())
     ```
     """
-    from azure.identity.aio import WorkloadIdentityCredential
+    import azure.identity.aio
 
-    return WorkloadIdentityCredential(
-        tenant_id=managed_tenant_id,
-        client_id=client_id,
-        token_file_path=token_file_path,
-        additionally_allowed_tenants=[management_tenant_id],
-        **authority_kwargs(cloud),
-        **credential_pipeline_kwargs(kwargs),
+    return cast(
+        AsyncTokenCredential,
+        build_workload_identity_credential(azure.identity.aio, client_id, token_file_path, **kwargs),
     )
