@@ -46,6 +46,7 @@ __all__ = [
     "environment_config",
     "map_service_error",
     "put_headers",
+    "vnet_absent",
     "vnet_not_found",
     "wire",
 ]
@@ -219,7 +220,18 @@ def absent_or_error(mapped: AzureServiceError) -> AzureServiceError | None:
     if absent_or_error(mapped) is None: return None     # create it
     ```
     """
-    return None if mapped.code in (None, "ResourceNotFound", "NotFound") else mapped
+    return None if vnet_absent(mapped.code) else mapped
+
+
+def vnet_absent(code: str | None) -> bool:
+    """Whether a 404 with this ARM error ``code`` on a VNet read means the VNet does not exist (a missing
+    resource group answers ``ResourceGroupNotFound``, which does not).
+
+    ```python
+    vnet_absent("ResourceNotFound"), vnet_absent("ResourceGroupNotFound")    # (True, False)
+    ```
+    """
+    return code in (None, "ResourceNotFound", "NotFound")
 
 
 def vnet_not_found(vnet: VirtualNetworkId, tenant_id: str) -> NotFoundError:

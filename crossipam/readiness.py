@@ -49,7 +49,7 @@ from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoun
 
 from ._onboarding_core import ArmCall, GraphCall, Job
 from ._resource_ids import IpamPoolId, VirtualNetworkId
-from ._shared import API_VERSION, READ_ACTION_RETRY_METHODS, wire
+from ._shared import API_VERSION, READ_ACTION_RETRY_METHODS, vnet_absent, wire
 from .credentials import credential_pipeline_kwargs
 from .errors import ASSOCIATE_ACTION, IPAM_POOL_USER_ROLE_ID, AppNotOnboardedError, CrossIpamError
 from .models import CloudEndpoints, IPNetwork, PoolUsage
@@ -444,7 +444,7 @@ def _reads(seen: _Seen) -> _Steps[None]:
         except ResourceNotFoundError as err:
             # 404 ResourceNotFound: the VNet does not exist (yet); a missing resource group stays an error
             code = getattr(getattr(err, "error", None), "code", None)
-            seen.vnet_body = None if code in ("ResourceNotFound", "NotFound") else _Unreadable(_describe(err))
+            seen.vnet_body = None if vnet_absent(code) else _Unreadable(_describe(err))
         except _READ_ERRORS as err:
             seen.vnet_body = _Unreadable(_describe(err))
         else:
