@@ -58,11 +58,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 
 from ._redact import excerpt, redact
+
+if TYPE_CHECKING:  # annotations only (typing.Unpack needs Python 3.11; no runtime dependency)
+    from typing_extensions import Unpack
 
 __all__ = [
     "AddressSpaceConflictError",
@@ -155,20 +158,12 @@ class ErrorDiagnostics:
     correlation_id: str | None = None
     timestamp: str | None = None
 
-    def _set_diagnostics(
-        self,
-        *,
-        code: str | None = None,
-        status: int | None = None,
-        request_id: str | None = None,
-        correlation_id: str | None = None,
-        timestamp: str | None = None,
-    ) -> None:
-        self.code = code
-        self.status = status
-        self.request_id = request_id
-        self.correlation_id = correlation_id
-        self.timestamp = timestamp
+    def _set_diagnostics(self, **diagnostics: Unpack[Diagnostics]) -> None:
+        self.code = diagnostics.get("code")
+        self.status = diagnostics.get("status")
+        self.request_id = diagnostics.get("request_id")
+        self.correlation_id = diagnostics.get("correlation_id")
+        self.timestamp = diagnostics.get("timestamp")
 
     def diagnostics(self) -> dict[str, str | int]:
         """The fields that are known, with the ``tenant_id``: what to log or quote to support.
@@ -257,20 +252,10 @@ class CredentialError(CrossIpamError, ErrorDiagnostics):
         *,
         tenant_id: str | None = None,
         hint: str | None = None,
-        code: str | None = None,
-        status: int | None = None,
-        request_id: str | None = None,
-        correlation_id: str | None = None,
-        timestamp: str | None = None,
+        **diagnostics: Unpack[Diagnostics],
     ) -> None:
         super().__init__(message, tenant_id=tenant_id, hint=hint)
-        self._set_diagnostics(
-            code=code,
-            status=status,
-            request_id=request_id,
-            correlation_id=correlation_id,
-            timestamp=timestamp,
-        )
+        self._set_diagnostics(**diagnostics)
 
     @property
     def trace_id(self) -> str | None:
@@ -404,23 +389,13 @@ class AzureServiceError(CrossIpamError, ErrorDiagnostics):
         self,
         message: str,
         *,
-        code: str | None = None,
-        status: int | None = None,
-        request_id: str | None = None,
-        correlation_id: str | None = None,
         tenant_id: str | None = None,
         hint: str | None = None,
         target: str | None = None,
-        timestamp: str | None = None,
+        **diagnostics: Unpack[Diagnostics],
     ) -> None:
         super().__init__(message, tenant_id=tenant_id, hint=hint)
-        self._set_diagnostics(
-            code=code,
-            status=status,
-            request_id=request_id,
-            correlation_id=correlation_id,
-            timestamp=timestamp,
-        )
+        self._set_diagnostics(**diagnostics)
         self.target = target
 
 
@@ -546,21 +521,11 @@ class OnboardingError(CrossIpamError, ErrorDiagnostics):
         tenant_id: str | None = None,
         hint: str | None = None,
         completed_steps: Sequence[str] = (),
-        code: str | None = None,
-        status: int | None = None,
-        request_id: str | None = None,
-        correlation_id: str | None = None,
-        timestamp: str | None = None,
+        **diagnostics: Unpack[Diagnostics],
     ) -> None:
         super().__init__(message, tenant_id=tenant_id, hint=hint)
         self.completed_steps: tuple[str, ...] = tuple(completed_steps)
-        self._set_diagnostics(
-            code=code,
-            status=status,
-            request_id=request_id,
-            correlation_id=correlation_id,
-            timestamp=timestamp,
-        )
+        self._set_diagnostics(**diagnostics)
 
 
 class AdminCredentialError(OnboardingError):
