@@ -920,6 +920,8 @@ def _verdict_region(seen: _Seen) -> ReadinessCheck:
 
 
 def _start(
+    managed_credential: Any,
+    management_credential: Any,
     *,
     managed_tenant_id: str,
     management_tenant_id: str,
@@ -930,8 +932,9 @@ def _start(
     client_id: str | None,
     cloud: CloudEndpoints | None,
     kwargs: Mapping[str, Any],
-) -> tuple[_Seen, CloudEndpoints, dict[str, Any]]:
-    """What both drivers start from: the parsed request and the azure-core options of the readers."""
+) -> tuple[_Seen, CloudEndpoints, dict[str, Any], Job[ReadinessReport]]:
+    """What both drivers start from: the parsed request, the endpoints, the azure-core options of the readers and
+    the job (credentials per tenant) their clients are built for."""
     seen = _Seen(
         managed_tenant_id=managed_tenant_id.lower(),
         management_tenant_id=management_tenant_id.lower(),
@@ -944,7 +947,15 @@ def _start(
     options = credential_pipeline_kwargs(kwargs)
     if kwargs.get("logging_enable"):
         options["logging_enable"] = True
-    return seen, cloud or CloudEndpoints(), options
+    endpoints = cloud or CloudEndpoints()
+    job: Job[ReadinessReport] = Job(
+        endpoints,
+        {
+            "managed": (seen.managed_tenant_id, managed_credential),
+            "management": (seen.management_tenant_id, management_credential),
+        },
+    )
+    return seen, endpoints, options, job
 
 
 def check_readiness(
@@ -983,7 +994,9 @@ def check_readiness(
     ```
     """
 
-    seen, endpoints, options = _start(
+    seen, endpoints, options, job = _start(
+        managed_credential,
+        management_credential,
         managed_tenant_id=managed_tenant_id,
         management_tenant_id=management_tenant_id,
         pool_id=pool_id,
@@ -996,13 +1009,6 @@ def check_readiness(
     )
     seen.token_b = _token(managed_credential, endpoints.resource_manager_scope)
     seen.token_a = _token(management_credential, endpoints.resource_manager_scope)
-    job: Job[ReadinessReport] = Job(
-        endpoints,
-        {
-            "managed": (seen.managed_tenant_id, managed_credential),
-            "management": (seen.management_tenant_id, management_credential),
-        },
-    )
     return run_steps(job, time.sleep, options, steps=_flow(seen))
 
 
@@ -1032,7 +1038,9 @@ async def check_readiness_async(
     """
     from .aio.onboarding import run_steps as run_steps_async  # only when asked: crossipam.aio is optional
 
-    seen, endpoints, options = _start(
+    seen, endpoints, options, job = _start(
+        managed_credential,
+        management_credential,
         managed_tenant_id=managed_tenant_id,
         management_tenant_id=management_tenant_id,
         pool_id=pool_id,
@@ -1045,13 +1053,6 @@ async def check_readiness_async(
     )
     seen.token_b = await _token_async(managed_credential, endpoints.resource_manager_scope)
     seen.token_a = await _token_async(management_credential, endpoints.resource_manager_scope)
-    job: Job[ReadinessReport] = Job(
-        endpoints,
-        {
-            "managed": (seen.managed_tenant_id, managed_credential),
-            "management": (seen.management_tenant_id, management_credential),
-        },
-    )
     return await run_steps_async(job, asyncio.sleep, options, steps=_flow(seen))
 
 
