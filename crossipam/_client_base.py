@@ -23,7 +23,7 @@ from azure.core.exceptions import AzureError
 
 from ._resource_ids import IpamPoolId
 from ._shared import DEFAULT_CONFLICT_RETRIES, client_id_of, environment_config, map_service_error
-from .credentials import is_managed_identity, validate_multitenant_credential, validate_tenant_id
+from .credentials import validate_multitenant_credential, validate_tenant_id
 from .errors import AzureServiceError
 from .models import CloudEndpoints
 
@@ -92,11 +92,9 @@ class ClientBase(Generic[CredT, BoundT]):
         self._credential: CredT = credential
         self._owns_credential = False
         self._client_id: str | None = client_id_of(credential)
+        # managed identities were refused above, so both bindings forward their tenant to the credential
         self._for_managed: BoundT = type(self)._bind(
-            credential,
-            self._managed_tenant_id,
-            client_id=self._client_id,
-            forward_tenant=not is_managed_identity(credential),
+            credential, self._managed_tenant_id, client_id=self._client_id
         )
         self._for_management: BoundT = type(self)._bind(
             credential, self._management_tenant_id, client_id=self._client_id
