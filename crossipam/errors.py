@@ -303,7 +303,7 @@ class AppNotOnboardedError(CredentialError):
         tenant_id: str | None = None,
         hint: str | None = None,
         client_id: str = "",
-        **diagnostics: Any,
+        **diagnostics: Unpack[Diagnostics],
     ) -> None:
         if not diagnostics.get("code"):
             diagnostics["code"] = "AADSTS700016"
@@ -575,7 +575,7 @@ class InsufficientPrivilegesError(OnboardingError):
         hint: str | None = None,
         completed_steps: Sequence[str] = (),
         permission: str = "",
-        **diagnostics: Any,
+        **diagnostics: Unpack[Diagnostics],
     ) -> None:
         super().__init__(
             message, tenant_id=tenant_id, hint=hint, completed_steps=completed_steps, **diagnostics
@@ -601,7 +601,7 @@ class ReplicationPendingError(OnboardingError):
         completed_steps: Sequence[str] = (),
         waited_seconds: float = 0.0,
         attempts: int = 0,
-        **diagnostics: Any,
+        **diagnostics: Unpack[Diagnostics],
     ) -> None:
         super().__init__(
             message, tenant_id=tenant_id, hint=hint, completed_steps=completed_steps, **diagnostics
