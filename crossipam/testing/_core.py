@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from ._http import EmulatorHTTPError, Request, Response, arm_error
 
@@ -103,6 +103,10 @@ class Settings:
     #: [unverified] Whether a virtual network PUT honours ``If-Match`` (412 ``PreconditionFailed`` on a
     #: stale ETag); the spec declares no If-Match for virtual networks.
     vnet_honor_if_match: bool = True
+    #: [unverified] What a VNet write whose operation ends ``Failed`` leaves behind: ``"rollback"`` — the VNet
+    #: as it was before the request (a failed create leaves no VNet); ``"failed"`` — the VNet as written, with
+    #: ``provisioningState: Failed`` (its allocations held) until a later PUT succeeds.
+    failed_write: Literal["rollback", "failed"] = "rollback"
 
 
 @dataclass
@@ -239,7 +243,7 @@ class Fault:
     status: int = 500
     code: str = "InternalServerError"
     message: str = "Injected fault."
-    retry_after: int | None = None
+    retry_after: int | str | None = None
     latency: float = 0.0
     drop_connection: bool = False
     times: int = 1
@@ -279,7 +283,9 @@ class Fault:
         """
         headers: dict[str, str] = {}
         if self.retry_after is not None:
-            headers["Retry-After"] = str(int(self.retry_after))
+            # a string is sent as it is (``"soon"``: what a client must survive), a number as whole seconds
+            value = self.retry_after
+            headers["Retry-After"] = value if isinstance(value, str) else str(int(value))
         if self.drop_connection:
             return Response(0, drop_connection=True)
         return arm_error(self.status, self.code, self.message, headers=headers).response
@@ -306,7 +312,7 @@ class Faults:
         status: int = 500,
         code: str = "InternalServerError",
         message: str = "Injected fault.",
-        retry_after: int | None = None,
+        retry_after: int | str | None = None,
         latency: float = 0.0,
         drop_connection: bool = False,
         times: int = 1,
@@ -321,7 +327,8 @@ class Faults:
             status: HTTP status of the answer.
             code: ``error.code`` of ARM's error envelope.
             message: ``error.message`` of ARM's error envelope.
-            retry_after: value of the ``Retry-After`` header, in seconds.
+            retry_after: value of the ``Retry-After`` header, in seconds; a string is sent verbatim
+                (``"soon"``, an HTTP date).
             latency: seconds added before the answer.
             drop_connection: close the connection instead of answering.
             times: how many matching requests fail.

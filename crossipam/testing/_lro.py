@@ -4,8 +4,11 @@ A write that starts an operation answers at once (201/200/202) with an ``Azure-A
 for deletes, a ``Location`` URL) plus an integer ``Retry-After``. The status monitor answers
 ``{"status": "InProgress"}`` :attr:`Settings.lro_polls` times and until :attr:`Settings.lro_duration`
 seconds (emulator clock) have passed, then ``Succeeded`` — or ``Failed`` with an ``error`` when a failure
-was armed with :meth:`Operations.fail_next`. A failed operation runs its ``on_failure`` callback (the
-network layer rolls the resource back to its state before the request).
+was armed with :meth:`Operations.fail_next`. Reads of the resource (GET) count like status polls, so an
+operation ends even when nobody polls its monitor (its write answer was lost). While it runs, the resource
+reads with ``provisioningState: Updating``. A failed operation runs its ``on_failure`` callback: the network
+layer rolls the resource back to its state before the request, or leaves it ``Failed``
+(:attr:`Settings.failed_write`).
 """
 
 from __future__ import annotations
@@ -123,8 +126,13 @@ class Operations:
         self._settle(op)
         return op
 
-    def in_progress(self, resource_id: str) -> Operation | None:
-        """The running operation on ``resource_id`` (case-insensitive), if any."""
+    def in_progress(self, resource_id: str, *, observe: bool = False) -> Operation | None:
+        """The running operation on ``resource_id`` (case-insensitive), if any.
+
+        With ``observe``, the caller is a read of the resource (a GET): like a status poll, it counts towards
+        :attr:`Settings.lro_polls` — time passes between two reads as it does between two polls, so an
+        operation whose write answer was lost still ends while its resource is read.
+        """
         rid = resource_id.lower()
         for op in self._ops.values():
             if op.done or op.resource_id.lower() != rid:
@@ -132,6 +140,8 @@ class Operations:
             if op.polls_served >= op.polls_required and self._time_is_up(op):
                 self._settle(op)
                 continue
+            if observe and op.polls_served < op.polls_required:
+                op.polls_served += 1
             return op
         return None
 

@@ -7,9 +7,10 @@ What it follows (see ``docs/offline-azure.md`` and the wire-facts reference):
   fields (``id``, ``name``, ``type``, ``etag`` — ``W/"<guid>"``, new on every write —, ``provisioningState``,
   ``resourceGuid``, subnet ids/etags/types). PUT answers 201/200 with ``Azure-AsyncOperation`` and an integer
   ``Retry-After``; DELETE answers 202 with ``Azure-AsyncOperation`` + ``Location`` (204 when absent). The
-  operation monitor is :mod:`crossipam.testing._lro`; :meth:`NetworkState.fail_next_operation` makes the
-  next operation end ``Failed`` (the resource is then rolled back to its state before the request; a failed
-  create leaves no resource).
+  operation monitor is :mod:`crossipam.testing._lro`; while it runs the VNet reads ``provisioningState:
+  Updating`` with its goal state. :meth:`NetworkState.fail_next_operation` makes the next operation end
+  ``Failed``: the VNet is then rolled back to its state before the request (a failed create leaves no
+  resource) or, with ``Settings.failed_write = "failed"``, kept as written with ``provisioningState: Failed``.
 * **api-version semantics**: from ``2023-09-01`` a VNet PUT that omits ``subnets`` keeps the existing
   subnets, ``"subnets": []`` deletes them; older api-versions prune omitted subnets.
 * **IPAM allocations**: ``addressSpace.ipamPoolPrefixAllocations`` (count as a string) are split into
@@ -1062,10 +1063,14 @@ class NetworkState:
 
     @staticmethod
     def _succeed(rec: _VNet) -> None:
+        NetworkState._settle_state(rec, "Succeeded")
+
+    @staticmethod
+    def _settle_state(rec: _VNet, state: str) -> None:
         props = rec.body.setdefault("properties", {})
-        props["provisioningState"] = "Succeeded"
+        props["provisioningState"] = state
         for s in props.get("subnets") or []:
-            s.setdefault("properties", {})["provisioningState"] = "Succeeded"
+            s.setdefault("properties", {})["provisioningState"] = state
 
     def pool_ids_referenced(
         self, body: dict[str, Any], existing: _VNet | None, api_version: str
@@ -1329,7 +1334,7 @@ def _get_vnet(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
     require(emu, caller, VNET_READ, vid)
     with emu.lock:
         _rg_or_404(emu, p["sub"], p["rg"])
-        emu.network.operations.in_progress(vid)
+        emu.network.operations.in_progress(vid, observe=True)
         rec = emu.network.vnets.get(vid.lower())
         if rec is None:
             raise _not_found("Microsoft.Network/virtualNetworks", p["name"], p["rg"])
@@ -1348,7 +1353,7 @@ def _list_vnets(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response
                 continue
             if "rg" in p and v.resource_group.lower() != p["rg"].lower():
                 continue
-            emu.network.operations.in_progress(v.id)
+            emu.network.operations.in_progress(v.id, observe=True)
             if emu.state.is_authorized(caller.object_id, VNET_READ, v.id):
                 items.append(copy.deepcopy(v.body))
     return _page(emu, req, items)
@@ -1428,7 +1433,9 @@ def _put_vnet(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
         snapshot = copy.deepcopy(existing)
 
         def rollback() -> None:
-            if snapshot is None:
+            if emu.settings.failed_write == "failed":
+                NetworkState._settle_state(rec, "Failed")
+            elif snapshot is None:
                 net.vnets.pop(rec.id.lower(), None)
             else:
                 net.vnets[rec.id.lower()] = snapshot
