@@ -21,10 +21,11 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from azure.core import AzureClouds
 from azure.core.exceptions import AzureError
 
-from ._resource_ids import IpamPoolId
+from ._inflight import DEFAULT_OPERATION_TIMEOUT, SettleWait
+from ._resource_ids import IpamPoolId, VirtualNetworkId
 from ._shared import DEFAULT_CONFLICT_RETRIES, client_id_of, environment_config, map_service_error
 from .credentials import validate_multitenant_credential, validate_tenant_id
-from .errors import AzureServiceError
+from .errors import AzureServiceError, InvalidInputError
 from .models import CloudEndpoints
 
 __all__ = ["ClientBase"]
@@ -101,6 +102,9 @@ class ClientBase(Generic[CredT, BoundT]):
         )
         self._polling_interval = kwargs.get("polling_interval", 30)
         self._conflict_retries = int(kwargs.pop("conflict_retries", DEFAULT_CONFLICT_RETRIES))
+        self._operation_timeout = _operation_timeout(
+            kwargs.pop("operation_timeout", DEFAULT_OPERATION_TIMEOUT)
+        )
         self._kwargs = dict(kwargs)
         self._closed = False
 
@@ -272,6 +276,15 @@ class ClientBase(Generic[CredT, BoundT]):
         return self._cloud
 
     # ---- error mapping (no I/O: both clients raise the same errors) ---------------------------------------------
+    def _settle_wait(self, vnet: VirtualNetworkId) -> SettleWait:
+        """A wait for an operation in flight on ``vnet`` (``operation_timeout``, ``polling_interval``)."""
+        return SettleWait(
+            str(vnet),
+            timeout=self._operation_timeout,
+            polling_interval=float(self._polling_interval or 0),
+            tenant_id=self._managed_tenant_id,
+        )
+
     def _service_error(self, err: AzureError, *, tenant: str, action: str) -> AzureServiceError:
         return map_service_error(
             err,
@@ -301,3 +314,10 @@ class ClientBase(Generic[CredT, BoundT]):
             f"management_tenant_id={self._management_tenant_id!r}, "
             f"resource_manager={self._cloud.resource_manager!r}, credential={type(self._credential).__name__})"
         )
+
+
+def _operation_timeout(value: object) -> float:
+    """``operation_timeout=``: seconds (a non-negative number) to wait for an operation in flight to end."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value < 0:
+        raise InvalidInputError(f"operation_timeout must be a non-negative number of seconds, got {value!r}")
+    return float(value)

@@ -66,7 +66,7 @@ from .errors import (
     graph_error_details,
 )
 from .models import CloudEndpoints
-from .policies import RedactingNetworkTraceLoggingPolicy
+from .policies import RedactingNetworkTraceLoggingPolicy, RetryAfterSanitizingPolicy
 
 # Private module: crossipam.onboarding and crossipam.aio.onboarding re-export the public names.
 
@@ -443,6 +443,10 @@ class RunClients:
         # the SDK clients' network trace (logging_enable=True) redacts tokens
         kwargs = dict(self._kwargs)
         kwargs.setdefault("logging_policy", RedactingNetworkTraceLoggingPolicy(**self._kwargs))
+        kwargs["per_retry_policies"] = [
+            *(kwargs.get("per_retry_policies") or []),
+            RetryAfterSanitizingPolicy(),
+        ]
         return make(
             bound,
             call.subscription_id,
@@ -464,6 +468,7 @@ class RunClients:
             self._sdk.redirect_policy(**kw),
             self._sdk.retry_policy(**kw),
             self._sdk.bearer_policy(credential, self._cloud.graph_scope, **kw),
+            RetryAfterSanitizingPolicy(),
             CustomHookPolicy(**kw),
             RedactingNetworkTraceLoggingPolicy(**kw),
             DistributedTracingPolicy(**kw),

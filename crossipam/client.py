@@ -48,6 +48,7 @@ from . import deployment as _deployment
 from . import readiness as _readiness
 from . import removal as _removal
 from ._client_base import ClientBase
+from ._inflight import SettleWait, is_terminal, lro_failure, parse_retry_after, provisioning_state
 from ._resource_ids import IpamPoolId, VirtualNetworkId
 from ._shared import (
     API_VERSION,
@@ -76,7 +77,11 @@ from .models import (
     SubnetSpec,
     VirtualNetworkDeployment,
 )
-from .policies import CrossTenantAuxiliaryPolicy, RedactingNetworkTraceLoggingPolicy
+from .policies import (
+    CrossTenantAuxiliaryPolicy,
+    RedactingNetworkTraceLoggingPolicy,
+    RetryAfterSanitizingPolicy,
+)
 
 __all__ = ["API_VERSION", "CrossTenantIpamClient"]
 
@@ -84,52 +89,34 @@ _LOGGER = logging.getLogger("crossipam.client")
 _T = TypeVar("_T")
 
 
-class _Once:
-    """Calls ``fn`` at most once (releasing a per-VNet lock from whichever path finishes first)."""
-
-    def __init__(self, fn: Callable[[], None]) -> None:
-        self._fn: Callable[[], None] | None = fn
-        self._guard = threading.Lock()
-
-    def __call__(self) -> None:
-        with self._guard:
-            fn, self._fn = self._fn, None
-        if fn is not None:
-            fn()
-
-
 class _MappedPolling(PollingMethod[_T]):
-    """Delegates to ARM polling, turns a failed operation into crossipam's typed error and calls ``on_done``
-    once the operation reached a final state (success or failure)."""
+    """Delegates to ARM polling and turns a failed operation into crossipam's typed error
+    (:class:`~crossipam.errors.OperationFailedError` when the operation itself ended ``Failed``). When the final
+    read shows a state that is not terminal (another operation began meanwhile), ``settle`` reads again until
+    it is: a state that is not terminal is never the result."""
 
     def __init__(
         self,
         inner: PollingMethod[_T],
         mapper: Callable[[AzureError], Exception],
-        on_done: Callable[[], None] = lambda: None,
+        settle: Callable[[_T], _T] = lambda result: result,
     ) -> None:
         self._inner = inner
         self._mapper = mapper
-        self._on_done = on_done
+        self._settle = settle
+        self._result: _T | None = None
 
     def initialize(
         self, client: Any, initial_response: Any, deserialization_callback: Callable[[Any], _T]
     ) -> None:
-        try:
-            self._inner.initialize(client, initial_response, deserialization_callback)
-        except BaseException:
-            self._on_done()
-            raise
-        if self._inner.finished():  # LROPoller will not call run()
-            self._on_done()
+        self._inner.initialize(client, initial_response, deserialization_callback)
 
     def run(self) -> None:
         try:
             self._inner.run()
         except SDK_ERRORS as err:
             raise self._mapper(err) from err
-        finally:
-            self._on_done()
+        self._result = self._settle(self._inner.resource())
 
     def status(self) -> str:
         return self._inner.status()
@@ -138,7 +125,7 @@ class _MappedPolling(PollingMethod[_T]):
         return self._inner.finished()
 
     def resource(self) -> _T:
-        return self._inner.resource()
+        return self._result if self._result is not None else self._inner.resource()
 
     def get_continuation_token(self) -> str:
         return self._inner.get_continuation_token()
@@ -229,7 +216,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
             if existing is not None:
                 return existing
             kwargs = dict(self._kwargs)
-            per_retry = list(kwargs.pop("per_retry_policies", None) or [])
+            per_retry = [*(kwargs.pop("per_retry_policies", None) or []), RetryAfterSanitizingPolicy()]
             if which == "managed":
                 credential = self._for_managed
                 if self._management_tenant_id != self._managed_tenant_id:
@@ -256,38 +243,58 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
             return client
 
     @contextlib.contextmanager
-    def _vnet_operation(self, vnet: VirtualNetworkId) -> Iterator[Callable[[], None]]:
-        """Serialize read-plan-write-poll per VNet within this client (ARM can duplicate allocation entries
-        under concurrent writes). Yields the release callback; whoever takes it over must call it."""
+    def _vnet_operation(self, vnet: VirtualNetworkId) -> Iterator[None]:
+        """Serialize read-plan-PUT per VNet within this client (ARM can duplicate allocation entries under
+        concurrent writes). The lock ends once ARM accepted the PUT: from then on the operation is in flight
+        at ARM, and every later read waits for it to end before deciding (so a poller that is never polled
+        does not hold the VNet)."""
         with self._lock:
             lock = self._vnet_locks.setdefault(str(vnet).lower(), threading.Lock())
-        lock.acquire()
-        release = _Once(lock.release)
-        try:
-            yield release
-        except BaseException:
-            release()
-            raise
+        with lock:
+            yield
 
-    def _read_vnet(self, vnet: VirtualNetworkId) -> dict[str, Any] | None:
+    def _read_vnet_once(self, vnet: VirtualNetworkId) -> tuple[dict[str, Any] | None, float | None]:
+        """One GET of the VNet: its JSON (``None`` when absent) and the answer's ``Retry-After``, if any."""
         client = self._network("managed", vnet.subscription_id)
         try:
-            body = client.virtual_networks.get(
+            body, retry_after = client.virtual_networks.get(
                 vnet.resource_group,
                 vnet.name,
                 api_version=API_VERSION,
-                cls=lambda pipeline_response, _d, _h: pipeline_response.http_response.json(),
+                cls=lambda pipeline_response, _d, _h: (
+                    pipeline_response.http_response.json(),
+                    parse_retry_after(pipeline_response.http_response.headers.get("Retry-After")),
+                ),
             )
         except ResourceNotFoundError as err:
             mapped = absent_or_error(
                 self._service_error(err, tenant=self._managed_tenant_id, action=f"read {vnet}")
             )
             if mapped is None:
-                return None
+                return None, None
             raise mapped from err
         except SDK_ERRORS as err:
             raise self._service_error(err, tenant=self._managed_tenant_id, action=f"read {vnet}") from err
-        return cast(dict[str, Any], body)
+        return cast(dict[str, Any], body), cast("float | None", retry_after)
+
+    def _read_vnet(self, vnet: VirtualNetworkId, *, fail_after_wait: bool = True) -> dict[str, Any] | None:
+        """The VNet once no operation runs on it: a ``provisioningState`` that is not terminal is read again
+        (after ``Retry-After`` or ``polling_interval``) until it is, or ``operation_timeout`` raises. With
+        ``fail_after_wait``, a VNet that ended ``Failed`` or vanished while crossipam waited raises
+        :class:`~crossipam.errors.OperationFailedError`."""
+        body, retry_after = self._read_vnet_once(vnet)
+        wait: SettleWait | None = None
+        while not is_terminal(state := provisioning_state(body)):
+            if wait is None:
+                wait = self._settle_wait(vnet)
+                _LOGGER.info("%s is %s: waiting for the operation in flight to end", vnet, state)
+            time.sleep(wait.delay(state, retry_after))
+            body, retry_after = self._read_vnet_once(vnet)
+        if wait is not None:
+            _LOGGER.info("%s is %s after %d reads", vnet, state or "gone", wait.reads)
+            if fail_after_wait:
+                wait.check_outcome(body)
+        return body
 
     def _begin_put(
         self,
@@ -297,13 +304,21 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         if_match: str | None,
         action: DeploymentAction,
         verb: str,
-        on_done: Callable[[], None],
     ) -> LROPoller[VirtualNetworkDeployment]:
         client = self._network("managed", vnet.subscription_id)
         headers = put_headers(if_match)
 
         def mapper(err: AzureError) -> Exception:
-            return self._service_error(err, tenant=self._managed_tenant_id, action=f"{verb} {vnet}")
+            mapped = self._service_error(err, tenant=self._managed_tenant_id, action=f"{verb} {vnet}")
+            return lro_failure(mapped, err, str(vnet))
+
+        def settle(deployment: VirtualNetworkDeployment) -> VirtualNetworkDeployment:
+            if is_terminal(deployment.provisioning_state):
+                return deployment
+            body = self._read_vnet(vnet)
+            if body is None:
+                raise vnet_not_found(vnet, self._managed_tenant_id)
+            return _deployment.deployment_from_wire(body, action, vnet_id=vnet)
 
         def result(pipeline_response: Any, _deserialized: Any, _headers: Any) -> VirtualNetworkDeployment:
             wire = pipeline_response.http_response.json()
@@ -315,7 +330,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
                 path_format_arguments={"endpoint": self._cloud.resource_manager.rstrip("/")},
             ),
             mapper,
-            on_done,
+            settle,
         )
         payload = json.dumps(body).encode("utf-8")
         try:
@@ -369,14 +384,13 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
             ipv6_number_of_ip_addresses=ipv6_number_of_ip_addresses,
             tags=tags,
         )
-        with self._vnet_operation(request.vnet_id) as release:
+        with self._vnet_operation(request.vnet_id):
             attempt = 0
             while True:
                 existing = self._read_vnet(request.vnet_id)
                 plan = _deployment.plan_deployment(request, existing)
                 if plan.body is None:
                     assert existing is not None
-                    release()
                     _LOGGER.info("%s already has the requested allocations: nothing to do", request.vnet_id)
                     return _done(
                         _deployment.deployment_from_wire(existing, "unchanged", vnet_id=request.vnet_id)
@@ -389,7 +403,6 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
                         if_match=plan.if_match,
                         action=plan.action,
                         verb="deploy",
-                        on_done=release,
                     )
                 except ConflictError as err:
                     attempt = self._after_conflict(err, attempt, request.vnet_id)
@@ -402,7 +415,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         ```
         """
         vnet = VirtualNetworkId.parse(vnet_id)
-        body = self._read_vnet(vnet)
+        body = self._read_vnet(vnet, fail_after_wait=False)
         if body is None:
             raise vnet_not_found(vnet, self._managed_tenant_id)
         return _deployment.deployment_from_wire(body, "read", vnet_id=vnet)
@@ -428,7 +441,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         """
         vnet = VirtualNetworkId.parse(vnet_id)
         prefixes = _removal.validate_replacement_prefixes(address_prefixes)
-        with self._vnet_operation(vnet) as release:
+        with self._vnet_operation(vnet):
             attempt = 0
             while True:
                 existing = self._read_vnet(vnet)
@@ -436,11 +449,10 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
                     raise vnet_not_found(vnet, self._managed_tenant_id)
                 plan = _removal.plan_removal(existing, prefixes)
                 if plan.body is None:
-                    release()
                     _LOGGER.info("%s has no IPAM pool allocation: nothing to remove", vnet)
                     return _done(_deployment.deployment_from_wire(existing, "no_allocation", vnet_id=vnet))
                 try:
-                    return self._begin_removal_put(vnet, plan, release)
+                    return self._begin_removal_put(vnet, plan)
                 except ConflictError as err:
                     attempt = self._after_conflict(err, attempt, vnet)
 
@@ -463,7 +475,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         return attempt + 1
 
     def _begin_removal_put(
-        self, vnet: VirtualNetworkId, plan: _removal.RemovalPlan, release: Callable[[], None]
+        self, vnet: VirtualNetworkId, plan: _removal.RemovalPlan
     ) -> LROPoller[VirtualNetworkDeployment]:
         assert plan.body is not None
         _LOGGER.info(
@@ -478,7 +490,6 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
             if_match=plan.if_match,
             action="removed",
             verb="remove the allocation of",
-            on_done=release,
         )
 
     def check_readiness(

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ._inflight import provisioning_state
 from ._resource_ids import IpamPoolId, VirtualNetworkId
 from .errors import (
     AddressSpaceConflictError,
@@ -373,7 +374,8 @@ def plan_deployment(request: DeploymentRequest, existing: Mapping[str, Any] | No
 
     Raises :class:`~crossipam.errors.AllocationDecreaseError` for a decrease and
     :class:`~crossipam.errors.AddressSpaceConflictError` when the VNet uses static prefixes or another pool —
-    before anything is written.
+    before anything is written. A VNet that the last operation left ``Failed`` is never ``unchanged``: it is
+    written back (Azure's way to re-apply it). ``existing`` must be in a terminal state (the clients wait).
 
     ```python
     plan_deployment(request, None).action          # 'created'
@@ -447,6 +449,9 @@ def plan_deployment(request: DeploymentRequest, existing: Mapping[str, Any] | No
         if merged != tags:
             body["tags"] = merged
             changes.append("tags")
+    if not changes and (provisioning_state(existing) or "").lower() == "failed":
+        # the last operation left it Failed: a PUT of what it holds is how Azure re-applies it
+        changes.append("re-apply: the last operation left the VNet Failed")
     if not changes:
         return DeploymentPlan("unchanged", None, str(existing.get("etag") or "") or None, ())
     etag = existing.get("etag")

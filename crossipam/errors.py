@@ -21,7 +21,9 @@ CrossIpamError                              every error crossipam raises (messag
 │   ├── InvalidAllocationError              400 validation codes (CannotMixAddressPrefixAndPoolInPayload, …)
 │   ├── ConflictError                       409 AnotherOperationInProgress, 412 PreconditionFailed (stale ETag)
 │   ├── ThrottledError                      429
-│   └── TransportError                      no HTTP answer after azure-core's retries (dropped, timed out)
+│   ├── TransportError                      no HTTP answer after azure-core's retries (dropped, timed out)
+│   ├── OperationFailedError                an operation ended Failed, or its resource vanished meanwhile
+│   └── OperationTimeoutError               a resource was still Updating/Deleting/… when the wait ran out
 └── OnboardingError                      ◆  crossipam.onboarding (completed_steps)
     ├── AdminCredentialError                an admin credential could not get a token / was rejected
     ├── ApplicationNotFoundError            no app registration in the managed tenant
@@ -92,6 +94,8 @@ __all__ = [
     "ManagedIdentityNotSupportedError",
     "NotFoundError",
     "OnboardingError",
+    "OperationFailedError",
+    "OperationTimeoutError",
     "PoolExhaustedError",
     "ReplicationPendingError",
     "RoleDefinitionNotFoundError",
@@ -497,6 +501,56 @@ class TransportError(AzureServiceError):
         print(err)   # the transport's message, without request headers
     ```
     """
+
+
+class OperationFailedError(AzureServiceError):
+    """An Azure operation on the resource ended ``Failed`` — the long-running operation crossipam started, or
+    one that was in flight when crossipam read the resource and waited for it — or the resource disappeared
+    while crossipam waited (a failed create may be rolled back). ``code`` is the operation's error code when
+    Azure gave one; ``provisioning_state`` is what the resource ended with (``None``: it is gone);
+    ``resource_id`` names it. Nothing is reported as done: read the resource, then run the call again.
+
+    ```python
+    except OperationFailedError as err:
+        print(err.resource_id, err.provisioning_state, err.code)
+    ```
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        resource_id: str | None = None,
+        provisioning_state: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.resource_id = resource_id
+        self.provisioning_state = provisioning_state
+
+
+class OperationTimeoutError(AzureServiceError):
+    """The resource was still in a non-terminal ``provisioningState`` (``Updating``, ``Deleting``, …) when
+    ``operation_timeout`` ran out: an operation on it is still running, so crossipam reports nothing as done.
+    ``provisioning_state`` is the state last read.
+
+    ```python
+    except OperationTimeoutError as err:
+        print(err.resource_id, err.provisioning_state)   # run the call again later
+    ```
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        resource_id: str | None = None,
+        provisioning_state: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.resource_id = resource_id
+        self.provisioning_state = provisioning_state
 
 
 # ---- onboarding -------------------------------------------------------------------------------------

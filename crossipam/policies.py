@@ -18,15 +18,17 @@ client = NetworkManagementClient(credential, sub_b, per_retry_policies=[aux])
 from __future__ import annotations
 
 import logging
+import math
 import types
 from collections.abc import Sequence
 from typing import Any
 
 from azure.core.credentials import TokenCredential
 from azure.core.pipeline import PipelineRequest, PipelineResponse
-from azure.core.pipeline.policies import NetworkTraceLoggingPolicy
+from azure.core.pipeline.policies import NetworkTraceLoggingPolicy, SansIOHTTPPolicy
 from azure.mgmt.core.policies import AuxiliaryAuthenticationPolicy
 
+from ._inflight import parse_retry_after
 from ._redact import redact
 from .credentials import TenantBoundCredential, validate_tenant_id
 from .errors import ConfigurationError
@@ -36,6 +38,7 @@ __all__ = [
     "MAX_AUXILIARY_TENANTS",
     "CrossTenantAuxiliaryPolicy",
     "RedactingNetworkTraceLoggingPolicy",
+    "RetryAfterSanitizingPolicy",
     "auxiliary_tenant_ids",
     "bind_auxiliary_credentials",
     "redact",
@@ -46,6 +49,7 @@ MAX_AUXILIARY_TENANTS = 3
 AUXILIARY_HEADER = "x-ms-authorization-auxiliary"
 _SENSITIVE = ("authorization", AUXILIARY_HEADER)
 #: azure-core's network-trace logger (the one NetworkTraceLoggingPolicy writes to).
+_LOGGER = logging.getLogger("crossipam.policies")
 _TRACE_LOGGER = logging.getLogger("azure.core.pipeline.policies._universal")
 
 
@@ -195,3 +199,51 @@ class RedactingNetworkTraceLoggingPolicy(NetworkTraceLoggingPolicy):
             _TRACE_LOGGER.debug("\n".join(lines))
         except Exception as err:  # pragma: no cover
             _TRACE_LOGGER.debug("Failed to log response: %s", type(err).__name__)
+
+
+#: The headers azure-core's retry policy and LRO pollers read a delay from: milliseconds, milliseconds, seconds.
+_DELAY_HEADERS = ("retry-after-ms", "x-ms-retry-after-ms", "Retry-After")
+
+
+class RetryAfterSanitizingPolicy(SansIOHTTPPolicy[Any, Any]):
+    """Makes every delay header an answer carries one that azure-core can read, before it reads it.
+
+    azure-core's ``RetryPolicy`` and LRO pollers parse ``Retry-After`` with ``float()`` or an HTTP date and
+    raise a bare ``ValueError`` on anything else (``Retry-After: soon``): the request then fails with an
+    exception that is not an ``AzureError``, after the service may have acted. Installed as a per-retry policy
+    (below the retry policy, so it sees each answer first), this policy drops a value it cannot read — the
+    caller's own backoff then applies, as if the header were absent — and rounds a readable one up to a whole
+    number (an HTTP date becomes the seconds left). Sync and async pipelines alike.
+
+    ```python
+    client = NetworkManagementClient(credential, sub, per_retry_policies=[RetryAfterSanitizingPolicy()])
+    ```
+    """
+
+    def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
+        """Drop unreadable delay headers and round readable ones up; called by the pipeline.
+
+        ```python
+        policy.on_response(request, response)   # 'Retry-After: soon' is removed, '2.5' becomes '3'
+        ```
+        """
+        headers = response.http_response.headers
+        for name in _DELAY_HEADERS:
+            value = headers.get(name)
+            if value is None:
+                continue
+            # milliseconds headers are plain numbers; Retry-After may also be an HTTP date
+            amount = parse_retry_after(value) if name == "Retry-After" or _plain_number(value) else None
+            del headers[name]
+            if amount is None:
+                _LOGGER.debug("ignoring an unreadable %s header (%r): the usual backoff applies", name, value)
+            else:
+                headers[name] = str(math.ceil(amount))
+
+
+def _plain_number(value: object) -> bool:
+    try:
+        float(str(value))
+    except ValueError:
+        return False
+    return True

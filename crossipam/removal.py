@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ._inflight import provisioning_state
 from ._resource_ids import VirtualNetworkId
 from .deployment import allocations_from_wire, put_body_from_existing
 from .errors import AddressSpaceConflictError, InvalidInputError
@@ -100,7 +101,8 @@ def plan_removal(existing: Mapping[str, Any], address_prefixes: list[IPNetwork] 
     """Plan converting every pool allocation of the VNet (and its subnets) into static prefixes.
 
     Raises :class:`~crossipam.errors.AddressSpaceConflictError` if ``address_prefixes`` does not contain every
-    subnet — before anything is written.
+    subnet — before anything is written. A VNet without allocations that the last operation left ``Failed``
+    is written back as it is (Azure's way to re-apply it), never reported as ``no_allocation``.
 
     ```python
     plan_removal(vnet_json).action     # 'removed'
@@ -118,6 +120,10 @@ def plan_removal(existing: Mapping[str, Any], address_prefixes: list[IPNetwork] 
         for a in allocations_from_wire((s.get("properties") or {}).get("ipamPoolPrefixAllocations"))
     ]
     if not vnet_allocs and not subnet_allocs:
+        if (provisioning_state(existing) or "").lower() == "failed":
+            # the last operation left it Failed: a PUT of what it holds is how Azure re-applies it
+            etag = existing.get("etag")
+            return RemovalPlan("removed", put_body_from_existing(existing), str(etag) if etag else None, ())
         return RemovalPlan("no_allocation", None, None, ())
     held = [p for a in vnet_allocs for p in a.allocated_prefixes]
     if not held:

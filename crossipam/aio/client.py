@@ -39,6 +39,7 @@ from .. import deployment as _deployment
 from .. import readiness as _readiness
 from .. import removal as _removal
 from .._client_base import ClientBase
+from .._inflight import SettleWait, is_terminal, lro_failure, parse_retry_after, provisioning_state
 from .._resource_ids import IpamPoolId, VirtualNetworkId
 from .._shared import (
     API_VERSION,
@@ -61,7 +62,7 @@ from ..models import (
     SubnetSpec,
     VirtualNetworkDeployment,
 )
-from ..policies import RedactingNetworkTraceLoggingPolicy
+from ..policies import RedactingNetworkTraceLoggingPolicy, RetryAfterSanitizingPolicy
 from ._credentials import (
     AsyncCrossTenantAuxiliaryPolicy,
     AsyncTenantBoundCredential,
@@ -77,37 +78,32 @@ _T = TypeVar("_T")
 
 
 class _MappedPolling(AsyncPollingMethod[_T]):
-    """Async ARM polling that maps a failed operation to crossipam's typed error and calls ``on_done`` once the
-    operation reached a final state."""
+    """Async ARM polling that maps a failed operation to crossipam's typed error
+    (:class:`~crossipam.errors.OperationFailedError` when the operation itself ended ``Failed``) and, when the
+    final read shows a state that is not terminal, reads again until it is (``settle``)."""
 
     def __init__(
         self,
         inner: AsyncPollingMethod[_T],
         mapper: Callable[[AzureError], Exception],
-        on_done: Callable[[], None],
+        settle: Callable[[_T], Awaitable[_T]],
     ) -> None:
         self._inner = inner
         self._mapper = mapper
-        self._on_done = on_done
+        self._settle = settle
+        self._result: _T | None = None
 
     def initialize(
         self, client: Any, initial_response: Any, deserialization_callback: Callable[[Any], _T]
     ) -> None:
-        try:
-            self._inner.initialize(client, initial_response, deserialization_callback)
-        except BaseException:
-            self._on_done()
-            raise
-        if self._inner.finished():
-            self._on_done()
+        self._inner.initialize(client, initial_response, deserialization_callback)
 
     async def run(self) -> None:
         try:
             await self._inner.run()
         except SDK_ERRORS as err:
             raise self._mapper(err) from err
-        finally:
-            self._on_done()
+        self._result = await self._settle(self._inner.resource())
 
     def status(self) -> str:
         return self._inner.status()
@@ -116,7 +112,7 @@ class _MappedPolling(AsyncPollingMethod[_T]):
         return self._inner.finished()
 
     def resource(self) -> _T:
-        return self._inner.resource()
+        return self._result if self._result is not None else self._inner.resource()
 
     def get_continuation_token(self) -> str:
         return self._inner.get_continuation_token()
@@ -151,18 +147,6 @@ class _DonePolling(AsyncPollingMethod[_T]):
 
 def _done(result: VirtualNetworkDeployment) -> AsyncLROPoller[VirtualNetworkDeployment]:
     return AsyncLROPoller(None, None, lambda _r: result, _DonePolling(result))
-
-
-class _Release:
-    """Releases a per-VNet ``asyncio.Lock`` at most once."""
-
-    def __init__(self, lock: asyncio.Lock) -> None:
-        self._lock: asyncio.Lock | None = lock
-
-    def __call__(self) -> None:
-        lock, self._lock = self._lock, None
-        if lock is not None and lock.locked():
-            lock.release()
 
 
 def _custom_tls(kwargs: Mapping[str, Any]) -> bool:
@@ -254,7 +238,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         if existing is not None:
             return existing
         kwargs = dict(self._kwargs)
-        per_retry = list(kwargs.pop("per_retry_policies", None) or [])
+        per_retry = [*(kwargs.pop("per_retry_policies", None) or []), RetryAfterSanitizingPolicy()]
         credential = self._for_managed if which == "managed" else self._for_management
         if which == "managed" and self._management_tenant_id != self._managed_tenant_id:
             per_retry.append(
@@ -280,36 +264,55 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         return client
 
     @contextlib.asynccontextmanager
-    async def _vnet_operation(self, vnet: VirtualNetworkId) -> AsyncIterator[Callable[[], None]]:
-        """Serialize read-plan-write-poll per VNet within this client; yields the release callback."""
+    async def _vnet_operation(self, vnet: VirtualNetworkId) -> AsyncIterator[None]:
+        """Serialize read-plan-PUT per VNet within this client. The lock ends once ARM accepted the PUT (the
+        operation is then in flight at ARM, and every later read waits for it to end before deciding), so a
+        poller that is never awaited does not hold the VNet."""
         lock = self._vnet_locks.setdefault(str(vnet).lower(), asyncio.Lock())
-        await lock.acquire()
-        release = _Release(lock)
-        try:
-            yield release
-        except BaseException:
-            release()
-            raise
+        async with lock:
+            yield
 
-    async def _read_vnet(self, vnet: VirtualNetworkId) -> dict[str, Any] | None:
+    async def _read_vnet_once(self, vnet: VirtualNetworkId) -> tuple[dict[str, Any] | None, float | None]:
+        """One GET of the VNet: its JSON (``None`` when absent) and the answer's ``Retry-After``, if any."""
         client = self._network("managed", vnet.subscription_id)
         try:
-            body = await client.virtual_networks.get(
+            body, retry_after = await client.virtual_networks.get(
                 vnet.resource_group,
                 vnet.name,
                 api_version=API_VERSION,
-                cls=lambda pipeline_response, _d, _h: pipeline_response.http_response.json(),
+                cls=lambda pipeline_response, _d, _h: (
+                    pipeline_response.http_response.json(),
+                    parse_retry_after(pipeline_response.http_response.headers.get("Retry-After")),
+                ),
             )
         except ResourceNotFoundError as err:
             mapped = absent_or_error(
                 self._service_error(err, tenant=self._managed_tenant_id, action=f"read {vnet}")
             )
             if mapped is None:
-                return None
+                return None, None
             raise mapped from err
         except SDK_ERRORS as err:
             raise self._service_error(err, tenant=self._managed_tenant_id, action=f"read {vnet}") from err
-        return cast(dict[str, Any], body)
+        return cast(dict[str, Any], body), cast("float | None", retry_after)
+
+    async def _read_vnet(
+        self, vnet: VirtualNetworkId, *, fail_after_wait: bool = True
+    ) -> dict[str, Any] | None:
+        """The VNet once no operation runs on it (see the sync client's ``_read_vnet``)."""
+        body, retry_after = await self._read_vnet_once(vnet)
+        wait: SettleWait | None = None
+        while not is_terminal(state := provisioning_state(body)):
+            if wait is None:
+                wait = self._settle_wait(vnet)
+                _LOGGER.info("%s is %s: waiting for the operation in flight to end", vnet, state)
+            await asyncio.sleep(wait.delay(state, retry_after))
+            body, retry_after = await self._read_vnet_once(vnet)
+        if wait is not None:
+            _LOGGER.info("%s is %s after %d reads", vnet, state or "gone", wait.reads)
+            if fail_after_wait:
+                wait.check_outcome(body)
+        return body
 
     async def _begin_put(
         self,
@@ -319,12 +322,20 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         if_match: str | None,
         action: DeploymentAction,
         verb: str,
-        on_done: Callable[[], None],
     ) -> AsyncLROPoller[VirtualNetworkDeployment]:
         client = self._network("managed", vnet.subscription_id)
 
         def mapper(err: AzureError) -> Exception:
-            return self._service_error(err, tenant=self._managed_tenant_id, action=f"{verb} {vnet}")
+            mapped = self._service_error(err, tenant=self._managed_tenant_id, action=f"{verb} {vnet}")
+            return lro_failure(mapped, err, str(vnet))
+
+        async def settle(deployment: VirtualNetworkDeployment) -> VirtualNetworkDeployment:
+            if is_terminal(deployment.provisioning_state):
+                return deployment
+            body = await self._read_vnet(vnet)
+            if body is None:
+                raise vnet_not_found(vnet, self._managed_tenant_id)
+            return _deployment.deployment_from_wire(body, action, vnet_id=vnet)
 
         def result(pipeline_response: Any, _deserialized: Any, _headers: Any) -> VirtualNetworkDeployment:
             return _deployment.deployment_from_wire(
@@ -337,7 +348,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
                 path_format_arguments={"endpoint": self._cloud.resource_manager.rstrip("/")},
             ),
             mapper,
-            on_done,
+            settle,
         )
         try:
             poller = await client.virtual_networks.begin_create_or_update(
@@ -396,14 +407,13 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
             ipv6_number_of_ip_addresses=ipv6_number_of_ip_addresses,
             tags=tags,
         )
-        async with self._vnet_operation(request.vnet_id) as release:
+        async with self._vnet_operation(request.vnet_id):
             attempt = 0
             while True:
                 existing = await self._read_vnet(request.vnet_id)
                 plan = _deployment.plan_deployment(request, existing)
                 if plan.body is None:
                     assert existing is not None
-                    release()
                     _LOGGER.info("%s already has the requested allocations: nothing to do", request.vnet_id)
                     return _done(
                         _deployment.deployment_from_wire(existing, "unchanged", vnet_id=request.vnet_id)
@@ -416,7 +426,6 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
                         if_match=plan.if_match,
                         action=plan.action,
                         verb="deploy",
-                        on_done=release,
                     )
                 except ConflictError as err:
                     attempt = await self._after_conflict(err, attempt, request.vnet_id)
@@ -431,7 +440,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         ```
         """
         vnet = VirtualNetworkId.parse(vnet_id)
-        body = await self._read_vnet(vnet)
+        body = await self._read_vnet(vnet, fail_after_wait=False)
         if body is None:
             raise vnet_not_found(vnet, self._managed_tenant_id)
         return _deployment.deployment_from_wire(body, "read", vnet_id=vnet)
@@ -450,7 +459,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         """
         vnet = VirtualNetworkId.parse(vnet_id)
         prefixes = _removal.validate_replacement_prefixes(address_prefixes)
-        async with self._vnet_operation(vnet) as release:
+        async with self._vnet_operation(vnet):
             attempt = 0
             while True:
                 existing = await self._read_vnet(vnet)
@@ -458,7 +467,6 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
                     raise vnet_not_found(vnet, self._managed_tenant_id)
                 plan = _removal.plan_removal(existing, prefixes)
                 if plan.body is None:
-                    release()
                     _LOGGER.info("%s has no IPAM pool allocation: nothing to remove", vnet)
                     return _done(_deployment.deployment_from_wire(existing, "no_allocation", vnet_id=vnet))
                 _LOGGER.info("removing %d allocation(s) of %s", len(plan.freed), vnet)
@@ -469,7 +477,6 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
                         if_match=plan.if_match,
                         action="removed",
                         verb="remove the allocation of",
-                        on_done=release,
                     )
                 except ConflictError as err:
                     attempt = await self._after_conflict(err, attempt, vnet)
