@@ -1,0 +1,524 @@
+"""The offline Azure answers bad requests as ARM does: a 4xx with an error envelope, never a 500, never a hang.
+
+* bodies of the wrong shape (every ARM write handler), invalid JSON, non-UTF-8 bytes, deep nesting;
+* ``api-version``: missing, malformed, too old or too new per resource type (compared as dates);
+* ``Content-Length``: malformed, negative, huge (413 without reading it), chunked bodies;
+* the command line: ports out of range are usage errors (exit 2), not tracebacks;
+* a hypothesis test feeding random and almost-right bodies to the VNet PUT handler, checking the answer and
+  that the pool bookkeeping stays consistent.
+
+The wire tests run over both fronts: plain ``requests`` against the HTTPS listeners, and the same ``requests``
+code through the in-process adapter.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from azure.identity import ClientSecretCredential
+
+from crossipam.testing import ApiVersionRange, AzureEmulator, Request, ScenarioInfo
+from crossipam.testing.transport import emulator_session
+
+API = "2024-05-01"
+ERROR_STATUSES = range(400, 500)
+
+
+# ---- fixtures and helpers ------------------------------------------------------------------------------
+
+
+class Wire:
+    """One front of an emulator: a ``requests`` session, the base ARM URL and the callers' tokens."""
+
+    def __init__(self, emu: AzureEmulator, session: requests.Session, verify: str | bool) -> None:
+        self.emu = emu
+        self.session = session
+        self.verify = verify
+        self.info = _info(emu)
+        self.arm = self.info.arm_endpoint.rstrip("/")
+        self.headers = _auth_headers(emu)
+
+    def url(self, path: str, api: str | None = API) -> str:
+        return f"{self.arm}{path}" + (f"?api-version={api}" if api is not None else "")
+
+    def request(self, method: str, url: str, **kw: Any) -> requests.Response:
+        merged = {**self.headers, **kw.pop("headers", {})}
+        headers = {k: v for k, v in merged.items() if v is not None}
+        return self.session.request(method, url, headers=headers, verify=self.verify, timeout=30, **kw)
+
+    def put_vnet(self, name: str, data: bytes, api: str = API) -> requests.Response:
+        return self.request(
+            "PUT",
+            self.url(self.info.vnet_id(name), api),
+            data=data,
+            headers={"Content-Type": "application/json"},
+        )
+
+    def still_serving(self) -> None:
+        """A good request after a bad one is answered normally."""
+        resp = self.request(
+            "GET", self.url(f"/subscriptions/{self.info.managed_subscription_id}", "2022-12-01")
+        )
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["subscriptionId"] == self.info.managed_subscription_id
+
+
+def _info(emu: AzureEmulator) -> ScenarioInfo:
+    assert emu.scenario is not None
+    return emu.scenario
+
+
+def _auth_headers(emu: AzureEmulator) -> dict[str, str]:
+    info = _info(emu)
+    kw: dict[str, Any] = {"authority": info.authority, "disable_instance_discovery": True}
+    kw.update({"connection_verify": info.ca_bundle} if info.ca_bundle else {"transport": emu.transport()})
+
+    def token(tenant: str) -> str:
+        cred = ClientSecretCredential(tenant, info.app.client_id, info.app.client_secret, **kw)
+        return cred.get_token(info.arm_scope).token
+
+    return {
+        "Authorization": f"Bearer {token(info.managed_tenant_id)}",
+        "x-ms-authorization-auxiliary": f"Bearer {token(info.management_tenant_id)}",
+    }
+
+
+def _wire(request: pytest.FixtureRequest) -> Iterator[Wire]:
+    emu = AzureEmulator()
+    info = emu.load_scenario("onboarded")
+    if request.param == "in-process":
+        yield Wire(emu, emulator_session(emu), True)
+        return
+    with emu.serve() as server:
+        info.ca_bundle = server.ca_bundle
+        with requests.Session() as session:
+            yield Wire(emu, session, server.ca_bundle)
+
+
+@pytest.fixture(params=["in-process", "https"])
+def wire(request: pytest.FixtureRequest) -> Iterator[Wire]:
+    """A fresh offline Azure, over each front."""
+    yield from _wire(request)
+
+
+@pytest.fixture(scope="module", params=["in-process", "https"])
+def shared_wire(request: pytest.FixtureRequest) -> Iterator[Wire]:
+    """One offline Azure per front for the module, for tests whose requests are all refused or read-only."""
+    yield from _wire(request)
+
+
+def _valid_vnet(info: ScenarioInfo) -> dict[str, Any]:
+    return {
+        "location": "eastus",
+        "tags": {"team": "blue"},
+        "properties": {
+            "addressSpace": {
+                "ipamPoolPrefixAllocations": [{"numberOfIpAddresses": "64", "pool": {"id": info.pool_id}}]
+            },
+            "subnets": [
+                {
+                    "name": "default",
+                    "properties": {
+                        "ipamPoolPrefixAllocations": [
+                            {"numberOfIpAddresses": "16", "pool": {"id": info.pool_id}}
+                        ]
+                    },
+                }
+            ],
+        },
+    }
+
+
+def _assert_arm_error(resp: requests.Response | Any, status: int, code: str) -> None:
+    status_code = getattr(resp, "status_code", getattr(resp, "status", None))
+    body = resp.json()
+    assert (status_code, body["error"]["code"]) == (status, code), body
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+
+
+def _nested(depth: int) -> bytes:
+    return b'{"location": "eastus", "properties": {"x": ' + b"[" * depth + b"]" * depth + b"}}"
+
+
+# ---- body shapes ---------------------------------------------------------------------------------------
+
+
+def _set(path: tuple[Any, ...], value: Any) -> Any:
+    def build(info: ScenarioInfo) -> bytes:
+        body = _valid_vnet(info)
+        node = body
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+        return json.dumps(body).encode()
+
+    return build
+
+
+_SPACE = ("properties", "addressSpace")
+_ALLOC = (*_SPACE, "ipamPoolPrefixAllocations", 0)
+_SUBNET = ("properties", "subnets", 0)
+
+BAD_VNET_BODIES: dict[str, tuple[Any, int, str]] = {
+    "properties a list": (_set(("properties",), []), 400, "InvalidRequestContent"),
+    "properties a string": (_set(("properties",), "x"), 400, "InvalidRequestContent"),
+    "addressSpace a string": (_set(_SPACE, "10.0.0.0/16"), 400, "InvalidRequestContent"),
+    "addressSpace a list": (_set(_SPACE, ["10.0.0.0/16"]), 400, "InvalidRequestContent"),
+    "allocations an object": (
+        _set((*_SPACE, "ipamPoolPrefixAllocations"), {"numberOfIpAddresses": "64"}),
+        400,
+        "InvalidRequestContent",
+    ),
+    "allocations a string": (
+        _set((*_SPACE, "ipamPoolPrefixAllocations"), "64"),
+        400,
+        "InvalidRequestContent",
+    ),
+    "allocations a number": (_set((*_SPACE, "ipamPoolPrefixAllocations"), 64), 400, "InvalidRequestContent"),
+    "allocation not an object": (_set(_ALLOC, "64"), 400, "InvalidRequestContent"),
+    "addressPrefixes a number": (_set((*_SPACE, "addressPrefixes"), 5), 400, "InvalidRequestContent"),
+    "count a dict": (_set((*_ALLOC, "numberOfIpAddresses"), {"n": 64}), 400, "InvalidRequestContent"),
+    "count a list": (_set((*_ALLOC, "numberOfIpAddresses"), ["64"]), 400, "InvalidRequestContent"),
+    "count a float": (
+        _set((*_ALLOC, "numberOfIpAddresses"), 64.5),
+        400,
+        "InvalidIpamPoolAllocationNumberOfIpAddresses",
+    ),
+    "count true": (
+        _set((*_ALLOC, "numberOfIpAddresses"), True),
+        400,
+        "InvalidIpamPoolAllocationNumberOfIpAddresses",
+    ),
+    "count superscript": (
+        _set((*_ALLOC, "numberOfIpAddresses"), "6²"),
+        400,
+        "InvalidIpamPoolAllocationNumberOfIpAddresses",
+    ),
+    "count 5000 digits": (
+        _set((*_ALLOC, "numberOfIpAddresses"), "9" * 5000),
+        400,
+        "InvalidIpamPoolAllocationNumberOfIpAddresses",
+    ),
+    "subnet count beyond IPv4": (
+        _set((*_SUBNET, "properties", "ipamPoolPrefixAllocations", 0, "numberOfIpAddresses"), str(2**40)),
+        400,
+        "InvalidIpamPoolAllocationNumberOfIpAddresses",
+    ),
+    "pool a string": (_set((*_ALLOC, "pool"), "pool-eastus"), 400, "InvalidRequestContent"),
+    "pool id an object": (_set((*_ALLOC, "pool", "id"), {"id": "x"}), 400, "InvalidRequestContent"),
+    "subnets an object": (_set(("properties", "subnets"), {"name": "a"}), 400, "InvalidRequestContent"),
+    "subnets a string": (_set(("properties", "subnets"), "default"), 400, "InvalidRequestContent"),
+    "subnet a number": (_set(_SUBNET, 1), 400, "InvalidRequestContent"),
+    "subnet a string": (_set(_SUBNET, "default"), 400, "InvalidRequestContent"),
+    "subnet null": (_set(_SUBNET, None), 400, "InvalidRequestContent"),
+    "subnet properties a list": (_set((*_SUBNET, "properties"), []), 400, "InvalidRequestContent"),
+    "subnet properties empty string": (_set((*_SUBNET, "properties"), ""), 400, "InvalidRequestContent"),
+    "subnet name an object": (_set((*_SUBNET, "name"), {"n": 1}), 400, "InvalidRequestContent"),
+    "tags a list": (_set(("tags",), ["team"]), 400, "InvalidRequestContent"),
+    "tags a string": (_set(("tags",), "team=blue"), 400, "InvalidRequestContent"),
+    "tag value an object": (_set(("tags",), {"team": {"name": "blue"}}), 400, "InvalidRequestContent"),
+    "location an object": (_set(("location",), {"name": "eastus"}), 400, "InvalidRequestContent"),
+    "location with CRLF": (
+        _set(("location",), "eastus\r\nX-Injected: 1"),
+        400,
+        "LocationNotAvailableForResourceType",
+    ),
+    "nested 65 deep": (lambda info: _nested(65), 400, "InvalidRequestContent"),
+    "nested 100000 deep": (lambda info: _nested(100_000), 400, "InvalidRequestContent"),
+    "not UTF-8": (lambda info: b'{"location": "east\xff\xfeus"}', 400, "InvalidRequestContent"),
+    "UTF-16": (lambda info: json.dumps(_valid_vnet(info)).encode("utf-16"), 400, "InvalidRequestContent"),
+    "invalid JSON": (lambda info: b'{"location": "eastus", "properties": ', 400, "InvalidRequestContent"),
+    "NaN": (lambda info: b'{"location": "eastus", "properties": {"x": NaN}}', 400, "InvalidRequestContent"),
+    "number too large for a double": (
+        lambda info: b'{"location": "eastus", "x": 1e400}',
+        400,
+        "InvalidRequestContent",
+    ),
+    "a JSON array": (lambda info: b"[]", 400, "InvalidRequestContent"),
+    "a JSON string": (lambda info: b'"eastus"', 400, "InvalidRequestContent"),
+    "a JSON number": (lambda info: b"42", 400, "InvalidRequestContent"),
+    "JSON null": (lambda info: b"null", 400, "InvalidRequestContent"),
+    "no body": (lambda info: b"", 400, "InvalidRequestContent"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_VNET_BODIES))
+def test_vnet_put_with_a_bad_body_is_a_400(shared_wire: Wire, case: str) -> None:
+    wire = shared_wire
+    build, status, code = BAD_VNET_BODIES[case]
+    before = wire.emu.pool_usage(wire.info.pool_id)
+    resp = wire.put_vnet("vnet-bad", build(wire.info))
+    _assert_arm_error(resp, status, code)
+    assert "X-Injected" not in resp.headers
+    assert wire.emu.virtual_network(wire.info.vnet_id("vnet-bad")) is None
+    assert wire.emu.pool_usage(wire.info.pool_id) == before
+    wire.still_serving()
+
+
+def test_the_valid_body_of_these_cases_is_accepted_and_nulls_count_as_absent(wire: Wire) -> None:
+    assert wire.put_vnet("vnet-good", json.dumps(_valid_vnet(wire.info)).encode()).status_code == 201
+    body = _valid_vnet(wire.info)
+    body["properties"]["addressSpace"]["addressPrefixes"] = None
+    body["tags"] = None
+    body["properties"]["subnets"][0]["properties"]["addressPrefix"] = None
+    resp = wire.put_vnet("vnet-nulls", json.dumps(body).encode())
+    assert resp.status_code == 201, resp.text
+    assert wire.emu.pool_usage(wire.info.pool_id)["numberOfAllocatedIPAddresses"] == "128"
+
+
+def test_every_arm_write_handler_refuses_wrong_shapes(wire: Wire) -> None:
+    info = wire.info
+    sub_b = info.managed_subscription_id
+    nm = info.network_manager_id
+    pool_path = f"{nm}/ipamPools/pool-new"
+    role_path = (
+        f"/subscriptions/{sub_b}/resourceGroups/{info.resource_group}/providers/Microsoft.Authorization/"
+        "roleAssignments/11111111-2222-4333-8444-555555555555"
+    )
+    admin = _admin_headers(wire)
+    owner_b = _admin_headers(wire, "managed")
+    cases: list[tuple[str, str, dict[str, Any], Any, str]] = [
+        ("PUT", pool_path, admin, {"location": "eastus", "properties": []}, "InvalidRequestContent"),
+        (
+            "PUT",
+            pool_path,
+            admin,
+            {"properties": {"addressPrefixes": "10.9.0.0/16"}},
+            "InvalidRequestContent",
+        ),
+        (
+            "PUT",
+            pool_path,
+            admin,
+            {"properties": {"addressPrefixes": [["10.9.0.0/16"]]}},
+            "InvalidRequestContent",
+        ),
+        ("PATCH", info.pool_id, admin, {"tags": "x"}, "InvalidRequestContent"),
+        ("PATCH", info.pool_id, admin, {"properties": [1]}, "InvalidRequestContent"),
+        (
+            "PUT",
+            f"{info.pool_id}/staticCidrs/sc",
+            admin,
+            {"properties": {"addressPrefixes": {}}},
+            "InvalidRequestContent",
+        ),
+        (
+            "PUT",
+            f"{info.pool_id}/staticCidrs/sc",
+            admin,
+            {"properties": {"numberOfIPAddressesToAllocate": "²"}},
+            "InvalidIpamPoolAllocationNumberOfIpAddresses",
+        ),
+        ("PUT", nm, admin, {"location": "eastus", "properties": "x"}, "InvalidRequestContent"),
+        ("PUT", nm, admin, {"location": "eastus", "tags": 5}, "InvalidRequestContent"),
+        ("PUT", f"{nm}/scopeConnections/c1", admin, {"properties": [1, 2]}, "InvalidRequestContent"),
+        (
+            "PUT",
+            f"/subscriptions/{sub_b}/providers/Microsoft.Network/networkManagerConnections/c1",
+            owner_b,
+            {"properties": "x"},
+            "InvalidRequestContent",
+        ),
+        ("PUT", role_path, owner_b, {"properties": []}, "InvalidRequestContent"),
+        ("PUT", role_path, owner_b, {"properties": {"principalId": {"id": 1}}}, "InvalidRequestContent"),
+        ("PUT", role_path, owner_b, [], "InvalidRequestContent"),
+    ]
+    for method, path, headers, body, code in cases:
+        api = "2022-04-01" if "Microsoft.Authorization" in path else API
+        resp = wire.request(method, wire.url(path, api), data=json.dumps(body).encode(), headers=headers)
+        assert resp.status_code == 400, (method, path, body, resp.status_code, resp.text)
+        assert resp.json()["error"]["code"] == code, (method, path, body, resp.text)
+    for method, path, headers in [("PUT", pool_path, admin), ("PUT", role_path, owner_b)]:
+        resp = wire.request(
+            method,
+            wire.url(path, "2022-04-01" if "Authorization" in path else API),
+            data=b"\xff{",
+            headers=headers,
+        )
+        _assert_arm_error(resp, 400, "InvalidRequestContent")
+    wire.still_serving()
+
+
+def _admin_headers(wire: Wire, tenant: str = "management") -> dict[str, Any]:
+    """A bearer token of a tenant's admin (Owner of its subscription), without an auxiliary token."""
+    info = wire.info
+    admin = info.admins[tenant]
+    kw: dict[str, Any] = {"authority": info.authority, "disable_instance_discovery": True}
+    kw.update(
+        {"connection_verify": info.ca_bundle} if info.ca_bundle else {"transport": wire.emu.transport()}
+    )
+    cred = ClientSecretCredential(admin.tenant_id, admin.client_id, admin.client_secret, **kw)
+    return {
+        "Authorization": f"Bearer {cred.get_token(info.arm_scope).token}",
+        "x-ms-authorization-auxiliary": None,
+    }
+
+
+def test_graph_and_token_endpoint_refuse_bad_bodies_without_a_500(wire: Wire) -> None:
+    info = wire.info
+    graph = info.graph_endpoint.rstrip("/")
+    for body in (b"[]", b"\xff\xfe", b'{"signInAudience": {"x": 1}}', _nested(100_000)):
+        resp = wire.session.patch(
+            f"{graph}/v1.0/applications(appId='{info.app.client_id}')",
+            data=body,
+            headers={"Authorization": wire.headers["Authorization"], "Content-Type": "application/json"},
+            verify=wire.verify,
+            timeout=30,
+        )
+        assert 400 <= resp.status_code < 500, resp.text
+        assert isinstance(resp.json()["error"]["code"], str)
+    token_url = f"{info.authority}/{info.managed_tenant_id}/oauth2/v2.0/token"
+    resp = wire.session.post(
+        token_url,
+        data=b"grant_type=client_credentials&client_id=\xff\xfe&scope=x",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        verify=wire.verify,
+        timeout=30,
+    )
+    assert resp.status_code == 400 and resp.json()["error"] == "unauthorized_client"
+    wire.still_serving()
+
+
+# ---- api-version ---------------------------------------------------------------------------------------
+
+
+def test_missing_api_version_is_checked_first(wire: Wire) -> None:
+    info = wire.info
+    for path in (
+        info.vnet_id("vnet-x"),
+        f"/subscriptions/{info.managed_subscription_id}",
+        "/subscriptions",
+        f"{info.pool_id}/providers/Microsoft.Authorization/roleAssignments",
+    ):
+        for url in (wire.url(path, None), wire.url(path, "")):
+            _assert_arm_error(wire.request("GET", url), 400, "MissingApiVersionParameter")
+            # before authentication too, as ARM does
+            _assert_arm_error(requests_without_auth(wire, url), 400, "MissingApiVersionParameter")
+    put = wire.request("PUT", wire.url(info.vnet_id("vnet-x"), None), json=_valid_vnet(info))
+    _assert_arm_error(put, 400, "MissingApiVersionParameter")
+    assert put.json()["error"]["message"] == (
+        "The api-version query parameter (?api-version=) is required for all requests."
+    )
+    entry = wire.emu.journal.entries(method="PUT")[-1]
+    assert (entry.status, entry.error_code, entry.api_version) == (400, "MissingApiVersionParameter", None)
+    wire.still_serving()
+
+
+def requests_without_auth(wire: Wire, url: str) -> requests.Response:
+    return wire.session.get(url, verify=wire.verify, timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("kind", "version", "ok"),
+    [
+        ("vnet", "2022-07-01", True),  # the public cross-tenant tutorial
+        ("vnet", "2024-05-01-preview", True),
+        ("vnet", "2026-03-01", True),  # azure-mgmt-network 33.1
+        ("vnet", "2015-06-15", True),
+        ("vnet", "2014-01-01", False),  # older than Microsoft.Network
+        ("vnet", "2099-01-01", False),  # newer than any known
+        ("vnet", "abc", False),
+        ("vnet", "2024-13-45", False),
+        ("vnet", "2024-02-30", False),
+        ("vnet", "2024-5-1", False),
+        ("vnet", " 2024-05-01", False),
+        ("vnet", "2024-05-01-beta", False),
+        ("vnet", "2024-05-01x", False),
+        ("pool", "2024-05-01", True),
+        ("pool", "2023-11-01", False),  # IPAM pools start with 2024-01-01-preview
+        ("pool", "2022-07-01", False),
+        ("role", "2022-04-01", True),
+        ("role", "2026-03-01", False),  # a Microsoft.Network version is not an Authorization one
+        ("rg", "2021-04-01", True),
+        ("rg", "2099-12-31", False),
+        ("metadata", "2019-05-01", True),
+        ("metadata", "2030-01-01", False),
+    ],
+)
+def test_api_versions_are_compared_as_dates_per_resource_type(
+    shared_wire: Wire, kind: str, version: str, ok: bool
+) -> None:
+    wire = shared_wire
+    info = wire.info
+    path = {
+        "vnet": info.vnet_id("vnet-missing"),
+        "pool": info.pool_id,
+        "role": f"{info.pool_id}/providers/Microsoft.Authorization/roleAssignments",
+        "rg": f"/subscriptions/{info.managed_subscription_id}/resourceGroups/{info.resource_group}",
+        "metadata": "/metadata/endpoints",
+    }[kind]
+    headers = _admin_headers(wire) if kind in ("pool", "role") else {}
+    url = f"{wire.arm}{path}?api-version={urllib.parse.quote(version)}"
+    resp = wire.request("GET", url, headers=headers)
+    if ok:
+        assert resp.status_code in (200, 404), resp.text
+        if resp.status_code == 404:
+            assert resp.json()["error"]["code"] == "ResourceNotFound"
+    else:
+        _assert_arm_error(resp, 400, "InvalidApiVersionParameter")
+        assert resp.json()["error"]["message"].startswith(
+            f"The api-version '{version}' is invalid. The supported versions are '"
+        )
+
+
+def test_metadata_endpoints_need_no_api_version(wire: Wire) -> None:
+    resp = wire.session.get(f"{wire.arm}/metadata/endpoints", verify=wire.verify, timeout=30)
+    assert resp.status_code == 200 and resp.json()["resourceManager"] == wire.info.arm_endpoint
+
+
+def test_api_version_ranges_are_configurable(azure_emulator: AzureEmulator) -> None:
+    emu = azure_emulator
+    wire = Wire(emu, emulator_session(emu), True)
+    url = wire.url(wire.info.vnet_id("vnet-future"), "2027-01-01")
+    _assert_arm_error(wire.request("GET", url), 400, "InvalidApiVersionParameter")
+    emu.api_versions["microsoft.network"] = ApiVersionRange("2015-06-15", "2027-01-01")
+    assert wire.request("GET", url).status_code == 404  # known now; the VNet does not exist
+    with pytest.raises(ValueError, match="not api-versions"):
+        ApiVersionRange("2015", "2027-01-01")
+
+
+def test_subnets_kept_from_2023_09_01_compares_dates(azure_emulator: AzureEmulator) -> None:
+    """``2023-09-01-preview`` is 2023-09-01: omitted subnets are kept (string comparison would agree here,
+    but the rule must not depend on how the suffix sorts)."""
+    wire = Wire(azure_emulator, emulator_session(azure_emulator), True)
+    assert wire.put_vnet("vnet-k", json.dumps(_valid_vnet(wire.info)).encode()).status_code == 201
+    body = _valid_vnet(wire.info)
+    del body["properties"]["subnets"]
+    for api, kept in (("2023-09-01-preview", True), ("2023-08-31", False)):
+        assert wire.put_vnet("vnet-k", json.dumps(body).encode(), api).status_code == 200
+        vnet = azure_emulator.virtual_network(wire.info.vnet_id("vnet-k"))
+        assert vnet is not None
+        assert bool(vnet["properties"]["subnets"]) is kept
+
+
+# ---- body size and Content-Length ----------------------------------------------------------------------
+
+
+def test_a_body_over_4_mib_is_413(wire: Wire) -> None:
+    big = json.dumps({"location": "eastus", "properties": {"pad": "x" * (4 * 1024 * 1024)}}).encode()
+    resp = wire.put_vnet("vnet-big", big)
+    _assert_arm_error(resp, 413, "RequestContentTooLarge")
+    assert "4 MB" in resp.json()["error"]["message"]
+    assert wire.emu.virtual_network(wire.info.vnet_id("vnet-big")) is None
+    wire.still_serving()
+
+
+def test_the_body_cap_is_configurable(azure_emulator: AzureEmulator) -> None:
+    emu = azure_emulator
+    wire = Wire(emu, emulator_session(emu), True)
+    emu.max_body_bytes = 100
+    _assert_arm_error(
+        wire.put_vnet("vnet-small", json.dumps(_valid_vnet(wire.info)).encode()),
+        413,
+        "RequestContentTooLarge",
+    )
+    req = Request("PATCH", f"{wire.info.graph_endpoint}/v1.0/applications(appId='x')", {}, b"x" * 101)
+    resp = emu.handle(req)
+    assert (resp.status, resp.json()["error"]["code"]) == (413, "Request_EntityTooLarge")
+    emu.max_body_bytes = 1 << 20
+    assert wire.put_vnet("vnet-small", json.dumps(_valid_vnet(wire.info)).encode()).status_code == 201
