@@ -14,6 +14,8 @@ code through the in-process adapter.
 from __future__ import annotations
 
 import json
+import socket
+import ssl
 import urllib.parse
 from collections.abc import Iterator
 from typing import Any
@@ -522,3 +524,110 @@ def test_the_body_cap_is_configurable(azure_emulator: AzureEmulator) -> None:
     assert (resp.status, resp.json()["error"]["code"]) == (413, "Request_EntityTooLarge")
     emu.max_body_bytes = 1 << 20
     assert wire.put_vnet("vnet-small", json.dumps(_valid_vnet(wire.info)).encode()).status_code == 201
+
+
+@pytest.fixture
+def https(azure_emulator_https: AzureEmulator) -> Wire:
+    return Wire(azure_emulator_https, requests.Session(), _info(azure_emulator_https).ca_bundle or True)
+
+
+def _raw(
+    wire: Wire, head: str, body: bytes = b"", *, read_timeout: float = 10
+) -> tuple[int, dict[str, str], bytes]:
+    """Send raw bytes over TLS to the ARM listener; returns (status, headers, body) of the first response."""
+    parts = urllib.parse.urlsplit(wire.arm)
+    assert parts.port is not None
+    ctx = ssl.create_default_context(cafile=str(wire.verify))
+    with (
+        socket.create_connection((parts.hostname, parts.port), timeout=read_timeout) as raw,
+        ctx.wrap_socket(raw, server_hostname=parts.hostname) as tls,
+    ):
+        tls.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = tls.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        header_blob, _, rest = data.partition(b"\r\n\r\n")
+        lines = header_blob.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        length = int(headers.get("content-length", "0"))
+        while len(rest) < length:
+            chunk = tls.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
+        return status, headers, rest
+
+
+def _head(wire: Wire, method: str, extra: str) -> str:
+    host = urllib.parse.urlsplit(wire.arm).netloc
+    path = f"{wire.info.vnet_id('vnet-raw')}?api-version={API}"
+    return f"{method} {path} HTTP/1.1\nHost: {host}\nAuthorization: {wire.headers['Authorization']}\n{extra}"
+
+
+@pytest.mark.parametrize(
+    ("length", "status", "code"),
+    [
+        ("abc", 400, "InvalidRequestFormat"),
+        ("-5", 400, "InvalidRequestFormat"),
+        ("1e3", 400, "InvalidRequestFormat"),
+        ("0x10", 400, "InvalidRequestFormat"),
+        ("99999999999999999999999999", 400, "InvalidRequestFormat"),
+        ("999999999999999", 413, "RequestContentTooLarge"),  # ~1 PB announced, nothing sent: answered at once
+        (str(4 * 1024 * 1024 + 1), 413, "RequestContentTooLarge"),
+    ],
+)
+def test_bad_content_length_is_answered_without_reading_it(
+    https: Wire, length: str, status: int, code: str
+) -> None:
+    got, headers, body = _raw(
+        https, _head(https, "PUT", f"Content-Length: {length}\n"), b"{}", read_timeout=10
+    )
+    assert (got, json.loads(body)["error"]["code"]) == (status, code)
+    assert headers.get("connection") == "close"
+    https.still_serving()
+
+
+def test_two_different_content_lengths_are_refused(https: Wire) -> None:
+    got, _, body = _raw(https, _head(https, "PUT", "Content-Length: 2\nContent-Length: 3\n"), b"{}")
+    assert (got, json.loads(body)["error"]["code"]) == (400, "InvalidRequestFormat")
+
+
+def test_a_host_header_that_is_not_a_host_is_a_400(https: Wire) -> None:
+    head = _head(https, "GET", "").replace(f"Host: {urllib.parse.urlsplit(https.arm).netloc}", "Host: [::1")
+    got, _, body = _raw(https, head)
+    assert (got, json.loads(body)["error"]["code"]) == (400, "InvalidRequestFormat")
+    https.still_serving()
+
+
+def test_expect_100_continue_with_a_huge_body_gets_413_instead_of_100(https: Wire) -> None:
+    extra = "Content-Length: 999999999999\nExpect: 100-continue\n"
+    got, _, body = _raw(https, _head(https, "PUT", extra))
+    assert (got, json.loads(body)["error"]["code"]) == (413, "RequestContentTooLarge")
+    https.still_serving()
+
+
+def test_chunked_bodies_are_read_and_capped(https: Wire) -> None:
+    payload = json.dumps(_valid_vnet(https.info)).encode()
+
+    def chunks() -> Iterator[bytes]:
+        for i in range(0, len(payload), 50):
+            yield payload[i : i + 50]
+
+    resp = https.request("PUT", https.url(https.info.vnet_id("vnet-chunked")), data=chunks())
+    assert resp.request.headers.get("Transfer-Encoding") == "chunked"
+    assert resp.status_code == 201, resp.text
+
+    https.emu.max_body_bytes = 1000
+    resp = https.request("PUT", https.url(https.info.vnet_id("vnet-chunked2")), data=iter([b"x" * 600] * 3))
+    _assert_arm_error(resp, 413, "RequestContentTooLarge")
+    bad = "Transfer-Encoding: chunked\n"
+    got, _, body = _raw(https, _head(https, "PUT", bad), b"zz\r\n{}\r\n0\r\n\r\n")
+    assert (got, json.loads(body)["error"]["code"]) == (400, "InvalidRequestFormat")
+    got, _, body = _raw(https, _head(https, "PUT", "Transfer-Encoding: gzip\n"), b"{}")
+    assert got == 400
+    https.emu.max_body_bytes = 4 << 20
+    https.still_serving()
