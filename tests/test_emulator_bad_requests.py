@@ -16,15 +16,19 @@ from __future__ import annotations
 import json
 import socket
 import ssl
+import subprocess
+import sys
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import requests
 from azure.identity import ClientSecretCredential
 
+from crossipam.cli import main as cli_main
 from crossipam.testing import ApiVersionRange, AzureEmulator, Request, ScenarioInfo
+from crossipam.testing.__main__ import main as emulator_main
 from crossipam.testing.transport import emulator_session
 
 API = "2024-05-01"
@@ -631,3 +635,43 @@ def test_chunked_bodies_are_read_and_capped(https: Wire) -> None:
     assert got == 400
     https.emu.max_body_bytes = 4 << 20
     https.still_serving()
+
+
+# ---- command line --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("port", ["70000", "65534", "-1", "x", "1.5"])
+def test_out_of_range_ports_are_usage_errors(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    runs: list[tuple[Callable[[], int], str]] = [
+        (lambda: cli_main(["emulator", "--port", port]), "crossipam emulator"),
+        (lambda: emulator_main(["serve", "--port", port]), "python -m crossipam.testing serve"),
+    ]
+    for run, prog in runs:
+        with pytest.raises(SystemExit) as exc:
+            run()
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert f"{prog}: error: argument --port:" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--latency", "-1"], ["--latency", "nan"], ["--lro-polls", "-2"], ["--token-lifetime", "0"]],
+)
+def test_other_numeric_options_are_checked(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        emulator_main(["serve", *args])
+    assert exc.value.code == 2
+    assert f"error: argument {args[0]}:" in capsys.readouterr().err
+
+
+def test_python_dash_m_with_a_bad_port_exits_2_without_a_traceback() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "crossipam.testing", "serve", "--port", "70000"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "error: argument --port" in done.stderr and "Traceback" not in done.stderr
