@@ -13,6 +13,9 @@ code through the in-process adapter.
 
 from __future__ import annotations
 
+import copy
+import ipaddress
+import itertools
 import json
 import socket
 import ssl
@@ -25,6 +28,8 @@ from typing import Any
 import pytest
 import requests
 from azure.identity import ClientSecretCredential
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from crossipam.cli import main as cli_main
 from crossipam.testing import ApiVersionRange, AzureEmulator, Request, ScenarioInfo
@@ -675,3 +680,187 @@ def test_python_dash_m_with_a_bad_port_exits_2_without_a_traceback() -> None:
     )
     assert done.returncode == 2
     assert "error: argument --port" in done.stderr and "Traceback" not in done.stderr
+
+
+# ---- hypothesis: the VNet PUT handler never answers 500 and keeps its books ----------------------------
+
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12)
+    | st.sampled_from(
+        [
+            "64",
+            "1",
+            "3",
+            "65536",
+            "70000",
+            "0",
+            "-1",
+            "10.0.0.0/24",
+            "10.0.0.0/8",
+            "fd00::/64",
+            "eastus",
+            "",
+            "²",
+        ]
+    )
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@pytest.fixture(scope="module")
+def fuzz_emulator() -> tuple[AzureEmulator, dict[str, str]]:
+    emu = AzureEmulator()
+    emu.load_scenario("onboarded")
+    return emu, _auth_headers(emu)
+
+
+def _base_bodies(info: ScenarioInfo) -> list[dict[str, Any]]:
+    v6 = {"numberOfIpAddresses": str(2**64 * 2), "pool": {"id": info.ipv6_pool_id}}
+    dual = _valid_vnet(info)
+    dual["properties"]["addressSpace"]["ipamPoolPrefixAllocations"].append(v6)
+    static = {
+        "location": "eastus",
+        "properties": {
+            "addressSpace": {"addressPrefixes": ["192.168.0.0/24"]},
+            "subnets": [{"name": "s1", "properties": {"addressPrefix": "192.168.0.0/26"}}],
+        },
+    }
+    return [_valid_vnet(info), dual, static]
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _paths(v, (*prefix, i))
+
+
+@st.composite
+def vnet_bodies(draw: st.DrawFn, info: ScenarioInfo) -> bytes:
+    kind = draw(st.sampled_from(["valid", "almost", "almost", "tweak", "tweak", "random", "bytes"]))
+    if kind == "bytes":
+        return draw(st.binary(max_size=64))
+    if kind == "random":
+        return json.dumps(draw(JSON_VALUES)).encode()
+    body = copy.deepcopy(draw(st.sampled_from(_base_bodies(info))))
+    if kind == "tweak":  # a leaf gets another meaningful value: counts, prefixes, pool ids
+        leaves = [p for p in _paths(body) if p and not isinstance(_get(body, p), (dict, list))]
+        path = draw(st.sampled_from(leaves))
+        _get(body, path[:-1])[path[-1]] = draw(st.sampled_from(_meaningful(info)))
+    if kind == "almost":
+        path = draw(st.sampled_from(list(_paths(body))[1:]))
+        parent = body
+        for key in path[:-1]:
+            parent = parent[key]
+        action = draw(st.sampled_from(["replace", "replace", "delete", "add"]))
+        if action == "delete":
+            del parent[path[-1]]
+        elif action == "add" and isinstance(parent[path[-1]], dict):
+            parent[path[-1]][draw(st.text(max_size=8))] = draw(JSON_VALUES)
+        else:
+            parent[path[-1]] = draw(JSON_VALUES)
+    return json.dumps(body).encode()
+
+
+def _get(node: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        node = node[key]
+    return node
+
+
+def _meaningful(info: ScenarioInfo) -> list[str]:
+    counts = ["1", "2", "3", "16", "64", "100", "256", "4096", "65536", "65537", "0", "-5", str(2**70)]
+    prefixes = ["10.0.0.0/24", "10.0.0.0/26", "192.168.0.0/26", "192.168.1.0/24", "fd00:db8:cafe::/64"]
+    pools = [info.pool_id, info.ipv6_pool_id, info.pool_id + "-missing", "/subscriptions/x"]
+    return counts + prefixes + pools + ["eastus", "westeurope", "default"]
+
+
+def _snapshot(emu: AzureEmulator) -> str:
+    with emu.lock:
+        return json.dumps({k: v.body for k, v in sorted(emu.network.vnets.items())}, sort_keys=True)
+
+
+def _check_books(emu: AzureEmulator, info: ScenarioInfo) -> None:
+    """Every allocation holds exactly its count inside its pool, no two VNets share addresses, subnet blocks
+    lie in their VNet's blocks, and each pool's usage is the sum of the VNets' counts."""
+    per_pool: dict[str, int] = {}
+    blocks_of_pool: dict[str, list[Any]] = {}
+    with emu.lock:
+        vnets = [copy.deepcopy(v.body) for v in emu.network.vnets.values()]
+    for vnet in vnets:
+        space = vnet["properties"]["addressSpace"]
+        vnet_blocks: list[Any] = []
+        for alloc in space.get("ipamPoolPrefixAllocations", []):
+            pool_id = alloc["pool"]["id"].lower()
+            blocks = [ipaddress.ip_network(p) for p in alloc["allocatedAddressPrefixes"]]
+            assert sum(b.num_addresses for b in blocks) == int(alloc["numberOfIpAddresses"])
+            pool = emu.network.pools[pool_id]
+            assert all(any(b.subnet_of(p) for p in pool.prefixes) for b in blocks)  # type: ignore[arg-type]
+            per_pool[pool_id] = per_pool.get(pool_id, 0) + int(alloc["numberOfIpAddresses"])
+            blocks_of_pool.setdefault(pool_id, []).extend(blocks)
+            vnet_blocks.extend(blocks)
+        if space.get("ipamPoolPrefixAllocations"):
+            assert sorted(map(str, vnet_blocks)) == sorted(space["addressPrefixes"])
+        for subnet in vnet["properties"]["subnets"]:
+            for alloc in subnet["properties"].get("ipamPoolPrefixAllocations", []):
+                blocks = [ipaddress.ip_network(p) for p in alloc["allocatedAddressPrefixes"]]
+                assert sum(b.num_addresses for b in blocks) == int(alloc["numberOfIpAddresses"])
+                assert all(
+                    any(b.version == v.version and b.subnet_of(v) for v in vnet_blocks) for b in blocks
+                )
+    for pool_id, blocks in blocks_of_pool.items():
+        ordered = sorted(blocks, key=lambda b: int(b.network_address))
+        assert all(int(a.broadcast_address) < int(b.network_address) for a, b in itertools.pairwise(ordered))
+    for pool_id in (info.pool_id, info.ipv6_pool_id):
+        usage = emu.pool_usage(pool_id)
+        assert usage["numberOfAllocatedIPAddresses"] == str(per_pool.get(pool_id.lower(), 0))
+
+
+@settings(
+    deadline=None,
+    max_examples=200,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_vnet_put_never_answers_500_and_keeps_the_pool_books(
+    fuzz_emulator: tuple[AzureEmulator, dict[str, str]], data: st.DataObject
+) -> None:
+    emu, headers = fuzz_emulator
+    info = _info(emu)
+    with emu.lock:  # every example starts from no VNets (the pools then hold no allocations)
+        emu.network.vnets.clear()
+    steps = data.draw(
+        st.lists(
+            st.tuples(st.sampled_from(["vnet-h1", "vnet-h2"]), vnet_bodies(info)), min_size=1, max_size=3
+        )
+    )
+    for name, body in steps:
+        before = _snapshot(emu)
+        url = f"{info.arm_endpoint.rstrip('/')}{info.vnet_id(name)}?api-version={API}"
+        resp = emu.handle(Request("PUT", url, {**headers, "Content-Type": "application/json"}, body))
+        assert 200 <= resp.status < 300 or resp.status in ERROR_STATUSES, (resp.status, resp.body[:500])
+        payload = resp.json()
+        event(f"{resp.status} {payload['error']['code'] if resp.status >= 400 else ''}")
+        if resp.status >= 400:
+            assert set(payload) == {"error"}, payload
+            assert isinstance(payload["error"]["code"], str) and payload["error"]["code"]
+            assert isinstance(payload["error"]["message"], str)
+            assert _snapshot(emu) == before  # a refused PUT changes nothing
+        else:
+            assert payload["name"] == name and payload["properties"]["provisioningState"] == "Updating"
+            got = emu.handle(Request("GET", url, headers))
+            assert got.status == 200 and got.json()["properties"]["provisioningState"] == "Succeeded"
+        _check_books(emu, info)
