@@ -9,12 +9,14 @@ Install with ``pip install "crossipam[testing]"``.
 
 from ._core import Clock, Fault, Faults, Journal, JournalEntry, Settings
 from ._http import Request, Response
+from ._validate import ApiVersionRange
 from .emulator import AppCredentials, AzureEmulator, CertificateCredentials, Endpoints
 from .scenarios import SCENARIOS, AdminCredentials, ScenarioInfo
 
 __all__ = [
     "SCENARIOS",
     "AdminCredentials",
+    "ApiVersionRange",
     "AppCredentials",
     "AzureEmulator",
     "CertificateCredentials",

@@ -12,6 +12,7 @@ jq -r .ca_bundle emulator.json
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 import threading
@@ -38,23 +39,30 @@ def build_parser(*, serve_prog: str | None = None) -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument(
         "--port",
-        type=int,
+        type=_port,
         default=0,
         help="first port: login, ARM and Graph take PORT, PORT+1, PORT+2 (default 0: any free ports)",
     )
     serve.add_argument("--scenario", choices=SCENARIOS, default="onboarded", help="what to seed")
-    serve.add_argument("--lro-polls", type=int, default=0, help="InProgress answers before an LRO completes")
-    serve.add_argument("--lro-retry-after", type=int, default=0, help="integer Retry-After sent with LROs")
-    serve.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
-    serve.add_argument("--token-lifetime", type=int, default=3600, help="access-token lifetime in seconds")
+    serve.add_argument(
+        "--lro-polls", type=_count, default=0, help="InProgress answers before an LRO completes"
+    )
+    serve.add_argument("--lro-retry-after", type=_count, default=0, help="integer Retry-After sent with LROs")
+    serve.add_argument("--latency", type=_seconds, default=0.0, help="seconds added to every request")
+    serve.add_argument(
+        "--token-lifetime", type=_positive, default=3600, help="access-token lifetime in seconds"
+    )
     serve.add_argument(
         "--replication-delay",
-        type=float,
+        type=_seconds,
         default=0.0,
         help="seconds before a new service principal replicates",
     )
     serve.add_argument(
-        "--replication-failures", type=int, default=0, help="attempts that fail while a principal replicates"
+        "--replication-failures",
+        type=_count,
+        default=0,
+        help="attempts that fail while a principal replicates",
     )
     serve.add_argument(
         "--require-connection",
@@ -63,11 +71,44 @@ def build_parser(*, serve_prog: str | None = None) -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--write-bucket-capacity",
-        type=int,
+        type=_count,
         default=None,
         help="per-subscription ARM write budget (429 when empty)",
     )
     return parser
+
+
+def _integer(text: str, low: int, high: int | None, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < low or (high is not None and value > high):
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+    return value
+
+
+def _port(text: str) -> int:
+    """0 (any free ports) or a first port whose next two also exist (login, ARM, Graph)."""
+    return _integer(text, 0, 65535 - 2, "a port: 0 (any free ports) or 1-65533 (PORT, PORT+1, PORT+2)")
+
+
+def _count(text: str) -> int:
+    return _integer(text, 0, None, "a non-negative integer")
+
+
+def _positive(text: str) -> int:
+    return _integer(text, 1, None, "a positive integer")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a non-negative number of seconds")
+    return value
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -95,7 +136,11 @@ def serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     emu = AzureEmulator(settings_from_args(args))
     info = emu.load_scenario(args.scenario)
-    server = emu.serve(args.host, args.port)
+    try:
+        server = emu.serve(args.host, args.port)
+    except OSError as err:  # port in use, unknown host …: one line, not a traceback
+        sys.stderr.write(f"cannot listen on {args.host} port {args.port}: {err.strerror or err}\n")
+        return 1
     try:
         info.ca_bundle = server.ca_bundle
         sys.stdout.write(info.to_json() + "\n")

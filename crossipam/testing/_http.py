@@ -7,6 +7,7 @@ transports only convert to and from them.
 from __future__ import annotations
 
 import json
+import math
 import urllib.parse
 import uuid
 from collections.abc import Mapping
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "MAX_JSON_DEPTH",
     "EmulatorHTTPError",
     "Request",
     "Response",
@@ -21,6 +23,10 @@ __all__ = [
     "arm_error",
     "graph_error",
 ]
+
+#: Deepest nesting of JSON objects and arrays a body may have (Json.NET's default ``MaxDepth``, which
+#: ARM's deserializer is built on); deeper bodies are 400 ``InvalidRequestContent``. [unverified for ARM]
+MAX_JSON_DEPTH = 64
 
 
 @dataclass
@@ -83,7 +89,9 @@ class Request:
         return self.query_param("api-version")
 
     def json(self) -> Any:
-        """The body parsed as JSON (``None`` when empty); invalid JSON raises ARM's 400 ``InvalidRequestContent``.
+        """The body parsed as JSON (``None`` when empty). Bodies that are not UTF-8, not JSON (``NaN`` and
+        numbers too large for a double included) or nested deeper than :data:`MAX_JSON_DEPTH` raise ARM's 400
+        ``InvalidRequestContent``.
 
         ```python
         Request("PUT", url, {}, b'{"location": "eastus"}').json()  # {"location": "eastus"}
@@ -92,13 +100,16 @@ class Request:
         if not self.body:
             return None
         try:
-            return json.loads(self.body)
-        except ValueError as exc:
-            raise arm_error(
-                400,
-                "InvalidRequestContent",
-                f"The request content was invalid and could not be deserialized: {exc}",
-            ) from None
+            data = json.loads(
+                self.body.decode("utf-8-sig"), parse_constant=_no_constant, parse_float=_finite_float
+            )
+        except RecursionError:
+            raise _undeserializable(f"The reader's MaxDepth of {MAX_JSON_DEPTH} has been exceeded.") from None
+        except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            raise _undeserializable(str(exc)) from None
+        if _depth_exceeds(data, MAX_JSON_DEPTH):
+            raise _undeserializable(f"The reader's MaxDepth of {MAX_JSON_DEPTH} has been exceeded.")
+        return data
 
     def form(self) -> dict[str, str]:
         """The body parsed as ``application/x-www-form-urlencoded`` (token requests).
@@ -107,7 +118,9 @@ class Request:
         Request("POST", url, {}, b"grant_type=client_credentials&client_id=abc").form()["grant_type"]
         ```
         """
-        return dict(urllib.parse.parse_qsl(self.body.decode("utf-8"), keep_blank_values=True))
+        # undecodable bytes are replaced: the parameters are then invalid, not a crash
+        text = self.body.decode("utf-8", errors="replace")
+        return dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
 
 
 @dataclass
@@ -217,6 +230,42 @@ def aad_error(
         "error_uri": f"https://login.microsoftonline.com/error?code={aadsts}",
     }
     return EmulatorHTTPError(Response.json_body(status, payload), error)
+
+
+def _undeserializable(reason: str) -> EmulatorHTTPError:
+    return arm_error(
+        400,
+        "InvalidRequestContent",
+        f"The request content was invalid and could not be deserialized: {reason}",
+    )
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"'{name}' is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"the number {text[:40]} is too large for a double")
+    return value
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests objects/arrays more than ``limit`` deep (iterative: no recursion limit)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _utc_now_iso(sep: str = "T") -> str:

@@ -16,12 +16,14 @@ Behaviour chosen where Azure documents nothing (see docs/offline-azure.md):
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 import time
 from typing import TYPE_CHECKING, Any
 
 from . import entra
 from ._http import EmulatorHTTPError, Request, Response, arm_error
+from ._validate import ROLE_ASSIGNMENT, api_version_date, check_shape
 from .state import RoleAssignment, scope_contains
 
 if TYPE_CHECKING:
@@ -250,6 +252,8 @@ def _put_role_assignment(emu: AzureEmulator, req: Request, params: dict[str, str
             f"The role assignment ID '{name}' is not valid. The role assignment ID must be a GUID.",
         )
     body = req.json()
+    if isinstance(body, dict):
+        check_shape(body, ROLE_ASSIGNMENT)
     props = body.get("properties") if isinstance(body, dict) else None
     if not isinstance(props, dict):
         raise _bad_request(
@@ -548,6 +552,7 @@ def _metadata_endpoints(emu: AzureEmulator, req: Request, params: dict[str, str]
             "storageSyncEndpointSuffix": "afs.crossipam.test",
         },
     }
-    if (req.api_version or "2022-09-01") >= "2022-09-01":
+    asked = api_version_date(req.api_version or "") or api_version_date("2022-09-01")
+    if asked is not None and asked >= _dt.date(2022, 9, 1):
         return Response.json_body(200, doc)
     return Response.json_body(200, [doc])

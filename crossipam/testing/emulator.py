@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from . import authorization, entra, graph, network
+from . import _validate, authorization, entra, graph, network
 from ._core import Clock, Faults, Journal, JournalEntry, Router, Settings
 from ._http import EmulatorHTTPError, Request, Response, arm_error
 from .entra import TokenIssuer
@@ -205,6 +205,11 @@ class AzureEmulator:
         #: tests can scan logs for leaks.
         self.issued_secrets: set[str] = set()
         self.network = network.NetworkState(self)
+        #: The api-versions ARM requests may name, by resource type (see :class:`ApiVersionRange`); edit it
+        #: to accept a newer SDK's api-version before the offline Azure knows it.
+        self.api_versions: dict[str, _validate.ApiVersionRange] = dict(_validate.DEFAULT_API_VERSIONS)
+        #: Largest request body accepted (ARM's 4 MB); larger ones are 413 ``RequestContentTooLarge``.
+        self.max_body_bytes: int = _validate.DEFAULT_MAX_BODY_BYTES
         self.router = Router()
         entra.register(self.router)
         graph.register(self.router)
@@ -285,8 +290,9 @@ class AzureEmulator:
         """Answer one request (both fronts call this).
 
         ```python
-        resp = emulator.handle(Request("GET", "https://management.crossipam.test/subscriptions", {}))
-        resp.status  # 401: no bearer token
+        url = "https://management.crossipam.test/subscriptions?api-version=2022-12-01"
+        emulator.handle(Request("GET", url, {})).status  # 401: no bearer token
+        emulator.handle(Request("GET", url.split("?")[0], {})).status  # 400: MissingApiVersionParameter
         ```
         """
         if not req.service:
@@ -299,6 +305,7 @@ class AzureEmulator:
                 latency += fault.latency
                 resp = fault.response()
             else:
+                _validate.check_request(self, req)  # body size; ARM's api-version
                 self._throttle(req)
                 resp = self.router.dispatch(self, req)
                 after = self.faults.take(req, "after")

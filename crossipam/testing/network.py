@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Any
 from . import ipam
 from ._http import EmulatorHTTPError, Request, Response, arm_error
 from ._lro import Operation, Operations
+from ._validate import IPAM_POOL, RESOURCE, STATIC_CIDR, VIRTUAL_NETWORK, Shape, api_version_date, check_shape
 from .authorization import require
 from .entra import Caller, authenticate, authenticate_auxiliary
 from .ipam import IPNetwork
@@ -86,6 +87,7 @@ _POOL_ID_RX = re.compile(
     re.IGNORECASE,
 )
 _RG_ID_RX = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)$", re.IGNORECASE)
+_COUNT_RX = re.compile(r"[0-9]{1,40}")
 
 
 def _etag() -> str:
@@ -132,7 +134,8 @@ def _norm(prefixes: list[Any]) -> set[str]:
 
 def _parse_count(value: object, where: str) -> int:
     text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-    if not text.isdigit() or int(text) <= 0:
+    # ASCII digits only (str.isdigit also accepts '²', which int() refuses); 2**128 has 39 digits
+    if not _COUNT_RX.fullmatch(text) or int(text) <= 0:
         raise _bad(
             "InvalidIpamPoolAllocationNumberOfIpAddresses",
             f"The value {value!r} of numberOfIpAddresses at {where} is invalid: it must be a positive integer "
@@ -142,7 +145,9 @@ def _parse_count(value: object, where: str) -> int:
 
 
 def _api_at_least(api_version: str, floor: str) -> bool:
-    return api_version[:10] >= floor
+    """Whether ``api_version`` is ``floor`` or later, compared as dates (``-preview`` ignored)."""
+    mine, limit = api_version_date(api_version), api_version_date(floor)
+    return mine is not None and limit is not None and mine >= limit
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -1017,6 +1022,11 @@ class NetworkState:
                         f"The address space virtual network '{vnet_id}' holds from IPAM pool '{pool.id}' cannot "
                         f"provide {exc.requested} IP addresses for {what}: {exc}.",
                     ) from None
+                except ipam.InvalidAllocationCount as exc:
+                    raise _bad(
+                        "InvalidIpamPoolAllocationNumberOfIpAddresses",
+                        f"Invalid allocation for {what}: {exc}.",
+                    ) from None
                 plan["blocks"][pool.id.lower()] = blocks
                 placed.extend(b for b in blocks if b not in old_blocks)
         # overlaps between subnets
@@ -1210,10 +1220,12 @@ def _not_found(kind: str, name: str, rg: str) -> EmulatorHTTPError:
     )
 
 
-def _body(req: Request) -> dict[str, Any]:
+def _body(req: Request, shape: Shape = RESOURCE) -> dict[str, Any]:
+    """The body as a JSON object of ``shape`` (400 ``InvalidRequestContent`` otherwise; null members dropped)."""
     data = req.json()
     if not isinstance(data, dict):
         raise arm_error(400, "InvalidRequestContent", "The request content must be a JSON object.")
+    check_shape(data, shape)
     return data
 
 
@@ -1231,7 +1243,7 @@ def _api(req: Request) -> str:
 def _page(emu: AzureEmulator, req: Request, items: list[dict[str, Any]]) -> Response:
     size = max(1, int(emu.settings.page_size))
     start_raw = req.query_param("$skipToken") or "0"
-    start = int(start_raw) if start_raw.isdigit() else 0
+    start = int(start_raw) if re.fullmatch(r"[0-9]{1,9}", start_raw) else 0
     body: dict[str, Any] = {"value": items[start : start + size]}
     if start + size < len(items):
         body["nextLink"] = (
@@ -1411,7 +1423,7 @@ def _put_vnet(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
     vid = _vnet_id(p)
     require(emu, caller, VNET_WRITE, vid)
     api = _api(req)
-    body = _body(req)
+    body = _body(req, VIRTUAL_NETWORK)
     net = emu.network
     with emu.lock:
         rg = _rg_or_404(emu, p["sub"], p["rg"])
@@ -1601,7 +1613,7 @@ def _put_pool(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
     pid = _pool_id(p)
     require(emu, caller, f"{POOL_PREFIX}/write", pid)
     api = _api(req)
-    body = _body(req)
+    body = _body(req, IPAM_POOL)
     net = emu.network
     with emu.lock:
         nm = _nm_or_404(emu, p)
@@ -1650,7 +1662,7 @@ def _patch_pool(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response
     caller, _ = _auth(emu, req)
     pid = _pool_id(p)
     require(emu, caller, f"{POOL_PREFIX}/write", pid)
-    body = _body(req)
+    body = _body(req, IPAM_POOL)
     net = emu.network
     with emu.lock:
         nm = _nm_or_404(emu, p)
@@ -1745,7 +1757,7 @@ def _list_cidrs(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response
 def _put_cidr(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
     caller, _ = _auth(emu, req)
     require(emu, caller, f"{POOL_PREFIX}/staticCidrs/write", _cidr_id(p))
-    body = _body(req)
+    body = _body(req, STATIC_CIDR)
     with emu.lock:
         pool = _pool_or_404(emu, p)
         existed = _cidr_id(p).lower() in emu.network.static_cidrs

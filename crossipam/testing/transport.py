@@ -110,7 +110,8 @@ def emulator_session(emulator: AzureEmulator) -> requests.Session:
     """A ``requests`` session whose every https:// URL is answered by ``emulator``.
 
     ```python
-    emulator_session(emulator).get("https://management.crossipam.test/subscriptions").status_code  # 401
+    url = "https://management.crossipam.test/subscriptions?api-version=2022-12-01"
+    emulator_session(emulator).get(url).status_code  # 401
     ```
     """
     session = requests.Session()
@@ -153,6 +154,7 @@ _REASONS = {
     405: "Method Not Allowed",
     409: "Conflict",
     412: "Precondition Failed",
+    413: "Content Too Large",
     429: "Too Many Requests",
     500: "Internal Server Error",
     502: "Bad Gateway",
