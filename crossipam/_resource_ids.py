@@ -98,7 +98,7 @@ def _describe_unsafe(char: str) -> str | None:
     if char == "\0":
         return "NUL ('\\x00')"
     category = unicodedata.category(char)
-    if char.isspace() or category.startswith("Z"):
+    if char in " \t\n\r\v\f" or category.startswith("Z"):
         return f"whitespace ({char!r})"
     if category == "Cc":
         return f"a control character ({char!r})"

@@ -86,9 +86,11 @@ def check_tags(tags: object, *, what: str = "tags") -> dict[str, str]:
     seen: dict[str, str] = {}
     for name, value in tags.items():
         if not isinstance(name, str):
-            raise _tag_error(f"{what}: tag name {name!r} is a {type(name).__name__}, not a string")
+            raise _tag_error(f"{what}: tag name {name!r} must be a string, got {type(name).__name__}")
         if not isinstance(value, str):
-            raise _tag_error(f"{what}: the value of tag {name!r} is a {type(value).__name__}, not a string")
+            raise _tag_error(
+                f"{what}: the value of tag {name!r} must be a string, got {type(value).__name__}"
+            )
         if not name:
             raise _tag_error(f"{what}: a tag name is empty")
         if utf16_length(name) > MAX_TAG_NAME_LENGTH:
