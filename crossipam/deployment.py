@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from ._inflight import provisioning_state
 from ._resource_ids import IpamPoolId, VirtualNetworkId
+from ._validation import check_count, check_tags
 from .errors import (
     AddressSpaceConflictError,
     AllocationDecreaseError,
@@ -105,14 +106,6 @@ MAX_IPV4_ADDRESSES = 2**32
 MAX_IPV6_ADDRESSES = 2**128
 
 
-def _count(value: object, what: str, limit: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise InvalidInputError(f"{what} must be a positive integer, got {value!r}")
-    if limit is not None and value > limit:
-        raise InvalidInputError(f"{what} is {value}, more than a pool of that IP family can hold ({limit})")
-    return value
-
-
 def deployment_request(
     vnet_id: str | VirtualNetworkId,
     *,
@@ -136,7 +129,7 @@ def deployment_request(
     pool = IpamPoolId.parse(pool_id)
     if not isinstance(location, str) or not location.strip():
         raise InvalidInputError("location is required (e.g. 'eastus')")
-    count = _count(number_of_ip_addresses, "number_of_ip_addresses", MAX_IPV4_ADDRESSES)
+    count = check_count(number_of_ip_addresses, "number_of_ip_addresses", MAX_IPV4_ADDRESSES)
     v6_pool = IpamPoolId.parse(ipv6_pool_id) if ipv6_pool_id is not None else None
     v6_count = None
     if (v6_pool is None) != (ipv6_number_of_ip_addresses is None):
@@ -144,7 +137,7 @@ def deployment_request(
             "ipv6_pool_id and ipv6_number_of_ip_addresses go together: give both or neither"
         )
     if ipv6_number_of_ip_addresses is not None:
-        v6_count = _count(ipv6_number_of_ip_addresses, "ipv6_number_of_ip_addresses", MAX_IPV6_ADDRESSES)
+        v6_count = check_count(ipv6_number_of_ip_addresses, "ipv6_number_of_ip_addresses", MAX_IPV6_ADDRESSES)
     if v6_pool is not None and v6_pool == pool:
         raise InvalidInputError("pool_id and ipv6_pool_id must be different pools (one IPv4, one IPv6)")
     specs = tuple(subnets)
@@ -166,13 +159,7 @@ def deployment_request(
         )
     if v6_count is not None and sum(s.ipv6_number_of_ip_addresses or 0 for s in specs) > v6_count:
         raise InvalidInputError("the subnets ask for more IPv6 addresses than the VNet's allocation")
-    clean_tags: dict[str, str] | None = None
-    if tags is not None:
-        if not isinstance(tags, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
-        ):
-            raise InvalidInputError("tags must map strings to strings")
-        clean_tags = dict(tags)
+    clean_tags = check_tags(tags) if tags is not None else None
     return DeploymentRequest(vnet, location.strip(), pool, count, specs, v6_pool, v6_count, clean_tags)
 
 

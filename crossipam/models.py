@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from azure.core import AzureClouds
 
-from ._resource_ids import IpamPoolId, ResourceId, VirtualNetworkId
+from ._resource_ids import SUBNET_NAME, IpamPoolId, ResourceId, VirtualNetworkId
 from .errors import ConfigurationError, CrossIpamError, InvalidInputError, InvalidResourceIdError
 
 __all__ = [
@@ -150,13 +150,12 @@ def _positive(value: object, what: str) -> int:
     return value
 
 
-_SUBNET_NAME_RX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,78}[A-Za-z0-9_]$|^[A-Za-z0-9]$")
-
-
 @dataclass(frozen=True)
 class SubnetSpec:
     """A subnet that takes ``number_of_ip_addresses`` from the VNet's IPv4 pool (and optionally
-    ``ipv6_number_of_ip_addresses`` from its IPv6 pool).
+    ``ipv6_number_of_ip_addresses`` from its IPv6 pool). The name follows Azure's subnet rule (1 to 80
+    characters: letters, digits, ``_``, ``.``, ``-``; first a letter or digit; last a letter, digit or ``_``),
+    checked when the spec is built (:class:`~crossipam.errors.InvalidInputError`).
 
     ```python
     SubnetSpec("workloads", 64)
@@ -169,8 +168,7 @@ class SubnetSpec:
     ipv6_number_of_ip_addresses: int | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not _SUBNET_NAME_RX.match(self.name):
-            raise InvalidInputError(f"invalid subnet name {self.name!r}")
+        SUBNET_NAME.check(self.name)
         _positive(self.number_of_ip_addresses, f"subnet {self.name!r} number_of_ip_addresses")
         if self.ipv6_number_of_ip_addresses is not None:
             _positive(self.ipv6_number_of_ip_addresses, f"subnet {self.name!r} ipv6_number_of_ip_addresses")

@@ -50,6 +50,7 @@ from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoun
 from ._onboarding_core import ArmCall, GraphCall, Job
 from ._resource_ids import IpamPoolId, VirtualNetworkId
 from ._shared import API_VERSION, READ_ACTION_RETRY_METHODS, vnet_absent, wire
+from ._validation import check_count
 from .credentials import credential_pipeline_kwargs
 from .errors import ASSOCIATE_ACTION, IPAM_POOL_USER_ROLE_ID, AppNotOnboardedError, CrossIpamError
 from .models import CloudEndpoints, IPNetwork, PoolUsage
@@ -934,15 +935,21 @@ def _start(
     kwargs: Mapping[str, Any],
 ) -> tuple[_Seen, CloudEndpoints, dict[str, Any], Job[ReadinessReport]]:
     """What both drivers start from: the parsed request, the endpoints, the azure-core options of the readers and
-    the job (credentials per tenant) their clients are built for."""
+    the job (credentials per tenant) their clients are built for. The arguments are checked here, before any
+    request, as deploy checks them (:class:`~crossipam.errors.InvalidInputError`)."""
+    pool = IpamPoolId.parse(pool_id)
+    vnet = VirtualNetworkId.parse(vnet_id) if vnet_id is not None else None
+    count = None
+    if number_of_ip_addresses is not None:  # the pool's IP family is not known yet: the IPv6 bound applies
+        count = check_count(number_of_ip_addresses, "number_of_ip_addresses", 2**128)
     seen = _Seen(
         managed_tenant_id=managed_tenant_id.lower(),
         management_tenant_id=management_tenant_id.lower(),
         client_id=client_id,
-        pool=IpamPoolId.parse(pool_id),
-        vnet=VirtualNetworkId.parse(vnet_id) if vnet_id is not None else None,
+        pool=pool,
+        vnet=vnet,
         location=location,
-        count=number_of_ip_addresses,
+        count=count,
     )
     options = credential_pipeline_kwargs(kwargs)
     if kwargs.get("logging_enable"):

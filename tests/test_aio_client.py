@@ -311,7 +311,7 @@ async def test_missing_pool_role_is_linked_authorization_failed(azure_emulator: 
     async with make_client(emu) as client:
         with pytest.raises(LinkedAuthorizationError) as caught:
             poller = await client.begin_deploy_virtual_network(
-                info.vnet_id("v"), location=info.location, pool_id=info.pool_id, number_of_ip_addresses=16
+                info.vnet_id("v1"), location=info.location, pool_id=info.pool_id, number_of_ip_addresses=16
             )
             await poller.result()
     err = caught.value
@@ -326,7 +326,7 @@ async def test_app_not_onboarded_is_aadsts700016(azure_emulator_fresh: AzureEmul
     async with make_client(emu) as client:
         with pytest.raises(AppNotOnboardedError) as caught:
             poller = await client.begin_deploy_virtual_network(
-                info.vnet_id("v"), location=info.location, pool_id=info.pool_id, number_of_ip_addresses=16
+                info.vnet_id("v1"), location=info.location, pool_id=info.pool_id, number_of_ip_addresses=16
             )
             await poller.result()
     err = caught.value
@@ -345,9 +345,9 @@ async def test_bad_input_is_refused_before_any_request(azure_emulator: AzureEmul
                 info.pool_id, location="eastus", pool_id=info.pool_id, number_of_ip_addresses=1
             )
         with pytest.raises(InvalidInputError):
-            await client.begin_remove_allocation(info.vnet_id("v"), address_prefixes=["10.0.0.1/24"])
+            await client.begin_remove_allocation(info.vnet_id("v1"), address_prefixes=["10.0.0.1/24"])
         with pytest.raises(InvalidInputError):
-            await client.get_pool_usage(info.vnet_id("v"))
+            await client.get_pool_usage(info.vnet_id("v1"))
         assert len(azure_emulator.journal) == 0
 
 

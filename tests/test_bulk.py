@@ -567,7 +567,7 @@ def test_deploy_many_rejects_a_plain_id_per_item(azure_emulator: AzureEmulator) 
     emu = azure_emulator
     info = info_of(emu)
     with make_sync(emu) as client:
-        [result] = client.deploy_many([info.vnet_id("v")])  # type: ignore[list-item]
+        [result] = client.deploy_many([info.vnet_id("v1")])  # type: ignore[list-item]
     assert isinstance(result.error, InvalidInputError)
 
 

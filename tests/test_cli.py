@@ -255,7 +255,7 @@ def test_yaml_without_pyyaml(
 
 def test_check_exit_codes(emu: AzureEmulator, capsys: pytest.CaptureFixture[str]) -> None:
     info = info_of(emu)
-    common = ["check", "--pool-id", info.pool_id, "--vnet-id", info.vnet_id("v"), *app_args(info)]
+    common = ["check", "--pool-id", info.pool_id, "--vnet-id", info.vnet_id("v1"), *app_args(info)]
     code, report = run_json(capsys, *common, "--addresses", "256")
     assert code == EXIT_OK and report["ok"] is True
     code, report = run_json(capsys, *common, "--addresses", "70000")
@@ -271,7 +271,7 @@ def test_authorization_error_exit_3(emu: AzureEmulator, capsys: pytest.CaptureFi
     for key in [k for k, a in emu.state.role_assignments.items() if a.principal_id == sp]:
         del emu.state.role_assignments[key]
     code, out, err = run(
-        capsys, "deploy", info.vnet_id("v"), "--location", "eastus", "--pool-id", info.pool_id,
+        capsys, "deploy", info.vnet_id("v1"), "--location", "eastus", "--pool-id", info.pool_id,
         "--addresses", "64", "--output", "json", *app_args(info),
     )  # fmt: skip
     assert code == EXIT_AUTH
@@ -376,7 +376,7 @@ def test_usage_errors_exit_2(emu: AzureEmulator, tmp_path: Path, capsys: pytest.
     code, _, err = run(capsys, "deploy", *app_args(info))
     assert code == EXIT_USAGE and "deploy needs VNET_ID, --location, --pool-id, --addresses" in err
     code, _, err = run(
-        capsys, "deploy", info.vnet_id("v"), "--location", "eastus", "--pool-id", info.pool_id, "--addresses",
+        capsys, "deploy", info.vnet_id("v1"), "--location", "eastus", "--pool-id", info.pool_id, "--addresses",
         "64", "--subnets", "app=64", *app_args(info),
     )  # fmt: skip
     assert code == EXIT_USAGE and "expected NAME:COUNT" in err
@@ -387,7 +387,7 @@ def test_usage_errors_exit_2(emu: AzureEmulator, tmp_path: Path, capsys: pytest.
     assert code == EXIT_USAGE and "--tenant" in err
     bad = tmp_path / "bad.csv"
     bad.write_text(
-        f"vnet_id,location,pool_id,number_of_ip_addresses\n{info.vnet_id('v')},eastus,{info.pool_id},lots\n"
+        f"vnet_id,location,pool_id,number_of_ip_addresses\n{info.vnet_id('v1')},eastus,{info.pool_id},lots\n"
     )
     code, _, err = run(capsys, "deploy", "--from-file", str(bad), *app_args(info))
     assert code == EXIT_USAGE and "line 2" in err

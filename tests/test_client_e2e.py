@@ -377,7 +377,7 @@ def test_bad_input_is_refused_before_any_request(azure_emulator: AzureEmulator) 
     info = info_of(azure_emulator)
     with make_client(azure_emulator) as client:
         azure_emulator.journal.clear()
-        vnet_id = info.vnet_id("v")
+        vnet_id = info.vnet_id("v1")
         with pytest.raises(InvalidInputError):
             client.begin_deploy_virtual_network(
                 info.pool_id, location="eastus", pool_id=info.pool_id, number_of_ip_addresses=1

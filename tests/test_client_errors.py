@@ -186,7 +186,7 @@ def test_stale_etag_and_busy_vnet_are_conflicts(emu: AzureEmulator) -> None:
 
 def test_missing_resource_group_and_vnet(emu: AzureEmulator) -> None:
     info = info_of(emu)
-    missing_rg = info.vnet_id("v").replace(info.resource_group, "rg-missing")
+    missing_rg = info.vnet_id("v1").replace(info.resource_group, "rg-missing")
     with make_client(emu) as client:
         # the app's role is on its resource group only: elsewhere ARM answers AuthorizationFailed
         with pytest.raises(AuthorizationError) as denied:

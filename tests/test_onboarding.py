@@ -576,13 +576,15 @@ def test_arguments_are_validated() -> None:
     with pytest.raises(InvalidInputError, match="app_id must be a GUID"):
         onboard_service_principal(
             "app') or true",
-            "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/networkManagers/n/ipamPools/p",
+            "/subscriptions/00000000-0000-4000-8000-000000000001"
+            "/resourceGroups/r/providers/Microsoft.Network/networkManagers/n/ipamPools/p",
             **common,
         )
     with pytest.raises(InvalidInputError, match="role_name"):
         onboard_service_principal(
             str(uuid.uuid4()),
-            "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/networkManagers/n/ipamPools/p",
+            "/subscriptions/00000000-0000-4000-8000-000000000001"
+            "/resourceGroups/r/providers/Microsoft.Network/networkManagers/n/ipamPools/p",
             role_name="Reader' or roleName eq 'Owner",
             **common,
         )

@@ -400,7 +400,7 @@ def test_unsupported_region(client: CrossTenantIpamClient, azure_emulator: Azure
 
 def test_vnet_in_another_region(client: CrossTenantIpamClient, azure_emulator: AzureEmulator) -> None:
     report = client.check_readiness(
-        info_of(azure_emulator).pool_id, vnet_id=info_of(azure_emulator).vnet_id("v"), location="West US"
+        info_of(azure_emulator).pool_id, vnet_id=info_of(azure_emulator).vnet_id("v1"), location="West US"
     )
     check = report.check("region_supports_ipam")
     assert check.status == "fail" and "same region" in check.observed
@@ -430,7 +430,8 @@ def test_skips_without_vnet_or_count(client: CrossTenantIpamClient, azure_emulat
 def test_capacity_verdicts_on_what_was_read() -> None:
     """The verdicts are pure functions of what was read: no Azure needed to decide them."""
     pool = IpamPoolId.parse(
-        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkManagers/nm/ipamPools/p"
+        "/subscriptions/00000000-0000-4000-8000-000000000001"
+        "/resourceGroups/rg/providers/Microsoft.Network/networkManagers/nm/ipamPools/p"
     )
     held = {
         "location": "eastus",
