@@ -21,12 +21,13 @@ import functools
 import io
 import os
 import re
+import ssl
 import stat
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from .errors import InvalidInputError
+from .errors import CrossIpamError, InvalidInputError
 from .models import DeploymentSpec, SubnetSpec
 
 #: The largest input file crossipam reads (spec files, certificates, token files): 1 MiB. Larger files are
@@ -665,3 +666,60 @@ def vnet_ids(rows: Sequence[Row]) -> list[str]:
         if got is not None and (vnet_id := text_value(*got)):
             ids.append(vnet_id)
     return ids
+
+
+def check_certificate_file(path: str, field: str) -> None:
+    """Refuse a certificate file that is missing, unreadable, empty or larger than :data:`MAX_INPUT_FILE_BYTES`
+    (azure-identity then reads it; what it cannot use is reported by the caller).
+
+    ```python
+    check_certificate_file("app.pem", "--certificate")
+    ```
+    """
+    if not read_input_file(path, field).strip():
+        raise Where(f"{field} {path}").error("the file is empty, not a PEM or PKCS12 certificate")
+
+
+def check_token_file(path: str, field: str) -> None:
+    """Refuse a federated token file that is missing, unreadable, too large, empty or not UTF-8.
+
+    ```python
+    check_token_file("/var/run/secrets/azure/tokens/azure-identity-token", "AZURE_FEDERATED_TOKEN_FILE")
+    ```
+    """
+    source = f"{field} {path}"
+    if not decode_text(read_input_file(path, field), source).strip():
+        raise Where(source).error("the file is empty, not a token")
+
+
+def check_ca_bundle(path: str, field: str) -> None:
+    """Refuse CA certificates that do not exist or that OpenSSL cannot load (a directory is left to OpenSSL; no
+    size cap: OpenSSL reads the file, not crossipam).
+
+    ```python
+    check_ca_bundle("ca.pem", "--ca-bundle")
+    ```
+    """
+    where = Where(f"{field} {path}")
+    if os.path.isdir(path):
+        return
+    try:
+        ssl.create_default_context().load_verify_locations(cafile=path)
+    except (ssl.SSLError, ValueError):
+        raise where.error("no PEM certificates that can be trusted in it") from None
+    except OSError as err:
+        raise where.error(f"cannot read it: {err.strerror or type(err).__name__}") from None
+
+
+def certificate_problem(err: BaseException) -> str | None:
+    """What azure-identity found wrong with a certificate file, in one line; ``None`` for errors that are not
+    about the certificate (crossipam's own errors).
+
+    ```python
+    certificate_problem(ValueError("Failed to deserialize certificate in PEM or PKCS12 format"))
+    ```
+    """
+    if isinstance(err, CrossIpamError) or not isinstance(err, (ValueError, TypeError)):
+        return None
+    first = (str(err).splitlines() or [""])[0].split(". See ")[0].strip()
+    return first[:160] or type(err).__name__

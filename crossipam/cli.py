@@ -971,6 +971,8 @@ def _setup(args: argparse.Namespace, environ: Mapping[str, str]) -> _Setup:
     cloud = cloud_from_env(env, args.cloud or AzureClouds.AZURE_PUBLIC_CLOUD)
     kwargs: dict[str, Any] = {}
     if env.get("REQUESTS_CA_BUNDLE"):
+        field = "--ca-bundle" if getattr(args, "ca_bundle", None) else "REQUESTS_CA_BUNDLE"
+        _cli_input.check_ca_bundle(env["REQUESTS_CA_BUNDLE"], field)
         kwargs["connection_verify"] = env["REQUESTS_CA_BUNDLE"]
     return _Setup(cloud, kwargs, env)
 
@@ -1006,6 +1008,37 @@ def _secret(variable: str, what: str, env: Mapping[str, str]) -> str:
     )
 
 
+@contextlib.contextmanager
+def _certificate_file(path: str | None, field: str) -> Iterator[None]:
+    """Refuse a missing, unreadable, empty or oversized certificate file before azure-identity reads it, and
+    report what azure-identity cannot use in it — exit 2, naming the option (or variable) and the file."""
+    if path:
+        _cli_input.check_certificate_file(path, field)
+    try:
+        yield
+    except (ValueError, TypeError) as err:
+        problem = _cli_input.certificate_problem(err)
+        if not path or problem is None:
+            raise
+        raise UsageError(
+            f"{field} {path}: not a usable certificate: {problem}",
+            hint="a PEM file with the private key and its certificate, or a PKCS12 file (its password in "
+            "AZURE_CLIENT_CERTIFICATE_PASSWORD)",
+        ) from None
+
+
+def _environment_certificate(env: Mapping[str, str]) -> str | None:
+    """The certificate file ``from_environment`` will read (none when a secret is set); a federated token file
+    it would use instead is checked here."""
+    if env.get("AZURE_CLIENT_SECRET"):
+        return None
+    if env.get("AZURE_CLIENT_CERTIFICATE_PATH"):
+        return env["AZURE_CLIENT_CERTIFICATE_PATH"]
+    if env.get("AZURE_FEDERATED_TOKEN_FILE"):
+        _cli_input.check_token_file(env["AZURE_FEDERATED_TOKEN_FILE"], "AZURE_FEDERATED_TOKEN_FILE")
+    return None
+
+
 def _auth_source(args: argparse.Namespace, env: Mapping[str, str]) -> str:
     if args.auth != "auto":
         return str(args.auth)
@@ -1021,22 +1054,26 @@ def _make_client(args: argparse.Namespace, environ: Mapping[str, str]) -> CrossT
     source = _auth_source(args, setup.env)
     _LOGGER.info("credentials: %s; ARM %s", source, setup.cloud.resource_manager)
     if source == "environment":
-        return CrossTenantIpamClient.from_environment(environ=setup.env, cloud=setup.cloud, **setup.kwargs)
+        with _certificate_file(_environment_certificate(setup.env), "AZURE_CLIENT_CERTIFICATE_PATH"):
+            return CrossTenantIpamClient.from_environment(
+                environ=setup.env, cloud=setup.cloud, **setup.kwargs
+            )
     b, a = _tenants(setup)
     if source == "app":
         client_id = args.client_id or setup.env.get("AZURE_CLIENT_ID")
         if not client_id:
             raise UsageError("--auth app needs --client-id")
         if args.certificate:
-            return CrossTenantIpamClient.from_client_certificate(
-                client_id,
-                args.certificate,
-                managed_tenant_id=b,
-                management_tenant_id=a,
-                cloud=setup.cloud,
-                password=setup.env.get("AZURE_CLIENT_CERTIFICATE_PASSWORD") or None,
-                **setup.kwargs,
-            )
+            with _certificate_file(args.certificate, "--certificate"):
+                return CrossTenantIpamClient.from_client_certificate(
+                    client_id,
+                    args.certificate,
+                    managed_tenant_id=b,
+                    management_tenant_id=a,
+                    cloud=setup.cloud,
+                    password=setup.env.get("AZURE_CLIENT_CERTIFICATE_PASSWORD") or None,
+                    **setup.kwargs,
+                )
         secret = _secret("AZURE_CLIENT_SECRET", f"app {client_id}", setup.env)
         return CrossTenantIpamClient.from_client_secret(
             client_id, secret, managed_tenant_id=b, management_tenant_id=a, cloud=setup.cloud, **setup.kwargs
@@ -1063,7 +1100,8 @@ def _admin_credential(
     certificate = getattr(args, f"{side}_admin_certificate", None)
     if client_id:
         if certificate:
-            return CertificateCredential(tenant_id, client_id, certificate, **authority, **pipeline)
+            with _certificate_file(certificate, f"--{side}-admin-certificate"):
+                return CertificateCredential(tenant_id, client_id, certificate, **authority, **pipeline)
         variable = f"CROSSIPAM_{side.upper()}_ADMIN_CLIENT_SECRET"
         secret = _secret(variable, f"{side}-tenant admin app {client_id}", setup.env)
         return ClientSecretCredential(tenant_id, client_id, secret, **authority, **pipeline)
@@ -1076,7 +1114,10 @@ def _admin_credential(
         raise UsageError(f"no admin credential for the {side} tenant", hint=f"pass --{side}-admin-client-id")
     if args.certificate or (source == "environment" and setup.env.get("AZURE_CLIENT_CERTIFICATE_PATH")):
         path = args.certificate or setup.env["AZURE_CLIENT_CERTIFICATE_PATH"]
-        return CertificateCredential(tenant_id, app, path, **authority, **allowed, **pipeline)
+        with _certificate_file(
+            path, "--certificate" if args.certificate else "AZURE_CLIENT_CERTIFICATE_PATH"
+        ):
+            return CertificateCredential(tenant_id, app, path, **authority, **allowed, **pipeline)
     secret = _secret("AZURE_CLIENT_SECRET", f"app {app}", setup.env)
     return ClientSecretCredential(tenant_id, app, secret, **authority, **allowed, **pipeline)
 

@@ -1,6 +1,6 @@
 """The files the CLI reads never end in a traceback (issue 16): bad input — not UTF-8, binary, Unicode digits
-where a count belongs, wrong YAML types, duplicate keys, YAML anchors and aliases, files over the size cap —
-ends with exit code 2 and one message naming the file, the
+where a count belongs, wrong YAML types, duplicate keys, YAML anchors and aliases, files over the size cap,
+missing or unusable certificate, token and CA files — ends with exit code 2 and one message naming the file, the
 line (where there is one) and the field. A property-based test feeds random bytes and random YAML and CSV
 documents to the readers in-process."""
 
@@ -22,10 +22,12 @@ from typing import Any
 
 import pytest
 import yaml
+from azure.identity import CertificateCredential
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from crossipam._cli_input import DEPLOY_FIELDS, MAX_YAML_DEPTH
+from crossipam import cli
+from crossipam._cli_input import DEPLOY_FIELDS, MAX_YAML_DEPTH, check_token_file
 from crossipam.cli import (
     EXIT_USAGE,
     MAX_INPUT_FILE_BYTES,
@@ -407,6 +409,114 @@ def test_missing_and_unreadable_spec_files(tmp_path: Path) -> None:
     )
 
 
+SHOW = ["show", VNET, *APP]
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "field"),
+    [
+        (["--certificate", "{path}"], {}, "--certificate"),
+        (["--auth", "environment"], {"AZURE_CLIENT_CERTIFICATE_PATH": "{path}", "AZURE_CLIENT_ID": "app"}, "AZURE_CLIENT_CERTIFICATE_PATH"),
+        (["--auth", "environment"], {"AZURE_FEDERATED_TOKEN_FILE": "{path}", "AZURE_CLIENT_ID": "app"}, "AZURE_FEDERATED_TOKEN_FILE"),
+        (["--ca-bundle", "{path}"], {"AZURE_CLIENT_SECRET": "s3cret-value"}, "--ca-bundle"),
+        ([], {"REQUESTS_CA_BUNDLE": "{path}", "AZURE_CLIENT_SECRET": "s3cret-value"}, "REQUESTS_CA_BUNDLE"),
+    ],
+    ids=["certificate", "env-certificate", "token-file", "ca-bundle", "env-ca-bundle"],
+)  # fmt: skip
+def test_missing_credential_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str], env: dict[str, str], field: str
+) -> None:
+    path = str(tmp_path / "missing.pem")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value.format(path=path))
+    if "AZURE_CLIENT_ID" in env:
+        monkeypatch.setenv("AZURE_TENANT_ID", TENANT_B)
+        monkeypatch.setenv("CROSSIPAM_MANAGEMENT_TENANT_ID", TENANT_A)
+    message = refused(*SHOW, *(a.format(path=path) for a in argv))
+    assert message == f"{field} {path}: cannot read it: No such file or directory"
+    assert "s3cret-value" not in message
+
+
+@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root reads any file")
+def test_unreadable_certificate(tmp_path: Path) -> None:
+    pem = write(tmp_path / "app.pem", "-----BEGIN CERTIFICATE-----\n")
+    pem.chmod(0)
+    assert (
+        refused(*SHOW, "--certificate", str(pem)) == f"--certificate {pem}: cannot read it: Permission denied"
+    )
+
+
+def test_admin_certificates(tmp_path: Path) -> None:
+    garbage = write(tmp_path / "admin.pem", "not a certificate\n")
+    argv = [
+        "onboard",
+        "--app-id",
+        "app",
+        "--pool-id",
+        POOL,
+        "--tenant",
+        TENANT_B,
+        "--management-tenant",
+        TENANT_A,
+    ]
+    message = refused(
+        *argv, "--management-admin-client-id", "a", "--management-admin-certificate", str(tmp_path / "x")
+    )
+    assert (
+        message
+        == f"--management-admin-certificate {tmp_path / 'x'}: cannot read it: No such file or directory"
+    )
+    message = refused(
+        *argv, "--management-admin-client-id", "a", "--management-admin-certificate", str(garbage)
+    )
+    assert message.startswith(f"--management-admin-certificate {garbage}: not a usable certificate: ")
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "the file is empty, not a PEM or PKCS12 certificate"),
+        (b"\x00\x01binary", "not a usable certificate: Failed to deserialize certificate in PEM or PKCS12 format"),
+        (b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n", "not a usable certificate: Unable to load PEM file"),
+        (b"x" * (MAX_INPUT_FILE_BYTES + 1), "the file is larger than the 1 MiB crossipam reads (1,048,577 bytes)"),
+    ],
+    ids=["empty", "binary", "bad-pem", "too-large"],
+)  # fmt: skip
+def test_unusable_certificates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, problem: str
+) -> None:
+    pem = write(tmp_path / "app.pem", content)
+    monkeypatch.setenv("AZURE_CLIENT_CERTIFICATE_PASSWORD", "pa55word-secret")
+    message = refused(*SHOW, "--certificate", str(pem))
+    assert message == f"--certificate {pem}: {problem}"
+    assert "pa55word-secret" not in message
+
+
+def test_a_certificate_that_azure_identity_cannot_use(tmp_path: Path) -> None:
+    trustme = pytest.importorskip("trustme")
+    pem = write(tmp_path / "ec.pem", trustme.CA().issue_cert("app").private_key_and_cert_chain_pem.bytes())
+    message = refused(*SHOW, "--certificate", str(pem))
+    assert message == (
+        f"--certificate {pem}: not a usable certificate: The certificate must have an RSA private key because "
+        "RS256 is used for signing"
+    )
+
+
+def test_token_and_ca_files_with_bad_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AZURE_CLIENT_ID", "app")
+    monkeypatch.setenv("AZURE_TENANT_ID", TENANT_B)
+    monkeypatch.setenv("CROSSIPAM_MANAGEMENT_TENANT_ID", TENANT_A)
+    token = write(tmp_path / "token", b"\xff\xfe")
+    monkeypatch.setenv("AZURE_FEDERATED_TOKEN_FILE", str(token))
+    message = refused(*SHOW, "--auth", "environment")
+    assert message == f"AZURE_FEDERATED_TOKEN_FILE {token} line 1: not UTF-8 text (byte 0xff)"
+    monkeypatch.delenv("AZURE_FEDERATED_TOKEN_FILE")
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "s3cret-value")
+    junk = write(tmp_path / "ca.pem", "junk\n")
+    message = refused(*SHOW, "--ca-bundle", str(junk))
+    assert message == f"--ca-bundle {junk}: no PEM certificates that can be trusted in it"
+
+
 # ---- secrets ------------------------------------------------------------------------------------------------
 
 KEY_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj"
@@ -583,3 +693,21 @@ def test_readers_parse_or_refuse_random_files(workdir: Path, content: bytes, suf
     code, out, err = run("deploy", "--from-file", str(path), "--auth", "app", *APP, "--output", "json")
     assert code == EXIT_USAGE and "Traceback" not in err, err
     assert list(json.loads(out)["error"]) == ERROR_KEYS
+
+
+@settings(deadline=None, max_examples=60)
+@given(content=st.binary(max_size=400) | yaml_ish())
+def test_credential_file_readers_parse_or_refuse_random_files(workdir: Path, content: bytes) -> None:
+    path = workdir / "random.pem"
+    path.write_bytes(content)
+
+    def certificate() -> Any:
+        with cli._certificate_file(str(path), "--certificate"):
+            return CertificateCredential(TENANT_B, "app", str(path))
+
+    parsed_or_refused(Path(f"--certificate {path}"), certificate)
+    token = parsed_or_refused(
+        Path(f"AZURE_FEDERATED_TOKEN_FILE {path}"),
+        lambda: check_token_file(str(path), "AZURE_FEDERATED_TOKEN_FILE"),
+    )
+    assert token is None
