@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import getpass
-import io
 import json
 import logging
 import os
@@ -40,12 +38,13 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from azure.core import AzureClouds
 from azure.core.credentials import TokenCredential
 
+from . import _cli_input
+from ._cli_input import MAX_INPUT_FILE_BYTES
 from ._shared import cloud_from_env
 from ._version import __version__
 from .client import CrossTenantIpamClient
@@ -83,10 +82,12 @@ __all__ = [
     "EXIT_NOT_READY",
     "EXIT_OK",
     "EXIT_USAGE",
+    "MAX_INPUT_FILE_BYTES",
     "build_parser",
     "exit_code_for",
     "main",
     "read_deployment_file",
+    "read_removal_file",
     "run_demo",
 ]
 
@@ -199,7 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
             "and show the usage again."
         ),
     )
-    demo.add_argument("--addresses", type=int, default=100, help="IPv4 addresses for the VNet (default 100)")
+    demo.add_argument(
+        "--addresses", type=_whole_number, default=100, help="IPv4 addresses for the VNet (default 100)"
+    )
     demo.add_argument("--vnet-name", default="vnet-spoke-demo", help="name of the VNet to deploy")
     demo.add_argument(
         "--https",
@@ -219,12 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--location", help="region of the VNet (e.g. eastus)")
     deploy.add_argument("--pool-id", help="resource id of the IPv4 IPAM pool")
     deploy.add_argument(
-        "--addresses", type=int, help="number of IPv4 addresses (split into power-of-two blocks)"
+        "--addresses", type=_whole_number, help="number of IPv4 addresses (split into power-of-two blocks)"
     )
     deploy.add_argument("--subnets", default="", help='subnets from the pool, e.g. "app:64;data:16"')
     deploy.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE", help="a tag (repeatable)")
     deploy.add_argument("--ipv6-pool-id", help="resource id of an IPv6 IPAM pool (dual stack)")
-    deploy.add_argument("--ipv6-addresses", type=int, help="number of IPv6 addresses from --ipv6-pool-id")
+    deploy.add_argument(
+        "--ipv6-addresses", type=_whole_number, help="number of IPv6 addresses from --ipv6-pool-id"
+    )
     deploy.add_argument(
         "--from-file",
         metavar="FILE",
@@ -232,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--location/--pool-id fill empty cells",
     )
     deploy.add_argument(
-        "--max-concurrency", type=int, default=8, help="parallel deployments with --from-file"
+        "--max-concurrency", type=_whole_number, default=8, help="parallel deployments with --from-file"
     )
     deploy.add_argument(
         "--progress",
@@ -257,7 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument(
         "--from-file", metavar="FILE", help="CSV or YAML with a vnet_id column (bulk removal)"
     )
-    remove.add_argument("--max-concurrency", type=int, default=8, help="parallel removals with --from-file")
+    remove.add_argument(
+        "--max-concurrency", type=_whole_number, default=8, help="parallel removals with --from-file"
+    )
     remove.add_argument("--progress", choices=("auto", "rich", "plain", "none"), default="auto")
 
     show = sub.add_parser("show", parents=[common, azure], help="show a VNet's prefixes and pool allocations")
@@ -283,7 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--pool-id", required=True, help="resource id of the IPAM pool")
     check.add_argument("--vnet-id", help="resource id of the VNet (existing or to be created)")
-    check.add_argument("--addresses", type=int, help="number of addresses to check the pool's capacity for")
+    check.add_argument(
+        "--addresses", type=_whole_number, help="number of addresses to check the pool's capacity for"
+    )
     check.add_argument("--location", help="region of a VNet that does not exist yet")
 
     for name, verb in (("onboard", "onboard"), ("offboard", "offboard")):
@@ -883,77 +892,7 @@ def parse_subnets(text: str) -> tuple[SubnetSpec, ...]:
     parse_subnets("app:64;data:16")   # (SubnetSpec('app', 64), SubnetSpec('data', 16))
     ```
     """
-    out: list[SubnetSpec] = []
-    for part in text.replace(",", ";").split(";"):
-        part = part.strip()
-        if not part:
-            continue
-        name, sep, count = part.partition(":")
-        if not sep or not count.strip().isdigit():
-            raise InvalidInputError(f'subnet {part!r}: expected NAME:COUNT, e.g. "app:64"')
-        out.append(SubnetSpec(name.strip(), int(count)))
-    return tuple(out)
-
-
-def _subnets_value(value: Any, where: str) -> tuple[SubnetSpec, ...]:
-    if value is None or value == "":
-        return ()
-    if isinstance(value, str):
-        return parse_subnets(value)
-    if isinstance(value, Mapping):
-        return tuple(SubnetSpec(str(k), _count(v, f"{where}: subnet {k}")) for k, v in value.items())
-    if isinstance(value, list):
-        specs = []
-        for item in value:
-            if isinstance(item, Mapping):
-                specs.append(
-                    SubnetSpec(str(item.get("name")), _count(item.get("number_of_ip_addresses"), where))
-                )
-            else:
-                specs.extend(parse_subnets(str(item)))
-        return tuple(specs)
-    raise InvalidInputError(f'{where}: subnets must be text like "app:64;data:16", a mapping or a list')
-
-
-def _count(value: Any, where: str) -> int:
-    try:
-        n = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{where}: {value!r} is not a number of addresses") from None
-    if n <= 0:
-        raise InvalidInputError(f"{where}: the number of addresses must be positive, got {n}")
-    return n
-
-
-def _load_rows(path: str) -> list[tuple[str, Mapping[str, Any]]]:
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except OSError as err:
-        raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
-    if file.suffix.lower() in (".yaml", ".yml"):
-        try:
-            import yaml
-        except ImportError:
-            raise UsageError(
-                f"{path} is YAML, which needs PyYAML", hint='pip install "crossipam[cli]" (or use a CSV file)'
-            ) from None
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as err:
-            raise UsageError(f"{path} is not valid YAML: {err}") from None
-        if isinstance(data, Mapping):
-            data = data.get("vnets")
-        if not isinstance(data, list) or not all(isinstance(x, Mapping) for x in data):
-            raise UsageError(f"{path}: expected a list of VNets (mappings), or a mapping with a 'vnets' list")
-        return [(f"{path} item {i + 1}", row) for i, row in enumerate(data)]
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "vnet_id" not in [f.strip() for f in reader.fieldnames]:
-        raise UsageError(f"{path}: a CSV file needs a header row with at least a vnet_id column")
-    return [
-        (f"{path} line {reader.line_num}", {k.strip(): (v or "").strip() for k, v in row.items() if k})
-        for row in reader
-    ]
+    return _cli_input.subnets_from_text(text, _cli_input.Where(""))
 
 
 def read_deployment_file(
@@ -962,53 +901,48 @@ def read_deployment_file(
     """Read a CSV or YAML file of VNets to deploy into :class:`~crossipam.models.DeploymentSpec` values.
 
     Columns/keys: ``vnet_id``, ``location``, ``pool_id``, ``number_of_ip_addresses``, ``subnets``
-    (``"app:64;data:16"``), optional ``tags`` (``"env=prod;owner=net"``). Empty ``location``/``pool_id``
-    take the defaults. Raises :class:`InvalidInputError` naming the line or item.
+    (``"app:64;data:16"``), optional ``tags`` (``"env=prod;owner=net"``); others are refused. Empty
+    ``location``/``pool_id`` take the defaults. Raises :class:`InvalidInputError` naming the file, the line and
+    the field: for a file larger than :data:`MAX_INPUT_FILE_BYTES`, not UTF-8, not valid CSV/YAML, with YAML
+    anchors, aliases or duplicate keys, or with a value of the wrong type.
 
     ```python
     specs = read_deployment_file("vnets.csv", default_pool_id=pool_id)
     client.deploy_many(specs)
     ```
     """
-    specs = []
-    for where, row in _load_rows(path):
-        vnet_id = str(row.get("vnet_id") or "").strip()
-        location = str(row.get("location") or default_location or "").strip()
-        pool_id = str(row.get("pool_id") or default_pool_id or "").strip()
-        missing = [
-            n for n, v in (("vnet_id", vnet_id), ("location", location), ("pool_id", pool_id)) if not v
-        ]
-        if missing:
-            raise InvalidInputError(f"{where}: missing {', '.join(missing)}")
-        tags = row.get("tags")
-        specs.append(
-            DeploymentSpec(
-                vnet_id,
-                location,
-                pool_id,
-                _count(row.get("number_of_ip_addresses"), f"{where}: number_of_ip_addresses"),
-                subnets=_subnets_value(row.get("subnets"), where),
-                tags=_tags(tags, where) if tags else None,
-            )
-        )
+    rows = _cli_input.load_rows(path, fields=_cli_input.DEPLOY_FIELDS)
+    specs = _cli_input.deployment_specs(
+        rows, default_location=default_location, default_pool_id=default_pool_id
+    )
     if not specs:
         raise UsageError(f"{path} lists no VNets")
     return specs
 
 
+def read_removal_file(path: str) -> list[str]:
+    """Read the ``vnet_id`` column (CSV) or key (YAML) of a file; other columns are ignored, rows without an id
+    skipped. Raises :class:`InvalidInputError` like :func:`read_deployment_file`.
+
+    ```python
+    client.remove_many(read_removal_file("vnets.csv"))
+    ```
+    """
+    ids = _cli_input.vnet_ids(_cli_input.load_rows(path))
+    if not ids:
+        raise UsageError(f"{path} lists no VNets")
+    return ids
+
+
 def _tags(value: Any, where: str) -> dict[str, str]:
-    if isinstance(value, Mapping):
-        return {str(k): str(v) for k, v in value.items()}
-    items = str(value).replace(",", ";").split(";") if isinstance(value, str) else [str(v) for v in value]
-    out = {}
-    for item in items:
-        if not item.strip():
-            continue
-        key, sep, val = item.partition("=")
-        if not sep or not key.strip():
-            raise InvalidInputError(f"{where}: tag {item!r}: expected KEY=VALUE")
-        out[key.strip()] = val.strip()
-    return out
+    return _cli_input.tags_value(value, _cli_input.Where(where))
+
+
+def _whole_number(text: str) -> int:
+    """argparse ``type`` of the counts: ASCII digits only (``int()`` would also take ``²`` or ``٣``)."""
+    if not re.fullmatch(r"-?[0-9]{1,40}", text.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (ASCII digits 0-9)")
+    return int(text)
 
 
 # ---- credentials and the client ------------------------------------------------------------------------------
@@ -1037,6 +971,8 @@ def _setup(args: argparse.Namespace, environ: Mapping[str, str]) -> _Setup:
     cloud = cloud_from_env(env, args.cloud or AzureClouds.AZURE_PUBLIC_CLOUD)
     kwargs: dict[str, Any] = {}
     if env.get("REQUESTS_CA_BUNDLE"):
+        field = "--ca-bundle" if getattr(args, "ca_bundle", None) else "REQUESTS_CA_BUNDLE"
+        _cli_input.check_ca_bundle(env["REQUESTS_CA_BUNDLE"], field)
         kwargs["connection_verify"] = env["REQUESTS_CA_BUNDLE"]
     return _Setup(cloud, kwargs, env)
 
@@ -1072,6 +1008,37 @@ def _secret(variable: str, what: str, env: Mapping[str, str]) -> str:
     )
 
 
+@contextlib.contextmanager
+def _certificate_file(path: str | None, field: str) -> Iterator[None]:
+    """Refuse a missing, unreadable, empty or oversized certificate file before azure-identity reads it, and
+    report what azure-identity cannot use in it — exit 2, naming the option (or variable) and the file."""
+    if path:
+        _cli_input.check_certificate_file(path, field)
+    try:
+        yield
+    except (ValueError, TypeError) as err:
+        problem = _cli_input.certificate_problem(err)
+        if not path or problem is None:
+            raise
+        raise UsageError(
+            f"{field} {path}: not a usable certificate: {problem}",
+            hint="a PEM file with the private key and its certificate, or a PKCS12 file (its password in "
+            "AZURE_CLIENT_CERTIFICATE_PASSWORD)",
+        ) from None
+
+
+def _environment_certificate(env: Mapping[str, str]) -> str | None:
+    """The certificate file ``from_environment`` will read (none when a secret is set); a federated token file
+    it would use instead is checked here."""
+    if env.get("AZURE_CLIENT_SECRET"):
+        return None
+    if env.get("AZURE_CLIENT_CERTIFICATE_PATH"):
+        return env["AZURE_CLIENT_CERTIFICATE_PATH"]
+    if env.get("AZURE_FEDERATED_TOKEN_FILE"):
+        _cli_input.check_token_file(env["AZURE_FEDERATED_TOKEN_FILE"], "AZURE_FEDERATED_TOKEN_FILE")
+    return None
+
+
 def _auth_source(args: argparse.Namespace, env: Mapping[str, str]) -> str:
     if args.auth != "auto":
         return str(args.auth)
@@ -1087,22 +1054,26 @@ def _make_client(args: argparse.Namespace, environ: Mapping[str, str]) -> CrossT
     source = _auth_source(args, setup.env)
     _LOGGER.info("credentials: %s; ARM %s", source, setup.cloud.resource_manager)
     if source == "environment":
-        return CrossTenantIpamClient.from_environment(environ=setup.env, cloud=setup.cloud, **setup.kwargs)
+        with _certificate_file(_environment_certificate(setup.env), "AZURE_CLIENT_CERTIFICATE_PATH"):
+            return CrossTenantIpamClient.from_environment(
+                environ=setup.env, cloud=setup.cloud, **setup.kwargs
+            )
     b, a = _tenants(setup)
     if source == "app":
         client_id = args.client_id or setup.env.get("AZURE_CLIENT_ID")
         if not client_id:
             raise UsageError("--auth app needs --client-id")
         if args.certificate:
-            return CrossTenantIpamClient.from_client_certificate(
-                client_id,
-                args.certificate,
-                managed_tenant_id=b,
-                management_tenant_id=a,
-                cloud=setup.cloud,
-                password=setup.env.get("AZURE_CLIENT_CERTIFICATE_PASSWORD") or None,
-                **setup.kwargs,
-            )
+            with _certificate_file(args.certificate, "--certificate"):
+                return CrossTenantIpamClient.from_client_certificate(
+                    client_id,
+                    args.certificate,
+                    managed_tenant_id=b,
+                    management_tenant_id=a,
+                    cloud=setup.cloud,
+                    password=setup.env.get("AZURE_CLIENT_CERTIFICATE_PASSWORD") or None,
+                    **setup.kwargs,
+                )
         secret = _secret("AZURE_CLIENT_SECRET", f"app {client_id}", setup.env)
         return CrossTenantIpamClient.from_client_secret(
             client_id, secret, managed_tenant_id=b, management_tenant_id=a, cloud=setup.cloud, **setup.kwargs
@@ -1129,7 +1100,8 @@ def _admin_credential(
     certificate = getattr(args, f"{side}_admin_certificate", None)
     if client_id:
         if certificate:
-            return CertificateCredential(tenant_id, client_id, certificate, **authority, **pipeline)
+            with _certificate_file(certificate, f"--{side}-admin-certificate"):
+                return CertificateCredential(tenant_id, client_id, certificate, **authority, **pipeline)
         variable = f"CROSSIPAM_{side.upper()}_ADMIN_CLIENT_SECRET"
         secret = _secret(variable, f"{side}-tenant admin app {client_id}", setup.env)
         return ClientSecretCredential(tenant_id, client_id, secret, **authority, **pipeline)
@@ -1142,7 +1114,10 @@ def _admin_credential(
         raise UsageError(f"no admin credential for the {side} tenant", hint=f"pass --{side}-admin-client-id")
     if args.certificate or (source == "environment" and setup.env.get("AZURE_CLIENT_CERTIFICATE_PATH")):
         path = args.certificate or setup.env["AZURE_CLIENT_CERTIFICATE_PATH"]
-        return CertificateCredential(tenant_id, app, path, **authority, **allowed, **pipeline)
+        with _certificate_file(
+            path, "--certificate" if args.certificate else "AZURE_CLIENT_CERTIFICATE_PATH"
+        ):
+            return CertificateCredential(tenant_id, app, path, **authority, **allowed, **pipeline)
     secret = _secret("AZURE_CLIENT_SECRET", f"app {app}", setup.env)
     return ClientSecretCredential(tenant_id, app, secret, **authority, **allowed, **pipeline)
 
@@ -1243,16 +1218,18 @@ def _cmd_deploy(args: argparse.Namespace, io_: _IO) -> int:
     missing = [o for o, v in (("VNET_ID", args.vnet_id), ("--location", args.location), ("--pool-id", args.pool_id), ("--addresses", args.addresses)) if not v]  # fmt: skip
     if missing:
         raise UsageError(f"deploy needs {', '.join(missing)}", hint="or --from-file FILE for many VNets")
+    subnets = _cli_input.subnets_from_text(args.subnets, _cli_input.Where("--subnets"))
+    tags = _tags(args.tag, "--tag") if args.tag else None
     with _make_client(args, io_.env) as client:
         deployment = client.begin_deploy_virtual_network(
             args.vnet_id,
             location=args.location,
             pool_id=args.pool_id,
             number_of_ip_addresses=args.addresses,
-            subnets=parse_subnets(args.subnets),
+            subnets=subnets,
             ipv6_pool_id=args.ipv6_pool_id,
             ipv6_number_of_ip_addresses=args.ipv6_addresses,
-            tags=_tags(args.tag, "--tag") if args.tag else None,
+            tags=tags,
         ).result()
     _emit(args, io_, deployment_to_dict(deployment), lambda o: _print_deployment(deployment, o))
     return EXIT_OK
@@ -1262,10 +1239,7 @@ def _cmd_remove(args: argparse.Namespace, io_: _IO) -> int:
     if args.from_file:
         if args.vnet_id:
             raise UsageError("give a VNet id or --from-file, not both")
-        ids = [str(row.get("vnet_id") or "").strip() for _, row in _load_rows(args.from_file)]
-        ids = [i for i in ids if i]
-        if not ids:
-            raise UsageError(f"{args.from_file} lists no VNets")
+        ids = read_removal_file(args.from_file)
         with (
             _make_client(args, io_.env) as client,
             _progress(args.progress, len(ids), "remove", io_.err) as cb,
