@@ -239,7 +239,8 @@ class Fault:
     status: int = 500
     code: str = "InternalServerError"
     message: str = "Injected fault."
-    retry_after: int | None = None
+    #: Seconds (sent as an integer), or a ``str`` sent as is (``"soon"``, an HTTP date, ``""``).
+    retry_after: int | str | None = None
     latency: float = 0.0
     drop_connection: bool = False
     times: int = 1
@@ -278,7 +279,9 @@ class Fault:
         ```
         """
         headers: dict[str, str] = {}
-        if self.retry_after is not None:
+        if isinstance(self.retry_after, str):
+            headers["Retry-After"] = self.retry_after  # raw: malformed values test the client's tolerance
+        elif self.retry_after is not None:
             headers["Retry-After"] = str(int(self.retry_after))
         if self.drop_connection:
             return Response(0, drop_connection=True)
@@ -306,7 +309,7 @@ class Faults:
         status: int = 500,
         code: str = "InternalServerError",
         message: str = "Injected fault.",
-        retry_after: int | None = None,
+        retry_after: int | str | None = None,
         latency: float = 0.0,
         drop_connection: bool = False,
         times: int = 1,
@@ -321,7 +324,8 @@ class Faults:
             status: HTTP status of the answer.
             code: ``error.code`` of ARM's error envelope.
             message: ``error.message`` of ARM's error envelope.
-            retry_after: value of the ``Retry-After`` header, in seconds.
+            retry_after: value of the ``Retry-After`` header: seconds (an ``int``), or a ``str`` sent verbatim
+                (``"soon"``, ``"0.5x"``, ``"-3"``, ``""``, an HTTP date) to test a client's tolerance.
             latency: seconds added before the answer.
             drop_connection: close the connection instead of answering.
             times: how many matching requests fail.
