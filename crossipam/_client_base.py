@@ -26,6 +26,7 @@ from ._shared import DEFAULT_CONFLICT_RETRIES, client_id_of, environment_config,
 from .credentials import validate_multitenant_credential, validate_tenant_id
 from .errors import AzureServiceError
 from .models import CloudEndpoints
+from .policies import RetryAfterPolicy
 
 __all__ = ["ClientBase"]
 
@@ -36,6 +37,15 @@ class _Bound(Protocol):
     """A credential bound to one tenant (sync or async), whose app id the client may fill in later."""
 
     client_id: str | None
+
+
+def _policy_list(value: Any) -> list[Any]:
+    """``per_retry_policies`` as azure-core accepts it (one policy, a sequence, or nothing) as a list."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
 
 
 CredT = TypeVar("CredT")
@@ -102,6 +112,11 @@ class ClientBase(Generic[CredT, BoundT]):
         self._polling_interval = kwargs.get("polling_interval", 30)
         self._conflict_retries = int(kwargs.pop("conflict_retries", DEFAULT_CONFLICT_RETRIES))
         self._kwargs = dict(kwargs)
+        # every ARM pipeline drops an unreadable Retry-After before azure-core's RetryPolicy / LRO poller read it
+        self._kwargs["per_retry_policies"] = [
+            *_policy_list(kwargs.get("per_retry_policies")),
+            RetryAfterPolicy(),
+        ]
         self._closed = False
 
     # ---- alternative constructors ------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Pipeline policies: the cross-tenant auxiliary-token policy and a network trace that redacts tokens.
+"""Pipeline policies: the cross-tenant auxiliary-token policy, a network trace that redacts tokens, and the
+tolerant ``Retry-After`` reading shared by the pipelines and the bulk layer.
 
 ``CrossTenantAuxiliaryPolicy`` builds on azure-mgmt-core's ``AuxiliaryAuthenticationPolicy``: it binds one
 credential to each auxiliary tenant (at most 3, as ARM allows) and adds
@@ -13,18 +14,30 @@ from crossipam.policies import CrossTenantAuxiliaryPolicy
 aux = CrossTenantAuxiliaryPolicy(credential, [tenant_a], "https://management.azure.com/.default")
 client = NetworkManagementClient(credential, sub_b, per_retry_policies=[aux])
 ```
+
+``Retry-After`` (and ``retry-after-ms`` / ``x-ms-retry-after-ms``) is read in one place, :func:`parse_retry_after`:
+a non-negative number of seconds (milliseconds for the ``-ms`` headers) or an HTTP date; anything else (``soon``,
+``0.5x``, ``-3``, ``inf``, empty) counts as absent, so the normal backoff applies. azure-core's own parser raises
+``ValueError`` on such a value (from inside ``RetryPolicy`` or the LRO poller), so every ARM pipeline crossipam
+builds carries :class:`RetryAfterPolicy`, which drops an unreadable value from the response before azure-core
+reads it.
 """
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 import logging
+import math
+import re
+import time
 import types
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from azure.core.credentials import TokenCredential
 from azure.core.pipeline import PipelineRequest, PipelineResponse
-from azure.core.pipeline.policies import NetworkTraceLoggingPolicy
+from azure.core.pipeline.policies import NetworkTraceLoggingPolicy, SansIOHTTPPolicy
 from azure.mgmt.core.policies import AuxiliaryAuthenticationPolicy
 
 from ._redact import redact
@@ -34,11 +47,15 @@ from .errors import ConfigurationError
 __all__ = [
     "AUXILIARY_HEADER",
     "MAX_AUXILIARY_TENANTS",
+    "RETRY_AFTER_HEADERS",
     "CrossTenantAuxiliaryPolicy",
     "RedactingNetworkTraceLoggingPolicy",
+    "RetryAfterPolicy",
     "auxiliary_tenant_ids",
     "bind_auxiliary_credentials",
+    "parse_retry_after",
     "redact",
+    "retry_after_from_headers",
 ]
 
 #: ARM accepts at most this many auxiliary tokens.
@@ -47,6 +64,116 @@ AUXILIARY_HEADER = "x-ms-authorization-auxiliary"
 _SENSITIVE = ("authorization", AUXILIARY_HEADER)
 #: azure-core's network-trace logger (the one NetworkTraceLoggingPolicy writes to).
 _TRACE_LOGGER = logging.getLogger("azure.core.pipeline.policies._universal")
+_LOGGER = logging.getLogger("crossipam.policies")
+
+#: The headers that ask a client to wait, and the unit of their value in seconds, in the order crossipam's bulk
+#: layer reads them (the first readable one wins).
+RETRY_AFTER_HEADERS: tuple[tuple[str, float], ...] = (
+    ("retry-after-ms", 0.001),
+    ("x-ms-retry-after-ms", 0.001),
+    ("Retry-After", 1.0),
+)
+#: delay-seconds (RFC 9110: 1*DIGIT), tolerating a fraction; no sign, exponent, ``inf``/``nan`` or ``_``.
+_DELAY_RX = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)")
+
+
+# ---- Retry-After -------------------------------------------------------------------------------------------
+
+
+def parse_retry_after(
+    value: object, *, unit: float = 1.0, now: Callable[[], float] = time.time
+) -> float | None:
+    """The wait a ``Retry-After`` value asks for, in seconds, or ``None`` when the value is unreadable.
+
+    Readable: a non-negative decimal number of ``unit`` seconds (``"5"``, ``"1.5"``; ``unit=0.001`` for
+    ``retry-after-ms``), or — for seconds only — an HTTP date (a date in the past waits ``0.0``). Unreadable,
+    hence treated as absent: ``None``, empty, ``"soon"``, ``"0.5x"``, negative or signed numbers, ``inf``/``nan``,
+    an impossible date. Never raises.
+
+    ```python
+    parse_retry_after("5"), parse_retry_after("250", unit=0.001), parse_retry_after("soon")   # (5.0, 0.25, None)
+    parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT")                                       # 0.0 (past)
+    ```
+    """
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    if _DELAY_RX.fullmatch(text):
+        seconds = float(text) * unit
+        return seconds if math.isfinite(seconds) else None
+    if unit != 1.0:
+        return None
+    try:
+        parsed = email.utils.parsedate_tz(text)
+        if parsed is None:
+            return None
+        offset = datetime.timezone(datetime.timedelta(seconds=parsed[9] or 0))
+        when = datetime.datetime(*parsed[:6], tzinfo=offset)
+        return max(0.0, when.timestamp() - now())
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+
+
+def retry_after_from_headers(
+    headers: Mapping[str, Any] | None, *, now: Callable[[], float] = time.time
+) -> float | None:
+    """The first readable wait among :data:`RETRY_AFTER_HEADERS` in ``headers`` (case-insensitive), in seconds;
+    ``None`` when none is present or readable.
+
+    ```python
+    retry_after_from_headers({"Retry-After": "soon", "x-ms-retry-after-ms": "1500"})   # 1.5
+    ```
+    """
+    if headers is None:
+        return None
+    try:
+        lowered = {str(k).lower(): v for k, v in headers.items()}
+    except Exception:  # not a mapping after all: no wait
+        return None
+    for name, unit in RETRY_AFTER_HEADERS:
+        seconds = parse_retry_after(lowered.get(name.lower()), unit=unit, now=now)
+        if seconds is not None:
+            return seconds
+    return None
+
+
+class RetryAfterPolicy(SansIOHTTPPolicy[Any, Any]):
+    """Drops an unreadable ``Retry-After`` / ``retry-after-ms`` / ``x-ms-retry-after-ms`` value from a response
+    before azure-core reads it, so that ``RetryPolicy`` and the LRO poller fall back to their normal backoff or
+    polling interval instead of raising ``ValueError`` (azure-core 1.41 parses ``"soon"`` as an HTTP date and
+    fails). Readable values (see :func:`parse_retry_after`) are left as they are. Install it among
+    ``per_retry_policies`` (it must sit after ``RetryPolicy``); it works in sync and async pipelines.
+
+    ```python
+    client = NetworkManagementClient(credential, sub_b, per_retry_policies=[RetryAfterPolicy()])
+    ```
+    """
+
+    def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
+        """Remove the unreadable wait headers of ``response`` (called by the pipeline).
+
+        ```python
+        RetryAfterPolicy().on_response(request, response)   # 'Retry-After: soon' is gone afterwards
+        ```
+        """
+        headers = response.http_response.headers
+        for name, unit in RETRY_AFTER_HEADERS:
+            raw = headers.get(name)
+            if raw is None or parse_retry_after(raw, unit=unit) is not None:
+                continue
+            try:
+                del headers[name]
+            except (KeyError, TypeError) as err:  # pragma: no cover - an immutable header mapping
+                _LOGGER.debug("could not drop unreadable %s header: %s", name, type(err).__name__)
+                continue
+            _LOGGER.debug("ignored an unreadable %s header (%r): treated as absent", name, str(raw)[:40])
+
+    def __repr__(self) -> str:
+        return "RetryAfterPolicy()"
 
 
 def auxiliary_tenant_ids(tenant_ids: Sequence[str]) -> list[str]:
