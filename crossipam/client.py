@@ -580,7 +580,15 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         assert all(r.ok for r in results)
         ```
         """
-        items = _bulk.bulk_items(specs)
+        items = _bulk.check_bulk_call(
+            specs,
+            operation="deploy_many",
+            max_concurrency=max_concurrency,
+            max_attempts=max_attempts,
+            on_progress=on_progress,
+        )
+        if not items:
+            return []
         self._prime_tokens()
 
         def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
@@ -614,7 +622,15 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         [r.deployment.action for r in results if r.ok]     # 'removed' | 'no_allocation'
         ```
         """
-        items = _bulk.bulk_items(vnet_ids_or_specs)
+        items = _bulk.check_bulk_call(
+            vnet_ids_or_specs,
+            operation="remove_many",
+            max_concurrency=max_concurrency,
+            max_attempts=max_attempts,
+            on_progress=on_progress,
+        )
+        if not items:
+            return []
         self._prime_tokens()
 
         def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:

@@ -569,7 +569,15 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         results = await client.deploy_many([DeploymentSpec(vnet_id, "eastus", pool_id, 64) for vnet_id in ids])
         ```
         """
-        items = _bulk.bulk_items(specs)
+        items = _bulk.check_bulk_call(
+            specs,
+            operation="deploy_many",
+            max_concurrency=max_concurrency,
+            max_attempts=max_attempts,
+            on_progress=on_progress,
+        )
+        if not items:
+            return []
         await self._prime_tokens()
 
         async def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
@@ -603,7 +611,15 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         results = await client.remove_many(vnet_ids)
         ```
         """
-        items = _bulk.bulk_items(vnet_ids_or_specs)
+        items = _bulk.check_bulk_call(
+            vnet_ids_or_specs,
+            operation="remove_many",
+            max_concurrency=max_concurrency,
+            max_attempts=max_attempts,
+            on_progress=on_progress,
+        )
+        if not items:
+            return []
         await self._prime_tokens()
 
         async def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
