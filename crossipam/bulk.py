@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
-from ._redact import excerpt
+from ._redact import describe
 from ._resource_ids import ResourceId, VirtualNetworkId
 from .errors import (
     AzureServiceError,
@@ -154,15 +154,6 @@ def classify(error: CrossIpamError, attempt: int) -> RetryDecision | None:
     return None
 
 
-def _describe(exc: BaseException) -> str:
-    """``Type: first line of the message`` (redacted, capped); never raises, even for a broken ``__str__``."""
-    try:
-        text = excerpt(str(exc))
-    except Exception:
-        text = "<unprintable>"
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
 def as_crossipam_error(exc: BaseException, vnet_id: str) -> CrossIpamError:
     """Every failure of an item as a :class:`~crossipam.errors.CrossIpamError` (an azure-core error the client
     did not map becomes a :class:`~crossipam.errors.TransportError`, anything else — a ``KeyError`` or
@@ -179,12 +170,12 @@ def as_crossipam_error(exc: BaseException, vnet_id: str) -> CrossIpamError:
 
     if isinstance(exc, AzureError):
         err: CrossIpamError = TransportError(
-            f"the request for {vnet_id} failed: {_describe(exc)}",
+            f"the request for {vnet_id} failed: {describe(exc)}",
             hint="a failure that outlived azure-core's retries; run the operation again",
         )
     else:
         err = CrossIpamError(
-            f"unexpected failure for {vnet_id}: {_describe(exc)}",
+            f"unexpected failure for {vnet_id}: {describe(exc)}",
             hint="not an Azure answer: the original exception is this error's __cause__ (a bug worth reporting)",
         )
     err.__cause__ = exc
@@ -571,7 +562,7 @@ class _Scheduler:
             if error is None:
                 error = CrossIpamError(
                     f"{entry.item.vnet_id} was not run: waiting for its subscription failed "
-                    f"(the sleep callback raised {_describe(cause)})",
+                    f"(the sleep callback raised {describe(cause)})",
                     hint="sleep= must wait the seconds it is given; run the item again",
                 )
                 error.__cause__ = cause
