@@ -34,6 +34,7 @@ from .errors import (
     PoolExhaustedError,
     TenantNotAllowedError,
     ThrottledError,
+    TokenTenantMismatchError,
     TransportError,
 )
 from .models import (
@@ -82,6 +83,7 @@ __all__ = [
     "SubnetSpec",
     "TenantNotAllowedError",
     "ThrottledError",
+    "TokenTenantMismatchError",
     "TransportError",
     "VirtualNetworkDeployment",
     "VirtualNetworkId",

@@ -64,7 +64,12 @@ class ClientBase(Generic[CredT, BoundT]):
     :keyword cloud: an ``azure.core.AzureClouds`` value or :class:`~crossipam.models.CloudEndpoints`.
     :keyword kwargs: azure-core options (``transport``, ``connection_verify``, ``retry_total``,
         ``polling_interval``, ``logging_enable`` …) for every pipeline. The network trace of
-        ``logging_enable=True`` redacts both tokens.
+        ``logging_enable=True`` redacts both tokens. Every ARM pipeline also carries
+        :class:`~crossipam.policies.RetryAfterPolicy` (after your ``per_retry_policies``).
+
+    Every token the credential returns is checked before it is sent (its ``tid`` must be the tenant asked for;
+    see :class:`~crossipam.credentials.TenantBoundCredential`), so a managed identity hidden in
+    ``DefaultAzureCredential`` raises :class:`~crossipam.errors.TokenTenantMismatchError` before any request.
 
     ```python
     client = CrossTenantIpamClient(credential, managed_tenant_id=b, management_tenant_id=a)
