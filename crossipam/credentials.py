@@ -27,6 +27,10 @@ checked before it is used, so nothing reaches Azure with a wrong token:
 * a credential that raises anything (not only azure-identity's ``ClientAuthenticationError``), or returns
   ``None`` or something without a ``token`` string and numeric ``expires_on``, becomes a
   :class:`~crossipam.errors.CredentialError` naming the credential and the tenant.
+
+The factories (:func:`certificate_credential`, :func:`workload_identity_credential` and their
+``build_…`` / async twins) refuse a missing or unreadable certificate or federated-token file at construction
+with :class:`~crossipam.errors.ConfigurationError` naming the file.
 """
 
 from __future__ import annotations
@@ -601,6 +605,30 @@ def authority_kwargs(cloud: CloudEndpoints) -> dict[str, Any]:
 # ---- the app's credentials, built once for azure.identity and azure.identity.aio ----------------------------
 
 
+def _require_readable_file(path: object, what: str) -> None:
+    """Refuse, at construction, a ``what`` (certificate, federated token) file that is missing or unreadable."""
+    try:
+        name = os.fspath(path)  # type: ignore[call-overload]
+    except TypeError:
+        raise ConfigurationError(f"the {what} must be a path, got {type(path).__name__}") from None
+    shown = os.fsdecode(name)
+    if not os.path.exists(name):
+        raise ConfigurationError(
+            f"the {what} {shown!r} does not exist",
+            hint=f"check the path of the {what} (and the working directory)",
+        )
+    if os.path.isdir(name):
+        raise ConfigurationError(f"the {what} {shown!r} is a directory, not a file")
+    try:
+        with open(name, "rb"):
+            pass
+    except OSError as err:
+        raise ConfigurationError(
+            f"the {what} {shown!r} cannot be read: {err.strerror or type(err).__name__}",
+            hint="check the file's permissions for the user running crossipam",
+        ) from None
+
+
 def build_secret_credential(
     identity: ModuleType,
     client_id: str,
@@ -653,6 +681,9 @@ def build_certificate_credential(
     """
     if not client_id or not (certificate_path or certificate_data):
         raise ConfigurationError("client_id and a certificate (path or data) are required")
+    if certificate_data is None:
+        assert certificate_path is not None
+        _require_readable_file(certificate_path, "certificate file")
     extra: dict[str, Any] = {}
     if certificate_data is not None:
         extra["certificate_data"] = certificate_data
@@ -660,15 +691,26 @@ def build_certificate_credential(
         extra["password"] = password
     if send_certificate_chain:
         extra["send_certificate_chain"] = True
-    return identity.CertificateCredential(
-        managed_tenant_id,
-        client_id,
-        certificate_path,
-        additionally_allowed_tenants=[management_tenant_id],
-        **extra,
-        **authority_kwargs(cloud),
-        **credential_pipeline_kwargs(kwargs),
-    )
+    try:
+        return identity.CertificateCredential(
+            managed_tenant_id,
+            client_id,
+            certificate_path,
+            additionally_allowed_tenants=[management_tenant_id],
+            **extra,
+            **authority_kwargs(cloud),
+            **credential_pipeline_kwargs(kwargs),
+        )
+    except (OSError, ValueError, TypeError) as err:  # unreadable, not PEM/PKCS12, wrong password
+        where = (
+            "certificate_data"
+            if certificate_data is not None
+            else f"the certificate file {certificate_path!r}"
+        )
+        raise ConfigurationError(
+            f"{where} could not be loaded: {describe(err)}",
+            hint="pass a PEM (private key + certificate) or PKCS12 file, and its password if it has one",
+        ) from err
 
 
 def build_workload_identity_credential(
@@ -688,6 +730,9 @@ def build_workload_identity_credential(
                                        management_tenant_id=a, cloud=CloudEndpoints())
     ```
     """
+    if not client_id or not token_file_path:
+        raise ConfigurationError("client_id and token_file_path are required")
+    _require_readable_file(token_file_path, "federated token file")
     return identity.WorkloadIdentityCredential(
         tenant_id=managed_tenant_id,
         client_id=client_id,

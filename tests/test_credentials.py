@@ -13,8 +13,10 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +27,7 @@ from azure.identity.aio import ClientSecretCredential as AsyncClientSecretCreden
 
 from crossipam import (
     BulkItemResult,
+    ConfigurationError,
     CredentialError,
     CrossTenantIpamClient,
     DeploymentSpec,
@@ -383,3 +386,102 @@ async def test_a_sync_credential_in_the_async_client_is_named(azure_emulator: Az
         await bound.get_token(info.arm_scope)
     assert caught.value.hint is not None and "azure.identity.aio" in caught.value.hint
     _no_token_shown(emu, str(caught.value))
+
+
+# ---- files checked at construction -------------------------------------------------------------------------
+
+
+def _tenants(emu: AzureEmulator) -> dict[str, Any]:
+    info = info_of(emu)
+    return {
+        "managed_tenant_id": info.managed_tenant_id,
+        "management_tenant_id": info.management_tenant_id,
+        "cloud": cloud_of(info),
+        "transport": emu.transport(),
+    }
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_a_missing_or_bad_certificate_file_is_refused_at_construction(
+    azure_emulator: AzureEmulator, tmp_path: Path, flavour: str
+) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    cls: Any = CrossTenantIpamClient if flavour == "sync" else crossipam_aio.CrossTenantIpamClient
+    missing = tmp_path / "nope.pem"
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a certificate")
+    cases = [
+        (str(missing), "does not exist"),
+        (str(tmp_path), "is a directory"),
+        (str(garbage), "could not be loaded"),
+    ]
+    for path, words in cases:
+        with pytest.raises(ConfigurationError) as caught:
+            cls.from_client_certificate(info.app.client_id, path, **_tenants(emu))
+        assert path in str(caught.value) and words in str(caught.value)
+    assert len(emu.journal) == 0
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads any file")
+def test_an_unreadable_certificate_file_is_refused_at_construction(
+    azure_emulator: AzureEmulator, tmp_path: Path
+) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    pem = tmp_path / "locked.pem"
+    pem.write_bytes(emu.add_certificate(info.app.client_id).pem)
+    pem.chmod(0)
+    with pytest.raises(ConfigurationError, match="cannot be read"):
+        CrossTenantIpamClient.from_client_certificate(info.app.client_id, str(pem), **_tenants(emu))
+
+
+def _environ(emu: AzureEmulator, **extra: str) -> dict[str, str]:
+    info = info_of(emu)
+    return {
+        "AZURE_CLIENT_ID": info.app.client_id,
+        "AZURE_TENANT_ID": info.managed_tenant_id,
+        "AZURE_AUTHORITY_HOST": info.authority,
+        "CROSSIPAM_MANAGEMENT_TENANT_ID": info.management_tenant_id,
+        "CROSSIPAM_ARM_ENDPOINT": info.arm_endpoint,
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+@pytest.mark.parametrize(
+    ("variable", "what"),
+    [
+        ("AZURE_CLIENT_CERTIFICATE_PATH", "certificate file"),
+        ("AZURE_FEDERATED_TOKEN_FILE", "federated token file"),
+    ],
+)
+def test_from_environment_refuses_a_missing_file_at_construction(
+    azure_emulator: AzureEmulator, tmp_path: Path, flavour: str, variable: str, what: str
+) -> None:
+    emu = azure_emulator
+    cls: Any = CrossTenantIpamClient if flavour == "sync" else crossipam_aio.CrossTenantIpamClient
+    missing = str(tmp_path / "gone")
+    with pytest.raises(ConfigurationError) as caught:
+        cls.from_environment(environ=_environ(emu, **{variable: missing}), transport=emu.transport())
+    assert f"the {what} {missing!r} does not exist" in str(caught.value)
+    assert len(emu.journal) == 0
+
+
+def test_a_token_file_removed_later_is_a_credential_error_naming_it(
+    azure_emulator: AzureEmulator, tmp_path: Path
+) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    issuer, subject = "https://oidc.example/ci", "repo:contoso/spoke:ref:refs/heads/main"
+    emu.add_federated_credential(info.app.client_id, issuer=issuer, subject=subject)
+    token_file = tmp_path / "token"
+    token_file.write_text(emu.issue_federated_assertion(issuer=issuer, subject=subject))
+    environ = _environ(emu, AZURE_FEDERATED_TOKEN_FILE=str(token_file))
+    with CrossTenantIpamClient.from_environment(environ=environ, transport=emu.transport()) as client:
+        token_file.unlink()
+        with pytest.raises(CredentialError) as caught:
+            client.get_pool_usage(info.pool_id)
+    assert "WorkloadIdentityCredential" in str(caught.value) and str(token_file) in str(caught.value)
+    assert isinstance(caught.value.__cause__, OSError)
+    assert emu.journal.entries(service="arm") == []
