@@ -75,6 +75,7 @@ __all__ = [
     "credential_pipeline_kwargs",
     "is_managed_identity",
     "secret_credential",
+    "token_failure",
     "token_tenant_id",
     "unexpected_credential_error",
     "validate_multitenant_credential",
@@ -467,6 +468,23 @@ def unexpected_credential_error(
     )
 
 
+def token_failure(
+    err: Exception, *, credential: object, tenant_id: str, client_id: str | None = None
+) -> CredentialError:
+    """What a tenant-bound credential raises when ``credential`` raised ``err`` (shared by the sync and async
+    wrappers): :func:`credential_error` for azure-identity's ``ClientAuthenticationError``, else
+    :func:`unexpected_credential_error`.
+
+    ```python
+    except Exception as err:
+        raise token_failure(err, credential=cred, tenant_id=a, client_id=app_id) from err
+    ```
+    """
+    if isinstance(err, ClientAuthenticationError):
+        return credential_error(err, tenant_id=tenant_id, client_id=client_id)
+    return unexpected_credential_error(err, credential=credential, tenant_id=tenant_id, client_id=client_id)
+
+
 class TenantBoundCredential:
     """A ``TokenCredential`` that always asks ``credential`` for tokens of ``tenant_id``, and checks them.
 
@@ -510,9 +528,7 @@ class TenantBoundCredential:
         return self._credential
 
     def _failure(self, err: Exception) -> CredentialError:
-        if isinstance(err, ClientAuthenticationError):
-            return credential_error(err, tenant_id=self.tenant_id, client_id=self.client_id)
-        return unexpected_credential_error(
+        return token_failure(
             err, credential=self._credential, tenant_id=self.tenant_id, client_id=self.client_id
         )
 

@@ -17,7 +17,6 @@ from typing import Any, cast
 
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
 from azure.core.credentials_async import AsyncTokenCredential
-from azure.core.exceptions import ClientAuthenticationError
 from azure.mgmt.core.policies import AsyncAuxiliaryAuthenticationPolicy
 
 from ..credentials import (
@@ -27,9 +26,8 @@ from ..credentials import (
     build_secret_credential,
     build_workload_identity_credential,
     check_access_token,
-    credential_error,
     credential_name,
-    unexpected_credential_error,
+    token_failure,
 )
 from ..errors import ConfigurationError, CredentialError, CrossIpamError
 from ..policies import auxiliary_tenant_ids
@@ -75,9 +73,7 @@ class AsyncTenantBoundCredential:
         return self._credential
 
     def _failure(self, err: Exception) -> CredentialError:
-        if isinstance(err, ClientAuthenticationError):
-            return credential_error(err, tenant_id=self.tenant_id, client_id=self.client_id)
-        return unexpected_credential_error(
+        return token_failure(
             err, credential=self._credential, tenant_id=self.tenant_id, client_id=self.client_id
         )
 
