@@ -36,6 +36,7 @@ from .errors import (
     PoolExhaustedError,
     TenantNotAllowedError,
     ThrottledError,
+    TokenTenantMismatchError,
     TransportError,
 )
 from .models import (
@@ -86,6 +87,7 @@ __all__ = [
     "SubnetSpec",
     "TenantNotAllowedError",
     "ThrottledError",
+    "TokenTenantMismatchError",
     "TransportError",
     "VirtualNetworkDeployment",
     "VirtualNetworkId",

@@ -712,14 +712,20 @@ def check_ca_bundle(path: str, field: str) -> None:
 
 
 def certificate_problem(err: BaseException) -> str | None:
-    """What azure-identity found wrong with a certificate file, in one line; ``None`` for errors that are not
-    about the certificate (crossipam's own errors).
+    """What azure-identity found wrong with a certificate file, in one line (also when crossipam's construction
+    check wrapped it in a ``ConfigurationError``); ``None`` for errors that are not about the certificate.
 
     ```python
     certificate_problem(ValueError("Failed to deserialize certificate in PEM or PKCS12 format"))
     ```
     """
-    if isinstance(err, CrossIpamError) or not isinstance(err, (ValueError, TypeError)):
+    if isinstance(err, CrossIpamError):
+        # the library's own check (ConfigurationError at construction) wraps what azure-identity said
+        cause = err.__cause__
+        if not isinstance(cause, (ValueError, TypeError)) or isinstance(cause, CrossIpamError):
+            return None
+        err = cause
+    if not isinstance(err, (ValueError, TypeError)):
         return None
     first = (str(err).splitlines() or [""])[0].split(". See ")[0].strip()
     return first[:160] or type(err).__name__

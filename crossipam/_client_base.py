@@ -39,6 +39,15 @@ class _Bound(Protocol):
     client_id: str | None
 
 
+def _policy_list(value: Any) -> list[Any]:
+    """``per_retry_policies`` as azure-core accepts it (one policy, a sequence, or nothing) as a list."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
 CredT = TypeVar("CredT")
 BoundT = TypeVar("BoundT", bound=_Bound)
 _C = TypeVar("_C", bound="ClientBase[Any, Any]")
@@ -55,7 +64,12 @@ class ClientBase(Generic[CredT, BoundT]):
     :keyword cloud: an ``azure.core.AzureClouds`` value or :class:`~crossipam.models.CloudEndpoints`.
     :keyword kwargs: azure-core options (``transport``, ``connection_verify``, ``retry_total``,
         ``polling_interval``, ``logging_enable`` …) for every pipeline. The network trace of
-        ``logging_enable=True`` redacts both tokens.
+        ``logging_enable=True`` redacts both tokens. Every ARM pipeline also carries
+        :class:`~crossipam.policies.RetryAfterPolicy` (after your ``per_retry_policies``).
+
+    Every token the credential returns is checked before it is sent (its ``tid`` must be the tenant asked for;
+    see :class:`~crossipam.credentials.TenantBoundCredential`), so a managed identity hidden in
+    ``DefaultAzureCredential`` raises :class:`~crossipam.errors.TokenTenantMismatchError` before any request.
 
     ```python
     client = CrossTenantIpamClient(credential, managed_tenant_id=b, management_tenant_id=a)
@@ -106,6 +120,8 @@ class ClientBase(Generic[CredT, BoundT]):
             kwargs.pop("operation_timeout", DEFAULT_OPERATION_TIMEOUT)
         )
         self._kwargs = dict(kwargs)
+        # the pipelines crossipam builds append RetryAfterPolicy to these (one policy or a sequence is accepted)
+        self._kwargs["per_retry_policies"] = _policy_list(kwargs.get("per_retry_policies"))
         self._closed = False
 
     # ---- alternative constructors ------------------------------------------------------------------------------

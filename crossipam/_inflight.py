@@ -39,7 +39,6 @@ __all__ = [
     "SettleWait",
     "is_terminal",
     "lro_failure",
-    "parse_retry_after",
     "provisioning_state",
 ]
 
@@ -71,37 +70,6 @@ def is_terminal(state: str | None) -> bool:
     ```
     """
     return state is None or state.lower() in TERMINAL_STATES
-
-
-def parse_retry_after(value: object) -> float | None:
-    """A ``Retry-After`` header as seconds, or ``None`` when absent or unparsable (``"soon"``, ``"-1"``,
-    ``"inf"``): the caller's own backoff then applies. The HTTP-date form is accepted too.
-
-    ```python
-    parse_retry_after("7"), parse_retry_after("soon"), parse_retry_after(None)    # (7.0, None, None)
-    ```
-    """
-    if value is None:
-        return None
-    text = str(value).strip()
-    if not text:
-        return None
-    try:
-        seconds = float(text)
-    except ValueError:
-        from email.utils import parsedate_to_datetime
-
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None:
-            return None
-        seconds = when.timestamp() - time.time()
-        return max(0.0, seconds)
-    if seconds != seconds or seconds < 0 or seconds == float("inf"):
-        return None
-    return seconds
 
 
 class SettleWait:

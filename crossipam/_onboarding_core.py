@@ -66,7 +66,7 @@ from .errors import (
     graph_error_details,
 )
 from .models import CloudEndpoints
-from .policies import RedactingNetworkTraceLoggingPolicy, RetryAfterSanitizingPolicy
+from .policies import RedactingNetworkTraceLoggingPolicy, RetryAfterPolicy
 
 # Private module: crossipam.onboarding and crossipam.aio.onboarding re-export the public names.
 
@@ -445,7 +445,7 @@ class RunClients:
         kwargs.setdefault("logging_policy", RedactingNetworkTraceLoggingPolicy(**self._kwargs))
         kwargs["per_retry_policies"] = [
             *(kwargs.get("per_retry_policies") or []),
-            RetryAfterSanitizingPolicy(),
+            RetryAfterPolicy(),
         ]
         return make(
             bound,
@@ -468,7 +468,7 @@ class RunClients:
             self._sdk.redirect_policy(**kw),
             self._sdk.retry_policy(**kw),
             self._sdk.bearer_policy(credential, self._cloud.graph_scope, **kw),
-            RetryAfterSanitizingPolicy(),
+            RetryAfterPolicy(),
             CustomHookPolicy(**kw),
             RedactingNetworkTraceLoggingPolicy(**kw),
             DistributedTracingPolicy(**kw),

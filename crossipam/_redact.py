@@ -1,10 +1,11 @@
 """Secret redaction (a leaf module: ``errors`` and ``policies`` both use it).
 
 ```python
-from crossipam._redact import excerpt, redact
+from crossipam._redact import describe, excerpt, redact
 
 redact("client_id=x&client_secret=s3cr3t")    # 'client_id=x&client_secret=REDACTED'
 excerpt("<html>gateway said: Authorization: Bearer eyJ…</html>\n…")    # first line, redacted, capped
+describe(KeyError("properties"))    # "KeyError: 'properties'"
 ```
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["excerpt", "redact"]
+__all__ = ["describe", "excerpt", "redact"]
 
 _JWT_RX = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
 _FORM_SECRET_RX = re.compile(
@@ -50,3 +51,18 @@ def excerpt(text: str, limit: int = 300) -> str:
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
     line = redact(line)
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def describe(exc: BaseException) -> str:
+    """``Type: first line of the message`` of an exception, redacted and capped (:func:`excerpt`); never raises,
+    even for an exception whose ``__str__`` does.
+
+    ```python
+    describe(KeyError("properties"))    # "KeyError: 'properties'"
+    ```
+    """
+    try:
+        text = excerpt(str(exc))
+    except Exception:
+        text = "<unprintable>"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -28,17 +28,17 @@ Log messages go to the ``crossipam.bulk`` logger.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 import math
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
-from ._resource_ids import VirtualNetworkId
+from ._redact import describe
+from ._resource_ids import ResourceId, VirtualNetworkId
 from .errors import (
     AzureServiceError,
     ConflictError,
@@ -48,6 +48,7 @@ from .errors import (
     TransportError,
 )
 from .models import BulkItemResult, DeploymentSpec, VirtualNetworkDeployment
+from .policies import retry_after_from_headers
 
 __all__ = [
     "DEFAULT_MAX_ATTEMPTS",
@@ -57,6 +58,7 @@ __all__ = [
     "SubscriptionGate",
     "as_crossipam_error",
     "bulk_items",
+    "check_bulk_call",
     "classify",
     "retry_after_seconds",
     "run_async",
@@ -108,27 +110,22 @@ class RetryDecision:
 
 def retry_after_seconds(error: BaseException) -> float | None:
     """The wait ARM asked for (``retry-after-ms``, ``x-ms-retry-after-ms`` or ``Retry-After`` in seconds or as
-    an HTTP date) on the response behind ``error`` (itself or its ``__cause__``), if any.
+    an HTTP date) on the response behind ``error`` (itself or its ``__cause__``), if any. An unreadable value
+    (``soon``, ``0.5x``, negative, empty) counts as absent (:func:`crossipam.policies.parse_retry_after`), so
+    the normal backoff applies. Never raises.
 
     ```python
     retry_after_seconds(throttled_error)   # 1.0
     ```
     """
     for candidate in (error, error.__cause__):
-        response = getattr(candidate, "response", None)
-        headers = getattr(response, "headers", None)
-        if headers is None:
-            continue
-        for name, scale in (("retry-after-ms", 0.001), ("x-ms-retry-after-ms", 0.001), ("Retry-After", 1.0)):
-            raw = headers.get(name)
-            if not raw:
-                continue
-            try:
-                return max(0.0, float(str(raw)) * scale)
-            except ValueError:
-                parsed = email.utils.parsedate_to_datetime(str(raw)) if scale == 1.0 else None
-                if parsed is not None:
-                    return max(0.0, parsed.timestamp() - time.time())
+        try:
+            wait = retry_after_from_headers(getattr(getattr(candidate, "response", None), "headers", None))
+        except Exception as err:  # a response object of unexpected shape: no wait to read
+            _LOGGER.debug("no Retry-After readable from %s: %s", type(candidate).__name__, type(err).__name__)
+            wait = None
+        if wait is not None:
+            return wait
     return None
 
 
@@ -157,10 +154,11 @@ def classify(error: CrossIpamError, attempt: int) -> RetryDecision | None:
     return None
 
 
-def as_crossipam_error(exc: Exception, vnet_id: str) -> CrossIpamError:
+def as_crossipam_error(exc: BaseException, vnet_id: str) -> CrossIpamError:
     """Every failure of an item as a :class:`~crossipam.errors.CrossIpamError` (an azure-core error the client
-    did not map becomes a :class:`~crossipam.errors.TransportError`, anything else a plain ``CrossIpamError``
-    whose ``__cause__`` is the original).
+    did not map becomes a :class:`~crossipam.errors.TransportError`, anything else — a ``KeyError`` or
+    ``TypeError`` from a bug, a ``ValueError`` from a library — a plain ``CrossIpamError`` whose ``__cause__`` is
+    the original). Never raises.
 
     ```python
     isinstance(as_crossipam_error(ServiceRequestError("connection reset"), vnet_id), TransportError)   # True
@@ -172,11 +170,14 @@ def as_crossipam_error(exc: Exception, vnet_id: str) -> CrossIpamError:
 
     if isinstance(exc, AzureError):
         err: CrossIpamError = TransportError(
-            f"the request for {vnet_id} failed: {type(exc).__name__}: {exc}",
+            f"the request for {vnet_id} failed: {describe(exc)}",
             hint="a failure that outlived azure-core's retries; run the operation again",
         )
     else:
-        err = CrossIpamError(f"unexpected failure for {vnet_id}: {type(exc).__name__}: {exc}")
+        err = CrossIpamError(
+            f"unexpected failure for {vnet_id}: {describe(exc)}",
+            hint="not an Azure answer: the original exception is this error's __cause__ (a bug worth reporting)",
+        )
     err.__cause__ = exc
     return err
 
@@ -209,8 +210,7 @@ class SubscriptionGate:
     """
 
     def __init__(self, max_concurrency: int, *, clock: Callable[[], float] = time.monotonic) -> None:
-        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) or max_concurrency < 1:
-            raise InvalidInputError(f"max_concurrency must be a positive integer, got {max_concurrency!r}")
+        _check_positive("max_concurrency", max_concurrency)
         self.max_concurrency = max_concurrency
         self._clock = clock
         self._subs: dict[str, _SubscriptionState] = {}
@@ -341,10 +341,59 @@ def bulk_items(values: Iterable[VnetOrSpec]) -> list[BulkItem]:
         target = value.vnet_id if isinstance(value, DeploymentSpec) else value
         try:
             subscription = VirtualNetworkId.parse(target).subscription_id.lower()
-        except CrossIpamError:
+        except Exception:  # not an id (or not even a string): the item fails alone when it runs
             subscription = ""
-        out.append(BulkItem(index, str(target), subscription, spec, target))
+        out.append(BulkItem(index, _text(target), subscription, spec, target))
     return out
+
+
+def _text(value: object) -> str:
+    try:
+        return str(value)
+    except Exception:
+        return f"<{type(value).__name__}>"
+
+
+def check_bulk_call(
+    values: object,
+    *,
+    operation: Literal["deploy_many", "remove_many"],
+    max_concurrency: object,
+    max_attempts: object,
+    on_progress: object = None,
+) -> list[BulkItem]:
+    """Validate a ``deploy_many`` / ``remove_many`` call before anything is sent (no token request either) and
+    number its items; raises :class:`~crossipam.errors.InvalidInputError`.
+
+    Refused: a ``str``, ``bytes``, a single :class:`~crossipam.models.DeploymentSpec` or resource id, a mapping,
+    or anything not iterable where a list is expected (``deploy_many("vnet-id")`` must not deploy each
+    character); ``max_concurrency`` / ``max_attempts`` that are not positive ``int`` (``True`` included); an
+    ``on_progress`` that is not callable. An element of the wrong type is not refused here: that item fails
+    alone when it runs.
+
+    ```python
+    items = check_bulk_call(specs, operation="deploy_many", max_concurrency=8, max_attempts=6)
+    check_bulk_call("vnet-id", operation="remove_many", max_concurrency=8, max_attempts=6)   # raises
+    ```
+    """
+    wanted = "DeploymentSpec values" if operation == "deploy_many" else "VNet ids or DeploymentSpec values"
+    single = None
+    if isinstance(values, (str, bytes, bytearray, memoryview, DeploymentSpec, ResourceId)):
+        single = f"a single {type(values).__name__}"
+    elif isinstance(values, Mapping):
+        single = f"a mapping ({type(values).__name__})"
+    elif not isinstance(values, Iterable):
+        single = f"{type(values).__name__}, which is not iterable"
+    if single is not None:
+        raise InvalidInputError(
+            f"{operation} takes a list of {wanted}, got {single}",
+            hint=f"wrap one value in a list: {operation}([value])",
+        )
+    _check_positive("max_concurrency", max_concurrency)
+    _check_positive("max_attempts", max_attempts)
+    if on_progress is not None and not callable(on_progress):
+        raise InvalidInputError(f"on_progress must be callable, got {type(on_progress).__name__}")
+    return bulk_items(values)  # type: ignore[arg-type]  # its elements are checked per item
 
 
 def spec_of(item: BulkItem) -> DeploymentSpec:
@@ -392,18 +441,40 @@ def _after_failure(
     return decision
 
 
+def _check_positive(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInputError(f"{name} must be a positive integer, got {value!r}")
+
+
 def _check(max_attempts: int) -> None:
-    if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
-        raise InvalidInputError(f"max_attempts must be a positive integer, got {max_attempts!r}")
+    _check_positive("max_attempts", max_attempts)
 
 
 def _report(on_progress: ProgressCallback | None, done: int, total: int, result: BulkItemResult) -> None:
+    """Call the caller's progress callback; an exception in it is the caller's bug, not the item's failure
+    (the item's result is final already): it is logged and ignored."""
     if on_progress is None:
         return
     try:
         on_progress(done, total, result)
     except Exception:
         _LOGGER.exception("on_progress raised; ignored")
+
+
+class _Clock:
+    """The caller's ``clock``, guarded: if it raises, the batch goes on with ``time.monotonic`` (logged once), so
+    a broken test hook can neither abort the batch nor leave a worker counted as running."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+
+    def __call__(self) -> float:
+        try:
+            return float(self._clock())
+        except Exception:
+            _LOGGER.exception("the bulk clock raised; using time.monotonic for the rest of the batch")
+            self._clock = time.monotonic
+            return time.monotonic()
 
 
 # ---- scheduling ----------------------------------------------------------------------------------------
@@ -414,6 +485,7 @@ class _Pending:
     item: BulkItem
     attempts: int  # runs so far
     not_before: float
+    last_error: CrossIpamError | None = None
 
 
 class _Scheduler:
@@ -459,20 +531,96 @@ class _Scheduler:
     def finish(
         self, item: BulkItem, attempts: int, outcome: VirtualNetworkDeployment | CrossIpamError, now: float
     ) -> BulkItemResult | None:
-        """Count the attempt out; the item's final result, or ``None`` when it was queued again for a retry."""
+        """Count the attempt out; the item's final result, or ``None`` when it was queued again for a retry.
+
+        Never raises: should the retry decision fail (a bug, an error object of unexpected shape), the item
+        ends with its error instead of being lost."""
         self._running -= 1
-        self.gate.finished(item.subscription, succeeded=not isinstance(outcome, CrossIpamError))
-        if isinstance(outcome, CrossIpamError):
-            decision = _after_failure(self.gate, item, outcome, attempts, self._max_attempts)
-            if decision is not None:
-                self._pending.append(_Pending(item, attempts, now + decision.delay))
-                return None
+        failed = isinstance(outcome, CrossIpamError)
+        try:
+            self.gate.finished(item.subscription, succeeded=not failed)
+            if isinstance(outcome, CrossIpamError):
+                decision = _after_failure(self.gate, item, outcome, attempts, self._max_attempts)
+                if decision is not None:
+                    self._pending.append(_Pending(item, attempts, now + decision.delay, outcome))
+                    return None
+        except Exception:
+            _LOGGER.exception("%s: the retry decision failed; the item ends with its error", item.vnet_id)
         return _result(item, outcome, attempts)
+
+    def abandon_waiting(self, now: float, cause: BaseException) -> list[tuple[BulkItemResult, BulkItem]]:
+        """The ``sleep`` callback raised, so the items that wait for time (a pause or a retry delay not over at
+        ``now``) cannot be waited for: each ends now — a retried item with its last error, an item never run
+        with a ``CrossIpamError`` whose ``__cause__`` is ``cause``. Items that may run are left queued."""
+        ended: list[tuple[BulkItemResult, BulkItem]] = []
+        keep: list[_Pending] = []
+        for entry in self._pending:
+            if self._ready_at(entry) <= now:
+                keep.append(entry)
+                continue
+            error = entry.last_error
+            if error is None:
+                error = CrossIpamError(
+                    f"{entry.item.vnet_id} was not run: waiting for its subscription failed "
+                    f"(the sleep callback raised {describe(cause)})",
+                    hint="sleep= must wait the seconds it is given; run the item again",
+                )
+                error.__cause__ = cause
+            ended.append((_result(entry.item, error, entry.attempts), entry.item))
+        self._pending = keep
+        return ended
 
     @property
     def all_done(self) -> bool:
         """Nothing pending and nothing running."""
         return not self._pending and not self._running
+
+
+class _Results:
+    """One slot per input: the final results, and progress reporting (callers serialise :meth:`add`)."""
+
+    def __init__(self, items: Sequence[BulkItem], on_progress: ProgressCallback | None) -> None:
+        self._items = items
+        self._slots: list[BulkItemResult | None] = [None] * len(items)
+        self._on_progress = on_progress
+        self._done = 0
+
+    def add(self, result: BulkItemResult, item: BulkItem) -> None:
+        """Record the item's final result and report progress."""
+        self._slots[item.index] = result
+        self._done += 1
+        _report(self._on_progress, self._done, len(self._slots), result)
+
+    def in_input_order(self) -> list[BulkItemResult]:
+        """Exactly one result per input; a slot left empty (only a bug in this module could do it) becomes
+        that item's failure rather than a shorter list."""
+        out: list[BulkItemResult] = []
+        for item, result in zip(self._items, self._slots, strict=True):
+            if result is None:
+                _LOGGER.error("%s: no result was recorded (internal error)", item.vnet_id)
+                result = _result(
+                    item, CrossIpamError(f"{item.vnet_id}: no result was recorded (internal error)"), 0
+                )
+            out.append(result)
+        return out
+
+
+async def _call_async_attempt(
+    attempt: Callable[[BulkItem], Awaitable[VirtualNetworkDeployment]], item: BulkItem
+) -> VirtualNetworkDeployment | CrossIpamError:
+    try:
+        return await attempt(item)
+    except Exception as exc:  # any exception of one item is that item's failure
+        return as_crossipam_error(exc, item.vnet_id)
+
+
+def _call_attempt(
+    attempt: Callable[[BulkItem], VirtualNetworkDeployment], item: BulkItem
+) -> VirtualNetworkDeployment | CrossIpamError:
+    try:
+        return attempt(item)
+    except Exception as exc:  # any exception of one item is that item's failure
+        return as_crossipam_error(exc, item.vnet_id)
 
 
 # ---- drivers -------------------------------------------------------------------------------------------
@@ -488,56 +636,60 @@ def run_sync(
     sleep: Callable[[float], Any] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> list[BulkItemResult]:
-    """Run ``attempt`` for every item on up to ``max_concurrency`` threads; results in input order.
+    """Run ``attempt`` for every item on up to ``max_concurrency`` threads; exactly one result per item, in
+    input order. Any ``Exception`` an attempt raises is that item's failure; a raising ``on_progress`` is
+    logged and ignored; a raising ``sleep`` ends the items that were waiting (see ``docs/bulk-and-async.md``).
 
     ```python
     run_sync(bulk_items(specs), lambda item: deploy(item).result(), max_concurrency=4)
     ```
     """
     _check(max_attempts)
-    scheduler = _Scheduler(items, SubscriptionGate(max_concurrency, clock=clock), max_attempts)
+    now = _Clock(clock)
+    scheduler = _Scheduler(items, SubscriptionGate(max_concurrency, clock=now), max_attempts)
     cond = threading.Condition()
     progress_lock = threading.Lock()
-    total = len(items)
-    done = 0
-    results: list[BulkItemResult | None] = [None] * total
+    results = _Results(items, on_progress)
+
+    def record(ended: Iterable[tuple[BulkItemResult, BulkItem]]) -> None:
+        with progress_lock:
+            for result, item in ended:
+                results.add(result, item)
 
     def work() -> None:
-        nonlocal done
         while True:
             with cond:
-                step = scheduler.next(clock())
+                step = scheduler.next(now())
                 while step is None and not scheduler.all_done:
                     cond.wait()  # only limits block: another worker's finish frees a slot
-                    step = scheduler.next(clock())
+                    step = scheduler.next(now())
             if step is None:
                 return
             if not isinstance(step, tuple):
                 # time-blocked only, outside the lock: nothing else can run before a pause or delay ends
-                sleep(step)
+                try:
+                    sleep(step)
+                except Exception as exc:
+                    _LOGGER.exception("the bulk sleep callback raised; the waiting items end now")
+                    with cond:
+                        ended = scheduler.abandon_waiting(now(), exc)
+                        cond.notify_all()
+                    record(ended)
                 continue
             item, attempts = step
-            outcome: VirtualNetworkDeployment | CrossIpamError
-            try:
-                outcome = attempt(item)
-            except Exception as exc:
-                outcome = as_crossipam_error(exc, item.vnet_id)
+            outcome = _call_attempt(attempt, item)
             with cond:
-                result = scheduler.finish(item, attempts, outcome, clock())
+                result = scheduler.finish(item, attempts, outcome, now())
                 cond.notify_all()
             if result is not None:
-                results[item.index] = result
-                with progress_lock:
-                    done += 1
-                    _report(on_progress, done, total, result)
+                record([(result, item)])
 
-    if total:
-        with ThreadPoolExecutor(
-            max_workers=min(max_concurrency, total), thread_name_prefix="crossipam-bulk"
-        ) as pool:
-            for future in [pool.submit(work) for _ in range(min(max_concurrency, total))]:
+    workers = min(max_concurrency, len(items))
+    if workers:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crossipam-bulk") as pool:
+            for future in [pool.submit(work) for _ in range(workers)]:
                 future.result()
-    return [r for r in results if r is not None]
+    return results.in_input_order()
 
 
 async def run_async(
@@ -550,46 +702,46 @@ async def run_async(
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> list[BulkItemResult]:
-    """The asyncio twin of :func:`run_sync`: up to ``max_concurrency`` worker tasks.
+    """The asyncio twin of :func:`run_sync`: up to ``max_concurrency`` worker tasks, the same guarantees.
 
     ```python
     await run_async(bulk_items(specs), deploy_one, max_concurrency=8)
     ```
     """
     _check(max_attempts)
-    scheduler = _Scheduler(items, SubscriptionGate(max_concurrency, clock=clock), max_attempts)
+    now = _Clock(clock)
+    scheduler = _Scheduler(items, SubscriptionGate(max_concurrency, clock=now), max_attempts)
     cond = asyncio.Condition()
-    total = len(items)
-    done = 0
-    results: list[BulkItemResult | None] = [None] * total
+    results = _Results(items, on_progress)
 
     async def work() -> None:
-        nonlocal done
         while True:
             async with cond:
-                step = scheduler.next(clock())
+                step = scheduler.next(now())
                 while step is None and not scheduler.all_done:
                     await cond.wait()  # only limits block: another worker's finish frees a slot
-                    step = scheduler.next(clock())
+                    step = scheduler.next(now())
             if step is None:
                 return
             if not isinstance(step, tuple):
                 # time-blocked only, outside the lock: nothing else can run before a pause or delay ends
-                await sleep(step)
+                try:
+                    await sleep(step)
+                except Exception as exc:
+                    _LOGGER.exception("the bulk sleep callback raised; the waiting items end now")
+                    async with cond:
+                        ended = scheduler.abandon_waiting(now(), exc)
+                        cond.notify_all()
+                    for gone, waiting in ended:
+                        results.add(gone, waiting)
                 continue
             item, attempts = step
-            outcome: VirtualNetworkDeployment | CrossIpamError
-            try:
-                outcome = await attempt(item)
-            except Exception as exc:
-                outcome = as_crossipam_error(exc, item.vnet_id)
+            outcome = await _call_async_attempt(attempt, item)
             async with cond:
-                result = scheduler.finish(item, attempts, outcome, clock())
+                result = scheduler.finish(item, attempts, outcome, now())
                 cond.notify_all()
             if result is not None:
-                results[item.index] = result
-                done += 1
-                _report(on_progress, done, total, result)
+                results.add(result, item)
 
-    await asyncio.gather(*(work() for _ in range(min(max_concurrency, total))))
-    return [r for r in results if r is not None]
+    await asyncio.gather(*(work() for _ in range(min(max_concurrency, len(items)))))
+    return results.in_input_order()

@@ -48,8 +48,9 @@ from . import deployment as _deployment
 from . import readiness as _readiness
 from . import removal as _removal
 from ._client_base import ClientBase
-from ._inflight import SettleWait, is_terminal, lro_failure, parse_retry_after, provisioning_state
+from ._inflight import SettleWait, is_terminal, lro_failure, provisioning_state
 from ._resource_ids import IpamPoolId, VirtualNetworkId
+from ._retry_after import parse_retry_after
 from ._shared import (
     API_VERSION,
     READ_ACTION_RETRY_METHODS,
@@ -80,7 +81,7 @@ from .models import (
 from .policies import (
     CrossTenantAuxiliaryPolicy,
     RedactingNetworkTraceLoggingPolicy,
-    RetryAfterSanitizingPolicy,
+    RetryAfterPolicy,
 )
 
 __all__ = ["API_VERSION", "CrossTenantIpamClient"]
@@ -216,7 +217,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
             if existing is not None:
                 return existing
             kwargs = dict(self._kwargs)
-            per_retry = [*(kwargs.pop("per_retry_policies", None) or []), RetryAfterSanitizingPolicy()]
+            per_retry = [*(kwargs.pop("per_retry_policies", None) or []), RetryAfterPolicy()]
             if which == "managed":
                 credential = self._for_managed
                 if self._management_tenant_id != self._managed_tenant_id:
@@ -591,7 +592,15 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         assert all(r.ok for r in results)
         ```
         """
-        items = _bulk.bulk_items(specs)
+        items = _bulk.check_bulk_call(
+            specs,
+            operation="deploy_many",
+            max_concurrency=max_concurrency,
+            max_attempts=max_attempts,
+            on_progress=on_progress,
+        )
+        if not items:
+            return []
         self._prime_tokens()
 
         def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
@@ -625,7 +634,15 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         [r.deployment.action for r in results if r.ok]     # 'removed' | 'no_allocation'
         ```
         """
-        items = _bulk.bulk_items(vnet_ids_or_specs)
+        items = _bulk.check_bulk_call(
+            vnet_ids_or_specs,
+            operation="remove_many",
+            max_concurrency=max_concurrency,
+            max_attempts=max_attempts,
+            on_progress=on_progress,
+        )
+        if not items:
+            return []
         self._prime_tokens()
 
         def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:

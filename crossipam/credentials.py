@@ -15,10 +15,29 @@ validate_multitenant_credential(credential, managed_tenant_id=tenant_b, manageme
 for_a = TenantBoundCredential(credential, tenant_a)
 for_a.get_token("https://management.azure.com/.default")     # a tenant-A token
 ```
+
+Every token a :class:`TenantBoundCredential` hands to a pipeline (the bearer token and each auxiliary token) is
+checked before it is used, so nothing reaches Azure with a wrong token:
+
+* the ``tid`` claim of the JWT (its payload is decoded, the signature is not verified: Azure checks it) must be
+  the bound tenant, else :class:`~crossipam.errors.TokenTenantMismatchError` naming the credential that
+  answered (``ManagedIdentityCredential (in DefaultAzureCredential)``: a managed identity ignores ``tenant_id``)
+  and both tenants. A token that is not a JWT, or has no ``tid``, is not checked (logged at DEBUG): Entra ID
+  access tokens for ARM are JWTs, so only exotic credentials skip the check;
+* a credential that raises anything (not only azure-identity's ``ClientAuthenticationError``), or returns
+  ``None`` or something without a ``token`` string and numeric ``expires_on``, becomes a
+  :class:`~crossipam.errors.CredentialError` naming the credential and the tenant.
+
+The factories (:func:`certificate_credential`, :func:`workload_identity_credential` and their
+``build_…`` / async twins) refuse a missing or unreadable certificate or federated-token file at construction
+with :class:`~crossipam.errors.ConfigurationError` naming the file.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 import os
 import re
@@ -30,12 +49,15 @@ from typing import Any, cast
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenCredential, TokenRequestOptions
 from azure.core.exceptions import ClientAuthenticationError
 
+from ._redact import describe
 from .errors import (
     AppNotOnboardedError,
     ConfigurationError,
     CredentialError,
+    CrossIpamError,
     ManagedIdentityNotSupportedError,
     TenantNotAllowedError,
+    TokenTenantMismatchError,
     entra_error_details,
 )
 from .models import CloudEndpoints
@@ -47,10 +69,15 @@ __all__ = [
     "bound_token_kwargs",
     "bound_token_options",
     "certificate_credential",
+    "check_access_token",
     "credential_error",
+    "credential_name",
     "credential_pipeline_kwargs",
     "is_managed_identity",
     "secret_credential",
+    "token_failure",
+    "token_tenant_id",
+    "unexpected_credential_error",
     "validate_multitenant_credential",
     "validate_tenant_id",
     "workload_identity_credential",
@@ -287,11 +314,187 @@ def bound_token_options(
     return opts, legacy
 
 
-class TenantBoundCredential:
-    """A ``TokenCredential`` that always asks ``credential`` for tokens of ``tenant_id``.
+# ---- what a credential returned: checked before a pipeline uses it (sync and async wrappers) -----------------
 
-    azure-core policies (bearer, auxiliary) call ``get_token(*scopes)`` without a tenant; this wrapper adds it
-    and maps authentication failures to typed errors naming the tenant. It does not own ``credential``.
+_B64URL_RX = re.compile(r"[A-Za-z0-9_-]+={0,2}")
+
+
+def token_tenant_id(token: str) -> str | None:
+    """The ``tid`` claim of a JWT access token, lower-cased — the payload decoded, the signature not verified — or
+    ``None`` when the token is not a three-part JWT with a JSON payload carrying a ``tid`` string (opaque).
+
+    ```python
+    token_tenant_id(credential.get_token(scope).token)   # 'aaaaaaaa-…'
+    token_tenant_id("opaque-token")                       # None
+    ```
+    """
+    parts = token.split(".")
+    if len(parts) != 3 or not _B64URL_RX.fullmatch(parts[1]):
+        return None
+    try:
+        payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
+        claims = json.loads(payload)
+    except (ValueError, binascii.Error, RecursionError):
+        return None
+    tid = claims.get("tid") if isinstance(claims, dict) else None
+    return tid.strip().lower() if isinstance(tid, str) and tid.strip() else None
+
+
+def credential_name(credential: object) -> str:
+    """The class name of ``credential``, and — for ``ChainedTokenCredential`` / ``DefaultAzureCredential`` — of
+    the credential in the chain that answered (never anything secret).
+
+    ```python
+    credential_name(DefaultAzureCredential())   # 'DefaultAzureCredential', after a token:
+                                                # 'ManagedIdentityCredential (in DefaultAzureCredential)'
+    ```
+    """
+    chain = [type(credential).__name__]
+    inner = credential
+    for _ in range(4):  # chains of chains are rare; stop somewhere
+        inner = getattr(inner, "_successful_credential", None)
+        if inner is None:
+            break
+        chain.append(type(inner).__name__)
+    if len(chain) == 1:
+        return chain[0]
+    return f"{chain[-1]} (in {' in '.join(reversed(chain[:-1]))})"
+
+
+def _guid(value: str) -> str | None:
+    try:
+        return str(uuid.UUID(value.strip())).lower()
+    except (ValueError, AttributeError):
+        return None
+
+
+def _mismatch_hint(name: str, tenant_id: str) -> str:
+    if "ManagedIdentity" in name:
+        return (
+            "a managed identity ignores tenant_id and answers for its own tenant only, so it cannot supply tokens "
+            f"for tenant {tenant_id}: put an app credential of the managed tenant first in the chain (or exclude "
+            "the managed identity: DefaultAzureCredential(exclude_managed_identity_credential=True)), or use "
+            "CrossTenantIpamClient.from_client_secret / from_client_certificate / from_environment"
+        )
+    return (
+        f"the credential ignored the tenant it was asked for: use one that honours tenant_id and may get tokens "
+        f"for tenant {tenant_id} (azure-identity: additionally_allowed_tenants=['{tenant_id}']), or pass the "
+        "tenant that owns the subscription (managed_tenant_id) or the pool (management_tenant_id)"
+    )
+
+
+def check_access_token(
+    token: object,
+    *,
+    credential: object,
+    tenant_id: str,
+    client_id: str | None = None,
+    verify_tenant: bool = True,
+) -> None:
+    """Refuse what ``credential`` returned for ``tenant_id`` unless it is a usable access token of that tenant
+    (shared by the sync and async wrappers).
+
+    Raises :class:`~crossipam.errors.CredentialError` for ``None`` or an object without a ``token`` string and a
+    numeric ``expires_on``, and :class:`~crossipam.errors.TokenTenantMismatchError` when the JWT's ``tid``
+    claim is another tenant. An opaque (non-JWT) token, a JWT without ``tid``, a bound tenant that is not a GUID
+    or ``verify_tenant=False`` skip the tenant check (logged at DEBUG). Messages name the credential's class and
+    the tenants, never the token.
+
+    ```python
+    check_access_token(credential.get_token(scope), credential=credential, tenant_id=tenant_a)
+    ```
+    """
+    name = credential_name(credential)
+    value = getattr(token, "token", None)
+    expires_on = getattr(token, "expires_on", None)
+    if (
+        not isinstance(value, str)
+        or not value
+        or isinstance(expires_on, bool)
+        or not isinstance(expires_on, (int, float))
+    ):
+        what = "None" if token is None else f"a {type(token).__name__} without a token string and expires_on"
+        raise CredentialError(
+            f"{name} returned {what} instead of an access token for tenant {tenant_id}",
+            tenant_id=tenant_id,
+            hint=(
+                "get_token must return an azure.core.credentials.AccessToken(token, expires_on) "
+                "(get_token_info an AccessTokenInfo); check the credential"
+            ),
+        )
+    if not verify_tenant:
+        return
+    expected = _guid(tenant_id)
+    actual = token_tenant_id(value)
+    if expected is None or actual is None:
+        _LOGGER.debug(
+            "tenant check skipped for the token %s returned for tenant %s (%s)",
+            name,
+            tenant_id,
+            "the bound tenant is not a GUID" if expected is None else "not a JWT with a tid claim",
+        )
+        return
+    if actual != expected:
+        who = f" for app {client_id}" if client_id else ""
+        raise TokenTenantMismatchError(
+            f"{name} returned a token of tenant {actual}{who} where tenant {expected} was asked for; "
+            "refused before any request was sent with it",
+            tenant_id=expected,
+            token_tenant_id=actual,
+            credential_name=name,
+            hint=_mismatch_hint(name, expected),
+        )
+
+
+def unexpected_credential_error(
+    err: BaseException, *, credential: object, tenant_id: str, client_id: str | None = None
+) -> CredentialError:
+    """A :class:`~crossipam.errors.CredentialError` for a credential that raised something else than
+    azure-identity's ``ClientAuthenticationError`` (a ``RuntimeError``, a ``FileNotFoundError`` of a token
+    file …); its message names the credential and the tenant and quotes the first line of the original
+    (redacted), which the caller chains as ``__cause__``.
+
+    ```python
+    except Exception as err:
+        raise unexpected_credential_error(err, credential=cred, tenant_id=a) from err
+    ```
+    """
+    who = f" (app {client_id})" if client_id else ""
+    return CredentialError(
+        f"{credential_name(credential)}{who} failed to get a token for tenant {tenant_id}: {describe(err)}",
+        tenant_id=tenant_id,
+        hint="the credential raised instead of returning a token: check its configuration (files, environment, "
+        "network); the original exception is this error's __cause__",
+    )
+
+
+def token_failure(
+    err: Exception, *, credential: object, tenant_id: str, client_id: str | None = None
+) -> CredentialError:
+    """What a tenant-bound credential raises when ``credential`` raised ``err`` (shared by the sync and async
+    wrappers): :func:`credential_error` for azure-identity's ``ClientAuthenticationError``, else
+    :func:`unexpected_credential_error`.
+
+    ```python
+    except Exception as err:
+        raise token_failure(err, credential=cred, tenant_id=a, client_id=app_id) from err
+    ```
+    """
+    if isinstance(err, ClientAuthenticationError):
+        return credential_error(err, tenant_id=tenant_id, client_id=client_id)
+    return unexpected_credential_error(err, credential=credential, tenant_id=tenant_id, client_id=client_id)
+
+
+class TenantBoundCredential:
+    """A ``TokenCredential`` that always asks ``credential`` for tokens of ``tenant_id``, and checks them.
+
+    azure-core policies (bearer, auxiliary) call ``get_token(*scopes)`` without a tenant; this wrapper adds it.
+    What the credential answers is checked before a pipeline can send it (:func:`check_access_token`): a token
+    of another tenant (its JWT ``tid`` claim; ``verify_tenant=False`` turns this off) raises
+    :class:`~crossipam.errors.TokenTenantMismatchError`, ``None`` or a malformed answer a
+    :class:`~crossipam.errors.CredentialError`. Failures are typed errors naming the credential and the tenant:
+    azure-identity's ``ClientAuthenticationError`` by its ``AADSTS`` code (:func:`credential_error`), any other
+    exception as a ``CredentialError`` (:func:`unexpected_credential_error`). It does not own ``credential``.
 
     ```python
     TenantBoundCredential(credential, tenant_a).get_token("https://management.azure.com/.default")
@@ -305,12 +508,14 @@ class TenantBoundCredential:
         *,
         client_id: str | None = None,
         forward_tenant: bool = True,
+        verify_tenant: bool = True,
     ) -> None:
         self._credential = credential
         self.tenant_id = tenant_id
         self.client_id = client_id
         #: Managed identities do not take ``tenant_id``; the primary (home-tenant) binding then omits it.
         self._forward_tenant = forward_tenant
+        self._verify_tenant = verify_tenant
 
     @property
     def credential(self) -> TokenCredential:
@@ -322,6 +527,20 @@ class TenantBoundCredential:
         """
         return self._credential
 
+    def _failure(self, err: Exception) -> CredentialError:
+        return token_failure(
+            err, credential=self._credential, tenant_id=self.tenant_id, client_id=self.client_id
+        )
+
+    def _checked(self, token: Any) -> None:
+        check_access_token(
+            token,
+            credential=self._credential,
+            tenant_id=self.tenant_id,
+            client_id=self.client_id,
+            verify_tenant=self._verify_tenant,
+        )
+
     def get_token(
         self,
         *scopes: str,
@@ -330,7 +549,7 @@ class TenantBoundCredential:
         enable_cae: bool = False,
         **kwargs: Any,
     ) -> AccessToken:
-        """A token for ``self.tenant_id`` (a different ``tenant_id`` argument is ignored).
+        """A checked token for ``self.tenant_id`` (a different ``tenant_id`` argument is ignored).
 
         ```python
         TenantBoundCredential(credential, tenant_a).get_token("https://management.azure.com/.default")
@@ -338,12 +557,17 @@ class TenantBoundCredential:
         """
         kwargs = bound_token_kwargs(self.tenant_id, self._forward_tenant, claims, enable_cae, kwargs)
         try:
-            return self._credential.get_token(*scopes, **kwargs)
-        except ClientAuthenticationError as err:
-            raise credential_error(err, tenant_id=self.tenant_id, client_id=self.client_id) from err
+            token = self._credential.get_token(*scopes, **kwargs)
+        except CrossIpamError:
+            raise
+        except Exception as err:
+            raise self._failure(err) from err
+        self._checked(token)
+        return token
 
     def get_token_info(self, *scopes: str, options: TokenRequestOptions | None = None) -> AccessTokenInfo:
-        """``get_token_info`` with ``tenant_id`` forced (falls back to ``get_token`` on older credentials).
+        """``get_token_info`` with ``tenant_id`` forced, checked (falls back to ``get_token`` on older
+        credentials).
 
         ```python
         TenantBoundCredential(credential, tenant_a).get_token_info("https://management.azure.com/.default")
@@ -352,12 +576,15 @@ class TenantBoundCredential:
         opts, legacy = bound_token_options(self.tenant_id, self._forward_tenant, options)
         inner = getattr(self._credential, "get_token_info", None)
         try:
-            if inner is not None:
-                return cast(AccessTokenInfo, inner(*scopes, options=opts))
-            token = self._credential.get_token(*scopes, **legacy)
-        except ClientAuthenticationError as err:
-            raise credential_error(err, tenant_id=self.tenant_id, client_id=self.client_id) from err
-        return AccessTokenInfo(token.token, token.expires_on)
+            answer: Any = (
+                inner(*scopes, options=opts) if inner else self._credential.get_token(*scopes, **legacy)
+            )
+        except CrossIpamError:
+            raise
+        except Exception as err:
+            raise self._failure(err) from err
+        self._checked(answer)
+        return cast(AccessTokenInfo, answer) if inner else AccessTokenInfo(answer.token, answer.expires_on)
 
     def close(self) -> None:
         """No-op: the wrapped credential belongs to whoever created it.
@@ -392,6 +619,30 @@ def authority_kwargs(cloud: CloudEndpoints) -> dict[str, Any]:
 
 
 # ---- the app's credentials, built once for azure.identity and azure.identity.aio ----------------------------
+
+
+def _require_readable_file(path: object, what: str) -> None:
+    """Refuse, at construction, a ``what`` (certificate, federated token) file that is missing or unreadable."""
+    try:
+        name = os.fspath(path)  # type: ignore[call-overload]
+    except TypeError:
+        raise ConfigurationError(f"the {what} must be a path, got {type(path).__name__}") from None
+    shown = os.fsdecode(name)
+    if not os.path.exists(name):
+        raise ConfigurationError(
+            f"the {what} {shown!r} does not exist",
+            hint=f"check the path of the {what} (and the working directory)",
+        )
+    if os.path.isdir(name):
+        raise ConfigurationError(f"the {what} {shown!r} is a directory, not a file")
+    try:
+        with open(name, "rb"):
+            pass
+    except OSError as err:
+        raise ConfigurationError(
+            f"the {what} {shown!r} cannot be read: {err.strerror or type(err).__name__}",
+            hint="check the file's permissions for the user running crossipam",
+        ) from None
 
 
 def build_secret_credential(
@@ -446,6 +697,9 @@ def build_certificate_credential(
     """
     if not client_id or not (certificate_path or certificate_data):
         raise ConfigurationError("client_id and a certificate (path or data) are required")
+    if certificate_data is None:
+        assert certificate_path is not None
+        _require_readable_file(certificate_path, "certificate file")
     extra: dict[str, Any] = {}
     if certificate_data is not None:
         extra["certificate_data"] = certificate_data
@@ -453,15 +707,26 @@ def build_certificate_credential(
         extra["password"] = password
     if send_certificate_chain:
         extra["send_certificate_chain"] = True
-    return identity.CertificateCredential(
-        managed_tenant_id,
-        client_id,
-        certificate_path,
-        additionally_allowed_tenants=[management_tenant_id],
-        **extra,
-        **authority_kwargs(cloud),
-        **credential_pipeline_kwargs(kwargs),
-    )
+    try:
+        return identity.CertificateCredential(
+            managed_tenant_id,
+            client_id,
+            certificate_path,
+            additionally_allowed_tenants=[management_tenant_id],
+            **extra,
+            **authority_kwargs(cloud),
+            **credential_pipeline_kwargs(kwargs),
+        )
+    except (OSError, ValueError, TypeError) as err:  # unreadable, not PEM/PKCS12, wrong password
+        where = (
+            "certificate_data"
+            if certificate_data is not None
+            else f"the certificate file {certificate_path!r}"
+        )
+        raise ConfigurationError(
+            f"{where} could not be loaded: {describe(err)}",
+            hint="pass a PEM (private key + certificate) or PKCS12 file, and its password if it has one",
+        ) from err
 
 
 def build_workload_identity_credential(
@@ -481,6 +746,9 @@ def build_workload_identity_credential(
                                        management_tenant_id=a, cloud=CloudEndpoints())
     ```
     """
+    if not client_id or not token_file_path:
+        raise ConfigurationError("client_id and token_file_path are required")
+    _require_readable_file(token_file_path, "federated token file")
     return identity.WorkloadIdentityCredential(
         tenant_id=managed_tenant_id,
         client_id=client_id,

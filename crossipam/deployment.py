@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from ._inflight import provisioning_state
 from ._resource_ids import IpamPoolId, VirtualNetworkId
-from ._validation import check_count, check_tags
+from ._validation import check_count, check_tags, merge_tags
 from .errors import (
     AddressSpaceConflictError,
     AllocationDecreaseError,
@@ -431,8 +431,8 @@ def plan_deployment(request: DeploymentRequest, existing: Mapping[str, Any] | No
                 families=families,
             )
     if request.tags is not None:
-        tags = dict(existing.get("tags") or {})
-        merged = {**tags, **request.tags}
+        tags = {str(k): str(v) for k, v in (existing.get("tags") or {}).items()}
+        merged = merge_tags(tags, request.tags, resource_id=str(vnet))
         if merged != tags:
             body["tags"] = merged
             changes.append("tags")

@@ -8,6 +8,7 @@ CrossIpamError                              every error crossipam raises (messag
 ├── CredentialError                      ◆  no token could be obtained for a tenant
 │   ├── ManagedIdentityNotSupportedError    managed identities cannot supply cross-tenant (auxiliary) tokens
 │   ├── TenantNotAllowedError               the credential may not get tokens for that tenant
+│   ├── TokenTenantMismatchError            the credential answered with a token of another tenant
 │   └── AppNotOnboardedError                AADSTS700016: the app has no service principal in that tenant
 ├── DeploymentRefusedError                  refused by crossipam after reading the VNet, before any write
 │   ├── AllocationDecreaseError             an IPAM allocation cannot shrink
@@ -101,6 +102,7 @@ __all__ = [
     "RoleDefinitionNotFoundError",
     "TenantNotAllowedError",
     "ThrottledError",
+    "TokenTenantMismatchError",
     "TransportError",
     "arm_error_details",
     "entra_error_details",
@@ -289,6 +291,34 @@ class TenantNotAllowedError(CredentialError):
     ClientSecretCredential(b, app, secret, additionally_allowed_tenants=[a])  # the fix
     ```
     """
+
+
+class TokenTenantMismatchError(CredentialError):
+    """The credential answered with a token whose ``tid`` claim (``token_tenant_id``) is not the tenant it was
+    asked for (``tenant_id``) — typically a managed identity inside ``DefaultAzureCredential`` or
+    ``ChainedTokenCredential``, which ignores ``tenant_id``. ``credential_name`` names the credential that
+    answered (``"ManagedIdentityCredential (in DefaultAzureCredential)"``). Raised before the token is used, so
+    no request reached Azure with it.
+
+    ```python
+    except TokenTenantMismatchError as err:
+        print(err.credential_name, err.token_tenant_id, "instead of", err.tenant_id)
+    ```
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        tenant_id: str | None = None,
+        hint: str | None = None,
+        token_tenant_id: str | None = None,
+        credential_name: str | None = None,
+        **diagnostics: Unpack[Diagnostics],
+    ) -> None:
+        super().__init__(message, tenant_id=tenant_id, hint=hint, **diagnostics)
+        self.token_tenant_id = token_tenant_id
+        self.credential_name = credential_name
 
 
 class AppNotOnboardedError(CredentialError):

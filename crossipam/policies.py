@@ -1,4 +1,5 @@
-"""Pipeline policies: the cross-tenant auxiliary-token policy and a network trace that redacts tokens.
+"""Pipeline policies: the cross-tenant auxiliary-token policy, a network trace that redacts tokens, and the
+tolerant ``Retry-After`` reading shared by the pipelines and the bulk layer.
 
 ``CrossTenantAuxiliaryPolicy`` builds on azure-mgmt-core's ``AuxiliaryAuthenticationPolicy``: it binds one
 credential to each auxiliary tenant (at most 3, as ARM allows) and adds
@@ -13,12 +14,18 @@ from crossipam.policies import CrossTenantAuxiliaryPolicy
 aux = CrossTenantAuxiliaryPolicy(credential, [tenant_a], "https://management.azure.com/.default")
 client = NetworkManagementClient(credential, sub_b, per_retry_policies=[aux])
 ```
+
+``Retry-After`` (and ``retry-after-ms`` / ``x-ms-retry-after-ms``) is read in one place, :func:`parse_retry_after`:
+a non-negative number of seconds (milliseconds for the ``-ms`` headers) or an HTTP date; anything else (``soon``,
+``0.5x``, ``-3``, ``inf``, empty) counts as absent, so the normal backoff applies. azure-core's own parser raises
+``ValueError`` on such a value (from inside ``RetryPolicy`` or the LRO poller), so every ARM pipeline crossipam
+builds carries :class:`RetryAfterPolicy`, which drops an unreadable value from the response before azure-core
+reads it.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import types
 from collections.abc import Sequence
 from typing import Any
@@ -28,20 +35,23 @@ from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import NetworkTraceLoggingPolicy, SansIOHTTPPolicy
 from azure.mgmt.core.policies import AuxiliaryAuthenticationPolicy
 
-from ._inflight import parse_retry_after
 from ._redact import redact
+from ._retry_after import RETRY_AFTER_HEADERS, parse_retry_after, retry_after_from_headers
 from .credentials import TenantBoundCredential, validate_tenant_id
 from .errors import ConfigurationError
 
 __all__ = [
     "AUXILIARY_HEADER",
     "MAX_AUXILIARY_TENANTS",
+    "RETRY_AFTER_HEADERS",
     "CrossTenantAuxiliaryPolicy",
     "RedactingNetworkTraceLoggingPolicy",
-    "RetryAfterSanitizingPolicy",
+    "RetryAfterPolicy",
     "auxiliary_tenant_ids",
     "bind_auxiliary_credentials",
+    "parse_retry_after",
     "redact",
+    "retry_after_from_headers",
 ]
 
 #: ARM accepts at most this many auxiliary tokens.
@@ -49,8 +59,43 @@ MAX_AUXILIARY_TENANTS = 3
 AUXILIARY_HEADER = "x-ms-authorization-auxiliary"
 _SENSITIVE = ("authorization", AUXILIARY_HEADER)
 #: azure-core's network-trace logger (the one NetworkTraceLoggingPolicy writes to).
-_LOGGER = logging.getLogger("crossipam.policies")
 _TRACE_LOGGER = logging.getLogger("azure.core.pipeline.policies._universal")
+_LOGGER = logging.getLogger("crossipam.policies")
+
+
+class RetryAfterPolicy(SansIOHTTPPolicy[Any, Any]):
+    """Drops an unreadable ``Retry-After`` / ``retry-after-ms`` / ``x-ms-retry-after-ms`` value from a response
+    before azure-core reads it, so that ``RetryPolicy`` and the LRO poller fall back to their normal backoff or
+    polling interval instead of raising ``ValueError`` (azure-core 1.41 parses ``"soon"`` as an HTTP date and
+    fails). Readable values (see :func:`parse_retry_after`) are left as they are. Install it among
+    ``per_retry_policies`` (it must sit after ``RetryPolicy``); it works in sync and async pipelines.
+
+    ```python
+    client = NetworkManagementClient(credential, sub_b, per_retry_policies=[RetryAfterPolicy()])
+    ```
+    """
+
+    def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
+        """Remove the unreadable wait headers of ``response`` (called by the pipeline).
+
+        ```python
+        RetryAfterPolicy().on_response(request, response)   # 'Retry-After: soon' is gone afterwards
+        ```
+        """
+        headers = response.http_response.headers
+        for name, unit in RETRY_AFTER_HEADERS:
+            raw = headers.get(name)
+            if raw is None or parse_retry_after(raw, unit=unit) is not None:
+                continue
+            try:
+                del headers[name]
+            except (KeyError, TypeError) as err:  # pragma: no cover - an immutable header mapping
+                _LOGGER.debug("could not drop unreadable %s header: %s", name, type(err).__name__)
+                continue
+            _LOGGER.debug("ignored an unreadable %s header (%r): treated as absent", name, str(raw)[:40])
+
+    def __repr__(self) -> str:
+        return "RetryAfterPolicy()"
 
 
 def auxiliary_tenant_ids(tenant_ids: Sequence[str]) -> list[str]:
@@ -199,51 +244,3 @@ class RedactingNetworkTraceLoggingPolicy(NetworkTraceLoggingPolicy):
             _TRACE_LOGGER.debug("\n".join(lines))
         except Exception as err:  # pragma: no cover
             _TRACE_LOGGER.debug("Failed to log response: %s", type(err).__name__)
-
-
-#: The headers azure-core's retry policy and LRO pollers read a delay from: milliseconds, milliseconds, seconds.
-_DELAY_HEADERS = ("retry-after-ms", "x-ms-retry-after-ms", "Retry-After")
-
-
-class RetryAfterSanitizingPolicy(SansIOHTTPPolicy[Any, Any]):
-    """Makes every delay header an answer carries one that azure-core can read, before it reads it.
-
-    azure-core's ``RetryPolicy`` and LRO pollers parse ``Retry-After`` with ``float()`` or an HTTP date and
-    raise a bare ``ValueError`` on anything else (``Retry-After: soon``): the request then fails with an
-    exception that is not an ``AzureError``, after the service may have acted. Installed as a per-retry policy
-    (below the retry policy, so it sees each answer first), this policy drops a value it cannot read — the
-    caller's own backoff then applies, as if the header were absent — and rounds a readable one up to a whole
-    number (an HTTP date becomes the seconds left). Sync and async pipelines alike.
-
-    ```python
-    client = NetworkManagementClient(credential, sub, per_retry_policies=[RetryAfterSanitizingPolicy()])
-    ```
-    """
-
-    def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
-        """Drop unreadable delay headers and round readable ones up; called by the pipeline.
-
-        ```python
-        policy.on_response(request, response)   # 'Retry-After: soon' is removed, '2.5' becomes '3'
-        ```
-        """
-        headers = response.http_response.headers
-        for name in _DELAY_HEADERS:
-            value = headers.get(name)
-            if value is None:
-                continue
-            # milliseconds headers are plain numbers; Retry-After may also be an HTTP date
-            amount = parse_retry_after(value) if name == "Retry-After" or _plain_number(value) else None
-            del headers[name]
-            if amount is None:
-                _LOGGER.debug("ignoring an unreadable %s header (%r): the usual backoff applies", name, value)
-            else:
-                headers[name] = str(math.ceil(amount))
-
-
-def _plain_number(value: object) -> bool:
-    try:
-        float(str(value))
-    except ValueError:
-        return False
-    return True

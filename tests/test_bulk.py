@@ -6,6 +6,8 @@ errors, the token count stays 2, and no wall-clock sleeps happen (fake sleep + f
 from __future__ import annotations
 
 import asyncio
+import datetime
+import email.utils
 import ipaddress
 import re
 import threading
@@ -15,13 +17,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from azure.core.exceptions import AzureError
 
+import crossipam.bulk as bulk_module
 import crossipam.testing.emulator as emulator_module
 from crossipam import (
     AllocationDecreaseError,
     AuthorizationError,
     BulkItemResult,
     ConflictError,
+    CrossIpamError,
     CrossTenantIpamClient,
     DeploymentSpec,
     InvalidInputError,
@@ -30,9 +35,22 @@ from crossipam import (
     SubnetSpec,
     ThrottledError,
     TransportError,
+    VirtualNetworkDeployment,
+    VirtualNetworkId,
 )
 from crossipam import aio as crossipam_aio
-from crossipam.bulk import BulkItem, SubscriptionGate, _Scheduler, classify
+from crossipam.bulk import (
+    BulkItem,
+    RetryDecision,
+    SubscriptionGate,
+    _Scheduler,
+    bulk_items,
+    classify,
+    retry_after_seconds,
+    run_async,
+    run_sync,
+)
+from crossipam.policies import parse_retry_after
 from crossipam.testing import AzureEmulator
 from crossipam.testing._http import Request, Response
 
@@ -721,3 +739,459 @@ def test_deployment_spec_is_a_value() -> None:
     assert spec.subnets == (SubnetSpec("a", 8),)
     assert spec.deploy_kwargs()["number_of_ip_addresses"] == 16
     assert BulkItemResult("v").ok is False
+
+
+# ---- never losing a result (issue 16) ------------------------------------------------------------------
+
+
+def _one_vnet_read_breaks(emu: AzureEmulator, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The offline Azure answers the GET of VNet ``name`` with a 200 whose body is a JSON list: parsing it blows
+    up inside the client with an ``AttributeError`` (not an Azure error, not a crossipam error)."""
+    original = emu.handle
+
+    def handle(req: Request) -> Response:
+        if req.method == "GET" and req.path.lower().endswith(f"/virtualnetworks/{name}"):
+            return Response(200, {"Content-Type": "application/json"}, b"[1, 2]")
+        return original(req)
+
+    monkeypatch.setattr(emu, "handle", handle)
+
+
+def _three_specs(emu: AzureEmulator) -> list[DeploymentSpec]:
+    info = info_of(emu)
+    return [
+        DeploymentSpec(info.vnet_id(name), info.location, info.pool_id, 16)
+        for name in ("vnet-first", "vnet-broken", "vnet-last")
+    ]
+
+
+def _check_broken_middle(
+    emu: AzureEmulator, specs: list[DeploymentSpec], results: list[BulkItemResult]
+) -> None:
+    assert [r.vnet_id for r in results] == [str(s.vnet_id) for s in specs]
+    first, broken, last = results
+    check_deployed_once(emu, [specs[0], specs[2]], [first, last])
+    assert not broken.ok and broken.attempts == 1  # final: an unexpected failure is not retried
+    assert type(broken.error) is CrossIpamError and isinstance(broken.error.__cause__, AttributeError)
+    assert "vnet-broken" in str(broken.error) and "AttributeError" in str(broken.error)
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "waited"),
+    [("soon", 1.0), ("0.5x", 1.0), ("", 1.0), ("-3", 1.0), ("inf", 1.0), ("1e3", 1.0), ("7", 7.0)],
+)
+def test_an_unreadable_retry_after_means_the_normal_backoff(
+    azure_emulator: AzureEmulator, clock: FakeClock, retry_after: str, waited: float
+) -> None:
+    """A 429 whose ``Retry-After`` cannot be read is a 429 without one: the item waits the bulk backoff (1 s
+    after the first attempt) and succeeds; a readable value (the ``"7"`` row) is honoured."""
+    emu = azure_emulator
+    info = info_of(emu)
+    fault = emu.faults.add("PUT", VNET_PUT, status=429, code="TooManyRequests", retry_after=retry_after)
+    spec = DeploymentSpec(info.vnet_id("vnet-soon"), info.location, info.pool_id, 16)
+    with make_sync(emu) as client:
+        [result] = client.deploy_many([spec], sleep=clock.sleep, clock=clock.time)
+    assert fault.hits == 1 and result.ok and result.attempts == 2, result.error
+    assert clock.slept == [waited]
+
+
+async def test_async_an_unreadable_retry_after_means_the_normal_backoff(
+    azure_emulator: AzureEmulator, clock: FakeClock
+) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    emu.faults.add("PUT", VNET_PUT, status=429, code="TooManyRequests", retry_after="soon", times=2)
+    specs = [DeploymentSpec(info.vnet_id(f"vnet-soon{i}"), info.location, info.pool_id, 16) for i in range(2)]
+    async with make_async(emu) as client:
+        results = await client.deploy_many(specs, sleep=clock.async_sleep, clock=clock.time)
+    assert all(r.ok for r in results) and sum(r.attempts for r in results) == 4
+    assert clock.slept and set(clock.slept) == {1.0}
+
+
+@pytest.mark.parametrize("retry_after", ["soon", "0.5x", "-3", "Mon, 32 Jan 2024 00:00:00 GMT"])
+def test_an_unreadable_retry_after_does_not_break_azure_core_retries(
+    azure_emulator: AzureEmulator, retry_after: str
+) -> None:
+    """With azure-core's default status retries, its ``RetryPolicy`` would raise ``ValueError("Invalid HTTP
+    date")`` on ``Retry-After: soon``; the client's pipelines drop the unreadable value first, so azure-core
+    backs off as usual and the deployment converges."""
+    emu = azure_emulator
+    info = info_of(emu)
+    fault = emu.faults.add("PUT", VNET_PUT, status=429, code="TooManyRequests", retry_after=retry_after)
+    with CrossTenantIpamClient.from_client_secret(
+        info.app.client_id,
+        info.app.client_secret,
+        managed_tenant_id=info.managed_tenant_id,
+        management_tenant_id=info.management_tenant_id,
+        cloud=cloud_of(info),
+        transport=emu.transport(),
+        polling_interval=0,
+        retry_backoff_factor=0,
+    ) as client:
+        deployed = client.begin_deploy_virtual_network(
+            info.vnet_id("vnet-core"), location=info.location, pool_id=info.pool_id, number_of_ip_addresses=16
+        ).result()
+    assert deployed.action == "created" and fault.hits == 1
+
+
+async def test_async_an_unreadable_retry_after_does_not_break_azure_core_retries(
+    azure_emulator: AzureEmulator,
+) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    fault = emu.faults.add("PUT", VNET_PUT, status=429, code="TooManyRequests", retry_after="soon")
+    async with crossipam_aio.CrossTenantIpamClient.from_client_secret(
+        info.app.client_id,
+        info.app.client_secret,
+        managed_tenant_id=info.managed_tenant_id,
+        management_tenant_id=info.management_tenant_id,
+        cloud=cloud_of(info),
+        transport=emu.async_transport(),
+        polling_interval=0,
+        retry_backoff_factor=0,
+    ) as client:
+        poller = await client.begin_deploy_virtual_network(
+            info.vnet_id("vnet-core"), location=info.location, pool_id=info.pool_id, number_of_ip_addresses=16
+        )
+        deployed = await poller.result()
+    assert deployed.action == "created" and fault.hits == 1
+
+
+def _refused_calls(info: Any) -> list[tuple[str, Any, dict[str, Any]]]:
+    """(method, first argument, keywords) of bulk calls refused before any request."""
+    spec = DeploymentSpec(info.vnet_id("vnet-x"), info.location, info.pool_id, 16)
+    vnet = info.vnet_id("vnet-x")
+    return [
+        ("deploy_many", vnet, {}),  # a string: must not deploy each character
+        ("deploy_many", vnet.encode(), {}),
+        ("deploy_many", spec, {}),  # a single spec
+        ("deploy_many", {"a": spec}, {}),  # a mapping
+        ("deploy_many", None, {}),
+        ("deploy_many", 3, {}),
+        ("deploy_many", [spec], {"max_concurrency": 0}),
+        ("deploy_many", [spec], {"max_concurrency": -1}),
+        ("deploy_many", [spec], {"max_concurrency": True}),
+        ("deploy_many", [spec], {"max_concurrency": 2.0}),
+        ("deploy_many", [spec], {"max_concurrency": "8"}),
+        ("deploy_many", [], {"max_concurrency": 0}),  # checked even when there is nothing to do
+        ("deploy_many", [spec], {"max_attempts": 0}),
+        ("deploy_many", [spec], {"max_attempts": False}),
+        ("deploy_many", [spec], {"max_attempts": 1.5}),
+        ("deploy_many", [spec], {"on_progress": "print"}),
+        ("remove_many", vnet, {}),
+        ("remove_many", spec, {}),
+        ("remove_many", VirtualNetworkId.parse(vnet), {}),
+        ("remove_many", {vnet: spec}, {}),
+        ("remove_many", [vnet], {"max_concurrency": 0}),
+        ("remove_many", [vnet], {"max_attempts": -2}),
+    ]
+
+
+def test_bad_bulk_calls_are_refused_before_any_token_request(azure_emulator: AzureEmulator) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    emu.journal.clear()
+    with make_sync(emu) as client:
+        for method, first, kwargs in _refused_calls(info):
+            with pytest.raises(InvalidInputError):
+                getattr(client, method)(first, **kwargs)
+        assert client.deploy_many([]) == [] and client.remove_many([]) == []
+        assert client.deploy_many(iter([])) == [] and client.remove_many(()) == []
+    assert len(emu.journal.token_requests()) == 0 and len(emu.journal) == 0
+
+
+async def test_async_bad_bulk_calls_are_refused_before_any_token_request(
+    azure_emulator: AzureEmulator,
+) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    emu.journal.clear()
+    async with make_async(emu) as client:
+        for method, first, kwargs in _refused_calls(info):
+            with pytest.raises(InvalidInputError):
+                await getattr(client, method)(first, **kwargs)
+        assert await client.deploy_many([]) == [] and await client.remove_many([]) == []
+    assert len(emu.journal.token_requests()) == 0 and len(emu.journal) == 0
+
+
+def test_a_single_string_is_named_in_the_refusal(azure_emulator: AzureEmulator) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    with make_sync(emu) as client, pytest.raises(InvalidInputError, match=r"a single str") as caught:
+        client.remove_many(info.vnet_id("v"))
+    assert caught.value.hint is not None and "remove_many([value])" in caught.value.hint
+
+
+def test_a_generator_of_specs_is_accepted(azure_emulator: AzureEmulator, clock: FakeClock) -> None:
+    emu = azure_emulator
+    specs = _three_specs(emu)
+    with make_sync(emu) as client:
+        results = client.deploy_many((s for s in specs), sleep=clock.sleep, clock=clock.time)
+    check_deployed_once(emu, specs, results)
+
+
+def test_an_unexpected_exception_is_that_items_failure(
+    azure_emulator: AzureEmulator, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = azure_emulator
+    specs = _three_specs(emu)
+    _one_vnet_read_breaks(emu, "vnet-broken", monkeypatch)
+    with make_sync(emu) as client:
+        results = client.deploy_many(specs, max_concurrency=2, sleep=clock.sleep, clock=clock.time)
+    _check_broken_middle(emu, specs, results)
+
+
+async def test_async_an_unexpected_exception_is_that_items_failure(
+    azure_emulator: AzureEmulator, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = azure_emulator
+    specs = _three_specs(emu)
+    _one_vnet_read_breaks(emu, "vnet-broken", monkeypatch)
+    async with make_async(emu) as client:
+        results = await client.deploy_many(
+            specs, max_concurrency=2, sleep=clock.async_sleep, clock=clock.time
+        )
+    _check_broken_middle(emu, specs, results)
+
+
+def test_a_raising_on_progress_loses_nothing(azure_emulator: AzureEmulator, clock: FakeClock) -> None:
+    """``on_progress`` is the caller's code: its exception is logged and ignored (the item's result is final
+    already — a VNet that was deployed is not reported as failed)."""
+    emu = azure_emulator
+    specs = _three_specs(emu)
+    calls: list[int] = []
+
+    def progress(done: int, total: int, item: BulkItemResult) -> None:
+        calls.append(done)
+        raise RuntimeError("callback bug")
+
+    with make_sync(emu) as client:
+        results = client.deploy_many(specs, on_progress=progress, sleep=clock.sleep, clock=clock.time)
+    check_deployed_once(emu, specs, results)
+    assert calls == [1, 2, 3]
+
+
+def _sleep_fails_scenario(emu: AzureEmulator) -> tuple[list[DeploymentSpec], Any]:
+    """a0 is throttled (Retry-After 5) and pauses subscription A; a1 (A) waits for the pause; b0 (B) runs."""
+    info = info_of(emu)
+    sub_b = add_second_subscription(emu)
+    specs = [
+        DeploymentSpec(info.vnet_id("vnet-a0"), info.location, info.pool_id, 16),
+        DeploymentSpec(info.vnet_id("vnet-a1"), info.location, info.pool_id, 16),
+        DeploymentSpec(vnet_in(sub_b, SECOND_RG, "vnet-b0"), info.location, info.pool_id, 16),
+    ]
+    fault = emu.faults.add(
+        "PUT", r"/virtualNetworks/vnet-a0$", status=429, code="SubscriptionRequestsThrottled", retry_after=5
+    )
+    return specs, fault
+
+
+def _check_sleep_failed(
+    emu: AzureEmulator, specs: list[DeploymentSpec], results: list[BulkItemResult]
+) -> None:
+    a0, a1, b0 = results
+    assert [r.vnet_id for r in results] == [str(s.vnet_id) for s in specs]
+    assert isinstance(a0.error, ThrottledError) and a0.attempts == 1  # its last error
+    assert type(a1.error) is CrossIpamError and a1.attempts == 0 and "was not run" in a1.error.message
+    assert isinstance(a1.error.__cause__, RuntimeError)
+    check_deployed_once(emu, [specs[2]], [b0])
+    assert not emu.journal.entries(service="arm", method="PUT", path=r"/virtualNetworks/vnet-a1$")
+
+
+def test_a_raising_sleep_ends_only_the_waiting_items(azure_emulator: AzureEmulator) -> None:
+    """``sleep`` is the caller's hook; if it raises, the items that were waiting for time cannot wait: they end
+    (the throttled one with its 429, the one never run with an error saying so), the rest runs on."""
+    emu = azure_emulator
+    specs, fault = _sleep_fails_scenario(emu)
+
+    def sleep(seconds: float) -> None:
+        raise RuntimeError("sleep hook bug")
+
+    with make_sync(emu) as client:
+        results = client.deploy_many(specs, max_concurrency=1, sleep=sleep, clock=lambda: 0.0)
+    assert fault.hits == 1
+    _check_sleep_failed(emu, specs, results)
+
+
+async def test_async_a_raising_sleep_ends_only_the_waiting_items(azure_emulator: AzureEmulator) -> None:
+    emu = azure_emulator
+    specs, fault = _sleep_fails_scenario(emu)
+
+    async def sleep(seconds: float) -> None:
+        raise RuntimeError("sleep hook bug")
+
+    async with make_async(emu) as client:
+        results = await client.deploy_many(specs, max_concurrency=1, sleep=sleep, clock=lambda: 0.0)
+    assert fault.hits == 1
+    _check_sleep_failed(emu, specs, results)
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_a_raising_clock_loses_nothing(azure_emulator: AzureEmulator, flavour: str) -> None:
+    """A ``clock`` that starts raising mid-batch: the batch goes on with ``time.monotonic`` (logged)."""
+    emu = azure_emulator
+    specs = _three_specs(emu)
+    calls = [0]
+
+    def clock() -> float:
+        calls[0] += 1
+        if calls[0] > 3:
+            raise RuntimeError("clock hook bug")
+        return 0.0
+
+    if flavour == "sync":
+        with make_sync(emu) as client:
+            results = client.deploy_many(specs, max_concurrency=2, clock=clock)
+    else:
+
+        async def run() -> list[BulkItemResult]:
+            async with make_async(emu) as client:
+                return await client.deploy_many(specs, max_concurrency=2, clock=clock)
+
+        results = asyncio.run(run())
+    check_deployed_once(emu, specs, results)
+
+
+# ---- never losing a result: the pure parts -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "seconds"),
+    [
+        ("5", 1.0, 5.0),
+        (" 7 ", 1.0, 7.0),
+        ("1.5", 1.0, 1.5),
+        ("250", 0.001, 0.25),
+        (b"4", 1.0, 4.0),
+        ("0", 1.0, 0.0),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 1.0, 0.0),  # in the past: no wait
+        ("soon", 1.0, None),
+        ("0.5x", 1.0, None),
+        ("", 1.0, None),
+        ("   ", 1.0, None),
+        ("-3", 1.0, None),
+        ("+3", 1.0, None),
+        ("1e3", 1.0, None),
+        ("1_000", 1.0, None),
+        ("inf", 1.0, None),
+        ("nan", 1.0, None),
+        ("9" * 400, 1.0, None),  # overflows to inf
+        ("Mon, 32 Jan 2024 00:00:00 GMT", 1.0, None),  # no such day
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.001, None),  # a date is not milliseconds
+        (None, 1.0, None),
+        (5, 1.0, None),
+    ],
+)
+def test_parse_retry_after(value: object, unit: float, seconds: float | None) -> None:
+    assert parse_retry_after(value, unit=unit) == seconds
+
+
+def test_parse_retry_after_reads_a_future_http_date() -> None:
+    when = email.utils.format_datetime(datetime.datetime.now(datetime.timezone.utc), usegmt=True)
+    now = datetime.datetime.now(datetime.timezone.utc).timestamp()
+    assert parse_retry_after(when, now=lambda: now - 30) == pytest.approx(30, abs=1.5)
+
+
+class _Answered(Exception):
+    def __init__(self, headers: dict[str, str]) -> None:
+        super().__init__("answered")
+        self.response = types.SimpleNamespace(headers=headers)
+
+
+def test_the_bulk_layer_reads_retry_after_tolerantly() -> None:
+    def throttled(headers: dict[str, str]) -> ThrottledError:
+        err = ThrottledError("t", status=429, code="TooManyRequests")
+        err.__cause__ = _Answered(headers)
+        return err
+
+    assert retry_after_seconds(throttled({"Retry-After": "soon"})) is None
+    assert retry_after_seconds(throttled({"retry-after": "-1", "x-ms-retry-after-ms": "2500"})) == 2.5
+    assert retry_after_seconds(throttled({"retry-after-ms": "x", "Retry-After": "3"})) == 3.0
+    decision = classify(throttled({"Retry-After": "0.5x"}), 3)
+    assert decision is not None and decision.delay == 4.0  # the normal backoff of a third attempt
+    weird = ThrottledError("t", status=429)
+    weird.__cause__ = _Answered({})
+    weird.__cause__.response = types.SimpleNamespace(headers=42)  # not a mapping
+    assert retry_after_seconds(weird) is None
+
+
+def _deployment(vnet: str) -> VirtualNetworkDeployment:
+    return VirtualNetworkDeployment(VirtualNetworkId.parse(vnet), "eastus", action="created")
+
+
+class _Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no str")
+
+
+def _failing_attempts() -> tuple[list[BulkItem], dict[str, BaseException]]:
+    vnets = [vnet_in("5" * 8 + "-0000-4000-8000-" + "0" * 12, "rg", f"vnet-{i}") for i in range(6)]
+    failures: dict[str, BaseException] = {
+        vnets[1]: KeyError("properties"),
+        vnets[2]: TypeError("'NoneType' object is not subscriptable"),
+        vnets[3]: AzureError("an azure-core error nobody mapped"),
+        vnets[4]: _Unprintable(),
+    }
+    return bulk_items(vnets), failures
+
+
+def _check_failing_attempts(items: list[BulkItem], results: list[BulkItemResult]) -> None:
+    assert [r.vnet_id for r in results] == [i.vnet_id for i in items]
+    assert [r.ok for r in results] == [True, False, False, False, False, True]
+    # not an Azure answer: final at once; an unmapped azure-core error is transient: retried up to max_attempts
+    assert [r.attempts for r in results] == [1, 1, 1, 2, 1, 1]
+    key, type_, azure, unprintable = (r.error for r in results[1:5])
+    assert type(key) is CrossIpamError and isinstance(key.__cause__, KeyError)
+    assert type(type_) is CrossIpamError and "TypeError" in str(type_)
+    assert isinstance(azure, TransportError) and isinstance(azure.__cause__, AzureError)
+    assert type(unprintable) is CrossIpamError and "<unprintable>" in str(unprintable)
+
+
+def test_run_sync_turns_any_exception_into_that_items_failure() -> None:
+    items, failures = _failing_attempts()
+
+    def attempt(item: BulkItem) -> VirtualNetworkDeployment:
+        if item.vnet_id in failures:
+            raise failures[item.vnet_id]
+        return _deployment(item.vnet_id)
+
+    clock = FakeClock()
+    results = run_sync(items, attempt, max_concurrency=3, max_attempts=2, sleep=clock.sleep, clock=clock.time)
+    _check_failing_attempts(items, results)
+
+
+async def test_run_async_turns_any_exception_into_that_items_failure() -> None:
+    items, failures = _failing_attempts()
+
+    async def attempt(item: BulkItem) -> VirtualNetworkDeployment:
+        await asyncio.sleep(0)
+        if item.vnet_id in failures:
+            raise failures[item.vnet_id]
+        return _deployment(item.vnet_id)
+
+    clock = FakeClock()
+    results = await run_async(
+        items, attempt, max_concurrency=3, max_attempts=2, sleep=clock.async_sleep, clock=clock.time
+    )
+    _check_failing_attempts(items, results)
+
+
+def test_a_failing_retry_decision_ends_the_item_with_its_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should deciding on a retry itself fail (a bug), the item ends with its error; the others go on."""
+    items = bulk_items(
+        [vnet_in("5" * 8 + "-0000-4000-8000-" + "0" * 12, "rg", f"vnet-{i}") for i in range(3)]
+    )
+
+    def broken_classify(error: CrossIpamError, attempt: int) -> RetryDecision | None:
+        raise ZeroDivisionError("bug")
+
+    monkeypatch.setattr(bulk_module, "classify", broken_classify)
+
+    def attempt(item: BulkItem) -> VirtualNetworkDeployment:
+        if item.index == 1:
+            raise ThrottledError("t", status=429)
+        return _deployment(item.vnet_id)
+
+    results = run_sync(items, attempt, max_concurrency=2)
+    assert [r.ok for r in results] == [True, False, True]
+    assert isinstance(results[1].error, ThrottledError) and results[1].attempts == 1

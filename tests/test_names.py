@@ -737,3 +737,40 @@ def test_resource_group_names_round_trip_and_never_change_the_path(rg: str, text
     if RESOURCE_GROUP_NAME.accepts(text):
         assert path_problem(text) is None and not text.endswith(".")
         assert not any(c in text for c in "/\\?#% \t\r\n\x00")
+
+
+def test_a_merge_past_fifty_tags_is_refused_before_any_write(azure_emulator: AzureEmulator) -> None:
+    """The planner merges the given tags into the VNet's own (case-insensitively) and refuses more than 50."""
+    from crossipam import DeploymentRefusedError
+
+    from .test_client_e2e import info_of, make_client
+
+    emu = azure_emulator
+    info = info_of(emu)
+    with make_client(emu) as client:
+        vnet_id = info.vnet_id("vnet-tags")
+        client.begin_deploy_virtual_network(
+            vnet_id,
+            location=info.location,
+            pool_id=info.pool_id,
+            number_of_ip_addresses=16,
+            tags={f"t{i}": "x" for i in range(40)} | {"Env": "dev"},
+        ).result()
+        emu.journal.clear()
+        with pytest.raises(DeploymentRefusedError, match="51 tags"):
+            client.begin_deploy_virtual_network(
+                vnet_id,
+                location=info.location,
+                pool_id=info.pool_id,
+                number_of_ip_addresses=16,
+                tags={f"n{i}": "y" for i in range(10)},
+            )
+        assert not emu.journal.writes()
+        updated = client.begin_deploy_virtual_network(
+            vnet_id,
+            location=info.location,
+            pool_id=info.pool_id,
+            number_of_ip_addresses=16,
+            tags={"env": "prod"},
+        ).result()
+    assert updated.tags["Env"] == "prod" and "env" not in updated.tags and len(updated.tags) == 41

@@ -11,12 +11,12 @@ token = await AsyncTenantBoundCredential(credential, tenant_a).get_token("https:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any, cast
 
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
 from azure.core.credentials_async import AsyncTokenCredential
-from azure.core.exceptions import ClientAuthenticationError
 from azure.mgmt.core.policies import AsyncAuxiliaryAuthenticationPolicy
 
 from ..credentials import (
@@ -25,9 +25,11 @@ from ..credentials import (
     build_certificate_credential,
     build_secret_credential,
     build_workload_identity_credential,
-    credential_error,
+    check_access_token,
+    credential_name,
+    token_failure,
 )
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, CredentialError, CrossIpamError
 from ..policies import auxiliary_tenant_ids
 
 __all__ = [
@@ -40,8 +42,10 @@ __all__ = [
 
 
 class AsyncTenantBoundCredential:
-    """An ``AsyncTokenCredential`` that always asks ``credential`` for tokens of ``tenant_id`` — the async twin
-    of :class:`crossipam.credentials.TenantBoundCredential` (same tenant forcing, same error mapping).
+    """An ``AsyncTokenCredential`` that always asks ``credential`` for tokens of ``tenant_id`` and checks them —
+    the async twin of :class:`crossipam.credentials.TenantBoundCredential` (same tenant forcing, same token
+    checks, same error mapping). A sync credential is refused with a :class:`~crossipam.errors.CredentialError`
+    saying so.
 
     ```python
     token = await AsyncTenantBoundCredential(credential, tenant_a).get_token(scope)
@@ -55,16 +59,44 @@ class AsyncTenantBoundCredential:
         *,
         client_id: str | None = None,
         forward_tenant: bool = True,
+        verify_tenant: bool = True,
     ) -> None:
         self._credential = credential
         self.tenant_id = tenant_id
         self.client_id = client_id
         self._forward_tenant = forward_tenant
+        self._verify_tenant = verify_tenant
 
     @property
     def credential(self) -> AsyncTokenCredential:
         """The wrapped credential."""
         return self._credential
+
+    def _failure(self, err: Exception) -> CredentialError:
+        return token_failure(
+            err, credential=self._credential, tenant_id=self.tenant_id, client_id=self.client_id
+        )
+
+    def _checked(self, token: Any) -> None:
+        check_access_token(
+            token,
+            credential=self._credential,
+            tenant_id=self.tenant_id,
+            client_id=self.client_id,
+            verify_tenant=self._verify_tenant,
+        )
+
+    async def _answer(self, call: Any) -> Any:
+        """Await what the credential's method returned (refusing a sync credential's plain answer)."""
+        if not inspect.isawaitable(call):
+            raise CredentialError(
+                f"{credential_name(self._credential)} is not an async credential: its get_token returned "
+                f"{type(call).__name__} for tenant {self.tenant_id}, not an awaitable",
+                tenant_id=self.tenant_id,
+                hint="crossipam.aio needs an AsyncTokenCredential (azure.identity.aio); use crossipam's sync "
+                "client with a sync credential",
+            )
+        return await call
 
     async def get_token(
         self,
@@ -74,7 +106,7 @@ class AsyncTenantBoundCredential:
         enable_cae: bool = False,
         **kwargs: Any,
     ) -> AccessToken:
-        """A token for ``self.tenant_id`` (a different ``tenant_id`` argument is ignored).
+        """A checked token for ``self.tenant_id`` (a different ``tenant_id`` argument is ignored).
 
         ```python
         await bound.get_token("https://management.azure.com/.default")
@@ -82,14 +114,19 @@ class AsyncTenantBoundCredential:
         """
         kwargs = bound_token_kwargs(self.tenant_id, self._forward_tenant, claims, enable_cae, kwargs)
         try:
-            return await self._credential.get_token(*scopes, **kwargs)
-        except ClientAuthenticationError as err:
-            raise credential_error(err, tenant_id=self.tenant_id, client_id=self.client_id) from err
+            token = await self._answer(self._credential.get_token(*scopes, **kwargs))
+        except CrossIpamError:
+            raise
+        except Exception as err:
+            raise self._failure(err) from err
+        self._checked(token)
+        return cast(AccessToken, token)
 
     async def get_token_info(
         self, *scopes: str, options: TokenRequestOptions | None = None
     ) -> AccessTokenInfo:
-        """``get_token_info`` with ``tenant_id`` forced (falls back to ``get_token`` on older credentials).
+        """``get_token_info`` with ``tenant_id`` forced, checked (falls back to ``get_token`` on older
+        credentials).
 
         ```python
         await bound.get_token_info("https://management.azure.com/.default")
@@ -98,12 +135,14 @@ class AsyncTenantBoundCredential:
         opts, legacy = bound_token_options(self.tenant_id, self._forward_tenant, options)
         inner = getattr(self._credential, "get_token_info", None)
         try:
-            if inner is not None:
-                return cast(AccessTokenInfo, await inner(*scopes, options=opts))
-            token = await self._credential.get_token(*scopes, **legacy)
-        except ClientAuthenticationError as err:
-            raise credential_error(err, tenant_id=self.tenant_id, client_id=self.client_id) from err
-        return AccessTokenInfo(token.token, token.expires_on)
+            call = inner(*scopes, options=opts) if inner else self._credential.get_token(*scopes, **legacy)
+            answer = await self._answer(call)
+        except CrossIpamError:
+            raise
+        except Exception as err:
+            raise self._failure(err) from err
+        self._checked(answer)
+        return cast(AccessTokenInfo, answer) if inner else AccessTokenInfo(answer.token, answer.expires_on)
 
     async def close(self) -> None:
         """No-op: the wrapped credential belongs to whoever created it."""

@@ -39,8 +39,9 @@ from .. import deployment as _deployment
 from .. import readiness as _readiness
 from .. import removal as _removal
 from .._client_base import ClientBase
-from .._inflight import SettleWait, is_terminal, lro_failure, parse_retry_after, provisioning_state
+from .._inflight import SettleWait, is_terminal, lro_failure, provisioning_state
 from .._resource_ids import IpamPoolId, VirtualNetworkId
+from .._retry_after import parse_retry_after
 from .._shared import (
     API_VERSION,
     READ_ACTION_RETRY_METHODS,
@@ -62,7 +63,7 @@ from ..models import (
     SubnetSpec,
     VirtualNetworkDeployment,
 )
-from ..policies import RedactingNetworkTraceLoggingPolicy, RetryAfterSanitizingPolicy
+from ..policies import RedactingNetworkTraceLoggingPolicy, RetryAfterPolicy
 from ._credentials import (
     AsyncCrossTenantAuxiliaryPolicy,
     AsyncTenantBoundCredential,
@@ -238,7 +239,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         if existing is not None:
             return existing
         kwargs = dict(self._kwargs)
-        per_retry = [*(kwargs.pop("per_retry_policies", None) or []), RetryAfterSanitizingPolicy()]
+        per_retry = [*(kwargs.pop("per_retry_policies", None) or []), RetryAfterPolicy()]
         credential = self._for_managed if which == "managed" else self._for_management
         if which == "managed" and self._management_tenant_id != self._managed_tenant_id:
             per_retry.append(
@@ -576,7 +577,15 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         results = await client.deploy_many([DeploymentSpec(vnet_id, "eastus", pool_id, 64) for vnet_id in ids])
         ```
         """
-        items = _bulk.bulk_items(specs)
+        items = _bulk.check_bulk_call(
+            specs,
+            operation="deploy_many",
+            max_concurrency=max_concurrency,
+            max_attempts=max_attempts,
+            on_progress=on_progress,
+        )
+        if not items:
+            return []
         await self._prime_tokens()
 
         async def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
@@ -610,7 +619,15 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         results = await client.remove_many(vnet_ids)
         ```
         """
-        items = _bulk.bulk_items(vnet_ids_or_specs)
+        items = _bulk.check_bulk_call(
+            vnet_ids_or_specs,
+            operation="remove_many",
+            max_concurrency=max_concurrency,
+            max_attempts=max_attempts,
+            on_progress=on_progress,
+        )
+        if not items:
+            return []
         await self._prime_tokens()
 
         async def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:

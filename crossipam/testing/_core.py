@@ -243,6 +243,7 @@ class Fault:
     status: int = 500
     code: str = "InternalServerError"
     message: str = "Injected fault."
+    #: Seconds (sent as an integer), or a ``str`` sent as is (``"soon"``, an HTTP date, ``""``).
     retry_after: int | str | None = None
     latency: float = 0.0
     drop_connection: bool = False
@@ -282,10 +283,10 @@ class Fault:
         ```
         """
         headers: dict[str, str] = {}
-        if self.retry_after is not None:
-            # a string is sent as it is (``"soon"``: what a client must survive), a number as whole seconds
-            value = self.retry_after
-            headers["Retry-After"] = value if isinstance(value, str) else str(int(value))
+        if isinstance(self.retry_after, str):
+            headers["Retry-After"] = self.retry_after  # raw: malformed values test the client's tolerance
+        elif self.retry_after is not None:
+            headers["Retry-After"] = str(int(self.retry_after))
         if self.drop_connection:
             return Response(0, drop_connection=True)
         return arm_error(self.status, self.code, self.message, headers=headers).response
@@ -327,8 +328,8 @@ class Faults:
             status: HTTP status of the answer.
             code: ``error.code`` of ARM's error envelope.
             message: ``error.message`` of ARM's error envelope.
-            retry_after: value of the ``Retry-After`` header, in seconds; a string is sent verbatim
-                (``"soon"``, an HTTP date).
+            retry_after: value of the ``Retry-After`` header: seconds (an ``int``), or a ``str`` sent verbatim
+                (``"soon"``, ``"0.5x"``, ``"-3"``, ``""``, an HTTP date) to test a client's tolerance.
             latency: seconds added before the answer.
             drop_connection: close the connection instead of answering.
             times: how many matching requests fail.
