@@ -520,6 +520,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
             location=location,
             client_id=self._client_id,
             cloud=self._cloud,
+            operation_timeout=self._operation_timeout,
             **self._kwargs,
         )
 

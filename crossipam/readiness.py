@@ -47,12 +47,19 @@ from azure.core.credentials import TokenCredential
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
-from ._onboarding_core import ArmCall, GraphCall, Job
+from ._inflight import DEFAULT_OPERATION_TIMEOUT, SettleWait, is_terminal, provisioning_state
+from ._onboarding_core import ArmCall, GraphCall, Job, Sleep
 from ._resource_ids import IpamPoolId, VirtualNetworkId
 from ._shared import API_VERSION, READ_ACTION_RETRY_METHODS, vnet_absent, wire
 from ._validation import check_count
 from .credentials import credential_pipeline_kwargs
-from .errors import ASSOCIATE_ACTION, IPAM_POOL_USER_ROLE_ID, AppNotOnboardedError, CrossIpamError
+from .errors import (
+    ASSOCIATE_ACTION,
+    IPAM_POOL_USER_ROLE_ID,
+    AppNotOnboardedError,
+    CrossIpamError,
+    OperationTimeoutError,
+)
 from .models import CloudEndpoints, IPNetwork, PoolUsage
 from .onboarding import run_steps
 
@@ -321,6 +328,9 @@ class _Seen:
     scope_connections: list[Mapping[str, Any]] | _Unreadable | None = None
     network_manager_connections: list[Mapping[str, Any]] | _Unreadable | None = None
     usage: PoolUsage | _Unreadable | None = None
+    #: How long the VNet read waits for an operation in flight to end, and how often it reads meanwhile.
+    operation_timeout: float = DEFAULT_OPERATION_TIMEOUT
+    polling_interval: float = 30.0
 
     @property
     def vnet_resource_group(self) -> str | None:
@@ -407,7 +417,7 @@ _READ_ERRORS = (AzureError, CrossIpamError)
 _V = TypeVar("_V")
 #: A part of the readiness flow: yields the Graph requests and azure-mgmt calls it needs (the sync or async
 #: driver executes them, see crossipam._onboarding_core) and receives their answers.
-_Steps = Generator["GraphCall | ArmCall", Any, _V]
+_Steps = Generator["GraphCall | ArmCall | Sleep", Any, _V]
 
 
 def _attempt(call: GraphCall | ArmCall, convert: Callable[[Any], _V]) -> _Steps[_V | _Unreadable]:
@@ -416,6 +426,41 @@ def _attempt(call: GraphCall | ArmCall, convert: Callable[[Any], _V]) -> _Steps[
     except _READ_ERRORS as err:
         return _Unreadable(_describe(err))
     return convert(answer)
+
+
+def _read_vnet(read: ArmCall) -> _Steps[Mapping[str, Any] | _Unreadable | None]:
+    try:
+        answer = yield read
+    except ResourceNotFoundError as err:
+        # 404 ResourceNotFound: the VNet does not exist (yet); a missing resource group stays an error
+        code = getattr(getattr(err, "error", None), "code", None)
+        return None if vnet_absent(code) else _Unreadable(_describe(err))
+    except _READ_ERRORS as err:
+        return _Unreadable(_describe(err))
+    return wire(answer)
+
+
+def _settled_vnet(seen: _Seen, read: ArmCall) -> _Steps[Mapping[str, Any] | _Unreadable | None]:
+    """The VNet once no operation runs on it: a state that is not terminal (``Updating``: its allocation may
+    still be rolled back) is read again after ``polling_interval`` until it is, for at most
+    ``operation_timeout`` seconds — then the read counts as unreadable, saying so."""
+    body = yield from _read_vnet(read)
+    wait: SettleWait | None = None
+    while isinstance(body, Mapping) and not is_terminal(state := provisioning_state(body)):
+        if wait is None:
+            wait = SettleWait(
+                str(seen.vnet),
+                timeout=seen.operation_timeout,
+                polling_interval=seen.polling_interval,
+                tenant_id=seen.managed_tenant_id,
+            )
+        try:
+            delay = wait.delay(state, None)
+        except OperationTimeoutError as err:
+            return _Unreadable(err.message)
+        yield Sleep(delay)
+        body = yield from _read_vnet(read)
+    return body
 
 
 def _reads(seen: _Seen) -> _Steps[None]:
@@ -438,18 +483,10 @@ def _reads(seen: _Seen) -> _Steps[None]:
             network("management", pool.subscription_id, "ipam_pools.get", *_pool_args(pool)), wire
         )
     if vnet is not None and tenant_b:
-        try:
-            answer = yield network(
-                "managed", vnet.subscription_id, "virtual_networks.get", vnet.resource_group, vnet.name
-            )
-        except ResourceNotFoundError as err:
-            # 404 ResourceNotFound: the VNet does not exist (yet); a missing resource group stays an error
-            code = getattr(getattr(err, "error", None), "code", None)
-            seen.vnet_body = None if vnet_absent(code) else _Unreadable(_describe(err))
-        except _READ_ERRORS as err:
-            seen.vnet_body = _Unreadable(_describe(err))
-        else:
-            seen.vnet_body = wire(answer)
+        read = network(
+            "managed", vnet.subscription_id, "virtual_networks.get", vnet.resource_group, vnet.name
+        )
+        seen.vnet_body = yield from _settled_vnet(seen, read)
     if tenant_a:
         seen.pool_permissions = yield from _attempt(
             ArmCall(
@@ -932,6 +969,7 @@ def _start(
     location: str | None,
     client_id: str | None,
     cloud: CloudEndpoints | None,
+    operation_timeout: float,
     kwargs: Mapping[str, Any],
 ) -> tuple[_Seen, CloudEndpoints, dict[str, Any], Job[ReadinessReport]]:
     """What both drivers start from: the parsed request, the endpoints, the azure-core options of the readers and
@@ -950,6 +988,8 @@ def _start(
         vnet=vnet,
         location=location,
         count=count,
+        operation_timeout=float(operation_timeout),
+        polling_interval=float(kwargs.get("polling_interval", 30) or 0),
     )
     options = credential_pipeline_kwargs(kwargs)
     if kwargs.get("logging_enable"):
@@ -977,6 +1017,7 @@ def check_readiness(
     location: str | None = None,
     client_id: str | None = None,
     cloud: CloudEndpoints | None = None,
+    operation_timeout: float = DEFAULT_OPERATION_TIMEOUT,
     **kwargs: Any,
 ) -> ReadinessReport:
     """Read every prerequisite of a cross-tenant deployment and report each (nothing is written).
@@ -993,6 +1034,9 @@ def check_readiness(
         number_of_ip_addresses: The count to deploy; enables ``pool_capacity`` (an existing VNet's allocation
             from the pool is subtracted).
         location: The region of a VNet that does not exist yet (an existing VNet's own region wins).
+        operation_timeout: Seconds to wait when the VNet is being updated (``provisioningState`` not
+            terminal: its allocation may still change), reading it every ``polling_interval`` seconds; past
+            that the VNet counts as unreadable.
 
     ```python
     report = check_readiness(for_b, for_a, managed_tenant_id=b, management_tenant_id=a, pool_id=pool_id,
@@ -1012,6 +1056,7 @@ def check_readiness(
         location=location,
         client_id=client_id,
         cloud=cloud,
+        operation_timeout=operation_timeout,
         kwargs=kwargs,
     )
     seen.token_b = _token(managed_credential, endpoints.resource_manager_scope)
@@ -1031,6 +1076,7 @@ async def check_readiness_async(
     location: str | None = None,
     client_id: str | None = None,
     cloud: CloudEndpoints | None = None,
+    operation_timeout: float = DEFAULT_OPERATION_TIMEOUT,
     **kwargs: Any,
 ) -> ReadinessReport:
     """The asyncio twin of :func:`check_readiness` (same reads, verdicts and report) over ``AsyncTokenCredential``
@@ -1056,6 +1102,7 @@ async def check_readiness_async(
         location=location,
         client_id=client_id,
         cloud=cloud,
+        operation_timeout=operation_timeout,
         kwargs=kwargs,
     )
     seen.token_b = await _token_async(managed_credential, endpoints.resource_manager_scope)

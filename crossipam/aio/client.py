@@ -509,6 +509,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
             location=location,
             client_id=self._client_id,
             cloud=self._cloud,
+            operation_timeout=self._operation_timeout,
             **self._kwargs,
         )
 
