@@ -58,6 +58,7 @@ from .errors import (
     ErrorDiagnostics,
     InsufficientPrivilegesError,
     InvalidInputError,
+    Remedy,
 )
 from .models import (
     BulkItemResult,
@@ -572,47 +573,53 @@ def exit_code_for(err: BaseException) -> int:
     return EXIT_ERROR
 
 
-#: Library calls that hints name, and the command that does the same (the library's hints stay as they are).
-_CLI_COMMANDS = {
-    "onboard_service_principal": "crossipam onboard",
-    "offboard_service_principal": "crossipam offboard",
-    "begin_deploy_virtual_network": "crossipam deploy",
-    "begin_remove_allocation": "crossipam remove",
-    "get_virtual_network_allocation": "crossipam show",
-    "get_pool_usage": "crossipam pool usage",
-    "list_pool_allocations": "crossipam pool allocations",
-    "check_readiness": "crossipam check",
-    "deploy_many": "crossipam deploy --from-file",
-    "remove_many": "crossipam remove --from-file",
+#: The command that does what a library operation does, and the arguments it takes positionally (the others are
+#: ``--flags``): how a :class:`~crossipam.errors.Remedy` is said on the command line.
+_CLI_COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "onboard_service_principal": ("crossipam onboard", ()),
+    "offboard_service_principal": ("crossipam offboard", ()),
+    "begin_deploy_virtual_network": ("crossipam deploy", ("vnet_id",)),
+    "begin_remove_allocation": ("crossipam remove", ("vnet_id",)),
+    "get_virtual_network_allocation": ("crossipam show", ("vnet_id",)),
+    "get_pool_usage": ("crossipam pool usage", ("pool_id",)),
+    "list_pool_allocations": ("crossipam pool allocations", ("pool_id",)),
+    "check_readiness": ("crossipam check", ()),
+    "deploy_many": ("crossipam deploy --from-file", ()),
+    "remove_many": ("crossipam remove --from-file", ()),
 }
-_LIBRARY_CALL = re.compile(
-    r"(?<![\w.])(?:(?:client|crossipam(?:\.aio)?\.onboarding)\.)?"
-    rf"({'|'.join(_CLI_COMMANDS)})\b(?:\((\w*)\))?"
-)
 
 
-def _cli_hint(hint: str) -> str:
-    """A library hint as the command line says it: library calls become the matching ``crossipam`` command.
+def cli_remedy(remedy: Remedy) -> str:
+    """A :class:`~crossipam.errors.Remedy` as the command line says it: the operation becomes the ``crossipam``
+    command that does the same, with its arguments (a value when known, else the argument's name in capitals).
 
     ```python
-    _cli_hint("check get_pool_usage(pool_id) and ask for fewer")   # 'check `crossipam pool usage POOL_ID` and …'
-    _cli_hint("(crossipam.onboarding.onboard_service_principal does it)")   # '(`crossipam onboard` does it)'
+    cli_remedy(Remedy("check {action} and ask for fewer", "get_pool_usage", (("pool_id", None),)))
+    # 'check `crossipam pool usage POOL_ID` and ask for fewer'
     ```
     """
+    known = _CLI_COMMANDS.get(remedy.operation.rsplit(".", 1)[-1])
+    if known is None:  # pragma: no cover - every operation a remedy names has a command
+        return remedy.for_library()
+    command, positional = known
+    parts = [command]
+    for name, value in remedy.arguments:
+        shown = value if value is not None else name.upper()
+        parts.append(shown if name in positional else f"--{name.replace('_', '-')} {shown}")
+    return remedy.text.format(action=f"`{' '.join(parts)}`")
 
-    def command(match: re.Match[str]) -> str:
-        argument = f" {match.group(2).upper()}" if match.group(2) else ""
-        return f"`{_CLI_COMMANDS[match.group(1)]}{argument}`"
 
-    return _LIBRARY_CALL.sub(command, hint)
+def _hint_of(err: BaseException) -> Any:
+    """The hint as the command line says it: the remedy's command when the hint names an operation."""
+    remedy = getattr(err, "remedy", None)
+    return cli_remedy(remedy) if isinstance(remedy, Remedy) else getattr(err, "hint", None)
 
 
 def _error_dict(err: BaseException) -> dict[str, Any]:
-    hint = getattr(err, "hint", None)
     out: dict[str, Any] = {
         "type": type(err).__name__,
         "message": getattr(err, "message", None) or str(err),
-        "hint": _cli_hint(hint) if isinstance(hint, str) else hint,
+        "hint": _hint_of(err),
         "tenant_id": getattr(err, "tenant_id", None),
         "exit_code": exit_code_for(err),
         # the same keys for every error (null when unknown), so that scripts can rely on them
@@ -871,7 +878,7 @@ def _print_report(report: ReadinessReport, out: TextIO) -> None:
     for c in report.checks:
         print(f"{marks[c.status]}  {c.name}: {c.observed}", file=out)
         if c.remedy and c.status != "pass":
-            print(f"      fix: {_cli_hint(c.remedy)}", file=out)
+            print(f"      fix: {cli_remedy(c.fix) if c.fix else c.remedy}", file=out)
     print("ready" if report.ok else f"not ready: {len(report.failed)} check(s) failed", file=out)
 
 
@@ -1284,7 +1291,11 @@ def _cmd_check(args: argparse.Namespace, io_: _IO) -> int:
         report = client.check_readiness(
             args.pool_id, vnet_id=args.vnet_id, number_of_ip_addresses=args.addresses, location=args.location
         )
-    _emit(args, io_, report.to_dict(), lambda o: _print_report(report, o))
+    shown = report.to_dict()
+    for check, as_dict in zip(report.checks, shown["checks"], strict=True):
+        if check.fix is not None:  # the JSON's fixes name commands too
+            as_dict["remedy"] = cli_remedy(check.fix)
+    _emit(args, io_, shown, lambda o: _print_report(report, o))
     return EXIT_OK if report.ok else EXIT_NOT_READY
 
 

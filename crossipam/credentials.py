@@ -56,6 +56,7 @@ from .errors import (
     CredentialError,
     CrossIpamError,
     ManagedIdentityNotSupportedError,
+    Remedy,
     TenantNotAllowedError,
     TokenTenantMismatchError,
     entra_error_details,
@@ -242,10 +243,12 @@ def credential_error(
             message,
             tenant_id=tenant_id,
             client_id=client_id or "",
-            hint=(
+            hint=Remedy(
                 f"{who} is not onboarded in tenant {tenant_id} (AADSTS700016: no service principal there). Make "
                 "the app registration multitenant in its home tenant and create its service principal in "
-                f"tenant {tenant_id} (crossipam.onboarding.onboard_service_principal)"
+                f"tenant {tenant_id} ({{action}})",
+                "crossipam.onboarding.onboard_service_principal",
+                call_syntax=False,
             ),
             **details,
         )

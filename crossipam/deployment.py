@@ -35,6 +35,7 @@ from .errors import (
     DeploymentRefusedError,
     InvalidInputError,
     InvalidResourceIdError,
+    Remedy,
 )
 from .models import (
     DeploymentAction,
@@ -281,9 +282,11 @@ def _decrease(
         requested=requested,
         pool_id=str(pool),
         resource_id=str(vnet),
-        hint=(
-            "IPAM allocations only grow. Ask for at least the current count, or remove the allocation "
-            "(begin_remove_allocation) and deploy a new VNet"
+        hint=Remedy(
+            "IPAM allocations only grow. Ask for at least the current count, or remove the allocation ({action}) "
+            "and deploy a new VNet",
+            "begin_remove_allocation",
+            call_syntax=False,
         ),
     )
 

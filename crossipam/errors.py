@@ -61,6 +61,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from azure.core.exceptions import ServiceRequestError, ServiceResponseError
@@ -98,6 +99,7 @@ __all__ = [
     "OperationFailedError",
     "OperationTimeoutError",
     "PoolExhaustedError",
+    "Remedy",
     "ReplicationPendingError",
     "RoleDefinitionNotFoundError",
     "TenantNotAllowedError",
@@ -114,10 +116,47 @@ IPAM_POOL_USER_ROLE_ID = "7b3e853f-ad5d-4fb5-a7b8-56a3581c7037"
 ASSOCIATE_ACTION = "Microsoft.Network/networkManagers/ipamPools/associateResourcesToPool/action"
 
 
+@dataclass(frozen=True)
+class Remedy:
+    """A hint that names the crossipam operation which fixes the problem, as data — so that each front end says
+    it its own way: the library as a call (``get_pool_usage(pool_id)``), the CLI as the command that does the
+    same (``crossipam pool usage POOL_ID``), with no rewriting of prose.
+
+    ``text`` holds ``{action}`` where the operation goes; ``operation`` is the library call (module-qualified
+    for module functions: ``crossipam.onboarding.onboard_service_principal``); ``arguments`` its arguments by
+    name, each with its value when known (``None``: a placeholder); ``call_syntax`` whether the library form
+    shows the argument list (``get_pool_usage(pool_id)``) or the bare name (``begin_remove_allocation``).
+
+    ```python
+    fix = Remedy("check {action} and ask for fewer addresses", "get_pool_usage", (("pool_id", None),))
+    fix.for_library()    # 'check get_pool_usage(pool_id) and ask for fewer addresses'
+    ```
+    """
+
+    text: str
+    operation: str
+    arguments: tuple[tuple[str, str | None], ...] = ()
+    call_syntax: bool = True
+
+    def for_library(self) -> str:
+        """The hint as the library says it (what :attr:`CrossIpamError.hint` holds).
+
+        ```python
+        Remedy("use {action} to convert", "begin_remove_allocation", call_syntax=False).for_library()
+        ```
+        """
+        action = self.operation
+        if self.call_syntax:
+            shown = (name if value is None else f"{name}={value!r}" for name, value in self.arguments)
+            action += "(" + ", ".join(shown) + ")"
+        return self.text.format(action=action)
+
+
 class CrossIpamError(Exception):
     """Root of every error crossipam raises.
 
-    ``str(err)`` is the message followed by the remediation hint, if any.
+    ``str(err)`` is the message followed by the remediation hint, if any. ``hint`` is always text; when the hint
+    names a crossipam operation, ``remedy`` holds it as data (:class:`Remedy`), which the CLI renders as a command.
 
     ```python
     try:
@@ -127,11 +166,14 @@ class CrossIpamError(Exception):
     ```
     """
 
-    def __init__(self, message: str, *, tenant_id: str | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, tenant_id: str | None = None, hint: str | Remedy | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.tenant_id = tenant_id
-        self.hint = hint
+        self.remedy: Remedy | None = hint if isinstance(hint, Remedy) else None
+        self.hint: str | None = hint.for_library() if isinstance(hint, Remedy) else hint
 
     def __str__(self) -> str:
         return f"{self.message} Hint: {self.hint}" if self.hint else self.message
@@ -257,7 +299,7 @@ class CredentialError(CrossIpamError, ErrorDiagnostics):
         message: str,
         *,
         tenant_id: str | None = None,
-        hint: str | None = None,
+        hint: str | Remedy | None = None,
         **diagnostics: Unpack[Diagnostics],
     ) -> None:
         super().__init__(message, tenant_id=tenant_id, hint=hint)
@@ -311,7 +353,7 @@ class TokenTenantMismatchError(CredentialError):
         message: str,
         *,
         tenant_id: str | None = None,
-        hint: str | None = None,
+        hint: str | Remedy | None = None,
         token_tenant_id: str | None = None,
         credential_name: str | None = None,
         **diagnostics: Unpack[Diagnostics],
@@ -335,7 +377,7 @@ class AppNotOnboardedError(CredentialError):
         message: str,
         *,
         tenant_id: str | None = None,
-        hint: str | None = None,
+        hint: str | Remedy | None = None,
         client_id: str = "",
         **diagnostics: Unpack[Diagnostics],
     ) -> None:
@@ -362,7 +404,7 @@ class DeploymentRefusedError(CrossIpamError):
         message: str,
         *,
         tenant_id: str | None = None,
-        hint: str | None = None,
+        hint: str | Remedy | None = None,
         resource_id: str | None = None,
     ) -> None:
         super().__init__(message, tenant_id=tenant_id, hint=hint)
@@ -386,7 +428,7 @@ class AllocationDecreaseError(DeploymentRefusedError):
         requested: int,
         pool_id: str,
         tenant_id: str | None = None,
-        hint: str | None = None,
+        hint: str | Remedy | None = None,
         resource_id: str | None = None,
     ) -> None:
         super().__init__(message, tenant_id=tenant_id, hint=hint, resource_id=resource_id)
@@ -424,7 +466,7 @@ class AzureServiceError(CrossIpamError, ErrorDiagnostics):
         message: str,
         *,
         tenant_id: str | None = None,
-        hint: str | None = None,
+        hint: str | Remedy | None = None,
         target: str | None = None,
         **diagnostics: Unpack[Diagnostics],
     ) -> None:
@@ -603,7 +645,7 @@ class OnboardingError(CrossIpamError, ErrorDiagnostics):
         message: str,
         *,
         tenant_id: str | None = None,
-        hint: str | None = None,
+        hint: str | Remedy | None = None,
         completed_steps: Sequence[str] = (),
         **diagnostics: Unpack[Diagnostics],
     ) -> None:
@@ -656,7 +698,7 @@ class InsufficientPrivilegesError(OnboardingError):
         message: str,
         *,
         tenant_id: str | None = None,
-        hint: str | None = None,
+        hint: str | Remedy | None = None,
         completed_steps: Sequence[str] = (),
         permission: str = "",
         **diagnostics: Unpack[Diagnostics],
@@ -681,7 +723,7 @@ class ReplicationPendingError(OnboardingError):
         message: str,
         *,
         tenant_id: str | None = None,
-        hint: str | None = None,
+        hint: str | Remedy | None = None,
         completed_steps: Sequence[str] = (),
         waited_seconds: float = 0.0,
         attempts: int = 0,
@@ -731,10 +773,12 @@ _CONFLICT_CODES = frozenset(
     {"AnotherOperationInProgress", "PreconditionFailed", "PreconditionFailedEtagMismatch", "Conflict"}
 )
 
-_HINTS: dict[str, str] = {
-    "CannotMixAddressPrefixAndPoolInPayload": (
+_HINTS: dict[str, str | Remedy] = {
+    "CannotMixAddressPrefixAndPoolInPayload": Remedy(
         "an address space (VNet or subnet) takes either static addressPrefixes or ipamPoolPrefixAllocations, "
-        "not both; use begin_remove_allocation to convert a pool allocation into static prefixes"
+        "not both; use {action} to convert a pool allocation into static prefixes",
+        "begin_remove_allocation",
+        call_syntax=False,
     ),
     "CannotHaveDuplicatePoolIds": "reference each IPAM pool once per address space",
     "SubnetPoolsMustBeSubsetOfVnetPools": (
@@ -742,8 +786,10 @@ _HINTS: dict[str, str] = {
         "(or ipv6_pool_id)"
     ),
     "OnlyOneIpamPoolPerIpTypeAllowed": "a VNet takes space from at most one IPv4 and one IPv6 pool",
-    "IpamAllocationCannotBeDecreased": (
-        "an allocation can only grow; remove it (begin_remove_allocation) and deploy again to shrink"
+    "IpamAllocationCannotBeDecreased": Remedy(
+        "an allocation can only grow; remove it ({action}) and deploy again to shrink",
+        "begin_remove_allocation",
+        call_syntax=False,
     ),
     "InvalidIpamPoolAllocationNumberOfIpAddresses": "number_of_ip_addresses must be a positive integer",
     "InvalidResourceReference": (
@@ -959,7 +1005,7 @@ def service_error_from_http(
     common["status"] = status
     who = f"app {client_id}" if client_id else "the app"
     if code == "LinkedAuthorizationFailed":
-        linked_hint: str
+        linked_hint: str | Remedy
         scope_match = _LINKED_SCOPE_RX.search(message)
         sub_match = _LINKED_SUB_RX.search(message)
         if sub_match and not scope_match:
@@ -970,11 +1016,12 @@ def service_error_from_http(
             )
         else:
             scope = scope_match.group(1) if scope_match else "the pool"
-            linked_hint = (
+            linked_hint = Remedy(
                 f"{who} has no permission '{ASSOCIATE_ACTION}' on {scope} in the management tenant "
                 f"{management_tenant_id}: assign it the 'IPAM Pool User' role ({IPAM_POOL_USER_ROLE_ID}) on the "
-                "pool (crossipam.onboarding.onboard_service_principal does it); role changes take up to 10 "
-                "minutes to apply"
+                "pool ({action} does it); role changes take up to 10 minutes to apply",
+                "crossipam.onboarding.onboard_service_principal",
+                call_syntax=False,
             )
         return LinkedAuthorizationError(
             text,
@@ -987,9 +1034,11 @@ def service_error_from_http(
     cls: type[AzureServiceError]
     if code in _EXHAUSTED_CODES:
         cls = PoolExhaustedError
-        hint = hint or (
-            "the pool has fewer free addresses than requested; check get_pool_usage(pool_id) and ask for fewer "
-            "addresses or a larger pool"
+        hint = hint or Remedy(
+            "the pool has fewer free addresses than requested; check {action} and ask for fewer addresses or a "
+            "larger pool",
+            "get_pool_usage",
+            (("pool_id", None),),
         )
     elif code in _VALIDATION_CODES:
         cls = InvalidAllocationError

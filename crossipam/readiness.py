@@ -59,6 +59,7 @@ from .errors import (
     AppNotOnboardedError,
     CrossIpamError,
     OperationTimeoutError,
+    Remedy,
 )
 from .models import CloudEndpoints, IPNetwork, PoolUsage
 from .onboarding import run_steps
@@ -129,6 +130,8 @@ class ReadinessCheck:
     remedy: str = ""
     #: The tenant the check looked at.
     tenant_id: str | None = None
+    #: ``remedy`` as data when it names a crossipam operation (the CLI shows the command instead).
+    fix: Remedy | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form with stable keys.
@@ -586,9 +589,16 @@ def _verdicts(seen: _Seen) -> tuple[ReadinessCheck, ...]:
 
 
 def _check(
-    name: str, status: CheckStatus, observed: str, remedy: str = "", tenant: str | None = None
+    name: str,
+    status: CheckStatus,
+    observed: str,
+    remedy: str = "",
+    tenant: str | None = None,
+    fix: Remedy | None = None,
 ) -> ReadinessCheck:
-    return ReadinessCheck(name, status, observed, remedy if status != "pass" else "", tenant)
+    if status == "pass":
+        return ReadinessCheck(name, status, observed, "", tenant)
+    return ReadinessCheck(name, status, observed, remedy, tenant, fix)
 
 
 def _onboarding_remedy(seen: _Seen) -> str:
@@ -598,6 +608,17 @@ def _onboarding_remedy(seen: _Seen) -> str:
         f"principal in tenant {seen.management_tenant_id} with the IPAM Pool User role on the pool: "
         f"`crossipam onboard --app-id {app} --pool-id {seen.pool}` (or crossipam.onboarding."
         "onboard_service_principal); directory replication can take a few minutes"
+    )
+
+
+def _onboarding_fix(seen: _Seen) -> Remedy:
+    """:func:`_onboarding_remedy` as data, for the command line (which shows the command alone)."""
+    return Remedy(
+        f"make the app registration multitenant in tenant {seen.managed_tenant_id} and create its service "
+        f"principal in tenant {seen.management_tenant_id} with the IPAM Pool User role on the pool: {{action}}; "
+        "directory replication can take a few minutes",
+        "crossipam.onboarding.onboard_service_principal",
+        (("app_id", seen.client_id or "<app id>"), ("pool_id", str(seen.pool))),
     )
 
 
@@ -624,7 +645,14 @@ def _verdict_token_a(seen: _Seen) -> ReadinessCheck:
     if seen.token_a is None:
         return _check(name, "pass", f"got an ARM token for tenant {tenant}", tenant=tenant)
     if isinstance(seen.token_a, AppNotOnboardedError):
-        return _check(name, "fail", _token_failure(seen.token_a, tenant), _onboarding_remedy(seen), tenant)
+        return _check(
+            name,
+            "fail",
+            _token_failure(seen.token_a, tenant),
+            _onboarding_remedy(seen),
+            tenant,
+            _onboarding_fix(seen),
+        )
     hint = getattr(seen.token_a, "hint", None)
     return _check(
         name,
@@ -655,6 +683,7 @@ def _verdict_multitenant(seen: _Seen) -> ReadinessCheck:
             f"Graph: signInAudience is {seen.audience or 'unset'} (single tenant)",
             _onboarding_remedy(seen),
             tenant,
+            _onboarding_fix(seen),
         )
     graph_note = (
         f"the app may not read its registration in Microsoft Graph ({seen.audience.reason})"
@@ -724,6 +753,7 @@ def _verdict_service_principal(seen: _Seen) -> ReadinessCheck:
         f"tenant {tenant} does not know the app (AADSTS700016): {why}",
         _onboarding_remedy(seen),
         tenant,
+        _onboarding_fix(seen),
     )
 
 

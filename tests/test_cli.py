@@ -21,11 +21,12 @@ from crossipam.cli import (
     EXIT_NOT_READY,
     EXIT_OK,
     EXIT_USAGE,
-    _cli_hint,
     build_parser,
+    cli_remedy,
     main,
     parse_subnets,
 )
+from crossipam.errors import CrossIpamError, Remedy
 from crossipam.models import SubnetSpec
 from crossipam.testing import AzureEmulator, ScenarioInfo
 
@@ -302,21 +303,62 @@ def test_hints_name_commands_not_library_calls(
 
 
 @pytest.mark.parametrize(
-    ("library", "cli"),
+    ("remedy", "library", "cli"),
     [
-        ("use begin_remove_allocation to convert", "use `crossipam remove` to convert"),
-        ("check get_pool_usage(pool_id) and ask", "check `crossipam pool usage POOL_ID` and ask"),
-        ("(crossipam.onboarding.onboard_service_principal does it)", "(`crossipam onboard` does it)"),
-        ("see crossipam.aio.onboarding.offboard_service_principal", "see `crossipam offboard`"),
-        ("client.begin_remove_allocation(vnet_id)", "`crossipam remove VNET_ID`"),
-        ("retry with deploy_many", "retry with `crossipam deploy --from-file`"),
-        ("list_pool_allocations(), check_readiness", "`crossipam pool allocations`, `crossipam check`"),
-        ("my_get_pool_usage and x.get_pool_usage stay", "my_get_pool_usage and x.get_pool_usage stay"),
-        ("pass additionally_allowed_tenants", "pass additionally_allowed_tenants"),
+        (
+            Remedy("use {action} to convert", "begin_remove_allocation", call_syntax=False),
+            "use begin_remove_allocation to convert",
+            "use `crossipam remove` to convert",
+        ),
+        (
+            Remedy("check {action} and ask", "get_pool_usage", (("pool_id", None),)),
+            "check get_pool_usage(pool_id) and ask",
+            "check `crossipam pool usage POOL_ID` and ask",
+        ),
+        (
+            Remedy("({action} does it)", "crossipam.onboarding.onboard_service_principal", call_syntax=False),
+            "(crossipam.onboarding.onboard_service_principal does it)",
+            "(`crossipam onboard` does it)",
+        ),
+        (
+            Remedy("see {action}", "crossipam.aio.onboarding.offboard_service_principal", call_syntax=False),
+            "see crossipam.aio.onboarding.offboard_service_principal",
+            "see `crossipam offboard`",
+        ),
+        (
+            Remedy("{action}", "client.begin_remove_allocation", (("vnet_id", None),)),
+            "client.begin_remove_allocation(vnet_id)",
+            "`crossipam remove VNET_ID`",
+        ),
+        (
+            Remedy("retry with {action}", "deploy_many", call_syntax=False),
+            "retry with deploy_many",
+            "retry with `crossipam deploy --from-file`",
+        ),
+        (
+            Remedy("run {action}", "onboard_service_principal", (("app_id", "A"), ("pool_id", "P"))),
+            "run onboard_service_principal(app_id='A', pool_id='P')",
+            "run `crossipam onboard --app-id A --pool-id P`",
+        ),
     ],
 )
-def test_cli_hint_mapping(library: str, cli: str) -> None:
-    assert _cli_hint(library) == cli
+def test_remedies_name_the_call_in_the_library_and_the_command_on_the_cli(
+    remedy: Remedy, library: str, cli: str
+) -> None:
+    """A hint that names an operation is data (Remedy): each front end says it its own way, no prose rewriting."""
+    assert remedy.for_library() == library
+    assert cli_remedy(remedy) == cli
+    assert (
+        CrossIpamError("x", hint=remedy).hint == library and CrossIpamError("x", hint=remedy).remedy is remedy
+    )
+
+
+def test_a_plain_hint_is_shown_as_it_is(capsys: pytest.CaptureFixture[str]) -> None:
+    """Hints without an operation are text and reach the command line unchanged (no rewriting of prose)."""
+    from crossipam.cli import _error_dict
+
+    for text in ("my_get_pool_usage and x.get_pool_usage stay", "pass additionally_allowed_tenants"):
+        assert _error_dict(CrossIpamError("x", hint=text))["hint"] == text
 
 
 @pytest.mark.parametrize(
