@@ -21,9 +21,10 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from azure.core import AzureClouds
 from azure.core.exceptions import AzureError
 
-from ._inflight import DEFAULT_OPERATION_TIMEOUT, SettleWait
-from ._resource_ids import IpamPoolId, VirtualNetworkId
+from ._inflight import DEFAULT_OPERATION_TIMEOUT
+from ._resource_ids import IpamPoolId
 from ._shared import DEFAULT_CONFLICT_RETRIES, client_id_of, environment_config, map_service_error
+from ._vnet_flows import FlowContext
 from .credentials import validate_multitenant_credential, validate_tenant_id
 from .errors import AzureServiceError, InvalidInputError
 from .models import CloudEndpoints
@@ -292,13 +293,32 @@ class ClientBase(Generic[CredT, BoundT]):
         return self._cloud
 
     # ---- error mapping (no I/O: both clients raise the same errors) ---------------------------------------------
-    def _settle_wait(self, vnet: VirtualNetworkId) -> SettleWait:
-        """A wait for an operation in flight on ``vnet`` (``operation_timeout``, ``polling_interval``)."""
-        return SettleWait(
-            str(vnet),
-            timeout=self._operation_timeout,
+    #: The flows' clients are this client's SDK clients (crossipam._engine.Clients); no Graph here.
+    graph_url = ""
+
+    def _network(self, which: str, subscription_id: str) -> Any:  # pragma: no cover - each twin has one
+        raise NotImplementedError
+
+    def client_for(self, call: Any) -> Any:
+        """The SDK client that executes a flow's ARM call (the step engine's ``Clients``): the managed tenant's
+        (with the auxiliary-token policy) or the management tenant's ``NetworkManagementClient``.
+
+        ```python
+        client.client_for(ArmCall("network", "managed", sub_b, "virtual_networks.get"))
+        ```
+        """
+        return self._network(call.admin, call.subscription_id)
+
+    def _flow_context(self) -> FlowContext:
+        """What the VNet and pool flows need of this client (crossipam._vnet_flows)."""
+        return FlowContext(
+            managed_tenant_id=self._managed_tenant_id,
+            endpoint=self._cloud.resource_manager.rstrip("/"),
             polling_interval=float(self._polling_interval or 0),
-            tenant_id=self._managed_tenant_id,
+            operation_timeout=self._operation_timeout,
+            conflict_retries=self._conflict_retries,
+            service_error=lambda err, tenant, action: self._service_error(err, tenant=tenant, action=action),
+            pool_error=self._pool_read_error,
         )
 
     def _service_error(self, err: AzureError, *, tenant: str, action: str) -> AzureServiceError:

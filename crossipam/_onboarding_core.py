@@ -27,31 +27,25 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Generic, Literal, Protocol, TypeAlias, TypeVar
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, TypeVar
 
 from azure.core.exceptions import AzureError, HttpResponseError, ServiceRequestError, ServiceResponseError
-from azure.core.pipeline.policies import (
-    ContentDecodePolicy,
-    CustomHookPolicy,
-    DistributedTracingPolicy,
-    HeadersPolicy,
-    HttpLoggingPolicy,
-    ProxyPolicy,
-    RequestIdPolicy,
-    SensitiveHeaderCleanupPolicy,
-    UserAgentPolicy,
-)
-from azure.core.rest import HttpRequest
 from azure.mgmt.authorization.v2022_04_01.models import RoleAssignment, RoleAssignmentCreateParameters
 
+from ._engine import (
+    Admin,
+    ArmCall,
+    GraphCall,
+    Job,
+    Sleep,
+    Steps,
+)
 from ._redact import excerpt, redact
 from ._resource_ids import IpamPoolId
-from ._version import __version__
-from .credentials import is_managed_identity, validate_tenant_id
+from .credentials import validate_tenant_id
 from .errors import (
     AdminCredentialError,
     ApplicationNotFoundError,
@@ -66,7 +60,6 @@ from .errors import (
     graph_error_details,
 )
 from .models import CloudEndpoints
-from .policies import RedactingNetworkTraceLoggingPolicy, RetryAfterPolicy
 
 # Private module: crossipam.onboarding and crossipam.aio.onboarding re-export the public names.
 
@@ -260,237 +253,7 @@ def role_assignment_name(scope: str, principal_id: str, role_definition_id: str)
 
 
 # ------------------------------------------------------------------------------------------------
-# what a flow asks its driver to do
-
-
-Admin = Literal["managed", "management"]
-
-
-@dataclass(frozen=True)
-class GraphCall:
-    """A Microsoft Graph v1.0 request in the ``admin``'s tenant. The driver sends :meth:`http_request` through
-    that tenant's Graph pipeline and answers with the azure-core response (body read)."""
-
-    admin: Admin
-    method: str
-    path: str
-    body: Mapping[str, Any] | None = None
-
-    def http_request(self, base_url: str) -> HttpRequest:
-        """The azure-core request for the Graph endpoint ``base_url`` (no trailing slash)."""
-        url = base_url + self.path
-        request = (
-            HttpRequest(self.method, url, json=dict(self.body))
-            if self.body is not None
-            else HttpRequest(self.method, url)
-        )
-        request.headers["Accept"] = "application/json"
-        return request
-
-
-@dataclass(frozen=True)
-class ArmCall:
-    """A call of an azure-mgmt client (``api``) of the ``admin``'s tenant in ``subscription_id``:
-    ``client.<operation>(*args, **kwargs)``, e.g. ``role_assignments.create``. The driver answers with the
-    result (a paged result collected into a list) or throws the call's exception in."""
-
-    api: Literal["authorization", "network"]
-    admin: Admin
-    subscription_id: str
-    operation: str
-    args: tuple[Any, ...] = ()
-    kwargs: Mapping[str, Any] = field(default_factory=dict)
-    paged: bool = False
-
-    def invoke(self, client: Any) -> Any:
-        """Call the operation on ``client`` (sync: the result or a pager; async: an awaitable or a pager)."""
-        group, method = self.operation.split(".")
-        return getattr(getattr(client, group), method)(*self.args, **self.kwargs)
-
-
-@dataclass(frozen=True)
-class Sleep:
-    """Wait ``seconds`` (directory replication); the driver calls its ``sleep`` hook."""
-
-    seconds: float
-
-
-Request: TypeAlias = GraphCall | ArmCall | Sleep
-#: A flow (or a part of one): yields requests, receives their answers, returns ``_T``.
-Steps = Generator[Request, Any, _T]
-
-#: Every Graph call onboarding makes is safe to repeat (PATCH sets a fixed value, a repeated POST of the
-#: service principal answers 409 and is read back), so azure-core may retry them like a GET after a dropped
-#: connection, a read timeout or a 429 (by default it retries neither POST nor PATCH).
-GRAPH_RETRY_METHODS = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST", "PATCH"})
-
-
-class _Answer:
-    value: Any = None
-
-
-class Exchange(Generic[_T]):
-    """Runs a flow for a driver: :attr:`request` is what the flow waits for (``None`` once it has finished;
-    then :attr:`result` holds what it returned). Answer inside :meth:`answering`: an exception raised there is
-    thrown into the flow, which maps it to a typed error (or handles it and asks for something else)."""
-
-    def __init__(self, steps: Steps[_T]) -> None:
-        self._steps = steps
-        self._result: list[_T] = []
-        self.request: Request | None = None
-        self._advance(next, steps)
-
-    @property
-    def result(self) -> _T:
-        """What the flow returned (only once :attr:`request` is ``None``)."""
-        if not self._result:
-            raise RuntimeError("the flow has not finished")
-        return self._result[0]
-
-    @contextmanager
-    def answering(self) -> Iterator[_Answer]:
-        """Set ``.value`` of what this yields to the answer of :attr:`request`."""
-        answer = _Answer()
-        try:
-            yield answer
-        except Exception as err:  # the call failed: the flow decides what that means
-            self._advance(self._steps.throw, err)
-        else:
-            self._advance(self._steps.send, answer.value)
-
-    def _advance(self, step: Callable[[Any], Request], value: Any) -> None:
-        self.request = None
-        try:
-            self.request = step(value)
-        except StopIteration as stop:
-            self._result.append(stop.value)
-
-    def __enter__(self) -> Exchange[_T]:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._steps.close()
-
-
-@dataclass(frozen=True)
-class SdkClasses:
-    """The classes a driver builds its clients from — the sync or the ``aio`` ones: the tenant binding of a
-    credential (``(credential, tenant_id, *, forward_tenant)``), azure-core's pipeline client and its redirect,
-    retry and bearer-token policies, azure-mgmt-authorization's (api-version 2022-04-01) and azure-mgmt-network's
-    management clients."""
-
-    bind_credential: Callable[..., Any]
-    pipeline_client: Callable[..., Any]
-    redirect_policy: Callable[..., Any]
-    retry_policy: Callable[..., Any]
-    bearer_policy: Callable[..., Any]
-    authorization_client: Callable[..., Any]
-    network_client: Callable[..., Any]
-
-
-class RunClients:
-    """The clients one run needs, created on first use (one per service, tenant and subscription).
-
-    ``on_create`` is called with each new client when the run owns the transport (no ``transport`` was passed),
-    so the driver can close it at the end; a ``transport`` the caller passed stays open.
-    """
-
-    def __init__(
-        self,
-        sdk: SdkClasses,
-        job: Job[Any],
-        kwargs: Mapping[str, Any],
-        on_create: Callable[[Any], object],
-    ) -> None:
-        self._sdk = sdk
-        self._cloud = job.cloud
-        self._credentials = job.credentials
-        self._kwargs = dict(kwargs)
-        self._on_create = on_create if "transport" not in kwargs else None
-        self._clients: dict[tuple[str, str, str], Any] = {}
-        #: Base URL of Microsoft Graph (no trailing slash).
-        self.graph_url = job.cloud.graph.rstrip("/")
-
-    def client_for(self, call: GraphCall | ArmCall) -> Any:
-        """The Graph pipeline client or azure-mgmt client that executes ``call``."""
-        key = (
-            ("graph", call.admin, "")
-            if isinstance(call, GraphCall)
-            else (call.api, call.admin, call.subscription_id)
-        )
-        client = self._clients.get(key)
-        if client is None:
-            client = self._clients[key] = self._create(call)
-            if self._on_create is not None:
-                self._on_create(client)
-        return client
-
-    def _create(self, call: GraphCall | ArmCall) -> Any:
-        pair = self._credentials.get(call.admin)
-        if pair is None:
-            raise ValueError(f"a {call.admin}-tenant credential is required")
-        tenant_id, credential = pair
-        # Every token request names the tenant, so a multitenant credential cannot act in the wrong tenant
-        # (managed identities take no tenant_id: they only ever act in their own tenant).
-        bound = self._sdk.bind_credential(
-            credential, tenant_id, forward_tenant=not is_managed_identity(credential)
-        )
-        if isinstance(call, GraphCall):
-            return self._graph_client(bound)
-        make = self._sdk.authorization_client if call.api == "authorization" else self._sdk.network_client
-        # the SDK clients' network trace (logging_enable=True) redacts tokens
-        kwargs = dict(self._kwargs)
-        kwargs.setdefault("logging_policy", RedactingNetworkTraceLoggingPolicy(**self._kwargs))
-        kwargs["per_retry_policies"] = [
-            *(kwargs.get("per_retry_policies") or []),
-            RetryAfterPolicy(),
-        ]
-        return make(
-            bound,
-            call.subscription_id,
-            base_url=self._cloud.resource_manager.rstrip("/"),
-            credential_scopes=[self._cloud.resource_manager_scope],
-            **kwargs,
-        )
-
-    def _graph_client(self, credential: Any) -> Any:
-        """Microsoft Graph over an azure-core pipeline: bearer token for the cloud's Graph scope, retry, redirect,
-        logging (redacted network trace) and tracing."""
-        kw = dict(self._kwargs)
-        policies = [
-            RequestIdPolicy(**kw),
-            HeadersPolicy(**kw),
-            UserAgentPolicy(sdk_moniker=f"crossipam/{__version__}", **kw),
-            ProxyPolicy(**kw),
-            ContentDecodePolicy(**kw),
-            self._sdk.redirect_policy(**kw),
-            self._sdk.retry_policy(**kw),
-            self._sdk.bearer_policy(credential, self._cloud.graph_scope, **kw),
-            RetryAfterPolicy(),
-            CustomHookPolicy(**kw),
-            RedactingNetworkTraceLoggingPolicy(**kw),
-            DistributedTracingPolicy(**kw),
-            SensitiveHeaderCleanupPolicy(**kw),
-            HttpLoggingPolicy(**kw),
-        ]
-        return self._sdk.pipeline_client(base_url=self.graph_url, policies=policies, **kw)
-
-
-# ------------------------------------------------------------------------------------------------
 # the flows
-
-
-@dataclass(frozen=True)
-class Job(Generic[_T]):
-    """What a driver needs besides the flow: the cloud and each admin's (tenant id, credential)."""
-
-    cloud: CloudEndpoints
-    credentials: Mapping[Admin, tuple[str, Any]]
-
-    def steps(self) -> Steps[_T]:  # pragma: no cover - overridden
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ deploy or removal that changes nothing is a single ``GET`` and no write.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import threading
 import time
@@ -35,31 +34,19 @@ from typing import Any, TypeVar, cast
 
 from azure.core import AzureClouds
 from azure.core.credentials import TokenCredential
-from azure.core.exceptions import (
-    AzureError,
-    ResourceNotFoundError,
-)
-from azure.core.polling import LROPoller, PollingMethod
-from azure.mgmt.core.polling.arm_polling import ARMPolling
+from azure.core.polling import LROPoller
 from azure.mgmt.network import NetworkManagementClient
 
+from . import _vnet_flows as _flows
 from . import bulk as _bulk
 from . import deployment as _deployment
 from . import readiness as _readiness
 from . import removal as _removal
 from ._client_base import ClientBase
-from ._inflight import SettleWait, is_terminal, lro_failure, provisioning_state
+from ._drive import done_poller, drive
 from ._resource_ids import IpamPoolId, VirtualNetworkId
-from ._retry_after import parse_retry_after
 from ._shared import (
     API_VERSION,
-    READ_ACTION_RETRY_METHODS,
-    SDK_ERRORS,
-    absent_or_error,
-    conflict_delay,
-    put_headers,
-    vnet_not_found,
-    wire,
 )
 from .credentials import (
     TenantBoundCredential,
@@ -67,11 +54,10 @@ from .credentials import (
     secret_credential,
     workload_identity_credential,
 )
-from .errors import ConfigurationError, ConflictError
+from .errors import ConfigurationError
 from .models import (
     BulkItemResult,
     CloudEndpoints,
-    DeploymentAction,
     DeploymentSpec,
     PoolAllocation,
     PoolUsage,
@@ -88,79 +74,6 @@ __all__ = ["API_VERSION", "CrossTenantIpamClient"]
 
 _LOGGER = logging.getLogger("crossipam.client")
 _T = TypeVar("_T")
-
-
-class _MappedPolling(PollingMethod[_T]):
-    """Delegates to ARM polling and turns a failed operation into crossipam's typed error
-    (:class:`~crossipam.errors.OperationFailedError` when the operation itself ended ``Failed``). When the final
-    read shows a state that is not terminal (another operation began meanwhile), ``settle`` reads again until
-    it is: a state that is not terminal is never the result."""
-
-    def __init__(
-        self,
-        inner: PollingMethod[_T],
-        mapper: Callable[[AzureError], Exception],
-        settle: Callable[[_T], _T] = lambda result: result,
-    ) -> None:
-        self._inner = inner
-        self._mapper = mapper
-        self._settle = settle
-        self._result: _T | None = None
-
-    def initialize(
-        self, client: Any, initial_response: Any, deserialization_callback: Callable[[Any], _T]
-    ) -> None:
-        self._inner.initialize(client, initial_response, deserialization_callback)
-
-    def run(self) -> None:
-        try:
-            self._inner.run()
-        except SDK_ERRORS as err:
-            raise self._mapper(err) from err
-        self._result = self._settle(self._inner.resource())
-
-    def status(self) -> str:
-        return self._inner.status()
-
-    def finished(self) -> bool:
-        return self._inner.finished()
-
-    def resource(self) -> _T:
-        return self._result if self._result is not None else self._inner.resource()
-
-    def get_continuation_token(self) -> str:
-        return self._inner.get_continuation_token()
-
-
-class _DonePolling(PollingMethod[_T]):
-    """A finished operation whose result is already known (nothing was written)."""
-
-    def __init__(self, result: _T) -> None:
-        self._result = result
-
-    def initialize(
-        self, client: Any, initial_response: Any, deserialization_callback: Callable[[Any], _T]
-    ) -> None:
-        return None
-
-    def run(self) -> None:
-        return None
-
-    def status(self) -> str:
-        return "succeeded"
-
-    def finished(self) -> bool:
-        return True
-
-    def resource(self) -> _T:
-        return self._result
-
-    def get_continuation_token(self) -> str:
-        raise ValueError("this operation completed without a request; there is nothing to continue")
-
-
-def _done(result: VirtualNetworkDeployment) -> LROPoller[VirtualNetworkDeployment]:
-    return LROPoller(None, None, lambda _r: result, _DonePolling(result))
 
 
 class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
@@ -254,101 +167,6 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         with lock:
             yield
 
-    def _read_vnet_once(self, vnet: VirtualNetworkId) -> tuple[dict[str, Any] | None, float | None]:
-        """One GET of the VNet: its JSON (``None`` when absent) and the answer's ``Retry-After``, if any."""
-        client = self._network("managed", vnet.subscription_id)
-        try:
-            body, retry_after = client.virtual_networks.get(
-                vnet.resource_group,
-                vnet.name,
-                api_version=API_VERSION,
-                cls=lambda pipeline_response, _d, _h: (
-                    pipeline_response.http_response.json(),
-                    parse_retry_after(pipeline_response.http_response.headers.get("Retry-After")),
-                ),
-            )
-        except ResourceNotFoundError as err:
-            mapped = absent_or_error(
-                self._service_error(err, tenant=self._managed_tenant_id, action=f"read {vnet}")
-            )
-            if mapped is None:
-                return None, None
-            raise mapped from err
-        except SDK_ERRORS as err:
-            raise self._service_error(err, tenant=self._managed_tenant_id, action=f"read {vnet}") from err
-        return cast(dict[str, Any], body), cast("float | None", retry_after)
-
-    def _read_vnet(self, vnet: VirtualNetworkId, *, fail_after_wait: bool = True) -> dict[str, Any] | None:
-        """The VNet once no operation runs on it: a ``provisioningState`` that is not terminal is read again
-        (after ``Retry-After`` or ``polling_interval``) until it is, or ``operation_timeout`` raises. With
-        ``fail_after_wait``, a VNet that ended ``Failed`` or vanished while crossipam waited raises
-        :class:`~crossipam.errors.OperationFailedError`."""
-        body, retry_after = self._read_vnet_once(vnet)
-        wait: SettleWait | None = None
-        while not is_terminal(state := provisioning_state(body)):
-            if wait is None:
-                wait = self._settle_wait(vnet)
-                _LOGGER.info("%s is %s: waiting for the operation in flight to end", vnet, state)
-            time.sleep(wait.delay(state, retry_after))
-            body, retry_after = self._read_vnet_once(vnet)
-        if wait is not None:
-            _LOGGER.info("%s is %s after %d reads", vnet, state or "gone", wait.reads)
-            if fail_after_wait:
-                wait.check_outcome(body)
-        return body
-
-    def _begin_put(
-        self,
-        vnet: VirtualNetworkId,
-        body: Mapping[str, Any],
-        *,
-        if_match: str | None,
-        action: DeploymentAction,
-        verb: str,
-    ) -> LROPoller[VirtualNetworkDeployment]:
-        client = self._network("managed", vnet.subscription_id)
-        headers = put_headers(if_match)
-
-        def mapper(err: AzureError) -> Exception:
-            mapped = self._service_error(err, tenant=self._managed_tenant_id, action=f"{verb} {vnet}")
-            return lro_failure(mapped, err, str(vnet))
-
-        def settle(deployment: VirtualNetworkDeployment) -> VirtualNetworkDeployment:
-            if is_terminal(deployment.provisioning_state):
-                return deployment
-            body = self._read_vnet(vnet)
-            if body is None:
-                raise vnet_not_found(vnet, self._managed_tenant_id)
-            return _deployment.deployment_from_wire(body, action, vnet_id=vnet)
-
-        def result(pipeline_response: Any, _deserialized: Any, _headers: Any) -> VirtualNetworkDeployment:
-            wire = pipeline_response.http_response.json()
-            return _deployment.deployment_from_wire(wire, action, vnet_id=vnet)
-
-        polling = _MappedPolling(
-            ARMPolling(
-                self._polling_interval,
-                path_format_arguments={"endpoint": self._cloud.resource_manager.rstrip("/")},
-            ),
-            mapper,
-            settle,
-        )
-        payload = json.dumps(body).encode("utf-8")
-        try:
-            poller = client.virtual_networks.begin_create_or_update(
-                vnet.resource_group,
-                vnet.name,
-                payload,  # type: ignore[call-overload]
-                content_type="application/json",
-                api_version=API_VERSION,
-                headers=headers,
-                polling=polling,
-                cls=result,
-            )
-        except SDK_ERRORS as err:
-            raise mapper(err) from err
-        return cast(LROPoller[VirtualNetworkDeployment], poller)
-
     # ---- operations -----------------------------------------------------------------------------------------
     def begin_deploy_virtual_network(
         self,
@@ -386,27 +204,15 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
             tags=tags,
         )
         with self._vnet_operation(request.vnet_id):
-            attempt = 0
-            while True:
-                existing = self._read_vnet(request.vnet_id)
-                plan = _deployment.plan_deployment(request, existing)
-                if plan.body is None:
-                    assert existing is not None
-                    _LOGGER.info("%s already has the requested allocations: nothing to do", request.vnet_id)
-                    return _done(
-                        _deployment.deployment_from_wire(existing, "unchanged", vnet_id=request.vnet_id)
-                    )
-                _LOGGER.info("deploying %s (%s): %s", request.vnet_id, plan.action, "; ".join(plan.changes))
-                try:
-                    return self._begin_put(
-                        request.vnet_id,
-                        plan.body,
-                        if_match=plan.if_match,
-                        action=plan.action,
-                        verb="deploy",
-                    )
-                except ConflictError as err:
-                    attempt = self._after_conflict(err, attempt, request.vnet_id)
+            outcome = drive(_flows.deploy_flow(self._flow_context(), request), self, time.sleep)
+        return self._poller(outcome)
+
+    @staticmethod
+    def _poller(outcome: Any) -> LROPoller[VirtualNetworkDeployment]:
+        """The flow's poller, or a finished one when it wrote nothing."""
+        if isinstance(outcome, VirtualNetworkDeployment):
+            return done_poller(outcome)
+        return cast(LROPoller[VirtualNetworkDeployment], outcome)
 
     def get_virtual_network_allocation(self, vnet_id: str | VirtualNetworkId) -> VirtualNetworkDeployment:
         """The VNet's prefixes and pool allocations (raises :class:`~crossipam.errors.NotFoundError` if absent).
@@ -416,10 +222,9 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         ```
         """
         vnet = VirtualNetworkId.parse(vnet_id)
-        body = self._read_vnet(vnet, fail_after_wait=False)
-        if body is None:
-            raise vnet_not_found(vnet, self._managed_tenant_id)
-        return _deployment.deployment_from_wire(body, "read", vnet_id=vnet)
+        return cast(
+            VirtualNetworkDeployment, drive(_flows.read_flow(self._flow_context(), vnet), self, time.sleep)
+        )
 
     def begin_remove_allocation(
         self,
@@ -443,55 +248,8 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         vnet = VirtualNetworkId.parse(vnet_id)
         prefixes = _removal.validate_replacement_prefixes(address_prefixes)
         with self._vnet_operation(vnet):
-            attempt = 0
-            while True:
-                existing = self._read_vnet(vnet)
-                if existing is None:
-                    raise vnet_not_found(vnet, self._managed_tenant_id)
-                plan = _removal.plan_removal(existing, prefixes)
-                if plan.body is None:
-                    _LOGGER.info("%s has no IPAM pool allocation: nothing to remove", vnet)
-                    return _done(_deployment.deployment_from_wire(existing, "no_allocation", vnet_id=vnet))
-                try:
-                    return self._begin_removal_put(vnet, plan)
-                except ConflictError as err:
-                    attempt = self._after_conflict(err, attempt, vnet)
-
-    def _after_conflict(self, err: ConflictError, attempt: int, vnet: VirtualNetworkId) -> int:
-        """A PUT met 409 AnotherOperationInProgress / 412 PreconditionFailed: re-raise when the retries are
-        spent, else wait (409 only) and return the next attempt number (the caller reads and plans again)."""
-        if attempt >= self._conflict_retries:
-            raise err
-        delay = conflict_delay(err, attempt, self._polling_interval)
-        _LOGGER.info(
-            "%s: %s (attempt %d of %d); reading it again%s",
-            vnet,
-            err.code or err.status,
-            attempt + 1,
-            self._conflict_retries + 1,
-            f" in {delay:g} s" if delay else "",
-        )
-        if delay:
-            time.sleep(delay)
-        return attempt + 1
-
-    def _begin_removal_put(
-        self, vnet: VirtualNetworkId, plan: _removal.RemovalPlan
-    ) -> LROPoller[VirtualNetworkDeployment]:
-        assert plan.body is not None
-        _LOGGER.info(
-            "removing %d allocation(s) of %s (static prefixes: %s)",
-            len(plan.freed),
-            vnet,
-            ", ".join(str(p) for p in plan.body["properties"]["addressSpace"]["addressPrefixes"]),
-        )
-        return self._begin_put(
-            vnet,
-            plan.body,
-            if_match=plan.if_match,
-            action="removed",
-            verb="remove the allocation of",
-        )
+            outcome = drive(_flows.remove_flow(self._flow_context(), vnet, prefixes), self, time.sleep)
+        return self._poller(outcome)
 
     def check_readiness(
         self,
@@ -533,19 +291,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         ```
         """
         pool = IpamPoolId.parse(pool_id)
-        client = self._network("management", pool.subscription_id)
-        try:
-            body = client.ipam_pools.get_pool_usage(
-                pool.resource_group,
-                pool.network_manager,
-                pool.name,
-                api_version=API_VERSION,
-                retry_on_methods=READ_ACTION_RETRY_METHODS,
-                cls=lambda pipeline_response, _d, _h: pipeline_response.http_response.json(),
-            )
-        except SDK_ERRORS as err:
-            raise self._pool_read_error(err, f"read the usage of {pool}", pool) from err
-        return PoolUsage.from_wire(cast(Mapping[str, Any], body))
+        return cast(PoolUsage, drive(_flows.pool_usage_flow(self._flow_context(), pool), self, time.sleep))
 
     def list_pool_allocations(self, pool_id: str | IpamPoolId) -> list[PoolAllocation]:
         """Everything that holds space in the pool (VNets of any tenant, static CIDRs), all pages.
@@ -555,20 +301,8 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         ```
         """
         pool = IpamPoolId.parse(pool_id)
-        client = self._network("management", pool.subscription_id)
-        try:
-            items = list(
-                client.ipam_pools.list_associated_resources(
-                    pool.resource_group,
-                    pool.network_manager,
-                    pool.name,
-                    api_version=API_VERSION,
-                    retry_on_methods=READ_ACTION_RETRY_METHODS,
-                )
-            )
-        except SDK_ERRORS as err:
-            raise self._pool_read_error(err, f"list the allocations of {pool}", pool) from err
-        return [PoolAllocation.from_wire(wire(item)) for item in items]
+        flow = _flows.pool_allocations_flow(self._flow_context(), pool)
+        return cast(list[PoolAllocation], drive(flow, self, time.sleep))
 
     # ---- bulk ------------------------------------------------------------------------------------------------
     def deploy_many(

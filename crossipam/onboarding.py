@@ -39,18 +39,14 @@ The steps themselves live in ``crossipam._onboarding_core``, written once for th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from contextlib import ExitStack
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from azure.core import AzureClouds, PipelineClient
+from azure.core import AzureClouds
 from azure.core.credentials import TokenCredential
-from azure.core.pipeline.policies import BearerTokenCredentialPolicy, RedirectPolicy, RetryPolicy
-from azure.mgmt.authorization.v2022_04_01 import AuthorizationManagementClient
-from azure.mgmt.network import NetworkManagementClient
 
+from ._drive import run_job
 from ._onboarding_core import (
-    GRAPH_RETRY_METHODS,
     IPAM_POOL_USER_ROLE,
     IPAM_POOL_USER_ROLE_ID,
     STEP_ASSIGN_POOL_ROLE,
@@ -59,23 +55,14 @@ from ._onboarding_core import (
     STEP_DELETE_SERVICE_PRINCIPAL,
     STEP_MAKE_MULTITENANT,
     STEP_REMOVE_ROLE_ASSIGNMENT,
-    ArmCall,
-    Exchange,
-    Job,
     OffboardingResult,
     OnboardingResult,
     OnboardingStep,
-    Request,
-    RunClients,
-    SdkClasses,
-    Sleep,
-    Steps,
     StepStatus,
     prepare_offboarding,
     prepare_onboarding,
     role_assignment_name,
 )
-from .credentials import TenantBoundCredential
 from .models import CloudEndpoints
 
 __all__ = [
@@ -99,16 +86,7 @@ __all__ = [
 _T = TypeVar("_T")
 
 # The steps, decisions, errors and replication retry are in crossipam._onboarding_core (shared with
-# crossipam.aio.onboarding); this module only runs them on the sync SDK clients.
-_SDK = SdkClasses(
-    TenantBoundCredential,
-    PipelineClient,
-    RedirectPolicy,
-    RetryPolicy,
-    BearerTokenCredentialPolicy,
-    AuthorizationManagementClient,
-    NetworkManagementClient,
-)
+# crossipam.aio.onboarding); crossipam._drive runs them on the sync SDK clients.
 
 
 # ------------------------------------------------------------------------------------------------
@@ -215,7 +193,7 @@ def onboard_service_principal(
         replication_poll_interval=replication_poll_interval,
         max_replication_attempts=max_replication_attempts,
     )
-    return run_steps(job, sleep, azure_core_kwargs)
+    return run_job(job, sleep, azure_core_kwargs)
 
 
 def offboard_service_principal(
@@ -286,42 +264,4 @@ def offboard_service_principal(
         delete_service_principal=delete_service_principal,
         role_name=role_name,
     )
-    return run_steps(job, time.sleep, azure_core_kwargs)
-
-
-# ------------------------------------------------------------------------------------------------
-# the sync driver
-
-
-def run_steps(
-    job: Job[_T],
-    sleep: Callable[[float], None],
-    azure_core_kwargs: Mapping[str, Any],
-    steps: Steps[_T] | None = None,
-) -> _T:
-    """Run ``steps`` (by default ``job.steps()``) on the sync clients; the clients it created are closed at the
-    end. The one sync driver of the step flows: onboarding, offboarding and :mod:`crossipam.readiness`.
-
-    ```python
-    report = run_steps(job, time.sleep, {"transport": transport}, steps=readiness_flow)
-    ```
-    """
-    with ExitStack() as stack, Exchange(job.steps() if steps is None else steps) as exchange:
-        clients = RunClients(
-            _SDK, job, azure_core_kwargs, on_create=lambda client: stack.callback(client.close)
-        )
-        while exchange.request is not None:
-            with exchange.answering() as answer:
-                answer.value = _execute(exchange.request, clients, sleep)
-    return exchange.result
-
-
-def _execute(request: Request, clients: RunClients, sleep: Callable[[float], None]) -> Any:
-    if isinstance(request, Sleep):
-        return sleep(request.seconds)
-    client = clients.client_for(request)
-    if isinstance(request, ArmCall):
-        result = request.invoke(client)
-        return list(result) if request.paged else result
-    http_request = request.http_request(clients.graph_url)
-    return client.send_request(http_request, retry_on_methods=GRAPH_RETRY_METHODS)
+    return run_job(job, time.sleep, azure_core_kwargs)

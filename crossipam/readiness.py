@@ -30,12 +30,11 @@ assert report.ok
 
 The reads are one generator (``_reads``) that yields the Graph requests and azure-mgmt calls it needs, as the
 onboarding steps do (``crossipam._onboarding_core``); :func:`check_readiness` executes them on the sync clients,
-:func:`check_readiness_async` on the ``aio`` ones, and the verdicts are pure functions of what was read.
+:func:`crossipam.aio.readiness.check_readiness` on the ``aio`` ones, and the verdicts are pure functions of what was read.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -44,11 +43,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from azure.core.credentials import TokenCredential
-from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
+from ._drive import run_job
+from ._engine import ArmCall, GraphCall, Job, Sleep
 from ._inflight import DEFAULT_OPERATION_TIMEOUT, SettleWait, is_terminal, provisioning_state
-from ._onboarding_core import ArmCall, GraphCall, Job, Sleep
 from ._resource_ids import IpamPoolId, VirtualNetworkId
 from ._shared import API_VERSION, READ_ACTION_RETRY_METHODS, vnet_absent, wire
 from ._validation import check_count
@@ -62,7 +61,6 @@ from .errors import (
     Remedy,
 )
 from .models import CloudEndpoints, IPNetwork, PoolUsage
-from .onboarding import run_steps
 
 __all__ = [
     "CHECK_NAMES",
@@ -72,7 +70,6 @@ __all__ = [
     "ReadinessReport",
     "actions_allow",
     "check_readiness",
-    "check_readiness_async",
     "fits_free_space",
     "normalize_region",
     "power_of_two_split",
@@ -1056,7 +1053,7 @@ def check_readiness(
     passes its :class:`~crossipam.credentials.TenantBoundCredential` pair); ``kwargs`` are azure-core options
     (``transport``, ``connection_verify``, ``retry_total`` …). Most callers use
     :meth:`CrossTenantIpamClient.check_readiness <crossipam.CrossTenantIpamClient.check_readiness>`;
-    :func:`check_readiness_async` is the asyncio twin.
+    :func:`crossipam.aio.readiness.check_readiness` is the asyncio twin.
 
     Args:
         pool_id: The IPAM pool in tenant A.
@@ -1091,66 +1088,12 @@ def check_readiness(
     )
     seen.token_b = _token(managed_credential, endpoints.resource_manager_scope)
     seen.token_a = _token(management_credential, endpoints.resource_manager_scope)
-    return run_steps(job, time.sleep, options, steps=_flow(seen))
-
-
-async def check_readiness_async(
-    managed_credential: AsyncTokenCredential,
-    management_credential: AsyncTokenCredential,
-    *,
-    managed_tenant_id: str,
-    management_tenant_id: str,
-    pool_id: str | IpamPoolId,
-    vnet_id: str | VirtualNetworkId | None = None,
-    number_of_ip_addresses: int | None = None,
-    location: str | None = None,
-    client_id: str | None = None,
-    cloud: CloudEndpoints | None = None,
-    operation_timeout: float = DEFAULT_OPERATION_TIMEOUT,
-    **kwargs: Any,
-) -> ReadinessReport:
-    """The asyncio twin of :func:`check_readiness` (same reads, verdicts and report) over ``AsyncTokenCredential``
-    s bound to tenant B and tenant A, azure-core's ``AsyncPipelineClient`` (Microsoft Graph) and the
-    ``azure.mgmt.*.aio`` clients. Most callers use
-    :meth:`crossipam.aio.CrossTenantIpamClient.check_readiness`.
-
-    ```python
-    report = await check_readiness_async(for_b, for_a, managed_tenant_id=b, management_tenant_id=a,
-                                         pool_id=pool_id, number_of_ip_addresses=256, client_id=app_id)
-    ```
-    """
-    from .aio.onboarding import run_steps as run_steps_async  # only when asked: crossipam.aio is optional
-
-    seen, endpoints, options, job = _start(
-        managed_credential,
-        management_credential,
-        managed_tenant_id=managed_tenant_id,
-        management_tenant_id=management_tenant_id,
-        pool_id=pool_id,
-        vnet_id=vnet_id,
-        number_of_ip_addresses=number_of_ip_addresses,
-        location=location,
-        client_id=client_id,
-        cloud=cloud,
-        operation_timeout=operation_timeout,
-        kwargs=kwargs,
-    )
-    seen.token_b = await _token_async(managed_credential, endpoints.resource_manager_scope)
-    seen.token_a = await _token_async(management_credential, endpoints.resource_manager_scope)
-    return await run_steps_async(job, asyncio.sleep, options, steps=_flow(seen))
+    return run_job(job, time.sleep, options, steps=_flow(seen))
 
 
 def _token(credential: TokenCredential, scope: str) -> Exception | None:
     try:
         credential.get_token(scope)
-    except _READ_ERRORS as err:
-        return err
-    return None
-
-
-async def _token_async(credential: AsyncTokenCredential, scope: str) -> Exception | None:
-    try:
-        await credential.get_token(scope)
     except _READ_ERRORS as err:
         return err
     return None

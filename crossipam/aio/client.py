@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
@@ -29,34 +28,20 @@ from typing import Any, TypeVar, cast
 
 from azure.core import AzureClouds
 from azure.core.credentials_async import AsyncTokenCredential
-from azure.core.exceptions import AzureError, ResourceNotFoundError
-from azure.core.polling import AsyncLROPoller, AsyncPollingMethod
-from azure.mgmt.core.polling.async_arm_polling import AsyncARMPolling
+from azure.core.polling import AsyncLROPoller
 from azure.mgmt.network.aio import NetworkManagementClient
 
+from .. import _vnet_flows as _flows
 from .. import bulk as _bulk
 from .. import deployment as _deployment
 from .. import readiness as _readiness
 from .. import removal as _removal
 from .._client_base import ClientBase
-from .._inflight import SettleWait, is_terminal, lro_failure, provisioning_state
 from .._resource_ids import IpamPoolId, VirtualNetworkId
-from .._retry_after import parse_retry_after
-from .._shared import (
-    API_VERSION,
-    READ_ACTION_RETRY_METHODS,
-    SDK_ERRORS,
-    absent_or_error,
-    conflict_delay,
-    put_headers,
-    vnet_not_found,
-    wire,
-)
-from ..errors import ConfigurationError, ConflictError
+from ..errors import ConfigurationError
 from ..models import (
     BulkItemResult,
     CloudEndpoints,
-    DeploymentAction,
     DeploymentSpec,
     PoolAllocation,
     PoolUsage,
@@ -64,6 +49,7 @@ from ..models import (
     VirtualNetworkDeployment,
 )
 from ..policies import RedactingNetworkTraceLoggingPolicy, RetryAfterPolicy
+from . import readiness as _aio_readiness
 from ._credentials import (
     AsyncCrossTenantAuxiliaryPolicy,
     AsyncTenantBoundCredential,
@@ -71,83 +57,12 @@ from ._credentials import (
     async_secret_credential,
     async_workload_identity_credential,
 )
+from ._drive import done_poller, drive
 
 __all__ = ["CrossTenantIpamClient"]
 
 _LOGGER = logging.getLogger("crossipam.client")
 _T = TypeVar("_T")
-
-
-class _MappedPolling(AsyncPollingMethod[_T]):
-    """Async ARM polling that maps a failed operation to crossipam's typed error
-    (:class:`~crossipam.errors.OperationFailedError` when the operation itself ended ``Failed``) and, when the
-    final read shows a state that is not terminal, reads again until it is (``settle``)."""
-
-    def __init__(
-        self,
-        inner: AsyncPollingMethod[_T],
-        mapper: Callable[[AzureError], Exception],
-        settle: Callable[[_T], Awaitable[_T]],
-    ) -> None:
-        self._inner = inner
-        self._mapper = mapper
-        self._settle = settle
-        self._result: _T | None = None
-
-    def initialize(
-        self, client: Any, initial_response: Any, deserialization_callback: Callable[[Any], _T]
-    ) -> None:
-        self._inner.initialize(client, initial_response, deserialization_callback)
-
-    async def run(self) -> None:
-        try:
-            await self._inner.run()
-        except SDK_ERRORS as err:
-            raise self._mapper(err) from err
-        self._result = await self._settle(self._inner.resource())
-
-    def status(self) -> str:
-        return self._inner.status()
-
-    def finished(self) -> bool:
-        return self._inner.finished()
-
-    def resource(self) -> _T:
-        return self._result if self._result is not None else self._inner.resource()
-
-    def get_continuation_token(self) -> str:
-        return self._inner.get_continuation_token()
-
-
-class _DonePolling(AsyncPollingMethod[_T]):
-    """A finished operation whose result is already known (nothing was written)."""
-
-    def __init__(self, result: _T) -> None:
-        self._result = result
-
-    def initialize(
-        self, client: Any, initial_response: Any, deserialization_callback: Callable[[Any], _T]
-    ) -> None:
-        return None
-
-    async def run(self) -> None:
-        return None
-
-    def status(self) -> str:
-        return "succeeded"
-
-    def finished(self) -> bool:
-        return True
-
-    def resource(self) -> _T:
-        return self._result
-
-    def get_continuation_token(self) -> str:
-        raise ValueError("this operation completed without a request; there is nothing to continue")
-
-
-def _done(result: VirtualNetworkDeployment) -> AsyncLROPoller[VirtualNetworkDeployment]:
-    return AsyncLROPoller(None, None, lambda _r: result, _DonePolling(result))
 
 
 def _custom_tls(kwargs: Mapping[str, Any]) -> bool:
@@ -273,110 +188,6 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         async with lock:
             yield
 
-    async def _read_vnet_once(self, vnet: VirtualNetworkId) -> tuple[dict[str, Any] | None, float | None]:
-        """One GET of the VNet: its JSON (``None`` when absent) and the answer's ``Retry-After``, if any."""
-        client = self._network("managed", vnet.subscription_id)
-        try:
-            body, retry_after = await client.virtual_networks.get(
-                vnet.resource_group,
-                vnet.name,
-                api_version=API_VERSION,
-                cls=lambda pipeline_response, _d, _h: (
-                    pipeline_response.http_response.json(),
-                    parse_retry_after(pipeline_response.http_response.headers.get("Retry-After")),
-                ),
-            )
-        except ResourceNotFoundError as err:
-            mapped = absent_or_error(
-                self._service_error(err, tenant=self._managed_tenant_id, action=f"read {vnet}")
-            )
-            if mapped is None:
-                return None, None
-            raise mapped from err
-        except SDK_ERRORS as err:
-            raise self._service_error(err, tenant=self._managed_tenant_id, action=f"read {vnet}") from err
-        return cast(dict[str, Any], body), cast("float | None", retry_after)
-
-    async def _read_vnet(
-        self, vnet: VirtualNetworkId, *, fail_after_wait: bool = True
-    ) -> dict[str, Any] | None:
-        """The VNet once no operation runs on it (see the sync client's ``_read_vnet``)."""
-        body, retry_after = await self._read_vnet_once(vnet)
-        wait: SettleWait | None = None
-        while not is_terminal(state := provisioning_state(body)):
-            if wait is None:
-                wait = self._settle_wait(vnet)
-                _LOGGER.info("%s is %s: waiting for the operation in flight to end", vnet, state)
-            await asyncio.sleep(wait.delay(state, retry_after))
-            body, retry_after = await self._read_vnet_once(vnet)
-        if wait is not None:
-            _LOGGER.info("%s is %s after %d reads", vnet, state or "gone", wait.reads)
-            if fail_after_wait:
-                wait.check_outcome(body)
-        return body
-
-    async def _begin_put(
-        self,
-        vnet: VirtualNetworkId,
-        body: Mapping[str, Any],
-        *,
-        if_match: str | None,
-        action: DeploymentAction,
-        verb: str,
-    ) -> AsyncLROPoller[VirtualNetworkDeployment]:
-        client = self._network("managed", vnet.subscription_id)
-
-        def mapper(err: AzureError) -> Exception:
-            mapped = self._service_error(err, tenant=self._managed_tenant_id, action=f"{verb} {vnet}")
-            return lro_failure(mapped, err, str(vnet))
-
-        async def settle(deployment: VirtualNetworkDeployment) -> VirtualNetworkDeployment:
-            if is_terminal(deployment.provisioning_state):
-                return deployment
-            body = await self._read_vnet(vnet)
-            if body is None:
-                raise vnet_not_found(vnet, self._managed_tenant_id)
-            return _deployment.deployment_from_wire(body, action, vnet_id=vnet)
-
-        def result(pipeline_response: Any, _deserialized: Any, _headers: Any) -> VirtualNetworkDeployment:
-            return _deployment.deployment_from_wire(
-                pipeline_response.http_response.json(), action, vnet_id=vnet
-            )
-
-        polling = _MappedPolling(
-            AsyncARMPolling(
-                self._polling_interval,
-                path_format_arguments={"endpoint": self._cloud.resource_manager.rstrip("/")},
-            ),
-            mapper,
-            settle,
-        )
-        try:
-            poller = await client.virtual_networks.begin_create_or_update(
-                vnet.resource_group,
-                vnet.name,
-                json.dumps(body).encode("utf-8"),  # type: ignore[call-overload]
-                content_type="application/json",
-                api_version=API_VERSION,
-                headers=put_headers(if_match),
-                polling=polling,
-                cls=result,
-            )
-        except SDK_ERRORS as err:
-            raise mapper(err) from err
-        return cast(AsyncLROPoller[VirtualNetworkDeployment], poller)
-
-    async def _after_conflict(self, err: ConflictError, attempt: int, vnet: VirtualNetworkId) -> int:
-        if attempt >= self._conflict_retries:
-            raise err
-        delay = conflict_delay(err, attempt, self._polling_interval)
-        _LOGGER.info(
-            "%s: %s (attempt %d); reading it again in %g s", vnet, err.code or err.status, attempt + 1, delay
-        )
-        if delay:
-            await asyncio.sleep(delay)
-        return attempt + 1
-
     # ---- operations -----------------------------------------------------------------------------------------
     async def begin_deploy_virtual_network(
         self,
@@ -409,27 +220,15 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
             tags=tags,
         )
         async with self._vnet_operation(request.vnet_id):
-            attempt = 0
-            while True:
-                existing = await self._read_vnet(request.vnet_id)
-                plan = _deployment.plan_deployment(request, existing)
-                if plan.body is None:
-                    assert existing is not None
-                    _LOGGER.info("%s already has the requested allocations: nothing to do", request.vnet_id)
-                    return _done(
-                        _deployment.deployment_from_wire(existing, "unchanged", vnet_id=request.vnet_id)
-                    )
-                _LOGGER.info("deploying %s (%s): %s", request.vnet_id, plan.action, "; ".join(plan.changes))
-                try:
-                    return await self._begin_put(
-                        request.vnet_id,
-                        plan.body,
-                        if_match=plan.if_match,
-                        action=plan.action,
-                        verb="deploy",
-                    )
-                except ConflictError as err:
-                    attempt = await self._after_conflict(err, attempt, request.vnet_id)
+            outcome = await drive(_flows.deploy_flow(self._flow_context(), request), self, asyncio.sleep)
+        return self._poller(outcome)
+
+    @staticmethod
+    def _poller(outcome: Any) -> AsyncLROPoller[VirtualNetworkDeployment]:
+        """The flow's poller, or a finished one when it wrote nothing."""
+        if isinstance(outcome, VirtualNetworkDeployment):
+            return done_poller(outcome)
+        return cast(AsyncLROPoller[VirtualNetworkDeployment], outcome)
 
     async def get_virtual_network_allocation(
         self, vnet_id: str | VirtualNetworkId
@@ -441,10 +240,8 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         ```
         """
         vnet = VirtualNetworkId.parse(vnet_id)
-        body = await self._read_vnet(vnet, fail_after_wait=False)
-        if body is None:
-            raise vnet_not_found(vnet, self._managed_tenant_id)
-        return _deployment.deployment_from_wire(body, "read", vnet_id=vnet)
+        outcome = await drive(_flows.read_flow(self._flow_context(), vnet), self, asyncio.sleep)
+        return cast(VirtualNetworkDeployment, outcome)
 
     async def begin_remove_allocation(
         self,
@@ -461,26 +258,10 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         vnet = VirtualNetworkId.parse(vnet_id)
         prefixes = _removal.validate_replacement_prefixes(address_prefixes)
         async with self._vnet_operation(vnet):
-            attempt = 0
-            while True:
-                existing = await self._read_vnet(vnet)
-                if existing is None:
-                    raise vnet_not_found(vnet, self._managed_tenant_id)
-                plan = _removal.plan_removal(existing, prefixes)
-                if plan.body is None:
-                    _LOGGER.info("%s has no IPAM pool allocation: nothing to remove", vnet)
-                    return _done(_deployment.deployment_from_wire(existing, "no_allocation", vnet_id=vnet))
-                _LOGGER.info("removing %d allocation(s) of %s", len(plan.freed), vnet)
-                try:
-                    return await self._begin_put(
-                        vnet,
-                        plan.body,
-                        if_match=plan.if_match,
-                        action="removed",
-                        verb="remove the allocation of",
-                    )
-                except ConflictError as err:
-                    attempt = await self._after_conflict(err, attempt, vnet)
+            outcome = await drive(
+                _flows.remove_flow(self._flow_context(), vnet, prefixes), self, asyncio.sleep
+            )
+        return self._poller(outcome)
 
     async def check_readiness(
         self,
@@ -498,7 +279,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         print(report.ok, [(c.name, c.remedy) for c in report.failed])
         ```
         """
-        return await _readiness.check_readiness_async(
+        return await _aio_readiness.check_readiness(
             self._for_managed,
             self._for_management,
             managed_tenant_id=self._managed_tenant_id,
@@ -521,19 +302,9 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         ```
         """
         pool = IpamPoolId.parse(pool_id)
-        client = self._network("management", pool.subscription_id)
-        try:
-            body = await client.ipam_pools.get_pool_usage(
-                pool.resource_group,
-                pool.network_manager,
-                pool.name,
-                api_version=API_VERSION,
-                retry_on_methods=READ_ACTION_RETRY_METHODS,
-                cls=lambda pipeline_response, _d, _h: pipeline_response.http_response.json(),
-            )
-        except SDK_ERRORS as err:
-            raise self._pool_read_error(err, f"read the usage of {pool}", pool) from err
-        return PoolUsage.from_wire(cast(Mapping[str, Any], body))
+        return cast(
+            PoolUsage, await drive(_flows.pool_usage_flow(self._flow_context(), pool), self, asyncio.sleep)
+        )
 
     async def list_pool_allocations(self, pool_id: str | IpamPoolId) -> list[PoolAllocation]:
         """Everything that holds space in the pool (VNets of any tenant, static CIDRs), all pages.
@@ -543,21 +314,8 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         ```
         """
         pool = IpamPoolId.parse(pool_id)
-        client = self._network("management", pool.subscription_id)
-        try:
-            items = [
-                item
-                async for item in client.ipam_pools.list_associated_resources(
-                    pool.resource_group,
-                    pool.network_manager,
-                    pool.name,
-                    api_version=API_VERSION,
-                    retry_on_methods=READ_ACTION_RETRY_METHODS,
-                )
-            ]
-        except SDK_ERRORS as err:
-            raise self._pool_read_error(err, f"list the allocations of {pool}", pool) from err
-        return [PoolAllocation.from_wire(wire(item)) for item in items]
+        flow = _flows.pool_allocations_flow(self._flow_context(), pool)
+        return cast(list[PoolAllocation], await drive(flow, self, asyncio.sleep))
 
     # ---- bulk ------------------------------------------------------------------------------------------------
     async def deploy_many(

@@ -25,39 +25,22 @@ print([(step.name, step.status) for step in result.steps])
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
-from contextlib import AsyncExitStack
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from azure.core import AsyncPipelineClient, AzureClouds
+from azure.core import AzureClouds
 from azure.core.credentials_async import AsyncTokenCredential
-from azure.core.pipeline.policies import (
-    AsyncBearerTokenCredentialPolicy,
-    AsyncRedirectPolicy,
-    AsyncRetryPolicy,
-)
-from azure.mgmt.authorization.v2022_04_01.aio import AuthorizationManagementClient
-from azure.mgmt.network.aio import NetworkManagementClient
 
 from .._onboarding_core import (
-    GRAPH_RETRY_METHODS,
     IPAM_POOL_USER_ROLE,
-    Exchange,
-    GraphCall,
-    Job,
     OffboardingResult,
     OnboardingResult,
     OnboardingStep,
-    Request,
-    RunClients,
-    SdkClasses,
-    Sleep,
-    Steps,
     prepare_offboarding,
     prepare_onboarding,
 )
 from ..models import CloudEndpoints
-from ._credentials import AsyncTenantBoundCredential
+from ._drive import run_job
 
 __all__ = [
     "OffboardingResult",
@@ -68,16 +51,6 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
-
-_SDK = SdkClasses(
-    AsyncTenantBoundCredential,
-    AsyncPipelineClient,
-    AsyncRedirectPolicy,
-    AsyncRetryPolicy,
-    AsyncBearerTokenCredentialPolicy,
-    AuthorizationManagementClient,
-    NetworkManagementClient,
-)
 
 
 async def onboard_service_principal(
@@ -141,7 +114,7 @@ async def onboard_service_principal(
         replication_poll_interval=replication_poll_interval,
         max_replication_attempts=max_replication_attempts,
     )
-    return await run_steps(job, sleep, azure_core_kwargs)
+    return await run_job(job, sleep, azure_core_kwargs)
 
 
 async def offboard_service_principal(
@@ -185,44 +158,4 @@ async def offboard_service_principal(
         delete_service_principal=delete_service_principal,
         role_name=role_name,
     )
-    return await run_steps(job, asyncio.sleep, azure_core_kwargs)
-
-
-# ------------------------------------------------------------------------------------------------
-# the async driver
-
-
-async def run_steps(
-    job: Job[_T],
-    sleep: Callable[[float], Awaitable[Any]],
-    azure_core_kwargs: Mapping[str, Any],
-    steps: Steps[_T] | None = None,
-) -> _T:
-    """Run ``steps`` (by default ``job.steps()``) on the async clients; the clients it created are closed at the
-    end. The one async driver of the step flows: onboarding, offboarding and :mod:`crossipam.readiness`.
-
-    ```python
-    report = await run_steps(job, asyncio.sleep, {}, steps=readiness_flow)
-    ```
-    """
-    async with AsyncExitStack() as stack:
-        clients = RunClients(
-            _SDK, job, azure_core_kwargs, on_create=lambda client: stack.push_async_callback(client.close)
-        )
-        with Exchange(job.steps() if steps is None else steps) as exchange:
-            while exchange.request is not None:
-                with exchange.answering() as answer:
-                    answer.value = await _execute(exchange.request, clients, sleep)
-    return exchange.result
-
-
-async def _execute(request: Request, clients: RunClients, sleep: Callable[[float], Awaitable[Any]]) -> Any:
-    if isinstance(request, Sleep):
-        return await sleep(request.seconds)
-    client = clients.client_for(request)
-    if isinstance(request, GraphCall):
-        return await client.send_request(
-            request.http_request(clients.graph_url), retry_on_methods=GRAPH_RETRY_METHODS
-        )
-    result = request.invoke(client)
-    return [item async for item in result] if request.paged else await result
+    return await run_job(job, asyncio.sleep, azure_core_kwargs)

@@ -1,0 +1,330 @@
+"""The VNet operations as step flows (:mod:`crossipam._engine`), written once for both clients.
+
+Each flow yields the requests it needs — ARM calls through the client's SDK clients, waits, a long-running
+PUT — and decides everything itself: read the VNet until no operation runs on it, plan (pure functions of
+:mod:`crossipam.deployment` and :mod:`crossipam.removal`), write, and after a conflict read and plan again.
+:class:`crossipam.CrossTenantIpamClient` runs them with :func:`crossipam._drive.drive`, the asyncio client with
+:func:`crossipam.aio._drive.drive`; a client only adds the per-VNet lock and wraps the outcome in a poller.
+
+```python
+outcome = drive(deploy_flow(ctx, request), client, time.sleep)     # a poller, or the VNet when nothing changed
+```
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from azure.core.exceptions import AzureError, ResourceNotFoundError
+
+from . import deployment as _deployment
+from . import removal as _removal
+from ._engine import ArmCall, BeginLro, Sleep
+from ._inflight import SettleWait, is_terminal, lro_failure, provisioning_state
+from ._resource_ids import IpamPoolId, VirtualNetworkId
+from ._retry_after import parse_retry_after
+from ._shared import (
+    API_VERSION,
+    READ_ACTION_RETRY_METHODS,
+    SDK_ERRORS,
+    absent_or_error,
+    conflict_delay,
+    put_headers,
+    vnet_not_found,
+    wire,
+)
+from .errors import AzureServiceError, ConflictError
+from .models import DeploymentAction, PoolAllocation, PoolUsage, VirtualNetworkDeployment
+
+__all__ = [
+    "FlowContext",
+    "deploy_flow",
+    "pool_allocations_flow",
+    "pool_usage_flow",
+    "read_flow",
+    "read_settled",
+    "remove_flow",
+]
+
+_LOGGER = logging.getLogger("crossipam.client")
+
+#: What a flow yields and what it is answered with.
+Flow = Generator[Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class FlowContext:
+    """What the flows need of a client: its tenants, the ARM endpoint, the waits and retry budget, and its
+    error mapping (``service_error(err, tenant, action)``, ``pool_error(err, action, pool)``)."""
+
+    managed_tenant_id: str
+    endpoint: str
+    polling_interval: float
+    operation_timeout: float
+    conflict_retries: int
+    service_error: Callable[[AzureError, str, str], AzureServiceError]
+    pool_error: Callable[[AzureError, str, IpamPoolId], AzureServiceError]
+
+    def vnet_error(self, err: AzureError, action: str) -> AzureServiceError:
+        """An SDK error of a VNet request as crossipam's typed error (tenant B)."""
+        return self.service_error(err, self.managed_tenant_id, action)
+
+    def settle_wait(self, vnet: VirtualNetworkId) -> SettleWait:
+        """A wait for the operation in flight on ``vnet``."""
+        return SettleWait(
+            str(vnet),
+            timeout=self.operation_timeout,
+            polling_interval=self.polling_interval,
+            tenant_id=self.managed_tenant_id,
+        )
+
+
+# ---- reading a VNet ---------------------------------------------------------------------------------------
+
+
+def _body_and_retry_after(
+    pipeline_response: Any, _deserialized: Any, _headers: Any
+) -> tuple[Any, float | None]:
+    http = pipeline_response.http_response
+    return http.json(), parse_retry_after(http.headers.get("Retry-After"))
+
+
+def _read_once(ctx: FlowContext, vnet: VirtualNetworkId) -> Flow:
+    """One GET of the VNet: ``(its JSON or None when absent, the answer's Retry-After)``."""
+    call = ArmCall(
+        "network",
+        "managed",
+        vnet.subscription_id,
+        "virtual_networks.get",
+        (vnet.resource_group, vnet.name),
+        {"api_version": API_VERSION, "cls": _body_and_retry_after},
+    )
+    try:
+        body, retry_after = yield call
+    except ResourceNotFoundError as err:
+        mapped = absent_or_error(ctx.vnet_error(err, f"read {vnet}"))
+        if mapped is None:
+            return None, None
+        raise mapped from err
+    except SDK_ERRORS as err:
+        raise ctx.vnet_error(err, f"read {vnet}") from err
+    return cast(dict[str, Any], body), retry_after
+
+
+def read_settled(ctx: FlowContext, vnet: VirtualNetworkId, *, fail_after_wait: bool = True) -> Flow:
+    """The VNet once no operation runs on it: a ``provisioningState`` that is not terminal is read again after
+    ``Retry-After`` or ``polling_interval`` until it is, or ``operation_timeout`` raises
+    :class:`~crossipam.errors.OperationTimeoutError`. With ``fail_after_wait``, a VNet that ended ``Failed`` or
+    vanished while the flow waited raises :class:`~crossipam.errors.OperationFailedError`.
+
+    ```python
+    body = drive(read_settled(ctx, vnet), client, time.sleep)     # dict, or None when absent
+    ```
+    """
+    body, retry_after = yield from _read_once(ctx, vnet)
+    wait: SettleWait | None = None
+    while not is_terminal(state := provisioning_state(body)):
+        if wait is None:
+            wait = ctx.settle_wait(vnet)
+            _LOGGER.info("%s is %s: waiting for the operation in flight to end", vnet, state)
+        yield Sleep(wait.delay(state, retry_after))
+        body, retry_after = yield from _read_once(ctx, vnet)
+    if wait is not None:
+        _LOGGER.info("%s is %s after %d reads", vnet, state or "gone", wait.reads)
+        if fail_after_wait:
+            wait.check_outcome(body)
+    return body
+
+
+def read_flow(ctx: FlowContext, vnet: VirtualNetworkId) -> Flow:
+    """``get_virtual_network_allocation``: the VNet once settled (a ``Failed`` VNet is reported as it is).
+
+    ```python
+    deployment = drive(read_flow(ctx, vnet), client, time.sleep)
+    ```
+    """
+    body = yield from read_settled(ctx, vnet, fail_after_wait=False)
+    if body is None:
+        raise vnet_not_found(vnet, ctx.managed_tenant_id)
+    return _deployment.deployment_from_wire(body, "read", vnet_id=vnet)
+
+
+# ---- writing a VNet ---------------------------------------------------------------------------------------
+
+
+def _begin_put(
+    ctx: FlowContext,
+    vnet: VirtualNetworkId,
+    body: Mapping[str, Any],
+    *,
+    if_match: str | None,
+    action: DeploymentAction,
+    verb: str,
+) -> BeginLro:
+    def map_error(err: Exception) -> Exception:
+        mapped = ctx.vnet_error(cast(AzureError, err), f"{verb} {vnet}")
+        return lro_failure(mapped, err, str(vnet))
+
+    def result(pipeline_response: Any, _deserialized: Any, _headers: Any) -> VirtualNetworkDeployment:
+        return _deployment.deployment_from_wire(pipeline_response.http_response.json(), action, vnet_id=vnet)
+
+    def settle(deployment: VirtualNetworkDeployment) -> Flow:
+        """The final read shows a state that is not terminal (another operation began meanwhile): read again."""
+        if is_terminal(deployment.provisioning_state):
+            return deployment
+        settled = yield from read_settled(ctx, vnet)
+        if settled is None:
+            raise vnet_not_found(vnet, ctx.managed_tenant_id)
+        return _deployment.deployment_from_wire(settled, action, vnet_id=vnet)
+
+    call = ArmCall(
+        "network",
+        "managed",
+        vnet.subscription_id,
+        "virtual_networks.begin_create_or_update",
+        (vnet.resource_group, vnet.name, json.dumps(body).encode("utf-8")),
+        {
+            "content_type": "application/json",
+            "api_version": API_VERSION,
+            "headers": put_headers(if_match),
+            "cls": result,
+        },
+    )
+    return BeginLro(call, ctx.polling_interval, ctx.endpoint, map_error, settle)
+
+
+def _after_conflict(
+    ctx: FlowContext, mapped: AzureServiceError, err: Exception, attempt: int, vnet: VirtualNetworkId
+) -> Flow:
+    """A PUT met 409 AnotherOperationInProgress / 412 PreconditionFailed: raise when the retries are spent (or the
+    error is no conflict), else wait (409 only) and return the next attempt number (the flow reads again)."""
+    if not isinstance(mapped, ConflictError) or attempt >= ctx.conflict_retries:
+        raise mapped from err
+    delay = conflict_delay(mapped, attempt, ctx.polling_interval)
+    _LOGGER.info(
+        "%s: %s (attempt %d of %d); reading it again%s",
+        vnet,
+        mapped.code or mapped.status,
+        attempt + 1,
+        ctx.conflict_retries + 1,
+        f" in {delay:g} s" if delay else "",
+    )
+    if delay:
+        yield Sleep(delay)
+    return attempt + 1
+
+
+def deploy_flow(ctx: FlowContext, request: _deployment.DeploymentRequest) -> Flow:
+    """Create or grow the VNet: read it settled, plan, PUT (``If-None-Match: *`` / ``If-Match``); after a conflict
+    read and plan again. Returns the poller of the PUT, or the VNet itself when nothing needs writing.
+
+    ```python
+    outcome = drive(deploy_flow(ctx, request), client, time.sleep)
+    ```
+    """
+    vnet = request.vnet_id
+    attempt = 0
+    while True:
+        existing = yield from read_settled(ctx, vnet)
+        plan = _deployment.plan_deployment(request, existing)
+        if plan.body is None:
+            assert existing is not None
+            _LOGGER.info("%s already has the requested allocations: nothing to do", vnet)
+            return _deployment.deployment_from_wire(existing, "unchanged", vnet_id=vnet)
+        _LOGGER.info("deploying %s (%s): %s", vnet, plan.action, "; ".join(plan.changes))
+        put = _begin_put(ctx, vnet, plan.body, if_match=plan.if_match, action=plan.action, verb="deploy")
+        try:
+            return (yield put)
+        except SDK_ERRORS as err:
+            attempt = yield from _after_conflict(
+                ctx, ctx.vnet_error(err, f"deploy {vnet}"), err, attempt, vnet
+            )
+
+
+def remove_flow(ctx: FlowContext, vnet: VirtualNetworkId, prefixes: Any) -> Flow:
+    """Convert the VNet's pool allocations into static prefixes (see ``begin_remove_allocation``). Returns the
+    poller of the PUT, or the VNet itself when it has no allocation.
+
+    ```python
+    outcome = drive(remove_flow(ctx, vnet, None), client, time.sleep)
+    ```
+    """
+    attempt = 0
+    verb = "remove the allocation of"
+    while True:
+        existing = yield from read_settled(ctx, vnet)
+        if existing is None:
+            raise vnet_not_found(vnet, ctx.managed_tenant_id)
+        plan = _removal.plan_removal(existing, prefixes)
+        if plan.body is None:
+            _LOGGER.info("%s has no IPAM pool allocation: nothing to remove", vnet)
+            return _deployment.deployment_from_wire(existing, "no_allocation", vnet_id=vnet)
+        _LOGGER.info(
+            "removing %d allocation(s) of %s (static prefixes: %s)",
+            len(plan.freed),
+            vnet,
+            ", ".join(str(p) for p in plan.body["properties"]["addressSpace"]["addressPrefixes"]),
+        )
+        put = _begin_put(ctx, vnet, plan.body, if_match=plan.if_match, action="removed", verb=verb)
+        try:
+            return (yield put)
+        except SDK_ERRORS as err:
+            attempt = yield from _after_conflict(
+                ctx, ctx.vnet_error(err, f"{verb} {vnet}"), err, attempt, vnet
+            )
+
+
+# ---- reading a pool ----------------------------------------------------------------------------------------
+
+
+def _json_body(pipeline_response: Any, _deserialized: Any, _headers: Any) -> Any:
+    return pipeline_response.http_response.json()
+
+
+def pool_usage_flow(ctx: FlowContext, pool: IpamPoolId) -> Flow:
+    """``getPoolUsage`` in the management tenant.
+
+    ```python
+    usage = drive(pool_usage_flow(ctx, pool), client, time.sleep)
+    ```
+    """
+    call = ArmCall(
+        "network",
+        "management",
+        pool.subscription_id,
+        "ipam_pools.get_pool_usage",
+        (pool.resource_group, pool.network_manager, pool.name),
+        {"api_version": API_VERSION, "retry_on_methods": READ_ACTION_RETRY_METHODS, "cls": _json_body},
+    )
+    try:
+        body = yield call
+    except SDK_ERRORS as err:
+        raise ctx.pool_error(err, f"read the usage of {pool}", pool) from err
+    return PoolUsage.from_wire(cast(Mapping[str, Any], body))
+
+
+def pool_allocations_flow(ctx: FlowContext, pool: IpamPoolId) -> Flow:
+    """``listAssociatedResources`` in the management tenant, every page.
+
+    ```python
+    allocations = drive(pool_allocations_flow(ctx, pool), client, time.sleep)
+    ```
+    """
+    call = ArmCall(
+        "network",
+        "management",
+        pool.subscription_id,
+        "ipam_pools.list_associated_resources",
+        (pool.resource_group, pool.network_manager, pool.name),
+        {"api_version": API_VERSION, "retry_on_methods": READ_ACTION_RETRY_METHODS},
+        paged=True,
+    )
+    try:
+        items = yield call
+    except SDK_ERRORS as err:
+        raise ctx.pool_error(err, f"list the allocations of {pool}", pool) from err
+    return [PoolAllocation.from_wire(wire(item)) for item in items]

@@ -1,0 +1,161 @@
+"""The asyncio driver of the step engine (:mod:`crossipam._engine`): executes what a flow yields, awaiting.
+
+The twin of :mod:`crossipam._drive` for :mod:`crossipam.aio` (``azure.identity.aio``, ``azure.mgmt.*.aio``,
+``AsyncPipelineClient``); the flows are the same objects.
+
+```python
+from crossipam.aio._drive import drive
+
+deployment_or_poller = await drive(deploy_flow(ctx, request), clients, asyncio.sleep)
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AsyncExitStack
+from typing import Any, TypeVar
+
+from azure.core import AsyncPipelineClient
+from azure.core.pipeline.policies import (
+    AsyncBearerTokenCredentialPolicy,
+    AsyncRedirectPolicy,
+    AsyncRetryPolicy,
+)
+from azure.core.polling import AsyncLROPoller, AsyncPollingMethod
+from azure.mgmt.core.polling.async_arm_polling import AsyncARMPolling
+from azure.mgmt.network.aio import NetworkManagementClient
+
+from .._engine import (
+    GRAPH_RETRY_METHODS,
+    ArmCall,
+    BeginLro,
+    Clients,
+    DoneDelegate,
+    Exchange,
+    Job,
+    PollingDelegate,
+    Request,
+    RunClients,
+    SdkClasses,
+    Sleep,
+    Steps,
+)
+from .._shared import SDK_ERRORS
+from ._credentials import AsyncTenantBoundCredential
+
+__all__ = ["SDK", "done_poller", "drive", "run_job"]
+
+_T = TypeVar("_T")
+
+
+def _authorization_client(*args: Any, **kwargs: Any) -> Any:
+    """azure-mgmt-authorization's asyncio client (api-version 2022-04-01), imported on first use."""
+    from azure.mgmt.authorization.v2022_04_01.aio import AuthorizationManagementClient
+
+    return AuthorizationManagementClient(*args, **kwargs)
+
+
+#: The asyncio SDK classes the step flows' clients are built from.
+SDK = SdkClasses(
+    AsyncTenantBoundCredential,
+    AsyncPipelineClient,
+    AsyncRedirectPolicy,
+    AsyncRetryPolicy,
+    AsyncBearerTokenCredentialPolicy,
+    _authorization_client,
+    NetworkManagementClient,
+)
+
+Sleeper = Callable[[float], Awaitable[Any]]
+
+
+async def drive(steps: Steps[_T], clients: Clients, sleep: Sleeper) -> _T:
+    """Run a flow to its end, awaiting each request it yields (see :func:`crossipam._drive.drive`).
+
+    ```python
+    body = await drive(read_settled(ctx, vnet), client_provider, asyncio.sleep)
+    ```
+    """
+    with Exchange(steps) as exchange:
+        while exchange.request is not None:
+            with exchange.answering() as answer:
+                answer.value = await _execute(exchange.request, clients, sleep)
+    return exchange.result
+
+
+async def _execute(request: Request, clients: Clients, sleep: Sleeper) -> Any:
+    if isinstance(request, Sleep):
+        return await sleep(request.seconds)
+    if isinstance(request, BeginLro):
+        lro = request
+
+        async def settle(result: Any) -> Any:
+            return await drive(lro.settle(result), clients, sleep)
+
+        polling: _MappedPolling[Any] = _MappedPolling(
+            AsyncARMPolling(lro.polling_interval, path_format_arguments={"endpoint": lro.endpoint}),
+            lro.map_error,
+            settle,
+        )
+        return await lro.call.invoke(clients.client_for(lro.call), polling=polling)
+    client = clients.client_for(request)
+    if isinstance(request, ArmCall):
+        if request.paged:
+            return [item async for item in request.invoke(client)]
+        return await request.invoke(client)
+    return await client.send_request(
+        request.http_request(clients.graph_url), retry_on_methods=GRAPH_RETRY_METHODS
+    )
+
+
+async def run_job(
+    job: Job[_T],
+    sleep: Sleeper,
+    azure_core_kwargs: Mapping[str, Any],
+    steps: Steps[_T] | None = None,
+) -> _T:
+    """Run ``steps`` (by default ``job.steps()``) on asyncio clients built for the job's admins, closing the
+    clients it created (see :func:`crossipam._drive.run_job`).
+
+    ```python
+    report = await run_job(job, asyncio.sleep, {}, steps=readiness_flow)
+    ```
+    """
+    async with AsyncExitStack() as stack:
+        clients = RunClients(
+            SDK, job, azure_core_kwargs, on_create=lambda client: stack.push_async_callback(client.close)
+        )
+        return await drive(job.steps() if steps is None else steps, clients, sleep)
+
+
+class _MappedPolling(PollingDelegate[_T], AsyncPollingMethod[_T]):
+    """Async ARM polling whose failure becomes crossipam's typed error and whose result is settled by a flow."""
+
+    def __init__(
+        self, inner: Any, map_error: Callable[[Exception], Exception], settle: Callable[[_T], Awaitable[_T]]
+    ) -> None:
+        super().__init__(inner, map_error)
+        self._settle = settle
+
+    async def run(self) -> None:
+        try:
+            await self._inner.run()
+        except SDK_ERRORS as err:
+            raise self._map_error(err) from err
+        self.settled.append(await self._settle(self._inner.resource()))
+
+
+class _DonePolling(DoneDelegate[_T], AsyncPollingMethod[_T]):
+    async def run(self) -> None:
+        return None
+
+
+def done_poller(result: _T) -> AsyncLROPoller[_T]:
+    """A finished poller whose result is known without a request (nothing was written).
+
+    ```python
+    await done_poller(deployment).result()
+    ```
+    """
+    return AsyncLROPoller(None, None, lambda _r: result, _DonePolling(result))
