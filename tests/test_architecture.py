@@ -187,3 +187,18 @@ def test_modules_stay_small_enough_to_read_in_one_sitting() -> None:
     assert too_long == {}, f"split these modules (about {MAX_LINES - 50} lines is the aim): {too_long}"
     gone = {name for name in OVERSIZED if sizes.get(name, 0) <= MAX_LINES}
     assert gone == set(), f"these modules are small now: remove them from OVERSIZED: {gone}"
+
+
+def test_import_crossipam_loads_neither_authorization_nor_the_cli() -> None:
+    """``import crossipam`` costs what a deploy needs: azure-mgmt-authorization (onboarding, readiness's
+    permission reads) and the CLI's dependencies load on first use."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, crossipam; "
+        "print(sorted(m for m in sys.modules if m.startswith('azure.mgmt.authorization') "
+        "or m in ('yaml', 'rich', 'crossipam.cli', 'crossipam.onboarding', 'crossipam._onboarding_core')))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out
