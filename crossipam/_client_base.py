@@ -309,14 +309,16 @@ class ClientBase(Generic[CredT, BoundT]):
         """
         return self._network(call.admin, call.subscription_id)
 
-    def _flow_context(self) -> FlowContext:
-        """What the VNet and pool flows need of this client (crossipam._vnet_flows)."""
+    def _flow_context(self, *, conflict_retries: int | None = None) -> FlowContext:
+        """What the VNet and pool flows need of this client (crossipam._vnet_flows). One retry budget per
+        operation: a single call retries conflicts ``conflict_retries`` times; a bulk item passes 0, so that its
+        conflicts reach the bulk scheduler, whose ``max_attempts`` is then the item's only budget."""
         return FlowContext(
             managed_tenant_id=self._managed_tenant_id,
             endpoint=self._cloud.resource_manager.rstrip("/"),
             polling_interval=float(self._polling_interval or 0),
             operation_timeout=self._operation_timeout,
-            conflict_retries=self._conflict_retries,
+            conflict_retries=self._conflict_retries if conflict_retries is None else conflict_retries,
             service_error=lambda err, tenant, action: self._service_error(err, tenant=tenant, action=action),
             pool_error=self._pool_read_error,
         )

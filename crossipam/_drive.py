@@ -22,21 +22,7 @@ from azure.core.polling import LROPoller, PollingMethod
 from azure.mgmt.core.polling.arm_polling import ARMPolling
 from azure.mgmt.network import NetworkManagementClient
 
-from ._engine import (
-    GRAPH_RETRY_METHODS,
-    ArmCall,
-    BeginLro,
-    Clients,
-    DoneDelegate,
-    Exchange,
-    Job,
-    PollingDelegate,
-    Request,
-    RunClients,
-    SdkClasses,
-    Sleep,
-    Steps,
-)
+from . import _engine
 from ._shared import SDK_ERRORS
 from .credentials import TenantBoundCredential
 
@@ -53,7 +39,7 @@ def _authorization_client(*args: Any, **kwargs: Any) -> Any:
 
 
 #: The sync SDK classes the step flows' clients are built from.
-SDK = SdkClasses(
+SDK = _engine.SdkClasses(
     TenantBoundCredential,
     PipelineClient,
     RedirectPolicy,
@@ -64,7 +50,7 @@ SDK = SdkClasses(
 )
 
 
-def drive(steps: Steps[_T], clients: Clients, sleep: Callable[[float], Any]) -> _T:
+def drive(steps: _engine.Steps[_T], clients: _engine.Clients, sleep: Callable[[float], Any]) -> _T:
     """Run a flow to its end: execute each request it yields with ``clients`` (``sleep`` for waits) and send
     the answer back (or throw the call's exception in); return what the flow returned.
 
@@ -72,17 +58,17 @@ def drive(steps: Steps[_T], clients: Clients, sleep: Callable[[float], Any]) -> 
     body = drive(read_settled(ctx, vnet), client_provider, time.sleep)
     ```
     """
-    with Exchange(steps) as exchange:
+    with _engine.Exchange(steps) as exchange:
         while exchange.request is not None:
             with exchange.answering() as answer:
                 answer.value = _execute(exchange.request, clients, sleep)
     return exchange.result
 
 
-def _execute(request: Request, clients: Clients, sleep: Callable[[float], Any]) -> Any:
-    if isinstance(request, Sleep):
+def _execute(request: _engine.Request, clients: _engine.Clients, sleep: Callable[[float], Any]) -> Any:
+    if isinstance(request, _engine.Sleep):
         return sleep(request.seconds)
-    if isinstance(request, BeginLro):
+    if isinstance(request, _engine.BeginLro):
         polling: _MappedPolling[Any] = _MappedPolling(
             ARMPolling(request.polling_interval, path_format_arguments={"endpoint": request.endpoint}),
             request.map_error,
@@ -90,17 +76,19 @@ def _execute(request: Request, clients: Clients, sleep: Callable[[float], Any]) 
         )
         return request.call.invoke(clients.client_for(request.call), polling=polling)
     client = clients.client_for(request)
-    if isinstance(request, ArmCall):
+    if isinstance(request, _engine.ArmCall):
         result = request.invoke(client)
         return list(result) if request.paged else result
-    return client.send_request(request.http_request(clients.graph_url), retry_on_methods=GRAPH_RETRY_METHODS)
+    return client.send_request(
+        request.http_request(clients.graph_url), retry_on_methods=_engine.GRAPH_RETRY_METHODS
+    )
 
 
 def run_job(
-    job: Job[_T],
+    job: _engine.Job[_T],
     sleep: Callable[[float], Any],
     azure_core_kwargs: Mapping[str, Any],
-    steps: Steps[_T] | None = None,
+    steps: _engine.Steps[_T] | None = None,
 ) -> _T:
     """Run ``steps`` (by default ``job.steps()``) on clients built for the job's admins; the clients it created
     are closed at the end (onboarding, offboarding, readiness).
@@ -110,13 +98,13 @@ def run_job(
     ```
     """
     with ExitStack() as stack:
-        clients = RunClients(
+        clients = _engine.RunClients(
             SDK, job, azure_core_kwargs, on_create=lambda client: stack.callback(client.close)
         )
         return drive(job.steps() if steps is None else steps, clients, sleep)
 
 
-class _MappedPolling(PollingDelegate[_T], PollingMethod[_T]):
+class _MappedPolling(_engine.PollingDelegate[_T], PollingMethod[_T]):
     """ARM polling whose failure becomes crossipam's typed error and whose result is settled by a flow."""
 
     def __init__(
@@ -133,7 +121,7 @@ class _MappedPolling(PollingDelegate[_T], PollingMethod[_T]):
         self.settled.append(self._settle(self._inner.resource()))
 
 
-class _DonePolling(DoneDelegate[_T], PollingMethod[_T]):
+class _DonePolling(_engine.DoneDelegate[_T], PollingMethod[_T]):
     def run(self) -> None:
         return None
 

@@ -203,8 +203,14 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
             ipv6_number_of_ip_addresses=ipv6_number_of_ip_addresses,
             tags=tags,
         )
+        return self._deploy(request, self._conflict_retries)
+
+    def _deploy(
+        self, request: _deployment.DeploymentRequest, conflict_retries: int
+    ) -> LROPoller[VirtualNetworkDeployment]:
         with self._vnet_operation(request.vnet_id):
-            outcome = drive(_flows.deploy_flow(self._flow_context(), request), self, time.sleep)
+            flow = _flows.deploy_flow(self._flow_context(conflict_retries=conflict_retries), request)
+            outcome = drive(flow, self, time.sleep)
         return self._poller(outcome)
 
     @staticmethod
@@ -247,8 +253,14 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         """
         vnet = VirtualNetworkId.parse(vnet_id)
         prefixes = _removal.validate_replacement_prefixes(address_prefixes)
+        return self._remove(vnet, prefixes, self._conflict_retries)
+
+    def _remove(
+        self, vnet: VirtualNetworkId, prefixes: Any, conflict_retries: int
+    ) -> LROPoller[VirtualNetworkDeployment]:
         with self._vnet_operation(vnet):
-            outcome = drive(_flows.remove_flow(self._flow_context(), vnet, prefixes), self, time.sleep)
+            flow = _flows.remove_flow(self._flow_context(conflict_retries=conflict_retries), vnet, prefixes)
+            outcome = drive(flow, self, time.sleep)
         return self._poller(outcome)
 
     def check_readiness(
@@ -340,7 +352,9 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
 
         def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
             spec = _bulk.spec_of(item)
-            return self.begin_deploy_virtual_network(spec.vnet_id, **spec.deploy_kwargs()).result()
+            request = _deployment.deployment_request(spec.vnet_id, **spec.deploy_kwargs())
+            # one budget per operation: the bulk scheduler retries this item's conflicts
+            return self._deploy(request, 0).result()
 
         return _bulk.run_sync(
             items,
@@ -381,7 +395,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         self._prime_tokens()
 
         def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
-            return self.begin_remove_allocation(item.target).result()
+            return self._remove(VirtualNetworkId.parse(item.target), None, 0).result()
 
         return _bulk.run_sync(
             items,

@@ -54,7 +54,7 @@ from crossipam.policies import parse_retry_after
 from crossipam.testing import AzureEmulator
 from crossipam.testing._http import Request, Response
 
-from .test_client_e2e import cloud_of, info_of
+from .test_client_e2e import cloud_of, info_of, make_client
 
 SECOND_SUBSCRIPTION = "bbbbbbbb-2222-4000-8000-000000000003"
 SECOND_RG = "rg-spoke-two"
@@ -1195,3 +1195,28 @@ def test_a_failing_retry_decision_ends_the_item_with_its_error(monkeypatch: pyte
     results = run_sync(items, attempt, max_concurrency=2)
     assert [r.ok for r in results] == [True, False, True]
     assert isinstance(results[1].error, ThrottledError) and results[1].attempts == 1
+
+
+def test_one_retry_budget_per_operation(azure_emulator: AzureEmulator) -> None:
+    """A conflict is retried by one layer only: a single call re-reads ``conflict_retries`` times; a bulk item
+    leaves its conflicts to the bulk scheduler, so ``max_attempts`` PUTs in all (not 5 inside each of them)."""
+    from crossipam import ConflictError
+
+    emu = azure_emulator
+    info = info_of(emu)
+    emu.faults.add(
+        "PUT", r"/virtualNetworks/vnet-budget$", status=409, code="AnotherOperationInProgress", times=100
+    )
+    spec = DeploymentSpec(info.vnet_id("vnet-budget"), info.location, info.pool_id, 16)
+    with make_client(emu, conflict_retries=2) as client:
+        [result] = client.deploy_many([spec], max_attempts=3, sleep=lambda _s: None)
+        assert not result.ok and isinstance(result.error, ConflictError) and result.attempts == 3
+        puts = emu.journal.entries(service="arm", method="PUT", path="/virtualNetworks/vnet-budget")
+        assert len(puts) == 3
+        emu.journal.clear()
+        with pytest.raises(ConflictError):
+            client.begin_deploy_virtual_network(
+                spec.vnet_id, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=16
+            )
+        puts = emu.journal.entries(service="arm", method="PUT", path="/virtualNetworks/vnet-budget")
+        assert len(puts) == 3  # conflict_retries=2: the first PUT and two more

@@ -26,21 +26,7 @@ from azure.core.polling import AsyncLROPoller, AsyncPollingMethod
 from azure.mgmt.core.polling.async_arm_polling import AsyncARMPolling
 from azure.mgmt.network.aio import NetworkManagementClient
 
-from .._engine import (
-    GRAPH_RETRY_METHODS,
-    ArmCall,
-    BeginLro,
-    Clients,
-    DoneDelegate,
-    Exchange,
-    Job,
-    PollingDelegate,
-    Request,
-    RunClients,
-    SdkClasses,
-    Sleep,
-    Steps,
-)
+from .. import _engine
 from .._shared import SDK_ERRORS
 from ._credentials import AsyncTenantBoundCredential
 
@@ -57,7 +43,7 @@ def _authorization_client(*args: Any, **kwargs: Any) -> Any:
 
 
 #: The asyncio SDK classes the step flows' clients are built from.
-SDK = SdkClasses(
+SDK = _engine.SdkClasses(
     AsyncTenantBoundCredential,
     AsyncPipelineClient,
     AsyncRedirectPolicy,
@@ -70,24 +56,24 @@ SDK = SdkClasses(
 Sleeper = Callable[[float], Awaitable[Any]]
 
 
-async def drive(steps: Steps[_T], clients: Clients, sleep: Sleeper) -> _T:
+async def drive(steps: _engine.Steps[_T], clients: _engine.Clients, sleep: Sleeper) -> _T:
     """Run a flow to its end, awaiting each request it yields (see :func:`crossipam._drive.drive`).
 
     ```python
     body = await drive(read_settled(ctx, vnet), client_provider, asyncio.sleep)
     ```
     """
-    with Exchange(steps) as exchange:
+    with _engine.Exchange(steps) as exchange:
         while exchange.request is not None:
             with exchange.answering() as answer:
                 answer.value = await _execute(exchange.request, clients, sleep)
     return exchange.result
 
 
-async def _execute(request: Request, clients: Clients, sleep: Sleeper) -> Any:
-    if isinstance(request, Sleep):
+async def _execute(request: _engine.Request, clients: _engine.Clients, sleep: Sleeper) -> Any:
+    if isinstance(request, _engine.Sleep):
         return await sleep(request.seconds)
-    if isinstance(request, BeginLro):
+    if isinstance(request, _engine.BeginLro):
         lro = request
 
         async def settle(result: Any) -> Any:
@@ -100,20 +86,20 @@ async def _execute(request: Request, clients: Clients, sleep: Sleeper) -> Any:
         )
         return await lro.call.invoke(clients.client_for(lro.call), polling=polling)
     client = clients.client_for(request)
-    if isinstance(request, ArmCall):
+    if isinstance(request, _engine.ArmCall):
         if request.paged:
             return [item async for item in request.invoke(client)]
         return await request.invoke(client)
     return await client.send_request(
-        request.http_request(clients.graph_url), retry_on_methods=GRAPH_RETRY_METHODS
+        request.http_request(clients.graph_url), retry_on_methods=_engine.GRAPH_RETRY_METHODS
     )
 
 
 async def run_job(
-    job: Job[_T],
+    job: _engine.Job[_T],
     sleep: Sleeper,
     azure_core_kwargs: Mapping[str, Any],
-    steps: Steps[_T] | None = None,
+    steps: _engine.Steps[_T] | None = None,
 ) -> _T:
     """Run ``steps`` (by default ``job.steps()``) on asyncio clients built for the job's admins, closing the
     clients it created (see :func:`crossipam._drive.run_job`).
@@ -123,13 +109,13 @@ async def run_job(
     ```
     """
     async with AsyncExitStack() as stack:
-        clients = RunClients(
+        clients = _engine.RunClients(
             SDK, job, azure_core_kwargs, on_create=lambda client: stack.push_async_callback(client.close)
         )
         return await drive(job.steps() if steps is None else steps, clients, sleep)
 
 
-class _MappedPolling(PollingDelegate[_T], AsyncPollingMethod[_T]):
+class _MappedPolling(_engine.PollingDelegate[_T], AsyncPollingMethod[_T]):
     """Async ARM polling whose failure becomes crossipam's typed error and whose result is settled by a flow."""
 
     def __init__(
@@ -146,7 +132,7 @@ class _MappedPolling(PollingDelegate[_T], AsyncPollingMethod[_T]):
         self.settled.append(await self._settle(self._inner.resource()))
 
 
-class _DonePolling(DoneDelegate[_T], AsyncPollingMethod[_T]):
+class _DonePolling(_engine.DoneDelegate[_T], AsyncPollingMethod[_T]):
     async def run(self) -> None:
         return None
 

@@ -219,8 +219,14 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
             ipv6_number_of_ip_addresses=ipv6_number_of_ip_addresses,
             tags=tags,
         )
+        return await self._deploy(request, self._conflict_retries)
+
+    async def _deploy(
+        self, request: _deployment.DeploymentRequest, conflict_retries: int
+    ) -> AsyncLROPoller[VirtualNetworkDeployment]:
         async with self._vnet_operation(request.vnet_id):
-            outcome = await drive(_flows.deploy_flow(self._flow_context(), request), self, asyncio.sleep)
+            flow = _flows.deploy_flow(self._flow_context(conflict_retries=conflict_retries), request)
+            outcome = await drive(flow, self, asyncio.sleep)
         return self._poller(outcome)
 
     @staticmethod
@@ -257,10 +263,14 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         """
         vnet = VirtualNetworkId.parse(vnet_id)
         prefixes = _removal.validate_replacement_prefixes(address_prefixes)
+        return await self._remove(vnet, prefixes, self._conflict_retries)
+
+    async def _remove(
+        self, vnet: VirtualNetworkId, prefixes: Any, conflict_retries: int
+    ) -> AsyncLROPoller[VirtualNetworkDeployment]:
         async with self._vnet_operation(vnet):
-            outcome = await drive(
-                _flows.remove_flow(self._flow_context(), vnet, prefixes), self, asyncio.sleep
-            )
+            flow = _flows.remove_flow(self._flow_context(conflict_retries=conflict_retries), vnet, prefixes)
+            outcome = await drive(flow, self, asyncio.sleep)
         return self._poller(outcome)
 
     async def check_readiness(
@@ -349,8 +359,9 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
 
         async def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
             spec = _bulk.spec_of(item)
-            poller = await self.begin_deploy_virtual_network(spec.vnet_id, **spec.deploy_kwargs())
-            return await poller.result()
+            request = _deployment.deployment_request(spec.vnet_id, **spec.deploy_kwargs())
+            # one budget per operation: the bulk scheduler retries this item's conflicts
+            return await (await self._deploy(request, 0)).result()
 
         return await _bulk.run_async(
             items,
@@ -390,8 +401,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         await self._prime_tokens()
 
         async def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
-            poller = await self.begin_remove_allocation(item.target)
-            return await poller.result()
+            return await (await self._remove(VirtualNetworkId.parse(item.target), None, 0)).result()
 
         return await _bulk.run_async(
             items,
