@@ -38,6 +38,7 @@ from crossipam.deployment import (
     plan_deployment,
     put_body_from_existing,
 )
+from crossipam.onboarding import OffboardingResult, OnboardingResult, OnboardingStep
 from crossipam.policies import MAX_AUXILIARY_TENANTS, CrossTenantAuxiliaryPolicy
 from crossipam.removal import plan_removal, validate_replacement_prefixes
 
@@ -445,6 +446,37 @@ def test_bulk_item_to_dict_shapes_the_error_as_asked() -> None:
     assert failed.to_dict()["error"] == {"type": "InvalidInputError", "message": "bad", "hint": "fix it"}
     assert failed.to_dict(lambda err: err.message)["error"] == "bad"
     assert failed.to_dict()["action"] is None and failed.to_dict()["deployment"] is None
+
+
+def test_onboarding_results_to_dict() -> None:
+    steps = (
+        OnboardingStep("create_service_principal", "already_done", "exists", TENANT_A),
+        OnboardingStep("assign_pool_role", "done", "IPAM Pool User", TENANT_A),
+    )
+    common = {
+        "app_id": "app",
+        "pool_id": POOL,
+        "management_tenant_id": TENANT_A,
+        "dry_run": False,
+        "changed": True,
+        "service_principal_object_id": "sp",
+        "steps": [
+            {
+                "name": "create_service_principal",
+                "status": "already_done",
+                "detail": "exists",
+                "tenant_id": TENANT_A,
+            },
+            {"name": "assign_pool_role", "status": "done", "detail": "IPAM Pool User", "tenant_id": TENANT_A},
+        ],
+    }
+    onboarded = OnboardingResult("app", POOL, TENANT_B, TENANT_A, False, steps, "sp", "ra")
+    shown = onboarded.to_dict()
+    assert shown == {**common, "managed_tenant_id": TENANT_B, "role_assignment_id": "ra"}
+    assert list(shown) == [*common, "managed_tenant_id", "role_assignment_id"]
+    offboarded = OffboardingResult("app", POOL, TENANT_A, False, steps, "sp", ("ra",))
+    assert offboarded.to_dict() == {**common, "removed_role_assignment_ids": ["ra"]}
+    assert json.loads(json.dumps(shown)) == shown
 
 
 def test_put_body_keeps_static_subnets() -> None:

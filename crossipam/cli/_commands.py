@@ -21,7 +21,6 @@ from ._input import Where
 from ._render import (
     bulk_to_dict,
     emit_json,
-    onboarding_to_dict,
     print_allocations,
     print_bulk,
     print_deployment,
@@ -183,7 +182,7 @@ def _cmd_onboard(args: argparse.Namespace, io_: CommandIO) -> int:
             delete_service_principal=args.delete_service_principal,
             **setup.kwargs,
         )
-    _emit(args, io_, onboarding_to_dict(result), lambda o: print_onboarding(result, o))
+    _emit(args, io_, result.to_dict(), lambda o: print_onboarding(result, o))
     return EXIT_OK
 
 

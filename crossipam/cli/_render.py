@@ -170,35 +170,6 @@ def bulk_to_dict(results: Sequence[BulkItemResult]) -> dict[str, Any]:
     }
 
 
-def onboarding_to_dict(result: OnboardingResult | OffboardingResult) -> dict[str, Any]:
-    """``onboard``/``offboard --output json``: the result, its steps and what it created or removed.
-
-    ```python
-    onboarding_to_dict(onboard_service_principal(app_id, pool_id, ...))["role_assignment_id"]
-    ```
-    """
-    out: dict[str, Any] = {
-        "app_id": result.app_id,
-        "pool_id": result.pool_id,
-        "management_tenant_id": result.management_tenant_id,
-        "dry_run": result.dry_run,
-        "changed": result.changed,
-        "service_principal_object_id": result.service_principal_object_id,
-        "steps": [
-            {"name": s.name, "status": s.status, "detail": s.detail, "tenant_id": s.tenant_id}
-            for s in result.steps
-        ],
-    }
-    from ..onboarding import OnboardingResult
-
-    if isinstance(result, OnboardingResult):
-        out["managed_tenant_id"] = result.managed_tenant_id
-        out["role_assignment_id"] = result.role_assignment_id
-    else:
-        out["removed_role_assignment_ids"] = list(result.removed_role_assignment_ids)
-    return out
-
-
 def report_to_dict(report: ReadinessReport) -> dict[str, Any]:
     """``check --output json``: :meth:`ReadinessReport.to_dict`, each fix also said as a command (``remedy``).
 
