@@ -138,6 +138,17 @@ class OnboardingStep:
         """
         return f"{self.name}: {self.status} ({self.detail})"
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data: ``name``, ``status``, ``detail``, ``tenant_id``.
+
+        Example:
+            ```python
+            >>> OnboardingStep("assign_pool_role", "planned", "IPAM Pool User on p1", "a…").to_dict()["status"]
+            'planned'
+            ```
+        """
+        return {"name": self.name, "status": self.status, "detail": self.detail, "tenant_id": self.tenant_id}
+
 
 @dataclass(frozen=True)
 class OnboardingResult:
@@ -162,6 +173,21 @@ class OnboardingResult:
     service_principal_object_id: str | None
     #: Resource id of the role assignment on the pool (``None`` in a dry run before it was created).
     role_assignment_id: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data (what ``crossipam onboard --output json`` prints): the ids, ``dry_run``, ``changed``,
+        the service principal, the ``steps``, then ``managed_tenant_id`` and ``role_assignment_id``.
+
+        Example:
+            ```python
+            onboard_service_principal(app_id, pool_id, ...).to_dict()["role_assignment_id"]
+            ```
+        """
+        return {
+            **_result_dict(self),
+            "managed_tenant_id": self.managed_tenant_id,
+            "role_assignment_id": self.role_assignment_id,
+        }
 
     @property
     def changed(self) -> bool:
@@ -209,6 +235,18 @@ class OffboardingResult:
     #: Role assignments removed (or, in a dry run, that would be removed).
     removed_role_assignment_ids: tuple[str, ...]
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data (what ``crossipam offboard --output json`` prints): as
+        :meth:`OnboardingResult.to_dict`, with ``removed_role_assignment_ids`` (a list) in place of the managed
+        tenant and the role assignment.
+
+        Example:
+            ```python
+            offboard_service_principal(app_id, pool_id, ...).to_dict()["removed_role_assignment_ids"]
+            ```
+        """
+        return {**_result_dict(self), "removed_role_assignment_ids": list(self.removed_role_assignment_ids)}
+
     @property
     def changed(self) -> bool:
         """Whether this run changed anything.
@@ -232,6 +270,19 @@ class OffboardingResult:
             if step.name == name:
                 return step
         raise KeyError(name)
+
+
+def _result_dict(result: OnboardingResult | OffboardingResult) -> dict[str, Any]:
+    """The keys both results share, in the order ``to_dict`` gives them."""
+    return {
+        "app_id": result.app_id,
+        "pool_id": result.pool_id,
+        "management_tenant_id": result.management_tenant_id,
+        "dry_run": result.dry_run,
+        "changed": result.changed,
+        "service_principal_object_id": result.service_principal_object_id,
+        "steps": [step.to_dict() for step in result.steps],
+    }
 
 
 def role_assignment_name(scope: str, principal_id: str, role_definition_id: str) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 from urllib.parse import urlsplit
@@ -193,6 +193,10 @@ def parse_networks(values: Iterable[object] | None, what: str = "address prefixe
     return out
 
 
+def _strs(nets: Iterable[IPNetwork]) -> list[str]:
+    return [str(n) for n in nets]
+
+
 def _int(value: object, default: int = 0) -> int:
     if value is None or value == "":
         return default
@@ -240,6 +244,20 @@ class IpamAllocation:
         """
         return self.allocated_prefixes[0].version if self.allocated_prefixes else None
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data, ids and prefixes as text (as ``crossipam … --output json`` prints it).
+
+        ```python
+        alloc.to_dict()   # {'pool_id': '/subscriptions/…/ipamPools/p1', 'number_of_ip_addresses': 64,
+                          #  'allocated_prefixes': ['10.0.0.0/26']}
+        ```
+        """
+        return {
+            "pool_id": str(self.pool_id),
+            "number_of_ip_addresses": self.number_of_ip_addresses,
+            "allocated_prefixes": _strs(self.allocated_prefixes),
+        }
+
 
 @dataclass(frozen=True)
 class SubnetDeployment:
@@ -253,6 +271,19 @@ class SubnetDeployment:
     name: str
     address_prefixes: list[IPNetwork] = field(default_factory=list)
     allocations: list[IpamAllocation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data: ``name``, ``address_prefixes`` (text), ``allocations`` (:meth:`IpamAllocation.to_dict`).
+
+        ```python
+        deployment.subnet("app").to_dict()["address_prefixes"]   # ['10.0.0.0/26']
+        ```
+        """
+        return {
+            "name": self.name,
+            "address_prefixes": _strs(self.address_prefixes),
+            "allocations": [a.to_dict() for a in self.allocations],
+        }
 
 
 @dataclass(frozen=True)
@@ -308,6 +339,27 @@ class VirtualNetworkDeployment:
                 return s
         raise KeyError(name)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data (what ``crossipam deploy``/``remove``/``show --output json`` print): the id and its
+        ``name``, ``location``, ``action``, prefixes as text, allocations, subnets, tags and
+        ``provisioning_state`` (not the ``etag``).
+
+        ```python
+        client.get_virtual_network_allocation(vnet_id).to_dict()["address_prefixes"]   # ['10.0.0.0/26']
+        ```
+        """
+        return {
+            "vnet_id": str(self.vnet_id),
+            "name": self.vnet_id.name,
+            "location": self.location,
+            "action": self.action,
+            "address_prefixes": _strs(self.address_prefixes),
+            "allocations": [a.to_dict() for a in self.allocations],
+            "subnets": [s.to_dict() for s in self.subnets],
+            "tags": dict(self.tags),
+            "provisioning_state": self.provisioning_state,
+        }
+
 
 @dataclass(frozen=True)
 class ChildPool:
@@ -320,6 +372,15 @@ class ChildPool:
 
     resource_id: ResourceId
     address_prefixes: list[IPNetwork] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data: ``resource_id`` and ``address_prefixes`` as text.
+
+        ```python
+        [c.to_dict() for c in usage.child_pools]   # [{'resource_id': '/subscriptions/…', 'address_prefixes': [...]}]
+        ```
+        """
+        return {"resource_id": str(self.resource_id), "address_prefixes": _strs(self.address_prefixes)}
 
 
 def _rid(value: object) -> ResourceId:
@@ -371,6 +432,26 @@ class PoolUsage:
             number_of_reserved_ip_addresses=_int(body.get("numberOfReservedIPAddresses")),
             number_of_available_ip_addresses=_int(body.get("numberOfAvailableIPAddresses")),
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data, prefixes as text (``crossipam pool usage --output json`` prints it after the
+        ``pool_id``).
+
+        ```python
+        client.get_pool_usage(pool_id).to_dict()["number_of_available_ip_addresses"]   # 65280
+        ```
+        """
+        return {
+            "address_prefixes": _strs(self.address_prefixes),
+            "allocated_address_prefixes": _strs(self.allocated_address_prefixes),
+            "reserved_address_prefixes": _strs(self.reserved_address_prefixes),
+            "available_address_prefixes": _strs(self.available_address_prefixes),
+            "child_pools": [c.to_dict() for c in self.child_pools],
+            "total_number_of_ip_addresses": self.total_number_of_ip_addresses,
+            "number_of_allocated_ip_addresses": self.number_of_allocated_ip_addresses,
+            "number_of_reserved_ip_addresses": self.number_of_reserved_ip_addresses,
+            "number_of_available_ip_addresses": self.number_of_available_ip_addresses,
+        }
 
 
 @dataclass(frozen=True)
@@ -424,6 +505,28 @@ class PoolAllocation:
         ```
         """
         return self.resource_id.resource_type.lower() == "microsoft.network/virtualnetworks"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data, ids and prefixes as text, times in ISO 8601 (``crossipam pool allocations --output
+        json`` prints a list of these).
+
+        ```python
+        [a.to_dict() for a in client.list_pool_allocations(pool_id)]
+        ```
+        """
+        return {
+            "resource_id": str(self.resource_id),
+            "pool_id": str(self.pool_id) if self.pool_id else None,
+            "description": self.description,
+            "address_prefixes": _strs(self.address_prefixes),
+            "reserved_prefixes": _strs(self.reserved_prefixes),
+            "total_number_of_ip_addresses": self.total_number_of_ip_addresses,
+            "number_of_reserved_ip_addresses": self.number_of_reserved_ip_addresses,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "reservation_expires_at": (
+                self.reservation_expires_at.isoformat() if self.reservation_expires_at else None
+            ),
+        }
 
 
 @dataclass(frozen=True)
@@ -496,3 +599,27 @@ class BulkItemResult:
         ```
         """
         return self.error is None and self.deployment is not None
+
+    def to_dict(self, error_to_dict: Callable[[CrossIpamError], Any] | None = None) -> dict[str, Any]:
+        """JSON-ready data: ``vnet_id``, ``ok``, ``attempts``, ``action``, the ``deployment``
+        (:meth:`VirtualNetworkDeployment.to_dict`) and the ``error`` (``None`` when there is none) as
+        ``error_to_dict`` shapes it — by default its ``type``, ``message`` and ``hint``. The CLI passes its own,
+        which adds the exit code and the diagnostics.
+
+        ```python
+        [item.to_dict() for item in client.deploy_many(specs)]
+        ```
+        """
+        shape = error_to_dict or _error_summary
+        return {
+            "vnet_id": self.vnet_id,
+            "ok": self.ok,
+            "attempts": self.attempts,
+            "action": self.deployment.action if self.deployment else None,
+            "deployment": self.deployment.to_dict() if self.deployment else None,
+            "error": shape(self.error) if self.error else None,
+        }
+
+
+def _error_summary(err: CrossIpamError) -> dict[str, Any]:
+    return {"type": type(err).__name__, "message": err.message, "hint": err.hint}

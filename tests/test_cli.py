@@ -26,8 +26,9 @@ from crossipam.cli import (
     main,
     parse_subnets,
 )
+from crossipam.client import CrossTenantIpamClient
 from crossipam.errors import CrossIpamError, Remedy
-from crossipam.models import SubnetSpec
+from crossipam.models import CloudEndpoints, SubnetSpec
 from crossipam.testing import AzureEmulator, ScenarioInfo
 
 _ENV = (
@@ -145,6 +146,46 @@ def test_deploy_show_pool_remove_json(emu: AzureEmulator, capsys: pytest.Capture
 
     code, out, _ = run(capsys, "pool", "usage", info.pool_id, *app_args(info))
     assert code == EXIT_OK and "allocated           0" in out
+
+
+def test_json_output_is_the_models_to_dict(emu: AzureEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    """The JSON the CLI prints is, byte for byte, the model's to_dict() as the library returns it."""
+    info = info_of(emu)
+    vnet = info.vnet_id("vnet-to-dict")
+    code, _, _ = run(
+        capsys, "deploy", vnet, "--location", info.location, "--pool-id", info.pool_id, "--addresses", "100",
+        "--subnets", "app:64;data:16", "--tag", "env=dev", *app_args(info),
+    )  # fmt: skip
+    assert code == EXIT_OK
+    cloud = CloudEndpoints(
+        authority_host=info.authority,
+        resource_manager=info.arm_endpoint,
+        graph=info.graph_endpoint,
+        resource_manager_scope=info.arm_scope,
+    )
+    with CrossTenantIpamClient.from_client_secret(
+        info.app.client_id,
+        info.app.client_secret,
+        managed_tenant_id=info.managed_tenant_id,
+        management_tenant_id=info.management_tenant_id,
+        cloud=cloud,
+        connection_verify=info.ca_bundle,
+    ) as client:
+        shown = client.get_virtual_network_allocation(vnet).to_dict()
+        expected: dict[tuple[str, ...], Any] = {
+            ("show", vnet): shown,
+            ("pool", "usage", info.pool_id): {
+                "pool_id": info.pool_id,
+                **client.get_pool_usage(info.pool_id).to_dict(),
+            },
+            ("pool", "allocations", info.pool_id): [
+                a.to_dict() for a in client.list_pool_allocations(info.pool_id)
+            ],
+        }
+    for argv, data in expected.items():
+        code, out, _ = run(capsys, *argv, *app_args(info), "--output", "json")
+        assert code == EXIT_OK and out == json.dumps(data, indent=2) + "\n", argv
+    assert [s["name"] for s in shown["subnets"]] == ["app", "data"] and shown["action"] == "read"
 
 
 def test_table_output_is_readable(emu: AzureEmulator, capsys: pytest.CaptureFixture[str]) -> None:

@@ -27,7 +27,6 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from crossipam import cli
-from crossipam._cli_input import DEPLOY_FIELDS, MAX_YAML_DEPTH, check_token_file
 from crossipam.cli import (
     EXIT_USAGE,
     MAX_INPUT_FILE_BYTES,
@@ -36,6 +35,9 @@ from crossipam.cli import (
     read_deployment_file,
     read_removal_file,
 )
+from crossipam.cli._auth import check_token_file
+from crossipam.cli._input import MAX_YAML_DEPTH
+from crossipam.cli._specs import DEPLOY_FIELDS
 from crossipam.errors import CrossIpamError
 from crossipam.models import DeploymentSpec, SubnetSpec
 
@@ -570,7 +572,7 @@ def test_console_script_prints_no_traceback(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60, check=True
     )
-    assert done.stdout.split() == [str(ROOT / "crossipam" / "cli.py"), "False"]
+    assert done.stdout.split() == [str(ROOT / "crossipam" / "cli" / "__init__.py"), "False"]
 
 
 # ---- property: parsed, or exit 2 with a message ---------------------------------------------------------------

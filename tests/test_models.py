@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import json
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from crossipam import (
     AddressSpaceConflictError,
     AllocationDecreaseError,
     AppNotOnboardedError,
+    BulkItemResult,
     CloudEndpoints,
     ConfigurationError,
     CrossIpamError,
@@ -36,6 +38,7 @@ from crossipam.deployment import (
     plan_deployment,
     put_body_from_existing,
 )
+from crossipam.onboarding import OffboardingResult, OnboardingResult, OnboardingStep
 from crossipam.policies import MAX_AUXILIARY_TENANTS, CrossTenantAuxiliaryPolicy
 from crossipam.removal import plan_removal, validate_replacement_prefixes
 
@@ -175,6 +178,50 @@ def test_pool_allocation_from_wire_parses_datetimes_with_seven_digits() -> None:
     assert alloc.total_number_of_ip_addresses == 80
     assert alloc.created_at == dt.datetime(2025, 1, 2, 3, 4, 5, 123456, tzinfo=dt.timezone.utc)
     assert alloc.reservation_expires_at is None
+
+
+def test_pool_usage_and_allocation_to_dict() -> None:
+    usage = PoolUsage.from_wire(
+        {
+            "addressPrefixes": ["10.0.0.0/16"],
+            "childPools": [{"resourceId": POOL.replace("p4", "child"), "addressPrefixes": ["10.0.128.0/17"]}],
+            "allocatedAddressPrefixes": ["10.0.0.0/26"],
+            "totalNumberOfIPAddresses": "65536",
+            "numberOfAllocatedIPAddresses": "64",
+        }
+    )
+    assert usage.to_dict() == {
+        "address_prefixes": ["10.0.0.0/16"],
+        "allocated_address_prefixes": ["10.0.0.0/26"],
+        "reserved_address_prefixes": [],
+        "available_address_prefixes": [],
+        "child_pools": [{"resource_id": POOL.replace("p4", "child"), "address_prefixes": ["10.0.128.0/17"]}],
+        "total_number_of_ip_addresses": 65536,
+        "number_of_allocated_ip_addresses": 64,
+        "number_of_reserved_ip_addresses": 0,
+        "number_of_available_ip_addresses": 0,
+    }
+    alloc = PoolAllocation.from_wire(
+        {
+            "resourceId": VNET,
+            "poolId": POOL,
+            "addressPrefixes": ["10.0.0.0/26"],
+            "createdAt": "2025-01-02T03:04:05Z",
+        }
+    )
+    assert alloc.to_dict() == {
+        "resource_id": VNET,
+        "pool_id": POOL,
+        "description": "",
+        "address_prefixes": ["10.0.0.0/26"],
+        "reserved_prefixes": [],
+        "total_number_of_ip_addresses": 0,
+        "number_of_reserved_ip_addresses": 0,
+        "created_at": "2025-01-02T03:04:05+00:00",
+        "reservation_expires_at": None,
+    }
+    assert PoolAllocation.from_wire({"resourceId": VNET}).to_dict()["pool_id"] is None
+    assert json.loads(json.dumps([usage.to_dict(), alloc.to_dict()])) == [usage.to_dict(), alloc.to_dict()]
 
 
 # ---- deployment request & plan -------------------------------------------------------------------------
@@ -353,6 +400,83 @@ def test_deployment_from_wire() -> None:
     assert d.allocations[0].number_of_ip_addresses == 100 and d.allocations[0].ip_version == 4
     assert d.subnet("LEGACY").address_prefixes == [net("10.0.0.0/28")]
     assert d.has_allocation and not d.changed
+
+
+def test_deployment_to_dict_is_json_with_prefixes_as_text() -> None:
+    d = deployment_from_wire(_existing(), "updated")
+    shown = d.to_dict()
+    assert json.loads(json.dumps(shown)) == shown  # JSON types only: no default=str needed
+    assert shown == {
+        "vnet_id": VNET,
+        "name": "vnet1",
+        "location": "eastus",
+        "action": "updated",
+        "address_prefixes": ["10.0.0.0/26", "10.0.0.64/27", "10.0.0.96/30"],
+        "allocations": [
+            {
+                "pool_id": POOL,
+                "number_of_ip_addresses": 100,
+                "allocated_prefixes": ["10.0.0.0/26", "10.0.0.64/27", "10.0.0.96/30"],
+            }
+        ],
+        "subnets": [s.to_dict() for s in d.subnets],
+        "tags": {"owner": "team"},
+        "provisioning_state": "Succeeded",
+    }
+    assert shown["subnets"][0] == {
+        "name": "legacy",
+        "address_prefixes": ["10.0.0.0/28"],
+        "allocations": [
+            {"pool_id": POOL, "number_of_ip_addresses": 16, "allocated_prefixes": ["10.0.0.0/28"]}
+        ],
+    }
+
+
+def test_bulk_item_to_dict_shapes_the_error_as_asked() -> None:
+    d = deployment_from_wire(_existing(), "unchanged")
+    assert BulkItemResult(VNET, deployment=d, attempts=1).to_dict() == {
+        "vnet_id": VNET,
+        "ok": True,
+        "attempts": 1,
+        "action": "unchanged",
+        "deployment": d.to_dict(),
+        "error": None,
+    }
+    failed = BulkItemResult(VNET, error=InvalidInputError("bad", hint="fix it"), attempts=2)
+    assert failed.to_dict()["error"] == {"type": "InvalidInputError", "message": "bad", "hint": "fix it"}
+    assert failed.to_dict(lambda err: err.message)["error"] == "bad"
+    assert failed.to_dict()["action"] is None and failed.to_dict()["deployment"] is None
+
+
+def test_onboarding_results_to_dict() -> None:
+    steps = (
+        OnboardingStep("create_service_principal", "already_done", "exists", TENANT_A),
+        OnboardingStep("assign_pool_role", "done", "IPAM Pool User", TENANT_A),
+    )
+    common = {
+        "app_id": "app",
+        "pool_id": POOL,
+        "management_tenant_id": TENANT_A,
+        "dry_run": False,
+        "changed": True,
+        "service_principal_object_id": "sp",
+        "steps": [
+            {
+                "name": "create_service_principal",
+                "status": "already_done",
+                "detail": "exists",
+                "tenant_id": TENANT_A,
+            },
+            {"name": "assign_pool_role", "status": "done", "detail": "IPAM Pool User", "tenant_id": TENANT_A},
+        ],
+    }
+    onboarded = OnboardingResult("app", POOL, TENANT_B, TENANT_A, False, steps, "sp", "ra")
+    shown = onboarded.to_dict()
+    assert shown == {**common, "managed_tenant_id": TENANT_B, "role_assignment_id": "ra"}
+    assert list(shown) == [*common, "managed_tenant_id", "role_assignment_id"]
+    offboarded = OffboardingResult("app", POOL, TENANT_A, False, steps, "sp", ("ra",))
+    assert offboarded.to_dict() == {**common, "removed_role_assignment_ids": ["ra"]}
+    assert json.loads(json.dumps(shown)) == shown
 
 
 def test_put_body_keeps_static_subnets() -> None:

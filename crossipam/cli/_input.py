@@ -1,13 +1,13 @@
-"""The files the ``crossipam`` console script reads, read defensively (private to :mod:`crossipam.cli`).
+"""The files the ``crossipam`` console script reads, read defensively: size cap, UTF-8, CSV, and YAML read
+strictly (no anchors, aliases or duplicate keys). What the rows say is read in :mod:`crossipam.cli._specs`.
 
 Every problem with an input file — too large, not UTF-8, binary, malformed CSV or YAML, YAML anchors or aliases,
-duplicate keys, a wrong type, a Unicode digit where a count belongs — is an :class:`InvalidInputError` (exit
-code 2) whose message names the file, the line where there is one and the field:
+duplicate keys — is an :class:`InvalidInputError` (exit code 2) whose message names the file, the line where
+there is one and the field:
 
 ```python
 rows = load_rows("vnets.yaml", fields=DEPLOY_FIELDS)
-specs = deployment_specs(rows, default_location="eastus", default_pool_id=None)
-# InvalidInputError: vnets.yaml line 4: number_of_ip_addresses: expected a whole number, got a boolean
+# InvalidInputError: vnets.yaml line 4: duplicate key 'location' (first on line 2)
 ```
 
 PyYAML is imported only when a YAML file is read (``import crossipam`` never imports it).
@@ -21,27 +21,20 @@ import functools
 import io
 import os
 import re
-import ssl
 import stat
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
-from .errors import CrossIpamError, InvalidInputError
-from .models import DeploymentSpec, SubnetSpec
+from ..errors import InvalidInputError
 
 #: The largest input file crossipam reads (spec files, certificates, token files): 1 MiB. Larger files are
 #: refused before they are read.
 MAX_INPUT_FILE_BYTES = 1024 * 1024
 #: The deepest nesting of collections a YAML file may have (a VNet file needs 5 levels).
 MAX_YAML_DEPTH = 16
-#: The keys of a VNet in a ``deploy --from-file`` file (CSV columns or YAML keys).
-DEPLOY_FIELDS = ("vnet_id", "location", "pool_id", "number_of_ip_addresses", "subnets", "tags")
-#: The keys of a subnet given as a YAML mapping in a list.
-SUBNET_FIELDS = ("name", "number_of_ip_addresses")
 
 _YAML_SUFFIXES = (".yaml", ".yml")
-_DIGITS = re.compile(r"[0-9]{1,40}")  # ASCII only (``\d`` and ``int()`` also take ``²`` or ``٣``)
 _NO_ALIASES_HINT = "write the values out: crossipam does not accept YAML anchors (&name) or aliases (*name)"
 
 
@@ -183,7 +176,7 @@ def load_rows(path: str, *, fields: Sequence[str] | None = None) -> list[Row]:
     required as a column (CSV).
 
     ```python
-    load_rows("vnets.csv", fields=DEPLOY_FIELDS)
+    load_rows("vnets.csv", fields=("vnet_id", "location"))
     ```
     """
     text = decode_text(read_input_file(path), path)
@@ -229,38 +222,38 @@ def _csv_rows(text: str, path: str, fields: Sequence[str] | None) -> list[Row]:
 
 def _yaml_rows(text: str, path: str, fields: Sequence[str] | None) -> list[Row]:
     data = load_yaml(text, path)
-    where = Where(path, _line_of(data, 1))
+    where = Where(path, line_of(data, 1))
     items: Any = data
     if isinstance(data, Mapping):
         for key in data:
             if key != "vnets":
-                line = _key_line(data, key)
+                line = key_line(data, key)
                 raise Where(path, line).error(
-                    f"unknown key {_show(key)}: expected a list of VNets, or a mapping with only a 'vnets' list"
+                    f"unknown key {show(key)}: expected a list of VNets, or a mapping with only a 'vnets' list"
                 )
         if "vnets" not in data:
             raise where.error("expected a list of VNets, or a mapping with a 'vnets' list")
-        items, where = data["vnets"], where.at("vnets", _key_line(data, "vnets"))
+        items, where = data["vnets"], where.at("vnets", key_line(data, "vnets"))
     if not isinstance(items, list):
         raise where.error(
-            f"expected a list of VNets (mappings), or a mapping with a 'vnets' list, got {_kind(items)}"
+            f"expected a list of VNets (mappings), or a mapping with a 'vnets' list, got {kind(items)}"
         )
     rows = []
     for i, item in enumerate(items):
-        item_where = Where(path, _item_line(items, i, where.line))
+        item_where = Where(path, item_line(items, i, where.line))
         if not isinstance(item, Mapping):
-            raise item_where.error(f"VNet {i + 1}: expected a mapping (vnet_id: …), got {_kind(item)}")
+            raise item_where.error(f"VNet {i + 1}: expected a mapping (vnet_id: …), got {kind(item)}")
         for key in item:
             if not isinstance(key, str):
-                raise Where(path, _key_line(item, key)).error(
-                    f"VNet {i + 1}: a key must be text, got {_kind(key)}"
+                raise Where(path, key_line(item, key)).error(
+                    f"VNet {i + 1}: a key must be text, got {kind(key)}"
                 )
             if fields is not None and key not in fields:
-                raise Where(path, _key_line(item, key), key).error(
+                raise Where(path, key_line(item, key), key).error(
                     f"unknown key (the keys are {', '.join(fields)})"
                 )
-        lines = {key: line for key in item if (line := _key_line(item, key)) is not None}
-        rows.append(Row(Where(path, _line_of(item, item_where.line)), dict(item), lines, text=False))
+        lines = {key: line for key in item if (line := key_line(item, key)) is not None}
+        rows.append(Row(Where(path, line_of(item, item_where.line)), dict(item), lines, text=False))
     return rows
 
 
@@ -278,16 +271,34 @@ class _LinedList(list[Any]):
     item_lines: list[int]
 
 
-def _line_of(value: Any, default: int | None) -> int | None:
+def line_of(value: Any, default: int | None) -> int | None:
+    """The line a YAML mapping or list starts on (``default`` for other values and for CSV).
+
+    ```python
+    line_of(load_yaml("vnets: []\\n", "f.yaml"), 1)   # 1
+    ```
+    """
     return getattr(value, "line", default)
 
 
-def _key_line(mapping: Any, key: Any) -> int | None:
+def key_line(mapping: Any, key: Any) -> int | None:
+    """The line of ``key`` in a YAML mapping (``None`` when unknown).
+
+    ```python
+    key_line(load_yaml("a: 1\\nb: 2\\n", "f.yaml"), "b")   # 2
+    ```
+    """
     lines = getattr(mapping, "key_lines", None)
-    return lines.get(key) if lines is not None else _line_of(mapping, None)
+    return lines.get(key) if lines is not None else line_of(mapping, None)
 
 
-def _item_line(sequence: Any, index: int, default: int | None) -> int | None:
+def item_line(sequence: Any, index: int, default: int | None) -> int | None:
+    """The line of item ``index`` of a YAML list (``default`` when unknown).
+
+    ```python
+    item_line(load_yaml("- a\\n- b\\n", "f.yaml"), 1, None)   # 2
+    ```
+    """
     lines = getattr(sequence, "item_lines", None)
     return lines[index] if lines is not None and index < len(lines) else default
 
@@ -386,9 +397,9 @@ def _yaml_loader() -> Any:
                 try:
                     hash(key)
                 except TypeError:
-                    raise _Refused(line, f"a key must be text, got {_kind(key)}") from None
+                    raise _Refused(line, f"a key must be text, got {kind(key)}") from None
                 if key in data:
-                    raise _Refused(line, f"duplicate key {_show(key)} (first on line {data.key_lines[key]})")
+                    raise _Refused(line, f"duplicate key {show(key)} (first on line {data.key_lines[key]})")
                 data.key_lines[key] = line
                 data[key] = self.construct_object(value_node, deep=True)
             return data
@@ -419,11 +430,16 @@ def _yaml_loader() -> Any:
     return StrictLoader
 
 
-# ---- values --------------------------------------------------------------------------------------------------
+# ---- words for messages ------------------------------------------------------------------------------------
 
 
-def _kind(value: Any) -> str:
-    """What a value is, in words (for messages that must not echo it)."""
+def kind(value: Any) -> str:
+    """What a value is, in words (for messages that must not echo it).
+
+    ```python
+    kind(True)   # 'a boolean (true/false)'
+    ```
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -445,287 +461,12 @@ def _kind(value: Any) -> str:
     return f"a {type(value).__name__}"  # dates and times
 
 
-def _show(value: Any, limit: int = 40) -> str:
+def show(value: Any, limit: int = 40) -> str:
+    """``repr(value)``, cut to ``limit`` characters (for messages that quote a short value).
+
+    ```python
+    show("app:x")   # "'app:x'"
+    ```
+    """
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…'"
-
-
-def text_value(value: Any, where: Where) -> str:
-    """A string value, stripped; anything else (null, numbers, mappings, lists …) is refused.
-
-    ```python
-    text_value(" eastus ", where)   # 'eastus'
-    ```
-    """
-    if isinstance(value, str):
-        return value.strip()
-    scalar = isinstance(value, (int, float)) or type(value).__name__ in ("date", "datetime")
-    _refuse(where, f"expected text, got {_kind(value)}" + (" (put it in quotes)" if scalar else ""))
-
-
-def _refuse(where: Where, problem: str, hint: str | None = None) -> NoReturn:
-    raise where.error(problem, hint=hint)
-
-
-def count_value(value: Any, where: Where) -> int:
-    """A positive number of addresses: an integer, or ASCII digits as text; booleans, decimals, signs and
-    non-ASCII digits (``²``, ``٣``) are refused.
-
-    ```python
-    count_value("64", where)   # 64
-    count_value(True, where)   # raises InvalidInputError: expected a whole number, got a boolean (true/false)
-    ```
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        _refuse(where, f"expected a whole number, got {_kind(value)}")
-    if isinstance(value, str):
-        digits = value.strip()
-        if not _DIGITS.fullmatch(digits):
-            _refuse(where, f"{_show(value)} is not a whole number (ASCII digits 0-9)")
-        value = int(digits)
-    number = int(value)
-    if number <= 0:
-        _refuse(where, f"the number of addresses must be positive, got {number}")
-    return number
-
-
-def _subnet(name: Any, count: Any, where: Where, count_where: Where) -> SubnetSpec:
-    text = text_value(name, where)
-    if not text:
-        _refuse(where, "a subnet needs a name")
-    number = count_value(count, count_where)
-    try:
-        return SubnetSpec(text, number)
-    except InvalidInputError as err:
-        _refuse(where, err.message)
-
-
-def subnets_from_text(text: str, where: Where) -> tuple[SubnetSpec, ...]:
-    """``"app:64;data:16"`` (``,`` also separates) → subnet specs.
-
-    ```python
-    subnets_from_text("app:64;data:16", Where("--subnets"))   # (SubnetSpec('app', 64), SubnetSpec('data', 16))
-    ```
-    """
-    out: list[SubnetSpec] = []
-    for part in text.replace(",", ";").split(";"):
-        part = part.strip()
-        if not part:
-            continue
-        name, sep, count = part.partition(":")
-        if not sep or not _DIGITS.fullmatch(count.strip()):
-            raise where.error(f'subnet {_show(part)}: expected NAME:COUNT, e.g. "app:64"')
-        out.append(_subnet(name.strip(), count, where, where))
-    return _unique_subnets(out, where)
-
-
-def _unique_subnets(specs: Sequence[SubnetSpec], where: Where) -> tuple[SubnetSpec, ...]:
-    seen: set[str] = set()
-    for spec in specs:
-        if spec.name.lower() in seen:  # Azure's subnet names are case-insensitive
-            raise where.error(f"subnet {spec.name!r} is listed twice")
-        seen.add(spec.name.lower())
-    return tuple(specs)
-
-
-def subnets_value(value: Any, where: Where) -> tuple[SubnetSpec, ...]:
-    """The ``subnets`` of a VNet: text (``"app:64;data:16"``), a mapping ``{app: 64}`` or a list of
-    ``{name: app, number_of_ip_addresses: 64}`` mappings or ``"app:64"`` texts.
-
-    ```python
-    subnets_value({"app": 64}, where)   # (SubnetSpec('app', 64),)
-    ```
-    """
-    if isinstance(value, str):
-        return subnets_from_text(value, where)
-    if isinstance(value, Mapping):
-        return _unique_subnets(
-            [
-                _subnet(k, v, where.at(None, _key_line(value, k)), where.at(str(k), _key_line(value, k)))
-                for k, v in value.items()
-            ],
-            where,
-        )
-    if not isinstance(value, list):
-        _refuse(where, f'expected "app:64;data:16", a mapping or a list, got {_kind(value)}')
-    specs: list[SubnetSpec] = []
-    for i, item in enumerate(value):
-        at = where.at(f"[{i + 1}]", _item_line(value, i, where.line))
-        if isinstance(item, str):
-            specs.extend(subnets_from_text(item, at))
-            continue
-        if not isinstance(item, Mapping):
-            _refuse(
-                at, f'expected a mapping (name: …, number_of_ip_addresses: …) or "app:64", got {_kind(item)}'
-            )
-        for key in item:
-            if key not in SUBNET_FIELDS:
-                _refuse(
-                    at.at(str(key), _key_line(item, key)),
-                    f"unknown key (the keys are {', '.join(SUBNET_FIELDS)})",
-                )
-        for key in SUBNET_FIELDS:
-            if key not in item:
-                _refuse(at.at(key), "missing" if key != "name" else "missing (a subnet needs a name)")
-        specs.append(
-            _subnet(
-                item["name"],
-                item["number_of_ip_addresses"],
-                at.at("name", _key_line(item, "name")),
-                at.at("number_of_ip_addresses", _key_line(item, "number_of_ip_addresses")),
-            )
-        )
-    return _unique_subnets(specs, where)
-
-
-def tags_value(value: Any, where: Where) -> dict[str, str]:
-    """Tags: a mapping of text to text, ``"env=prod;owner=net"`` (``,`` also separates) or a list of
-    ``"KEY=VALUE"`` texts.
-
-    ```python
-    tags_value("env=prod;owner=net", where)   # {'env': 'prod', 'owner': 'net'}
-    ```
-    """
-    out: dict[str, str] = {}
-    if isinstance(value, Mapping):
-        for key, val in value.items():
-            line = _key_line(value, key)
-            name = text_value(key, where.at(None, line))
-            if not name:
-                _refuse(where.at(None, line), "a tag needs a name")
-            out[name] = text_value(val, where.at(name, line))
-        return out
-    if isinstance(value, str):
-        items: list[tuple[str, Where]] = [(item, where) for item in value.replace(",", ";").split(";")]
-    elif isinstance(value, list):
-        items = []
-        for i, item in enumerate(value):
-            at = where.at(f"[{i + 1}]", _item_line(value, i, where.line))
-            items.append((text_value(item, at), at))
-    else:
-        _refuse(where, f'expected a mapping or "KEY=VALUE;KEY=VALUE" text, got {_kind(value)}')
-    for item, at in items:
-        if not item.strip():
-            continue
-        key, sep, val = item.partition("=")
-        if not sep or not key.strip():
-            _refuse(at, f"tag {_show(item)}: expected KEY=VALUE")
-        if key.strip() in out:
-            _refuse(at, f"tag {key.strip()!r} is given twice")
-        out[key.strip()] = val.strip()
-    return out
-
-
-# ---- what the commands read ----------------------------------------------------------------------------------
-
-
-def deployment_specs(
-    rows: Sequence[Row], *, default_location: str | None, default_pool_id: str | None
-) -> list[DeploymentSpec]:
-    """The :class:`DeploymentSpec` of each row; empty ``location`` / ``pool_id`` take the defaults.
-
-    ```python
-    deployment_specs(load_rows("vnets.csv", fields=DEPLOY_FIELDS), default_location="eastus", default_pool_id=None)
-    ```
-    """
-    specs = []
-    for row in rows:
-        found: dict[str, str] = {}
-        for key, default in (("vnet_id", None), ("location", default_location), ("pool_id", default_pool_id)):
-            got = row.get(key)
-            found[key] = (text_value(*got) if got is not None else "") or (default or "").strip()
-        count = row.get("number_of_ip_addresses")
-        missing = [key for key in ("vnet_id", "location", "pool_id") if not found[key]]
-        missing += ["number_of_ip_addresses"] if count is None else []
-        if missing or count is None:
-            raise row.where.error(f"missing {', '.join(missing)}")
-        subnets, tags = row.get("subnets"), row.get("tags")
-        specs.append(
-            DeploymentSpec(
-                found["vnet_id"],
-                found["location"],
-                found["pool_id"],
-                count_value(*count),
-                subnets=subnets_value(*subnets) if subnets is not None else (),
-                tags=(tags_value(*tags) or None) if tags is not None else None,
-            )
-        )
-    return specs
-
-
-def vnet_ids(rows: Sequence[Row]) -> list[str]:
-    """The ``vnet_id`` of each row (``remove --from-file``); rows without one are skipped.
-
-    ```python
-    vnet_ids(load_rows("remove.csv"))
-    ```
-    """
-    ids = []
-    for row in rows:
-        got = row.get("vnet_id")
-        if got is not None and (vnet_id := text_value(*got)):
-            ids.append(vnet_id)
-    return ids
-
-
-def check_certificate_file(path: str, field: str) -> None:
-    """Refuse a certificate file that is missing, unreadable, empty or larger than :data:`MAX_INPUT_FILE_BYTES`
-    (azure-identity then reads it; what it cannot use is reported by the caller).
-
-    ```python
-    check_certificate_file("app.pem", "--certificate")
-    ```
-    """
-    if not read_input_file(path, field).strip():
-        raise Where(f"{field} {path}").error("the file is empty, not a PEM or PKCS12 certificate")
-
-
-def check_token_file(path: str, field: str) -> None:
-    """Refuse a federated token file that is missing, unreadable, too large, empty or not UTF-8.
-
-    ```python
-    check_token_file("/var/run/secrets/azure/tokens/azure-identity-token", "AZURE_FEDERATED_TOKEN_FILE")
-    ```
-    """
-    source = f"{field} {path}"
-    if not decode_text(read_input_file(path, field), source).strip():
-        raise Where(source).error("the file is empty, not a token")
-
-
-def check_ca_bundle(path: str, field: str) -> None:
-    """Refuse CA certificates that do not exist or that OpenSSL cannot load (a directory is left to OpenSSL; no
-    size cap: OpenSSL reads the file, not crossipam).
-
-    ```python
-    check_ca_bundle("ca.pem", "--ca-bundle")
-    ```
-    """
-    where = Where(f"{field} {path}")
-    if os.path.isdir(path):
-        return
-    try:
-        ssl.create_default_context().load_verify_locations(cafile=path)
-    except (ssl.SSLError, ValueError):
-        raise where.error("no PEM certificates that can be trusted in it") from None
-    except OSError as err:
-        raise where.error(f"cannot read it: {err.strerror or type(err).__name__}") from None
-
-
-def certificate_problem(err: BaseException) -> str | None:
-    """What azure-identity found wrong with a certificate file, in one line (also when crossipam's construction
-    check wrapped it in a ``ConfigurationError``); ``None`` for errors that are not about the certificate.
-
-    ```python
-    certificate_problem(ValueError("Failed to deserialize certificate in PEM or PKCS12 format"))
-    ```
-    """
-    if isinstance(err, CrossIpamError):
-        # the library's own check (ConfigurationError at construction) wraps what azure-identity said
-        cause = err.__cause__
-        if not isinstance(cause, (ValueError, TypeError)) or isinstance(cause, CrossIpamError):
-            return None
-        err = cause
-    if not isinstance(err, (ValueError, TypeError)):
-        return None
-    first = (str(err).splitlines() or [""])[0].split(". See ")[0].strip()
-    return first[:160] or type(err).__name__

@@ -1,0 +1,53 @@
+"""The exit codes of the ``crossipam`` console script and the error of bad command-line input (a leaf of
+:mod:`crossipam.cli`: every other part of it may import this one).
+
+```python
+exit_code_for(UsageError("deploy needs --location"))   # 2 (EXIT_USAGE)
+```
+"""
+
+from __future__ import annotations
+
+from ..errors import (
+    AdminCredentialError,
+    AuthorizationError,
+    ConfigurationError,
+    CredentialError,
+    CrossIpamError,
+    InsufficientPrivilegesError,
+    InvalidInputError,
+)
+
+#: Exit codes of the console script.
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_NOT_READY = 4
+#: The reader of stdout went away (128 + SIGPIPE, what a shell reports for a writer killed by it).
+EXIT_BROKEN_PIPE = 141
+
+
+class UsageError(CrossIpamError):
+    """Bad command-line input (exit code 2).
+
+    ```python
+    raise UsageError("--addresses is required", hint="or use --from-file")
+    ```
+    """
+
+
+def exit_code_for(err: BaseException) -> int:
+    """The exit code for an error: 2 bad input, 3 authentication/authorization, 1 anything else.
+
+    ```python
+    exit_code_for(InvalidInputError("bad"))   # 2
+    ```
+    """
+    if isinstance(err, (UsageError, InvalidInputError, ConfigurationError)):
+        return EXIT_USAGE
+    if isinstance(
+        err, (CredentialError, AuthorizationError, AdminCredentialError, InsufficientPrivilegesError)
+    ):
+        return EXIT_AUTH
+    return EXIT_ERROR
