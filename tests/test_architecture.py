@@ -23,6 +23,7 @@ GROUND = {
     "crossipam._redact",
     "crossipam._validation",
     "crossipam._retry_after",
+    "crossipam._wire_errors",
 }
 
 
