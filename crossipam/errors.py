@@ -41,7 +41,10 @@ error ``code``, HTTP ``status``, ``request_id``, ``correlation_id`` and ``timest
 ``x-ms-request-id`` / ``x-ms-correlation-request-id`` headers, Microsoft Graph's ``error.innerError``
 (``request-id``, ``client-request-id``, ``date``) or Entra ID's error (``AADSTS…`` code, ``trace_id``,
 ``correlation_id``) — besides the ``tenant_id`` whose token or role is at stake and a remediation ``hint``.
-Tokens, secrets and client assertions never appear in them.
+Tokens, secrets and client assertions never appear in them. This module holds the types only: which class,
+hint and retryability a service's error code gets is decided by one table, ``crossipam._wire_errors``, with the
+parsers of the answers (``arm_error_details``, ``graph_error_details``, ``entra_error_details``,
+``service_error_from_http`` are importable from here too).
 
 ```python
 from crossipam.errors import CrossIpamError, LinkedAuthorizationError
