@@ -74,7 +74,8 @@ ASSOCIATE_ACTION = "Microsoft.Network/networkManagers/ipamPools/associateResourc
 
 #: How an operation that failed with a code may be retried: ``throttle`` (slow down, wait ``Retry-After``),
 #: ``conflict`` (another writer: wait, read again, plan again), ``stale`` (the ETag was stale: read again at
-#: once), ``replication`` (the directory has not replicated a new principal yet: wait and repeat).
+#: once), ``replication`` (the directory has not replicated a new principal yet: wait and repeat). A failure is
+#: transient by its status (5xx) or for want of an answer, not by its code (``crossipam.bulk.classify``).
 Retry = Literal["throttle", "conflict", "stale", "replication"]
 #: What a code tells about the resource at stake: ``absent`` (the resource itself does not exist — unlike
 #: ``ResourceGroupNotFound``), ``exists`` (what was to be created exists already), ``wrong_tenant`` (the token's
@@ -597,11 +598,6 @@ _SERVER_ERROR_HINT = (
 )
 
 
-def _error_code_and_message(err: Any) -> tuple[str | None, str]:
-    """The ARM ``error.code`` and ``error.message`` of an azure-core ``HttpResponseError``."""
-    return arm_error_code(err), arm_error_message(err)
-
-
 def _linked_authorization_error(
     text: str,
     message: str,
@@ -670,7 +666,7 @@ def service_error_from_http(
             tenant_id=tenant_id,
             hint=_NO_ANSWER_HINT,
         )
-    code, message = _error_code_and_message(err)
+    code, message = arm_error_code(err), arm_error_message(err)
     text = f"Azure Resource Manager refused to {action}: {code or 'HTTP ' + str(status)}: {message}"
     common: dict[str, Any] = dict(arm_error_details(err))
     common["status"] = status
