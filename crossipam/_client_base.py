@@ -25,6 +25,7 @@ from ._inflight import DEFAULT_OPERATION_TIMEOUT
 from ._resource_ids import IpamPoolId
 from ._shared import DEFAULT_CONFLICT_RETRIES, client_id_of, environment_config, map_service_error
 from ._vnet_flows import FlowContext
+from ._wire_errors import error_code
 from .credentials import validate_multitenant_credential, validate_tenant_id
 from .errors import AzureServiceError, InvalidInputError
 from .models import CloudEndpoints
@@ -334,7 +335,7 @@ class ClientBase(Generic[CredT, BoundT]):
 
     def _pool_read_error(self, err: AzureError, action: str, pool: IpamPoolId) -> AzureServiceError:
         mapped = self._service_error(err, tenant=self._management_tenant_id, action=action)
-        if mapped.code == "InvalidAuthenticationTokenTenant":
+        if error_code(mapped.code).means == "wrong_tenant":
             # The pool's subscription belongs to another tenant than management_tenant_id: say so plainly.
             mapped.message = (
                 f"pool {pool} is not in the management tenant {self._management_tenant_id}: ARM refused the "

@@ -43,12 +43,20 @@ from ._engine import (
     Sleep,
     Steps,
 )
-from ._redact import excerpt, redact
 from ._resource_ids import IpamPoolId
+from ._wire_errors import (
+    arm_error_code,
+    arm_error_details,
+    arm_error_message,
+    error_code,
+    graph_error,
+    graph_error_details,
+)
 from .credentials import validate_tenant_id
 from .errors import (
     AdminCredentialError,
     ApplicationNotFoundError,
+    AuthorizationError,
     CredentialError,
     CrossTenantConnectionError,
     InsufficientPrivilegesError,
@@ -56,8 +64,6 @@ from .errors import (
     OnboardingError,
     ReplicationPendingError,
     RoleDefinitionNotFoundError,
-    arm_error_details,
-    graph_error_details,
 )
 from .models import CloudEndpoints
 
@@ -554,7 +560,7 @@ class _Graph:
     def _check(self, response: _GraphResponse, *, permission: str, action: str) -> None:
         if 200 <= response.status_code < 300:
             return
-        code, message = _graph_error(response)
+        code, message = graph_error(response).code_and_message()
         details = graph_error_details(response)
         if response.status_code == 403:
             raise InsufficientPrivilegesError(
@@ -740,11 +746,11 @@ def _step_role_assignment(
         try:
             assignment = yield _rbac(pool, "role_assignments.create", pool_id, name, parameters)
         except HttpResponseError as err:
-            code = _arm_code(err)
-            if code == "RoleAssignmentExists" or (err.status_code == 409 and code is None):
+            code = arm_error_code(err)
+            if error_code(code).means == "exists" or (err.status_code == 409 and code is None):
                 return "already_done", _assignment_id(pool_id, name)
             if _is_principal_not_found(err):
-                raise _Pending(_arm_message(err)) from err
+                raise _Pending(arm_error_message(err)) from err
             raise _arm_failure(
                 err,
                 tenant_id=tenant_id,
@@ -1203,40 +1209,18 @@ def _scope_contains(outer: str, inner: str) -> bool:
     return o in ("", "/") or i == o or i.startswith(o + "/")
 
 
-def _graph_error(response: _GraphResponse) -> tuple[str, str]:
-    try:
-        body = response.json()
-    except Exception:
-        return "", excerpt(response.text())
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict):
-        return str(error.get("code", "")), redact(str(error.get("message", "")))
-    return "", excerpt(str(body))
-
-
-def _arm_code(err: HttpResponseError) -> str | None:
-    error = err.error
-    code = getattr(error, "code", None) if error is not None else None
-    return str(code) if code else None
-
-
-def _arm_message(err: HttpResponseError) -> str:
-    error = err.error
-    message = getattr(error, "message", None) if error is not None else None
-    return redact(str(message)) if message else excerpt(str(err.message))
-
-
 def _is_principal_not_found(err: HttpResponseError) -> bool:
-    return _arm_code(err) == "PrincipalNotFound" or "does not exist in the directory" in _arm_message(err)
+    pending = error_code(arm_error_code(err)).retry == "replication"
+    return pending or "does not exist in the directory" in arm_error_message(err)
 
 
 def _arm_failure(
     err: HttpResponseError, *, tenant_id: str, permission: str, action: str, progress: _Progress
 ) -> OnboardingError:
-    code = _arm_code(err)
-    message = _arm_message(err)
+    code = arm_error_code(err)
+    message = arm_error_message(err)
     details = arm_error_details(err)
-    if err.status_code == 403 or code == "AuthorizationFailed":
+    if err.status_code == 403 or error_code(code).error is AuthorizationError:
         return InsufficientPrivilegesError(
             f"the admin credential for tenant {tenant_id} cannot {action}: it needs {permission} "
             f"({code}: {message})",

@@ -1,4 +1,5 @@
-"""Secret redaction (a leaf module: ``errors`` and ``policies`` both use it).
+"""Secret redaction (a leaf module: the error parsers in ``_wire_errors``, ``policies``, ``credentials`` and
+``bulk`` use it).
 
 ```python
 from crossipam._redact import describe, excerpt, redact

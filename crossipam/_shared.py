@@ -23,14 +23,9 @@ from azure.core import AzureClouds
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
 from ._resource_ids import VirtualNetworkId
+from ._wire_errors import error_code, service_error_from_http
 from .credentials import validate_tenant_id
-from .errors import (
-    AzureServiceError,
-    ConfigurationError,
-    ConflictError,
-    NotFoundError,
-    service_error_from_http,
-)
+from .errors import AzureServiceError, ConfigurationError, ConflictError, NotFoundError
 from .models import CloudEndpoints
 
 __all__ = [
@@ -72,7 +67,7 @@ DEFAULT_CONFLICT_RETRIES = 4
 def conflict_delay(err: ConflictError, attempt: int, polling_interval: float) -> float:
     """Seconds to wait before re-reading after a conflict: none for a stale ETag (412: read again now); for
     409 AnotherOperationInProgress the polling interval, at least 0.1 s doubling per attempt."""
-    if err.status == 412 or err.code in ("PreconditionFailed", "PreconditionFailedEtagMismatch"):
+    if err.status == 412 or error_code(err.code).retry == "stale":
         return 0.0
     return float(max(polling_interval, 0.1 * 2**attempt))
 
@@ -231,7 +226,7 @@ def vnet_absent(code: str | None) -> bool:
     vnet_absent("ResourceNotFound"), vnet_absent("ResourceGroupNotFound")    # (True, False)
     ```
     """
-    return code in (None, "ResourceNotFound", "NotFound")
+    return code is None or error_code(code).means == "absent"
 
 
 def vnet_not_found(vnet: VirtualNetworkId, tenant_id: str) -> NotFoundError:

@@ -39,6 +39,7 @@ from typing import Any, Literal, Union
 
 from ._redact import describe
 from ._resource_ids import ResourceId, VirtualNetworkId
+from ._wire_errors import error_code
 from .errors import (
     AzureServiceError,
     ConflictError,
@@ -73,18 +74,6 @@ DEFAULT_MAX_ATTEMPTS = 6
 #: Backoff when ARM gives no ``Retry-After``: base * 2**(attempt-1), capped.
 _BASE_DELAY = 1.0
 _MAX_DELAY = 60.0
-
-_THROTTLE_CODES = frozenset(
-    {"SubscriptionRequestsThrottled", "TooManyRequests", "RetryableErrorDueToAnotherOperation"}
-)
-_CONFLICT_CODES = frozenset(
-    {
-        "AnotherOperationInProgress",
-        "PreconditionFailed",
-        "PreconditionFailedEtagMismatch",
-        "ReferencedResourceNotProvisioned",
-    }
-)
 
 #: ``on_progress(done, total, item)``: called once per finished item, one call at a time.
 ProgressCallback = Callable[[int, int, BulkItemResult], None]
@@ -145,9 +134,11 @@ def classify(error: CrossIpamError, attempt: int) -> RetryDecision | None:
         return None
     code = error.code or ""
     wait = retry_after_seconds(error)
-    if isinstance(error, ThrottledError) or error.status == 429 or code in _THROTTLE_CODES:
+    if isinstance(error, ThrottledError) or error.status == 429 or error_code(code).retry == "throttle":
         return RetryDecision("throttle", wait if wait is not None else _backoff(attempt), True)
-    if code in _CONFLICT_CODES or (isinstance(error, ConflictError) and error.status in (409, 412)):
+    if error_code(code).retry in ("conflict", "stale") or (
+        isinstance(error, ConflictError) and error.status in (409, 412)
+    ):
         return RetryDecision("conflict", wait if wait is not None else _backoff(attempt), True)
     if isinstance(error, TransportError) or (error.status is not None and error.status >= 500):
         return RetryDecision("transient", wait if wait is not None else _backoff(attempt), False)

