@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import entra
 from ._http import EmulatorHTTPError, Request, Response, arm_error
+from ._ids import RESOURCE_GROUP_ID, SUBSCRIPTION_ID
 from ._validate import ROLE_ASSIGNMENT, api_version_date, check_shape
 from .state import RoleAssignment, scope_contains
 
@@ -119,12 +120,10 @@ def register(router: Router) -> None:
     router.add("arm", "DELETE", rf"{_AUTHZ}/roleAssignments/(?P<name>[^/]+)", _delete_role_assignment)
     router.add("arm", "GET", rf"{_AUTHZ}/permissions", _list_permissions)
     router.add("arm", "GET", r"/subscriptions", _list_subscriptions)
-    router.add("arm", "GET", r"/subscriptions/(?P<sub>[^/]+)", _get_subscription)
+    router.add("arm", "GET", SUBSCRIPTION_ID.route, _get_subscription)
     router.add("arm", "GET", r"/tenants", _list_tenants)
-    router.add("arm", "GET", r"/subscriptions/(?P<sub>[^/]+)/resourceGroups", _list_resource_groups)
-    router.add(
-        "arm", "GET", r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)", _get_resource_group
-    )
+    router.add("arm", "GET", SUBSCRIPTION_ID.child("/resourceGroups").route, _list_resource_groups)
+    router.add("arm", "GET", RESOURCE_GROUP_ID.route, _get_resource_group)
     router.add("arm", "GET", r"/metadata/endpoints", _metadata_endpoints)
 
 
@@ -133,8 +132,8 @@ def _scope(params: dict[str, str]) -> str:
 
 
 def _sub_of(scope: str) -> str | None:
-    m = re.match(r"^/subscriptions/([^/]+)", scope, re.IGNORECASE)
-    return m.group(1).lower() if m else None
+    at = SUBSCRIPTION_ID.parse_prefix(scope)
+    return at["sub"].lower() if at else None
 
 
 def _tenant_of_scope(emu: AzureEmulator, caller: Caller, scope: str) -> str:
@@ -143,12 +142,12 @@ def _tenant_of_scope(emu: AzureEmulator, caller: Caller, scope: str) -> str:
 
 
 def _check_resource_group(emu: AzureEmulator, scope: str) -> None:
-    m = re.match(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)", scope, re.IGNORECASE)
-    if not m:
+    at = RESOURCE_GROUP_ID.parse_prefix(scope)
+    if at is None:
         return
-    sub = emu.state.subscriptions.get(m.group(1).lower())
-    if sub is None or m.group(2).lower() not in sub.resource_groups:
-        raise arm_error(404, "ResourceGroupNotFound", f"Resource group '{m.group(2)}' could not be found.")
+    sub = emu.state.subscriptions.get(at["sub"].lower())
+    if sub is None or at["rg"].lower() not in sub.resource_groups:
+        raise arm_error(404, "ResourceGroupNotFound", f"Resource group '{at['rg']}' could not be found.")
 
 
 # ---- role definitions ---------------------------------------------------------------------------

@@ -60,6 +60,16 @@ from typing import TYPE_CHECKING, Any
 
 from . import ipam
 from ._http import EmulatorHTTPError, Request, Response, arm_error
+from ._ids import (
+    IPAM_POOL_ID,
+    NETWORK_MANAGER_CONNECTION_ID,
+    NETWORK_MANAGER_ID,
+    RESOURCE_GROUP_ID,
+    SCOPE_CONNECTION_ID,
+    STATIC_CIDR_ID,
+    SUBSCRIPTION_ID,
+    VIRTUAL_NETWORK_ID,
+)
 from ._lro import Operation, Operations
 from ._validate import IPAM_POOL, RESOURCE, STATIC_CIDR, VIRTUAL_NETWORK, Shape, api_version_date, check_shape
 from .authorization import require
@@ -81,12 +91,6 @@ POOL_PREFIX = "Microsoft.Network/networkManagers/ipamPools"
 SUBNETS_KEPT_FROM = "2023-09-01"
 DEFAULT_API_VERSION = "2024-05-01"
 
-_POOL_ID_RX = re.compile(
-    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Network/"
-    r"networkManagers/(?P<nm>[^/]+)/ipamPools/(?P<pool>[^/]+)$",
-    re.IGNORECASE,
-)
-_RG_ID_RX = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)$", re.IGNORECASE)
 _COUNT_RX = re.compile(r"[0-9]{1,40}")
 
 
@@ -314,13 +318,13 @@ class NetworkState:
         self, resource_group_id: str, name: str, *, location: str = "eastus", description: str = ""
     ) -> str:
         """Create a network manager in an existing resource group; returns its id."""
-        m = _RG_ID_RX.match(resource_group_id)
-        if not m:
+        m = RESOURCE_GROUP_ID.parse(resource_group_id)
+        if m is None:
             raise ValueError(f"not a resource group id: {resource_group_id!r}")
         nm_id = f"{resource_group_id}/providers/Microsoft.Network/networkManagers/{name}"
         props = {
             "description": description,
-            "networkManagerScopes": {"managementGroups": [], "subscriptions": [f"/subscriptions/{m['sub']}"]},
+            "networkManagerScopes": {"managementGroups": [], "subscriptions": [SUBSCRIPTION_ID.build(m)]},
             "networkManagerScopeAccesses": [],
             "resourceGuid": str(uuid.uuid4()),
         }
@@ -399,11 +403,9 @@ class NetworkState:
                 f"conn-{sub}",
                 "scope",
                 nm.id.lower(),
-                {"tenantId": tenant, "resourceId": f"/subscriptions/{sub}", "description": ""},
+                {"tenantId": tenant, "resourceId": SUBSCRIPTION_ID.build({"sub": sub}), "description": ""},
             )
-            nmc_id = (
-                f"/subscriptions/{sub}/providers/Microsoft.Network/networkManagerConnections/conn-{nm.name}"
-            )
+            nmc_id = NETWORK_MANAGER_CONNECTION_ID.build({"sub": sub, "conn": f"conn-{nm.name}"})
             self.connections[nmc_id.lower()] = _Connection(
                 nmc_id, f"conn-{nm.name}", "nmc", sub, {"networkManagerId": nm.id, "description": ""}
             )
@@ -427,8 +429,8 @@ class NetworkState:
         emulator.network.add_virtual_network(rg_id, "vnet-existing", ipam_allocations=[(info.pool_id, 256)])
         ```
         """
-        m = _RG_ID_RX.match(resource_group_id)
-        if not m:
+        m = RESOURCE_GROUP_ID.parse(resource_group_id)
+        if m is None:
             raise ValueError(f"not a resource group id: {resource_group_id!r}")
         space: dict[str, Any] = {}
         if address_prefixes:
@@ -546,14 +548,14 @@ class NetworkState:
         """``Connected`` when both sides exist with the same scope, else ``Pending``."""
         if conn.kind == "scope":
             rid = str(conn.properties.get("resourceId", "")).lower().rstrip("/")
-            m = re.match(r"^/subscriptions/([^/]+)$", rid)
-            if not m:
+            scope = SUBSCRIPTION_ID.parse(rid)
+            if scope is None or SUBSCRIPTION_ID.build(scope) != rid:  # text as _has_scope compares it
                 return "Pending"
             tenant = conn.properties.get("tenantId")
-            actual = self.emulator.state.tenant_of_subscription(m.group(1))
+            actual = self.emulator.state.tenant_of_subscription(scope["sub"])
             if tenant and actual and str(tenant).lower() != actual:
                 return "Pending"
-            return "Connected" if self._has_nmc(m.group(1), conn.owner) else "Pending"
+            return "Connected" if self._has_nmc(scope["sub"], conn.owner) else "Pending"
         nm_id = str(conn.properties.get("networkManagerId", "")).lower()
         return "Connected" if self._has_scope(nm_id, conn.owner) else "Pending"
 
@@ -574,7 +576,8 @@ class NetworkState:
         return any(
             c.kind == "scope"
             and c.owner == nm_id
-            and str(c.properties.get("resourceId", "")).lower().rstrip("/") == f"/subscriptions/{sub}"
+            and str(c.properties.get("resourceId", "")).lower().rstrip("/")
+            == SUBSCRIPTION_ID.build({"sub": sub})
             for c in self.connections.values()
         )
 
@@ -772,13 +775,7 @@ class NetworkState:
         api_version: str,
     ) -> _VNet:
         """Validate a VNet PUT body against the current state and compute the new record (no side effects)."""
-        vnet_id = (
-            existing.id
-            if existing
-            else (
-                f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{name}"
-            )
-        )
+        vnet_id = existing.id if existing else VIRTUAL_NETWORK_ID.build({"sub": sub, "rg": rg, "name": name})
         location = body.get("location")
         if not isinstance(location, str) or not location:
             raise _bad("LocationRequired", "The location property is required for this definition.")
@@ -1111,76 +1108,48 @@ class NetworkState:
 # HTTP plumbing
 
 
-_SUB = r"/subscriptions/(?P<sub>[^/]+)"
-_RG = _SUB + r"/resourceGroups/(?P<rg>[^/]+)"
-_NET = _RG + r"/providers/Microsoft\.Network"
-_VNETS = _NET + r"/virtualNetworks"
-_NMS = _NET + r"/networkManagers"
-_NM = _NMS + r"/(?P<nm>[^/]+)"
-_POOLS = _NM + r"/ipamPools"
-_POOL = _POOLS + r"/(?P<pool>[^/]+)"
+_NETWORK = SUBSCRIPTION_ID.child("/providers/Microsoft.Network")
+_OPERATION = _NETWORK.child("/locations/{loc}/operations/{op}")
+_OPERATION_RESULT = _NETWORK.child("/locations/{loc}/operationResults/{op}")
+_VNETS = RESOURCE_GROUP_ID.child("/providers/Microsoft.Network/virtualNetworks")
+_NMS = RESOURCE_GROUP_ID.child("/providers/Microsoft.Network/networkManagers")
 
 
 def register(router: Router) -> None:
     """Register Microsoft.Network routes (and resource group GET)."""
     a = router.add
-    a("arm", "GET", _SUB + r"/resourcegroups/(?P<rg>[^/]+)", _get_resource_group)
-    a(
-        "arm",
-        "GET",
-        _SUB + r"/providers/Microsoft\.Network/locations/(?P<loc>[^/]+)/operations/(?P<op>[^/]+)",
-        _get_operation,
-    )
-    a(
-        "arm",
-        "GET",
-        _SUB + r"/providers/Microsoft\.Network/locations/(?P<loc>[^/]+)/operationResults/(?P<op>[^/]+)",
-        _get_operation_result,
-    )
-    a("arm", "GET", _SUB + r"/providers/Microsoft\.Network/virtualNetworks", _list_vnets)
-    a("arm", "GET", _VNETS, _list_vnets)
-    a("arm", "GET", _VNETS + r"/(?P<name>[^/]+)", _get_vnet)
-    a("arm", "PUT", _VNETS + r"/(?P<name>[^/]+)", _put_vnet)
-    a("arm", "DELETE", _VNETS + r"/(?P<name>[^/]+)", _delete_vnet)
-    a("arm", "GET", _NMS, _list_nms)
-    a("arm", "GET", _NM, _get_nm)
-    a("arm", "PUT", _NM, _put_nm)
-    a("arm", "DELETE", _NM, _delete_nm)
-    a("arm", "GET", _POOLS, _list_pools)
-    a("arm", "GET", _POOL, _get_pool)
-    a("arm", "PUT", _POOL, _put_pool)
-    a("arm", "PATCH", _POOL, _patch_pool)
-    a("arm", "DELETE", _POOL, _delete_pool)
-    a("arm", "POST", _POOL + r"/getPoolUsage", _pool_usage)
-    a("arm", "POST", _POOL + r"/listAssociatedResources", _list_associated)
-    a("arm", "GET", _POOL + r"/listAssociatedResources", _list_associated)
-    a("arm", "GET", _POOL + r"/staticCidrs", _list_cidrs)
-    a("arm", "GET", _POOL + r"/staticCidrs/(?P<cidr>[^/]+)", _get_cidr)
-    a("arm", "PUT", _POOL + r"/staticCidrs/(?P<cidr>[^/]+)", _put_cidr)
-    a("arm", "DELETE", _POOL + r"/staticCidrs/(?P<cidr>[^/]+)", _delete_cidr)
-    a("arm", "GET", _NM + r"/scopeConnections", _list_scope_conns)
-    a("arm", "GET", _NM + r"/scopeConnections/(?P<conn>[^/]+)", _get_scope_conn)
-    a("arm", "PUT", _NM + r"/scopeConnections/(?P<conn>[^/]+)", _put_scope_conn)
-    a("arm", "DELETE", _NM + r"/scopeConnections/(?P<conn>[^/]+)", _delete_scope_conn)
-    a("arm", "GET", _SUB + r"/providers/Microsoft\.Network/networkManagerConnections", _list_nmcs)
-    a(
-        "arm",
-        "GET",
-        _SUB + r"/providers/Microsoft\.Network/networkManagerConnections/(?P<conn>[^/]+)",
-        _get_nmc,
-    )
-    a(
-        "arm",
-        "PUT",
-        _SUB + r"/providers/Microsoft\.Network/networkManagerConnections/(?P<conn>[^/]+)",
-        _put_nmc,
-    )
-    a(
-        "arm",
-        "DELETE",
-        _SUB + r"/providers/Microsoft\.Network/networkManagerConnections/(?P<conn>[^/]+)",
-        _delete_nmc,
-    )
+    a("arm", "GET", RESOURCE_GROUP_ID.route, _get_resource_group)
+    a("arm", "GET", _OPERATION.route, _get_operation)
+    a("arm", "GET", _OPERATION_RESULT.route, _get_operation_result)
+    a("arm", "GET", _NETWORK.child("/virtualNetworks").route, _list_vnets)
+    a("arm", "GET", _VNETS.route, _list_vnets)
+    a("arm", "GET", VIRTUAL_NETWORK_ID.route, _get_vnet)
+    a("arm", "PUT", VIRTUAL_NETWORK_ID.route, _put_vnet)
+    a("arm", "DELETE", VIRTUAL_NETWORK_ID.route, _delete_vnet)
+    a("arm", "GET", _NMS.route, _list_nms)
+    a("arm", "GET", NETWORK_MANAGER_ID.route, _get_nm)
+    a("arm", "PUT", NETWORK_MANAGER_ID.route, _put_nm)
+    a("arm", "DELETE", NETWORK_MANAGER_ID.route, _delete_nm)
+    a("arm", "GET", NETWORK_MANAGER_ID.child("/ipamPools").route, _list_pools)
+    a("arm", "GET", IPAM_POOL_ID.route, _get_pool)
+    a("arm", "PUT", IPAM_POOL_ID.route, _put_pool)
+    a("arm", "PATCH", IPAM_POOL_ID.route, _patch_pool)
+    a("arm", "DELETE", IPAM_POOL_ID.route, _delete_pool)
+    a("arm", "POST", IPAM_POOL_ID.child("/getPoolUsage").route, _pool_usage)
+    a("arm", "POST", IPAM_POOL_ID.child("/listAssociatedResources").route, _list_associated)
+    a("arm", "GET", IPAM_POOL_ID.child("/listAssociatedResources").route, _list_associated)
+    a("arm", "GET", IPAM_POOL_ID.child("/staticCidrs").route, _list_cidrs)
+    a("arm", "GET", STATIC_CIDR_ID.route, _get_cidr)
+    a("arm", "PUT", STATIC_CIDR_ID.route, _put_cidr)
+    a("arm", "DELETE", STATIC_CIDR_ID.route, _delete_cidr)
+    a("arm", "GET", NETWORK_MANAGER_ID.child("/scopeConnections").route, _list_scope_conns)
+    a("arm", "GET", SCOPE_CONNECTION_ID.route, _get_scope_conn)
+    a("arm", "PUT", SCOPE_CONNECTION_ID.route, _put_scope_conn)
+    a("arm", "DELETE", SCOPE_CONNECTION_ID.route, _delete_scope_conn)
+    a("arm", "GET", _NETWORK.child("/networkManagerConnections").route, _list_nmcs)
+    a("arm", "GET", NETWORK_MANAGER_CONNECTION_ID.route, _get_nmc)
+    a("arm", "PUT", NETWORK_MANAGER_CONNECTION_ID.route, _put_nmc)
+    a("arm", "DELETE", NETWORK_MANAGER_CONNECTION_ID.route, _delete_nmc)
 
 
 def _auth(emu: AzureEmulator, req: Request) -> tuple[Caller, list[Caller]]:
@@ -1290,7 +1259,7 @@ def _busy(emu: AzureEmulator, op: Operation) -> EmulatorHTTPError:
 def _get_resource_group(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
     caller, _ = _auth(emu, req)
     sub = p["sub"]
-    rg_id = f"/subscriptions/{sub}/resourceGroups/{p['rg']}"
+    rg_id = RESOURCE_GROUP_ID.build(p)
     require(emu, caller, "Microsoft.Resources/subscriptions/resourceGroups/read", rg_id)
     with emu.lock:
         s = emu.state.subscriptions.get(sub.lower())
@@ -1337,7 +1306,7 @@ def _get_operation_result(emu: AzureEmulator, req: Request, p: dict[str, str]) -
 
 
 def _vnet_id(p: dict[str, str]) -> str:
-    return f"/subscriptions/{p['sub']}/resourceGroups/{p['rg']}/providers/Microsoft.Network/virtualNetworks/{p['name']}"
+    return VIRTUAL_NETWORK_ID.build(p)
 
 
 def _get_vnet(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
@@ -1375,8 +1344,8 @@ def _linked_checks(
     emu: AzureEmulator, caller: Caller, aux: list[Caller], vnet_id: str, pool_ids: list[str], vnet_sub: str
 ) -> None:
     for pid in pool_ids:
-        m = _POOL_ID_RX.match(pid)
-        if not m:
+        m = IPAM_POOL_ID.parse(pid)
+        if m is None:
             raise arm_error(
                 400,
                 "LinkedInvalidPropertyId",
@@ -1499,7 +1468,7 @@ def _delete_vnet(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Respons
 
 
 def _nm_id(p: dict[str, str]) -> str:
-    return f"/subscriptions/{p['sub']}/resourceGroups/{p['rg']}/providers/Microsoft.Network/networkManagers/{p['nm']}"
+    return NETWORK_MANAGER_ID.build(p)
 
 
 def _nm_or_404(emu: AzureEmulator, p: dict[str, str]) -> _NetworkManager:
@@ -1522,7 +1491,7 @@ def _list_nms(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
     _require_tenant(emu, caller, p["sub"])
     with emu.lock:
         _rg_or_404(emu, p["sub"], p["rg"])
-        prefix = f"/subscriptions/{p['sub']}/resourceGroups/{p['rg']}/".lower()
+        prefix = f"{RESOURCE_GROUP_ID.build(p)}/".lower()
         items = [
             nm.to_arm()
             for nm in sorted(emu.network.managers.values(), key=lambda n: n.id.lower())
@@ -1576,7 +1545,7 @@ def _delete_nm(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
 
 
 def _pool_id(p: dict[str, str]) -> str:
-    return f"{_nm_id(p)}/ipamPools/{p['pool']}"
+    return IPAM_POOL_ID.build(p)
 
 
 def _pool_or_404(emu: AzureEmulator, p: dict[str, str]) -> _Pool:
@@ -1731,7 +1700,7 @@ def _list_associated(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Res
 
 
 def _cidr_id(p: dict[str, str]) -> str:
-    return f"{_pool_id(p)}/staticCidrs/{p['cidr']}"
+    return STATIC_CIDR_ID.build(p)
 
 
 def _get_cidr(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
@@ -1810,7 +1779,7 @@ def _conn_to_arm(emu: AzureEmulator, c: _Connection) -> dict[str, Any]:
 
 
 def _sc_id(p: dict[str, str]) -> str:
-    return f"{_nm_id(p)}/scopeConnections/{p['conn']}"
+    return SCOPE_CONNECTION_ID.build(p)
 
 
 def _get_scope_conn(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
@@ -1860,7 +1829,7 @@ def _delete_scope_conn(emu: AzureEmulator, req: Request, p: dict[str, str]) -> R
 
 
 def _nmc_id(p: dict[str, str]) -> str:
-    return f"/subscriptions/{p['sub']}/providers/Microsoft.Network/networkManagerConnections/{p['conn']}"
+    return NETWORK_MANAGER_CONNECTION_ID.build(p)
 
 
 def _get_nmc(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
@@ -1879,7 +1848,7 @@ def _get_nmc(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
 
 def _list_nmcs(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
     caller, _ = _auth(emu, req)
-    require(emu, caller, "Microsoft.Network/networkManagerConnections/read", f"/subscriptions/{p['sub']}")
+    require(emu, caller, "Microsoft.Network/networkManagerConnections/read", SUBSCRIPTION_ID.build(p))
     with emu.lock:
         items = [
             _conn_to_arm(emu, c)

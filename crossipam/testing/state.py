@@ -11,6 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._ids import SUBSCRIPTION_ID
+
 __all__ = [
     "BUILTIN_ROLES",
     "Application",
@@ -260,8 +262,8 @@ def action_matches(pattern: str, action: str) -> bool:
 
 
 def _subscription_of(scope: str) -> str | None:
-    m = re.match(r"^/subscriptions/([^/]+)", scope, re.IGNORECASE)
-    return m.group(1) if m else None
+    at = SUBSCRIPTION_ID.parse_prefix(scope)
+    return at["sub"] if at else None
 
 
 def scope_contains(outer: str, inner: str) -> bool:
