@@ -28,16 +28,25 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from . import _validate, authorization, entra, graph, network
-from ._core import Clock, Faults, Journal, JournalEntry, Router, Settings
+from ._context import ServiceContext
+from ._core import (
+    IN_PROCESS_ARM,
+    IN_PROCESS_AUTHORITY,
+    IN_PROCESS_GRAPH,
+    Endpoints,
+    Faults,
+    Journal,
+    JournalEntry,
+    Router,
+    Settings,
+)
 from ._http import EmulatorHTTPError, Request, Response, arm_error
-from .entra import TokenIssuer
 from .state import (
     Application,
     FederatedCredential,
     ResourceGroup,
     RoleAssignment,
     ServicePrincipal,
-    State,
     Subscription,
     Tenant,
 )
@@ -48,78 +57,15 @@ if TYPE_CHECKING:
     from .scenarios import ScenarioInfo
     from .server import EmulatorServer
 
-__all__ = ["AppCredentials", "AzureEmulator", "CertificateCredentials", "Endpoints"]
-
-#: Base URLs of the in-process front (never resolved: the in-process transport answers them).
-IN_PROCESS_AUTHORITY = "https://login.crossipam.test"
-IN_PROCESS_ARM = "https://management.crossipam.test/"
-IN_PROCESS_GRAPH = "https://graph.crossipam.test"
-
-
-@dataclass
-class Endpoints:
-    """Where each service of the offline Azure answers.
-
-    ```python
-    emulator.endpoints.arm  # "https://management.crossipam.test/"; the loopback URL once served
-    ```
-    """
-
-    authority: str = IN_PROCESS_AUTHORITY
-    arm: str = IN_PROCESS_ARM
-    graph: str = IN_PROCESS_GRAPH
-
-    @property
-    def arm_scope(self) -> str:
-        """The scope to ask a token for ARM with.
-
-        ```python
-        Endpoints().arm_scope  # "https://management.crossipam.test/.default"
-        ```
-        """
-        return self.arm.rstrip("/") + "/.default"
-
-    @property
-    def graph_scope(self) -> str:
-        """The scope to ask a token for Microsoft Graph with.
-
-        ```python
-        Endpoints().graph_scope  # "https://graph.crossipam.test/.default"
-        ```
-        """
-        return self.graph.rstrip("/") + "/.default"
-
-    def audiences_for(self, service: str) -> set[str]:
-        """The token audiences ``service`` accepts (ARM's for anything but ``"graph"``), lower-case.
-
-        ```python
-        Endpoints().audiences_for("graph")  # {"https://graph.crossipam.test"}
-        ```
-        """
-        base = self.graph if service == "graph" else self.arm
-        return {base.rstrip("/").lower()}
-
-    def audiences(self) -> set[str]:
-        """Every audience the emulator issues tokens for (ARM's and Graph's).
-
-        ```python
-        Endpoints().audiences()  # {"https://management.crossipam.test", "https://graph.crossipam.test"}
-        ```
-        """
-        return self.audiences_for("arm") | self.audiences_for("graph")
-
-    def service_of(self, netloc: str) -> str | None:
-        """The service (``"login"``, ``"arm"`` or ``"graph"``) answering at host ``netloc``, or ``None``.
-
-        ```python
-        Endpoints().service_of("login.crossipam.test")  # "login"
-        ```
-        """
-        netloc = netloc.lower()
-        for service, base in (("login", self.authority), ("arm", self.arm), ("graph", self.graph)):
-            if base.split("://", 1)[1].split("/", 1)[0].lower() == netloc:
-                return service
-        return None
+__all__ = [
+    "IN_PROCESS_ARM",
+    "IN_PROCESS_AUTHORITY",
+    "IN_PROCESS_GRAPH",
+    "AppCredentials",
+    "AzureEmulator",
+    "CertificateCredentials",
+    "Endpoints",
+]
 
 
 @dataclass(frozen=True)
@@ -192,31 +138,63 @@ class AzureEmulator:
     """
 
     def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or Settings()
-        self.clock = Clock()
-        self.journal = Journal()
-        self.faults = Faults()
-        self.endpoints = Endpoints()
-        self.state = State()
-        self.tokens = TokenIssuer()
+        #: What the services' handlers are given (the emulator itself never is): shared with them, the
+        #: attributes below are the same objects.
+        self.services = ServiceContext(settings or Settings(), Endpoints())
+        self.clock = self.services.clock
+        #: Tenants, subscriptions, apps, service principals, role definitions and assignments.
+        self.state = self.services.directory
+        self.tokens = self.services.tokens
         #: One lock for all state: handlers take it for each read-modify-write.
-        self.lock = threading.RLock()
+        self.lock = self.services.lock
         #: Every secret the emulator issued or was given (tokens, client secrets, assertions), so that
         #: tests can scan logs for leaks.
-        self.issued_secrets: set[str] = set()
-        self.network = network.NetworkState(self)
+        self.issued_secrets = self.services.issued_secrets
+        self.journal = Journal()
+        self.faults = Faults()
+        #: Microsoft.Network: its stores (``vnets``, ``pools``, …) and its seeding API.
+        self.network = network.Network(self.services)
         #: The api-versions ARM requests may name, by resource type (see :class:`ApiVersionRange`); edit it
         #: to accept a newer SDK's api-version before the offline Azure knows it.
         self.api_versions: dict[str, _validate.ApiVersionRange] = dict(_validate.DEFAULT_API_VERSIONS)
         #: Largest request body accepted (ARM's 4 MB); larger ones are 413 ``RequestContentTooLarge``.
         self.max_body_bytes: int = _validate.DEFAULT_MAX_BODY_BYTES
         self.router = Router()
-        entra.register(self.router)
-        graph.register(self.router)
-        authorization.register(self.router)
-        network.register(self.router)
+        entra.register(self.router, self.services)
+        graph.register(self.router, self.services)
+        authorization.register(self.router, self.services)
+        network.register(self.router, self.network.context)
         self._buckets = _WriteBuckets()
         self.scenario: ScenarioInfo | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """The knobs (see :class:`Settings`); change them on a running emulator, or replace them.
+
+        ```python
+        emulator.settings.lro_polls = 2
+        emulator.settings = Settings(replication_delay=30)
+        ```
+        """
+        return self.services.settings
+
+    @settings.setter
+    def settings(self, value: Settings) -> None:
+        self.services.settings = value
+
+    @property
+    def endpoints(self) -> Endpoints:
+        """Where each service answers (the loopback URLs once served; see :meth:`set_endpoints`).
+
+        ```python
+        emulator.endpoints.arm  # "https://management.crossipam.test/"
+        ```
+        """
+        return self.services.endpoints
+
+    @endpoints.setter
+    def endpoints(self, value: Endpoints) -> None:
+        self.services.endpoints = value
 
     # ---- fronts ---------------------------------------------------------------------------------
     def transport(self) -> RequestsTransport:
@@ -305,9 +283,12 @@ class AzureEmulator:
                 latency += fault.latency
                 resp = fault.response()
             else:
-                _validate.check_request(self, req)  # body size; ARM's api-version
+                # body size; ARM's api-version
+                _validate.check_request(
+                    req, max_body_bytes=self.max_body_bytes, api_versions=self.api_versions
+                )
                 self._throttle(req)
-                resp = self.router.dispatch(self, req)
+                resp = self.router.dispatch(req)
                 after = self.faults.take(req, "after")
                 if after is not None:
                     latency += after.latency
@@ -325,12 +306,12 @@ class AzureEmulator:
         if latency > 0:
             time.sleep(latency)
         if "tenant_id" not in req.context and req.service in ("arm", "graph"):
-            caller = entra.verified_caller_or_none(self, req)
+            caller = entra.verified_caller_or_none(self.services, req)
             if caller is not None:
                 req.context["tenant_id"] = caller.tenant_id
         if req.service == "arm" and "aux_tenant_ids" not in req.context:
             with contextlib.suppress(EmulatorHTTPError):
-                entra.authenticate_auxiliary(self, req)
+                entra.authenticate_auxiliary(self.services, req)
         self.journal.record(
             JournalEntry(
                 method=req.method,
@@ -535,11 +516,7 @@ class AzureEmulator:
         emulator.federated_assertion_valid(emulator.issue_federated_assertion(issuer=issuer, subject=subject))
         ```
         """
-        try:
-            self.tokens.decode(assertion, self.clock.time())
-        except Exception:
-            return False
-        return True
+        return entra.federated_assertion_valid(self.services, assertion)
 
     def add_service_principal(
         self, app_id: str, tenant_id: str, *, replicated: bool = True
@@ -550,24 +527,7 @@ class AzureEmulator:
         sp = emulator.add_service_principal(info.app.client_id, info.management_tenant_id, replicated=False)
         ```
         """
-        with self.lock:
-            app = self.state.applications[app_id.lower()]
-            key = (tenant_id.lower(), app.app_id)
-            existing = self.state.service_principals.get(key)
-            if existing is not None:
-                return existing
-            sp = ServicePrincipal(
-                object_id=str(uuid.uuid4()),
-                app_id=app.app_id,
-                tenant_id=tenant_id.lower(),
-                display_name=app.display_name,
-                app_owner_tenant_id=app.home_tenant_id,
-                created_at=-1e12 if replicated else self.clock.time(),
-            )
-            if replicated:
-                sp.replication_misses = 1 << 30
-            self.state.service_principals[key] = sp
-        return sp
+        return self.services.add_service_principal(app_id, tenant_id, replicated=replicated)
 
     def is_replicated(self, sp: ServicePrincipal) -> bool:
         """Whether directory replication has caught up with ``sp`` (consumes one 'attempt' if not).
@@ -579,12 +539,7 @@ class AzureEmulator:
         assert emulator.is_replicated(sp)
         ```
         """
-        with self.lock:
-            s = self.settings
-            if s.replication_failures and sp.replication_misses < s.replication_failures:
-                sp.replication_misses += 1
-                return False
-            return self.clock.time() - sp.created_at >= s.replication_delay
+        return self.services.is_replicated(sp)
 
     def grant_graph_permission(self, app_id: str, tenant_id: str, permission: str) -> None:
         """Grant a Microsoft Graph application permission (e.g. ``Application.ReadWrite.All``) in a tenant.

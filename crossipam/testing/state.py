@@ -1,7 +1,7 @@
 """The offline Azure's directory and resource-manager state (tenants, apps, principals, RBAC).
 
-Network state (network managers, IPAM pools, virtual networks) lives in :mod:`crossipam.testing.network`.
-All access goes through :class:`AzureEmulator`, which holds one lock for the whole state.
+Network state (network managers, IPAM pools, virtual networks) lives in :mod:`crossipam.testing.network.state`.
+Plain data: handlers and the seeding API hold the services' one lock (``ServiceContext.lock``) while they use it.
 """
 
 from __future__ import annotations
