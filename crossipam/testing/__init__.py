@@ -8,9 +8,10 @@ Install with ``pip install "crossipam[testing]"``.
 """
 
 from ._core import Clock, Endpoints, Fault, Faults, Journal, JournalEntry, Settings
+from ._credentials import AppCredentials, CertificateCredentials
 from ._http import Request, Response
 from ._validate import ApiVersionRange
-from .emulator import AppCredentials, AzureEmulator, CertificateCredentials
+from .emulator import AzureEmulator
 from .scenarios import SCENARIOS, AdminCredentials, ScenarioInfo
 
 __all__ = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 import threading
 import time
@@ -25,6 +26,8 @@ __all__ = [
     "JournalEntry",
     "Router",
     "Settings",
+    "WriteBuckets",
+    "is_write",
 ]
 
 #: What the router calls: a handler already bound to the context of its service.
@@ -462,6 +465,39 @@ class Faults:
         """
         with self._lock:
             self._faults.clear()
+
+
+class WriteBuckets:
+    """ARM's per-subscription write budget: a token bucket that answers 429 when empty."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, subscription: str, capacity: int, refill: float, now: float) -> tuple[bool, int, int]:
+        """Returns (allowed, remaining, retry_after_seconds)."""
+        with self._lock:
+            tokens, last = self._buckets.get(subscription, (float(capacity), now))
+            tokens = min(float(capacity), tokens + (now - last) * refill)
+            if tokens >= 1:
+                tokens -= 1
+                self._buckets[subscription] = (tokens, now)
+                return True, int(tokens), 0
+            self._buckets[subscription] = (tokens, now)
+            return False, 0, max(1, math.ceil((1 - tokens) / refill))
+
+
+def is_write(req: Request) -> bool:
+    """Whether ``req`` changes (or tries to change) state: PUT/PATCH/DELETE, and POST but the token endpoint
+    and ARM's read-only actions (``getPoolUsage``, ``listAssociatedResources``)."""
+    if req.service == "login":
+        return False
+    if req.method in ("PUT", "PATCH", "DELETE"):
+        return True
+    if req.method == "POST":
+        p = req.path.lower()
+        return not (p.endswith("/getpoolusage") or p.endswith("/listassociatedresources"))
+    return False
 
 
 @dataclass

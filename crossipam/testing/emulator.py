@@ -14,18 +14,10 @@ with emulator.serve() as server:                 # or real HTTPS on loopback
 from __future__ import annotations
 
 import contextlib
-import math
-import threading
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from . import _validate, authorization, entra, graph, network
 from ._context import ServiceContext
@@ -39,7 +31,10 @@ from ._core import (
     JournalEntry,
     Router,
     Settings,
+    WriteBuckets,
+    is_write,
 )
+from ._credentials import AppCredentials, CertificateCredentials, new_certificate, new_client_secret
 from ._http import EmulatorHTTPError, Request, Response, arm_error
 from .state import (
     Application,
@@ -66,64 +61,6 @@ __all__ = [
     "CertificateCredentials",
     "Endpoints",
 ]
-
-
-@dataclass(frozen=True)
-class AppCredentials:
-    """An app registration's client id and secret (the secret is hidden from repr).
-
-    ```python
-    app = emulator.add_application(info.managed_tenant_id, "my-automation", multitenant=True)
-    credential = ClientSecretCredential(
-        app.tenant_id, app.client_id, app.client_secret,
-        authority=info.authority, disable_instance_discovery=True, transport=emulator.transport(),
-    )
-    ```
-    """
-
-    client_id: str
-    client_secret: str = field(repr=False)
-    tenant_id: str = ""
-    object_id: str = ""
-
-
-@dataclass(frozen=True)
-class CertificateCredentials:
-    """A certificate registered on an app: ``pem`` holds the private key and the certificate (as
-    azure-identity's ``CertificateCredential`` expects, via ``certificate_data=`` or a file).
-
-    ```python
-    cert = emulator.add_certificate(info.app.client_id)
-    credential = CertificateCredential(
-        info.managed_tenant_id, cert.client_id, certificate_data=cert.pem,
-        authority=info.authority, disable_instance_discovery=True, transport=emulator.transport(),
-    )
-    ```
-    """
-
-    client_id: str
-    pem: bytes = field(repr=False)
-    thumbprint: str = ""
-
-
-class _WriteBuckets:
-    """ARM's per-subscription write budget: a token bucket that answers 429 when empty."""
-
-    def __init__(self) -> None:
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, subscription: str, capacity: int, refill: float, now: float) -> tuple[bool, int, int]:
-        """Returns (allowed, remaining, retry_after_seconds)."""
-        with self._lock:
-            tokens, last = self._buckets.get(subscription, (float(capacity), now))
-            tokens = min(float(capacity), tokens + (now - last) * refill)
-            if tokens >= 1:
-                tokens -= 1
-                self._buckets[subscription] = (tokens, now)
-                return True, int(tokens), 0
-            self._buckets[subscription] = (tokens, now)
-            return False, 0, max(1, math.ceil((1 - tokens) / refill))
 
 
 class AzureEmulator:
@@ -164,7 +101,7 @@ class AzureEmulator:
         graph.register(self.router, self.services)
         authorization.register(self.router, self.services)
         network.register(self.router, self.network.context)
-        self._buckets = _WriteBuckets()
+        self._buckets = WriteBuckets()
         self.scenario: ScenarioInfo | None = None
 
     @property
@@ -326,14 +263,14 @@ class AzureEmulator:
                 error_code=req.context.get("error_code"),
                 fault=fault is not None,
                 is_token_request=bool(req.context.get("is_token_request")),
-                is_write=_is_write(req),
+                is_write=is_write(req),
             )
         )
         return resp
 
     def _throttle(self, req: Request) -> None:
         cap = self.settings.write_bucket_capacity
-        if cap is None or req.service != "arm" or not _is_write(req):
+        if cap is None or req.service != "arm" or not is_write(req):
             return
         parts = req.path.split("/")
         if len(parts) < 3 or parts[1].lower() != "subscriptions":
@@ -412,7 +349,7 @@ class AzureEmulator:
         ```
         """
         aid = (app_id or str(uuid.uuid4())).lower()
-        secret = f"{uuid.uuid4().hex}~{uuid.uuid4().hex[:8]}" if with_secret else ""
+        secret = new_client_secret() if with_secret else ""
         app = Application(
             app_id=aid,
             object_id=str(uuid.uuid4()),
@@ -438,7 +375,7 @@ class AzureEmulator:
         second_secret = emulator.add_client_secret(info.app.client_id)
         ```
         """
-        secret = f"{uuid.uuid4().hex}~{uuid.uuid4().hex[:8]}"
+        secret = new_client_secret()
         with self.lock:
             self.state.applications[app_id.lower()].secrets.append(secret)
             self.issued_secrets.add(secret)
@@ -451,28 +388,10 @@ class AzureEmulator:
         (tmp_path / "cert.pem").write_bytes(emulator.add_certificate(info.app.client_id).pem)
         ```
         """
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"crossipam-{app_id[:8]}")])
-        import datetime as _dt
-
-        now = _dt.datetime.now(_dt.timezone.utc)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - _dt.timedelta(days=1))
-            .not_valid_after(now + _dt.timedelta(days=365))
-            .sign(key, hashes.SHA256())
-        )
-        der = cert.public_bytes(serialization.Encoding.DER)
-        pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ) + cert.public_bytes(serialization.Encoding.PEM)
+        der, cert = new_certificate(app_id)
         with self.lock:
             self.state.applications[app_id.lower()].certificates.append(der)
-        return CertificateCredentials(app_id.lower(), pem, cert.fingerprint(hashes.SHA1()).hex())  # noqa: S303  # nosec B303
+        return cert
 
     def add_federated_credential(
         self, app_id: str, *, issuer: str, subject: str, audience: str = "api://AzureADTokenExchange"
@@ -652,14 +571,3 @@ class AzureEmulator:
         ```
         """
         return self.network.pool_usage(pool_id)
-
-
-def _is_write(req: Request) -> bool:
-    if req.service == "login":
-        return False
-    if req.method in ("PUT", "PATCH", "DELETE"):
-        return True
-    if req.method == "POST":
-        p = req.path.lower()
-        return not (p.endswith("/getpoolusage") or p.endswith("/listassociatedresources"))
-    return False
