@@ -1,4 +1,4 @@
-"""The offline Azure's plumbing: clock, knobs, router, journal and fault injection."""
+"""The offline Azure's plumbing: clock, knobs, endpoints, router, journal, fault injection, write budget."""
 
 from __future__ import annotations
 

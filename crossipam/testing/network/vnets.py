@@ -159,7 +159,7 @@ def _linked_checks(
                 f"'{ASSOCIATE_ACTION}' on the linked scope(s) '{pid}' or the linked scope(s) are invalid.",
             )
         if ctx.settings.require_connection and pool_tenant != ctx.directory.tenant_of_subscription(vnet_sub):
-            nm_id = pid.rsplit("/ipamPools/", 1)[0]
+            nm_id = pid.rsplit("/ipamPools/", 1)[0]  # the manager's id as sent (text before "/ipamPools/")
             if not ctx.state.is_connected(nm_id, vnet_sub):
                 raise arm_error(
                     403,
