@@ -185,8 +185,6 @@ OVERSIZED = {
     "crossipam.credentials": 741,
     "crossipam.bulk": 738,
     "crossipam._wire_errors": 705,
-    "crossipam.testing.network": 1910,
-    "crossipam.testing.emulator": 710,
 }
 
 
@@ -332,3 +330,123 @@ def test_the_error_table_is_the_only_code_to_class_mapping() -> None:
         for line, what in code_decisions(path.read_text(encoding="utf-8"), codes)
     ]
     assert offenders == [], f"decide on error codes in {WIRE_ERRORS}.ERROR_CODES instead: {offenders}"
+
+
+# ---- the offline Azure inside (docs/architecture.md, "The offline Azure inside") ---------------------------
+#
+# ``AzureEmulator`` (``emulator.py``) is the façade and composition root: it builds the services' context and
+# hands each service its own; the fronts, the scenarios, the pytest plugin and the package's exports use the
+# façade. Nothing below it may reach back: a handler is given a context, never the emulator, so the modules
+# below the façade form no import cycle (not even one the type checker alone sees).
+
+TESTING = PACKAGE / "testing"
+FACADE = "crossipam.testing.emulator"
+#: The modules above the façade (or the façade's own package exports), which may import it.
+FACADE_USERS = {
+    "crossipam.testing",
+    "crossipam.testing.__main__",
+    "crossipam.testing.pytest_plugin",
+    "crossipam.testing.scenarios",
+    "crossipam.testing.server",
+    "crossipam.testing.transport",
+}
+NETWORK = "crossipam.testing.network"
+#: Microsoft.Network's layers, lowest first: each module imports only modules of the layers below its own.
+NETWORK_LAYERS = (
+    {"state"},
+    {"rules"},
+    {"vnet_rules"},
+    {"common"},
+    {"vnets", "managers", "pools", "connections"},
+    {"seeding"},
+    {""},  # the package itself (``network/__init__.py``): re-exports and ``register``
+)
+
+
+def offline_azure_imports() -> dict[str, set[str]]:
+    """Every module of ``crossipam.testing`` and the modules of it that it imports (lazily and for the type
+    checker included)."""
+    return {
+        module_name(path): {
+            imported
+            for _, imported in imports(path, top_level_only=False)
+            if imported.startswith("crossipam.testing")
+        }
+        for path in modules(TESTING)
+    }
+
+
+def test_the_checker_sees_the_offline_azures_imports() -> None:
+    graph = offline_azure_imports()
+    assert FACADE in graph["crossipam.testing.transport"]  # only for the type checker
+    assert "crossipam.testing.network.vnet_rules" in graph["crossipam.testing.network.vnets"]
+    assert "crossipam.testing._context" in graph["crossipam.testing.network.common"]  # from .. import
+    assert set(graph) > FACADE_USERS | {FACADE, NETWORK}
+
+
+def test_the_handlers_of_the_offline_azure_do_not_import_its_facade() -> None:
+    offenders = sorted(
+        (module, imported)
+        for module, imported_modules in offline_azure_imports().items()
+        if module not in FACADE_USERS | {FACADE}
+        for imported in imported_modules
+        if imported == FACADE or imported.startswith(FACADE + ".")
+    )
+    assert offenders == [], f"below the façade, these import it: {offenders}"
+
+
+def test_below_the_facade_the_offline_azure_has_no_import_cycle() -> None:
+    below = {
+        module: {m for m in imported if m not in FACADE_USERS | {FACADE}}
+        for module, imported in offline_azure_imports().items()
+        if module not in FACADE_USERS | {FACADE}
+    }
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        if module in path:
+            raise AssertionError("import cycle: " + " -> ".join((*path[path.index(module) :], module)))
+        if module in done:
+            return
+        for imported in sorted(below.get(module, ())):
+            visit(imported, (*path, module))
+        done.add(module)
+
+    for module in sorted(below):
+        visit(module, ())
+
+
+def test_microsoft_network_layers_import_only_downwards() -> None:
+    layer_of = {
+        (f"{NETWORK}.{name}" if name else NETWORK): level
+        for level, names in enumerate(NETWORK_LAYERS)
+        for name in names
+    }
+    graph = offline_azure_imports()
+    assert set(layer_of) == {m for m in graph if m == NETWORK or m.startswith(NETWORK + ".")}
+    upwards = sorted(
+        (module, imported)
+        for module, level in layer_of.items()
+        for imported in graph[module]
+        if imported in layer_of and imported != module and layer_of[imported] >= level
+    )
+    assert upwards == [], f"Microsoft.Network modules importing their own layer or above: {upwards}"
+
+
+def test_network_state_and_rules_know_no_service_and_no_handler_context() -> None:
+    """The stores and the rules are plain: no context, no authentication or RBAC, no handler plumbing."""
+    forbidden = {
+        "crossipam.testing._context",
+        "crossipam.testing.entra",
+        "crossipam.testing.graph",
+        "crossipam.testing.authorization",
+        f"{NETWORK}.common",
+    }
+    graph = offline_azure_imports()
+    offenders = sorted(
+        (module, imported)
+        for module in (f"{NETWORK}.state", f"{NETWORK}.rules", f"{NETWORK}.vnet_rules")
+        for imported in graph[module]
+        if imported in forbidden
+    )
+    assert offenders == []

@@ -7,10 +7,11 @@ code: what it accepts is what Azure documents, not what the library happens to s
 Install with ``pip install "crossipam[testing]"``.
 """
 
-from ._core import Clock, Fault, Faults, Journal, JournalEntry, Settings
+from ._core import Clock, Endpoints, Fault, Faults, Journal, JournalEntry, Settings
+from ._credentials import AppCredentials, CertificateCredentials
 from ._http import Request, Response
 from ._validate import ApiVersionRange
-from .emulator import AppCredentials, AzureEmulator, CertificateCredentials, Endpoints
+from .emulator import AzureEmulator
 from .scenarios import SCENARIOS, AdminCredentials, ScenarioInfo
 
 __all__ = [

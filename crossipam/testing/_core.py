@@ -1,21 +1,24 @@
-"""The offline Azure's plumbing: clock, knobs, router, journal and fault injection."""
+"""The offline Azure's plumbing: clock, knobs, endpoints, router, journal, fault injection, write budget."""
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, TypeVar
 
 from ._http import EmulatorHTTPError, Request, Response, arm_error
 
-if TYPE_CHECKING:
-    from .emulator import AzureEmulator
-
 __all__ = [
+    "IN_PROCESS_ARM",
+    "IN_PROCESS_AUTHORITY",
+    "IN_PROCESS_GRAPH",
     "Clock",
+    "Endpoints",
     "Fault",
     "Faults",
     "Handler",
@@ -23,9 +26,13 @@ __all__ = [
     "JournalEntry",
     "Router",
     "Settings",
+    "WriteBuckets",
+    "is_write",
 ]
 
-Handler = Callable[["AzureEmulator", Request, dict[str, str]], Response]
+#: What the router calls: a handler already bound to the context of its service.
+Handler = Callable[[Request, dict[str, str]], Response]
+C = TypeVar("C")
 
 
 class Clock:
@@ -107,6 +114,78 @@ class Settings:
     #: as it was before the request (a failed create leaves no VNet); ``"failed"`` — the VNet as written, with
     #: ``provisioningState: Failed`` (its allocations held) until a later PUT succeeds.
     failed_write: Literal["rollback", "failed"] = "rollback"
+
+
+#: Base URLs of the in-process front (never resolved: the in-process transport answers them).
+IN_PROCESS_AUTHORITY = "https://login.crossipam.test"
+IN_PROCESS_ARM = "https://management.crossipam.test/"
+IN_PROCESS_GRAPH = "https://graph.crossipam.test"
+
+
+@dataclass
+class Endpoints:
+    """Where each service of the offline Azure answers.
+
+    ```python
+    emulator.endpoints.arm  # "https://management.crossipam.test/"; the loopback URL once served
+    ```
+    """
+
+    authority: str = IN_PROCESS_AUTHORITY
+    arm: str = IN_PROCESS_ARM
+    graph: str = IN_PROCESS_GRAPH
+
+    @property
+    def arm_scope(self) -> str:
+        """The scope to ask a token for ARM with.
+
+        ```python
+        Endpoints().arm_scope  # "https://management.crossipam.test/.default"
+        ```
+        """
+        return self.arm.rstrip("/") + "/.default"
+
+    @property
+    def graph_scope(self) -> str:
+        """The scope to ask a token for Microsoft Graph with.
+
+        ```python
+        Endpoints().graph_scope  # "https://graph.crossipam.test/.default"
+        ```
+        """
+        return self.graph.rstrip("/") + "/.default"
+
+    def audiences_for(self, service: str) -> set[str]:
+        """The token audiences ``service`` accepts (ARM's for anything but ``"graph"``), lower-case.
+
+        ```python
+        Endpoints().audiences_for("graph")  # {"https://graph.crossipam.test"}
+        ```
+        """
+        base = self.graph if service == "graph" else self.arm
+        return {base.rstrip("/").lower()}
+
+    def audiences(self) -> set[str]:
+        """Every audience the emulator issues tokens for (ARM's and Graph's).
+
+        ```python
+        Endpoints().audiences()  # {"https://management.crossipam.test", "https://graph.crossipam.test"}
+        ```
+        """
+        return self.audiences_for("arm") | self.audiences_for("graph")
+
+    def service_of(self, netloc: str) -> str | None:
+        """The service (``"login"``, ``"arm"`` or ``"graph"``) answering at host ``netloc``, or ``None``.
+
+        ```python
+        Endpoints().service_of("login.crossipam.test")  # "login"
+        ```
+        """
+        netloc = netloc.lower()
+        for service, base in (("login", self.authority), ("arm", self.arm), ("graph", self.graph)):
+            if base.split("://", 1)[1].split("/", 1)[0].lower() == netloc:
+                return service
+        return None
 
 
 @dataclass
@@ -388,6 +467,39 @@ class Faults:
             self._faults.clear()
 
 
+class WriteBuckets:
+    """ARM's per-subscription write budget: a token bucket that answers 429 when empty."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, subscription: str, capacity: int, refill: float, now: float) -> tuple[bool, int, int]:
+        """Returns (allowed, remaining, retry_after_seconds)."""
+        with self._lock:
+            tokens, last = self._buckets.get(subscription, (float(capacity), now))
+            tokens = min(float(capacity), tokens + (now - last) * refill)
+            if tokens >= 1:
+                tokens -= 1
+                self._buckets[subscription] = (tokens, now)
+                return True, int(tokens), 0
+            self._buckets[subscription] = (tokens, now)
+            return False, 0, max(1, math.ceil((1 - tokens) / refill))
+
+
+def is_write(req: Request) -> bool:
+    """Whether ``req`` changes (or tries to change) state: PUT/PATCH/DELETE, and POST but the token endpoint
+    and ARM's read-only actions (``getPoolUsage``, ``listAssociatedResources``)."""
+    if req.service == "login":
+        return False
+    if req.method in ("PUT", "PATCH", "DELETE"):
+        return True
+    if req.method == "POST":
+        p = req.path.lower()
+        return not (p.endswith("/getpoolusage") or p.endswith("/listassociatedresources"))
+    return False
+
+
 @dataclass
 class _Route:
     service: str
@@ -406,16 +518,18 @@ class Router:
         """Register ``handler`` for ``method`` on paths fully matching ``pattern`` (a regex with named groups)."""
         self._routes.append(_Route(service, method.upper(), re.compile(pattern, re.IGNORECASE), handler))
 
-    def route(self, service: str, method: str, pattern: str) -> Callable[[Handler], Handler]:
-        """Decorator form of :meth:`add`."""
+    def register(
+        self,
+        service: str,
+        context: C,
+        routes: Iterable[tuple[str, str, Callable[[C, Request, dict[str, str]], Response]]],
+    ) -> None:
+        """Add a service's ``routes`` (method, pattern, handler), each handler bound to the service's ``context``
+        (the only thing of the offline Azure it is given)."""
+        for method, pattern, handler in routes:
+            self.add(service, method, pattern, functools.partial(handler, context))
 
-        def deco(fn: Handler) -> Handler:
-            self.add(service, method, pattern, fn)
-            return fn
-
-        return deco
-
-    def dispatch(self, emulator: AzureEmulator, req: Request) -> Response:
+    def dispatch(self, req: Request) -> Response:
         """Answer ``req`` with the first matching route; raises the service's 404, 405 or 400 otherwise."""
         path_matched = False
         for route in self._routes:
@@ -428,7 +542,7 @@ class Router:
             if route.method != req.method:
                 continue
             params: dict[str, str] = {k: v for k, v in m.groupdict().items() if v is not None}
-            return route.handler(emulator, req, params)
+            return route.handler(req, params)
         if req.service == "graph":
             from ._http import graph_error
 

@@ -16,12 +16,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ._context import ServiceContext
 from ._http import Response
-
-if TYPE_CHECKING:
-    from .emulator import AzureEmulator
 
 __all__ = ["Operation", "Operations"]
 
@@ -61,10 +59,12 @@ class _ArmedFailure:
 
 
 class Operations:
-    """The operations of one emulator. All methods expect the caller to hold ``emulator.lock``."""
+    """The operations of one offline Azure. All methods expect the caller to hold the services' lock; the
+    knobs (``lro_polls``, ``lro_duration``, ``lro_retry_after``), the clock and the ARM endpoint are read from
+    ``services`` when needed."""
 
-    def __init__(self, emulator: AzureEmulator) -> None:
-        self._emu = emulator
+    def __init__(self, services: ServiceContext) -> None:
+        self._services = services
         self._ops: dict[str, Operation] = {}
         self._failures: list[_ArmedFailure] = []
 
@@ -85,7 +85,7 @@ class Operations:
         on_failure: Callable[[], None] | None = None,
     ) -> Operation:
         """Register an operation; it settles at once when neither polls nor duration are configured."""
-        s = self._emu.settings
+        s = self._services.settings
         op = Operation(
             op_id=str(uuid.uuid4()),
             subscription_id=subscription_id,
@@ -93,7 +93,7 @@ class Operations:
             resource_id=resource_id,
             kind=kind,
             api_version=api_version,
-            started=self._emu.clock.time(),
+            started=self._services.clock.time(),
             polls_required=max(0, int(s.lro_polls)),
             duration=max(0.0, float(s.lro_duration)),
             on_success=on_success,
@@ -146,7 +146,7 @@ class Operations:
         return None
 
     def _time_is_up(self, op: Operation) -> bool:
-        return self._emu.clock.time() >= op.started + op.duration
+        return self._services.clock.time() >= op.started + op.duration
 
     def _settle(self, op: Operation) -> None:
         if op.failure is not None:
@@ -162,7 +162,7 @@ class Operations:
     # ---- URLs and responses --------------------------------------------------------------------
     def _base(self, op: Operation) -> str:
         return (
-            f"{self._emu.endpoints.arm.rstrip('/')}/subscriptions/{op.subscription_id}/providers/"
+            f"{self._services.endpoints.arm.rstrip('/')}/subscriptions/{op.subscription_id}/providers/"
             f"Microsoft.Network/locations/{op.location}"
         )
 
@@ -178,7 +178,7 @@ class Operations:
         """The headers a write that started ``op`` answers with."""
         hdrs = {
             "Azure-AsyncOperation": self.async_operation_url(op),
-            "Retry-After": str(int(self._emu.settings.lro_retry_after)),
+            "Retry-After": str(int(self._services.settings.lro_retry_after)),
         }
         if with_location:
             hdrs["Location"] = self.location_url(op)
@@ -190,7 +190,7 @@ class Operations:
         body["status"] = op.status
         if op.error is not None:
             body["error"] = op.error
-        hdrs = {} if op.done else {"Retry-After": str(int(self._emu.settings.lro_retry_after))}
+        hdrs = {} if op.done else {"Retry-After": str(int(self._services.settings.lro_retry_after))}
         return Response.json_body(200, body, hdrs)
 
     def result_response(self, op: Operation) -> Response:
@@ -200,7 +200,7 @@ class Operations:
                 202,
                 {
                     "Location": self.location_url(op),
-                    "Retry-After": str(int(self._emu.settings.lro_retry_after)),
+                    "Retry-After": str(int(self._services.settings.lro_retry_after)),
                 },
             )
         if op.error is not None:

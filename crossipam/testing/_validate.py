@@ -22,12 +22,9 @@ import datetime as _dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, TypeAlias
 
 from ._http import EmulatorHTTPError, Request, arm_error, graph_error
-
-if TYPE_CHECKING:
-    from .emulator import AzureEmulator
 
 __all__ = [
     "DEFAULT_API_VERSIONS",
@@ -227,16 +224,17 @@ def check_body_size(req: Request, limit: int) -> None:
         raise too_large(req.service, limit)
 
 
-def check_request(emu: AzureEmulator, req: Request) -> None:
+def check_request(req: Request, *, max_body_bytes: int, api_versions: Mapping[str, ApiVersionRange]) -> None:
     """The checks :meth:`AzureEmulator.handle` runs before routing: body size, then (ARM) api-version.
 
     ```python
-    check_request(emulator, Request("GET", f"{arm}subscriptions?api-version=abc", {}))  # raises 400
+    req = Request("GET", f"{arm}subscriptions?api-version=abc", {})
+    check_request(req, max_body_bytes=emulator.max_body_bytes, api_versions=emulator.api_versions)  # raises 400
     ```
     """
-    check_body_size(req, emu.max_body_bytes)
+    check_body_size(req, max_body_bytes)
     if req.service == "arm":
-        check_api_version(emu.api_versions, req)
+        check_api_version(api_versions, req)
 
 
 # ---- body shapes ----------------------------------------------------------------------------------------

@@ -22,13 +22,14 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from . import entra
+from ._context import ServiceContext
 from ._http import EmulatorHTTPError, Request, Response, arm_error
+from ._ids import RESOURCE_GROUP_ID, SUBSCRIPTION_ID
 from ._validate import ROLE_ASSIGNMENT, api_version_date, check_shape
 from .state import RoleAssignment, scope_contains
 
 if TYPE_CHECKING:
     from ._core import Router
-    from .emulator import AzureEmulator
     from .entra import Caller
 
 __all__ = ["check_tenant", "has_any_access", "register", "require"]
@@ -50,13 +51,13 @@ _PRINCIPAL_NOT_FOUND = (
 # RBAC checks used by every ARM handler
 
 
-def check_tenant(emu: AzureEmulator, caller: Caller, scope: str) -> None:
+def check_tenant(ctx: ServiceContext, caller: Caller, scope: str) -> None:
     """Raise 404 ``SubscriptionNotFound`` / 401 ``InvalidAuthenticationTokenTenant`` unless the scope's
     subscription exists and belongs to the tenant of the caller's token (scopes outside a subscription pass)."""
-    with emu.lock:
+    with ctx.lock:
         parts = scope.split("/")
         if len(parts) > 2 and parts[1].lower() == "subscriptions":
-            sub_tenant = emu.state.tenant_of_subscription(parts[2])
+            sub_tenant = ctx.directory.tenant_of_subscription(parts[2])
             if sub_tenant is None:
                 raise arm_error(
                     404, "SubscriptionNotFound", f"The subscription '{parts[2]}' could not be found."
@@ -75,15 +76,15 @@ def check_tenant(emu: AzureEmulator, caller: Caller, scope: str) -> None:
                 )
 
 
-def require(emu: AzureEmulator, caller: Caller, action: str, scope: str) -> None:
+def require(ctx: ServiceContext, caller: Caller, action: str, scope: str) -> None:
     """Raise ARM's 403 ``AuthorizationFailed`` unless ``caller`` may perform ``action`` at ``scope``.
 
     The caller's token must also come from the tenant that owns the scope's subscription
     (401 ``InvalidAuthenticationTokenTenant`` otherwise), as ARM requires.
     """
-    with emu.lock:
-        check_tenant(emu, caller, scope)
-        if not emu.state.is_authorized(caller.object_id, action, scope):
+    with ctx.lock:
+        check_tenant(ctx, caller, scope)
+        if not ctx.directory.is_authorized(caller.object_id, action, scope):
             raise arm_error(
                 403,
                 "AuthorizationFailed",
@@ -93,13 +94,13 @@ def require(emu: AzureEmulator, caller: Caller, action: str, scope: str) -> None
             )
 
 
-def has_any_access(emu: AzureEmulator, principal_id: str, scope: str) -> bool:
+def has_any_access(ctx: ServiceContext, principal_id: str, scope: str) -> bool:
     """Whether ``principal_id`` holds any role assignment at, above or below ``scope``."""
-    with emu.lock:
+    with ctx.lock:
         return any(
             a.principal_id == principal_id
             and (scope_contains(a.scope, scope) or scope_contains(scope, a.scope))
-            for a in emu.state.role_assignments.values()
+            for a in ctx.directory.role_assignments.values()
         )
 
 
@@ -109,23 +110,27 @@ def has_any_access(emu: AzureEmulator, principal_id: str, scope: str) -> bool:
 _AUTHZ = r"(?P<scope>(?:/.*)?)/providers/Microsoft\.Authorization"
 
 
-def register(router: Router) -> None:
+def register(router: Router, ctx: ServiceContext) -> None:
     """Register Microsoft.Authorization routes, subscriptions/tenants/resource groups and cloud metadata."""
-    router.add("arm", "GET", rf"{_AUTHZ}/roleDefinitions", _list_role_definitions)
-    router.add("arm", "GET", rf"{_AUTHZ}/roleDefinitions/(?P<name>[^/]+)", _get_role_definition)
-    router.add("arm", "GET", rf"{_AUTHZ}/roleAssignments", _list_role_assignments)
-    router.add("arm", "GET", rf"{_AUTHZ}/roleAssignments/(?P<name>[^/]+)", _get_role_assignment)
-    router.add("arm", "PUT", rf"{_AUTHZ}/roleAssignments/(?P<name>[^/]+)", _put_role_assignment)
-    router.add("arm", "DELETE", rf"{_AUTHZ}/roleAssignments/(?P<name>[^/]+)", _delete_role_assignment)
-    router.add("arm", "GET", rf"{_AUTHZ}/permissions", _list_permissions)
-    router.add("arm", "GET", r"/subscriptions", _list_subscriptions)
-    router.add("arm", "GET", r"/subscriptions/(?P<sub>[^/]+)", _get_subscription)
-    router.add("arm", "GET", r"/tenants", _list_tenants)
-    router.add("arm", "GET", r"/subscriptions/(?P<sub>[^/]+)/resourceGroups", _list_resource_groups)
-    router.add(
-        "arm", "GET", r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)", _get_resource_group
+    router.register(
+        "arm",
+        ctx,
+        [
+            ("GET", rf"{_AUTHZ}/roleDefinitions", _list_role_definitions),
+            ("GET", rf"{_AUTHZ}/roleDefinitions/(?P<name>[^/]+)", _get_role_definition),
+            ("GET", rf"{_AUTHZ}/roleAssignments", _list_role_assignments),
+            ("GET", rf"{_AUTHZ}/roleAssignments/(?P<name>[^/]+)", _get_role_assignment),
+            ("PUT", rf"{_AUTHZ}/roleAssignments/(?P<name>[^/]+)", _put_role_assignment),
+            ("DELETE", rf"{_AUTHZ}/roleAssignments/(?P<name>[^/]+)", _delete_role_assignment),
+            ("GET", rf"{_AUTHZ}/permissions", _list_permissions),
+            ("GET", r"/subscriptions", _list_subscriptions),
+            ("GET", SUBSCRIPTION_ID.route, _get_subscription),
+            ("GET", r"/tenants", _list_tenants),
+            ("GET", SUBSCRIPTION_ID.child("/resourceGroups").route, _list_resource_groups),
+            ("GET", RESOURCE_GROUP_ID.route, _get_resource_group),
+            ("GET", r"/metadata/endpoints", _metadata_endpoints),
+        ],
     )
-    router.add("arm", "GET", r"/metadata/endpoints", _metadata_endpoints)
 
 
 def _scope(params: dict[str, str]) -> str:
@@ -133,22 +138,22 @@ def _scope(params: dict[str, str]) -> str:
 
 
 def _sub_of(scope: str) -> str | None:
-    m = re.match(r"^/subscriptions/([^/]+)", scope, re.IGNORECASE)
-    return m.group(1).lower() if m else None
+    at = SUBSCRIPTION_ID.parse_prefix(scope)
+    return at["sub"].lower() if at else None
 
 
-def _tenant_of_scope(emu: AzureEmulator, caller: Caller, scope: str) -> str:
+def _tenant_of_scope(ctx: ServiceContext, caller: Caller, scope: str) -> str:
     sub = _sub_of(scope)
-    return (emu.state.tenant_of_subscription(sub) if sub else None) or caller.tenant_id
+    return (ctx.directory.tenant_of_subscription(sub) if sub else None) or caller.tenant_id
 
 
-def _check_resource_group(emu: AzureEmulator, scope: str) -> None:
-    m = re.match(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)", scope, re.IGNORECASE)
-    if not m:
+def _check_resource_group(ctx: ServiceContext, scope: str) -> None:
+    at = RESOURCE_GROUP_ID.parse_prefix(scope)
+    if at is None:
         return
-    sub = emu.state.subscriptions.get(m.group(1).lower())
-    if sub is None or m.group(2).lower() not in sub.resource_groups:
-        raise arm_error(404, "ResourceGroupNotFound", f"Resource group '{m.group(2)}' could not be found.")
+    sub = ctx.directory.subscriptions.get(at["sub"].lower())
+    if sub is None or at["rg"].lower() not in sub.resource_groups:
+        raise arm_error(404, "ResourceGroupNotFound", f"Resource group '{at['rg']}' could not be found.")
 
 
 # ---- role definitions ---------------------------------------------------------------------------
@@ -159,10 +164,10 @@ def _role_def_scope(scope: str) -> str:
     return f"/subscriptions/{sub}" if sub else ""
 
 
-def _list_role_definitions(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
+def _list_role_definitions(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
     scope = _scope(params)
-    check_tenant(emu, caller, scope)
+    check_tenant(ctx, caller, scope)
     flt = (req.query_param("$filter") or "").strip()
     name_filter: str | None = None
     type_filter: str | None = None
@@ -175,22 +180,22 @@ def _list_role_definitions(emu: AzureEmulator, req: Request, params: dict[str, s
             type_filter = t.group("v")
         else:
             raise arm_error(400, "InvalidFilterInQueryString", f"The filter '{flt}' is not supported.")
-    with emu.lock:
+    with ctx.lock:
         defs = [
             rd.to_arm(_role_def_scope(scope))
-            for rd in emu.state.role_definitions.values()
+            for rd in ctx.directory.role_definitions.values()
             if (name_filter is None or rd.role_name.lower() == name_filter.lower())
             and (type_filter is None or rd.role_type.lower() == type_filter.lower())
         ]
     return Response.json_body(200, {"value": defs})
 
 
-def _get_role_definition(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
+def _get_role_definition(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
     scope = _scope(params)
-    check_tenant(emu, caller, scope)
-    with emu.lock:
-        rd = emu.state.role_definitions.get(params["name"].lower())
+    check_tenant(ctx, caller, scope)
+    with ctx.lock:
+        rd = ctx.directory.role_definitions.get(params["name"].lower())
         if rd is None:
             raise arm_error(
                 404,
@@ -207,17 +212,17 @@ def _same_scope(a: str, b: str) -> bool:
     return a.rstrip("/").lower() == b.rstrip("/").lower()
 
 
-def _find_assignment(emu: AzureEmulator, name: str, scope: str) -> RoleAssignment | None:
-    ra = emu.state.role_assignments.get(name.lower())
+def _find_assignment(ctx: ServiceContext, name: str, scope: str) -> RoleAssignment | None:
+    ra = ctx.directory.role_assignments.get(name.lower())
     return ra if ra is not None and _same_scope(ra.scope, scope) else None
 
 
-def _get_role_assignment(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
+def _get_role_assignment(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
     scope = _scope(params)
-    require(emu, caller, "Microsoft.Authorization/roleAssignments/read", scope)
-    with emu.lock:
-        ra = _find_assignment(emu, params["name"], scope)
+    require(ctx, caller, "Microsoft.Authorization/roleAssignments/read", scope)
+    with ctx.lock:
+        ra = _find_assignment(ctx, params["name"], scope)
         if ra is None:
             raise arm_error(
                 404, "RoleAssignmentNotFound", f"The role assignment '{params['name']}' is not found."
@@ -225,15 +230,15 @@ def _get_role_assignment(emu: AzureEmulator, req: Request, params: dict[str, str
         return Response.json_body(200, ra.to_arm())
 
 
-def _delete_role_assignment(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
+def _delete_role_assignment(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
     scope = _scope(params)
-    require(emu, caller, "Microsoft.Authorization/roleAssignments/delete", scope)
-    with emu.lock:
-        ra = _find_assignment(emu, params["name"], scope)
+    require(ctx, caller, "Microsoft.Authorization/roleAssignments/delete", scope)
+    with ctx.lock:
+        ra = _find_assignment(ctx, params["name"], scope)
         if ra is None:
             return Response.empty(204)
-        del emu.state.role_assignments[ra.name]
+        del ctx.directory.role_assignments[ra.name]
         return Response.json_body(200, ra.to_arm())
 
 
@@ -241,11 +246,11 @@ def _bad_request(code: str, message: str) -> EmulatorHTTPError:
     return arm_error(400, code, message)
 
 
-def _put_role_assignment(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
+def _put_role_assignment(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
     scope = _scope(params)
     name = params["name"]
-    require(emu, caller, "Microsoft.Authorization/roleAssignments/write", scope)
+    require(ctx, caller, "Microsoft.Authorization/roleAssignments/write", scope)
     if not _GUID_RX.match(name):
         raise _bad_request(
             "InvalidRoleAssignmentId",
@@ -275,18 +280,18 @@ def _put_role_assignment(emu: AzureEmulator, req: Request, params: dict[str, str
             f"The request content was invalid and could not be deserialized: Error converting value "
             f"\"{principal_type}\" to type 'PrincipalType'.",
         )
-    with emu.lock:
-        _check_resource_group(emu, scope)
+    with ctx.lock:
+        _check_resource_group(ctx, scope)
         role_id = m.group("guid").lower()
-        rd = emu.state.role_definitions.get(role_id)
+        rd = ctx.directory.role_definitions.get(role_id)
         if rd is None:
             raise _bad_request(
                 "RoleDefinitionDoesNotExist",
                 f"The specified role definition with ID '{role_id}' does not exist.",
             )
-        tenant = _tenant_of_scope(emu, caller, scope)
-        sp = emu.state.principal(tenant, principal_id)
-        if sp is None or (principal_type is None and not emu.is_replicated(sp)):
+        tenant = _tenant_of_scope(ctx, caller, scope)
+        sp = ctx.directory.principal(tenant, principal_id)
+        if sp is None or (principal_type is None and not ctx.is_replicated(sp)):
             raise _bad_request(
                 "PrincipalNotFound", _PRINCIPAL_NOT_FOUND.format(pid=principal_id, tenant=tenant)
             )
@@ -296,7 +301,7 @@ def _put_role_assignment(emu: AzureEmulator, req: Request, params: dict[str, str
                 f"The PrincipalId '{principal_id.replace('-', '')}' has type 'ServicePrincipal' , which is "
                 f"different from specified PrincipalType '{principal_type}'.",
             )
-        existing = emu.state.role_assignments.get(name.lower())
+        existing = ctx.directory.role_assignments.get(name.lower())
         if existing is not None:
             if (
                 _same_scope(existing.scope, scope)
@@ -310,7 +315,7 @@ def _put_role_assignment(emu: AzureEmulator, req: Request, params: dict[str, str
                 "RoleAssignmentUpdateNotPermitted",
                 "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
             )
-        for other in emu.state.role_assignments.values():
+        for other in ctx.directory.role_assignments.values():
             if (
                 _same_scope(other.scope, scope)
                 and other.role_id == role_id
@@ -329,11 +334,11 @@ def _put_role_assignment(emu: AzureEmulator, req: Request, params: dict[str, str
             principal_id=principal_id,
             principal_type=str(principal_type or "ServicePrincipal"),
             tenant_id=tenant,
-            created_on=time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime(emu.clock.time())),
+            created_on=time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime(ctx.clock.time())),
             created_by=caller.object_id,
             description=None if description is None else str(description),
         )
-        emu.state.role_assignments[ra.name] = ra
+        ctx.directory.role_assignments[ra.name] = ra
         return Response.json_body(201, ra.to_arm())
 
 
@@ -356,15 +361,15 @@ def _parse_assignment_filter(flt: str) -> tuple[bool, str | None]:
     return at_scope, principal
 
 
-def _list_role_assignments(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
+def _list_role_assignments(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
     scope = _scope(params)
-    require(emu, caller, "Microsoft.Authorization/roleAssignments/read", scope)
+    require(ctx, caller, "Microsoft.Authorization/roleAssignments/read", scope)
     at_scope, principal = _parse_assignment_filter(req.query_param("$filter") or "")
-    with emu.lock:
-        tenant = _tenant_of_scope(emu, caller, scope)
+    with ctx.lock:
+        tenant = _tenant_of_scope(ctx, caller, scope)
         out: list[dict[str, Any]] = []
-        for ra in emu.state.role_assignments.values():
+        for ra in ctx.directory.role_assignments.values():
             if ra.tenant_id and ra.tenant_id != tenant:
                 continue
             if principal is not None and ra.principal_id != principal:
@@ -376,14 +381,14 @@ def _list_role_assignments(emu: AzureEmulator, req: Request, params: dict[str, s
     return Response.json_body(200, {"value": out})
 
 
-def _list_permissions(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
+def _list_permissions(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
     scope = _scope(params)
-    check_tenant(emu, caller, scope)
-    with emu.lock:
+    check_tenant(ctx, caller, scope)
+    with ctx.lock:
         perms = []
-        for ra in emu.state.assignments_for(caller.object_id, scope):
-            rd = emu.state.role_definitions.get(ra.role_id)
+        for ra in ctx.directory.assignments_for(caller.object_id, scope):
+            rd = ctx.directory.role_definitions.get(ra.role_id)
             if rd is not None:
                 perms.append(
                     {
@@ -405,8 +410,8 @@ _SUBSCRIPTION_POLICIES = {
 }
 
 
-def _subscription_json(emu: AzureEmulator, sub_id: str) -> dict[str, Any]:
-    sub = emu.state.subscriptions[sub_id]
+def _subscription_json(ctx: ServiceContext, sub_id: str) -> dict[str, Any]:
+    sub = ctx.directory.subscriptions[sub_id]
     return {
         "id": sub.id,
         "authorizationSource": "RoleBased",
@@ -419,23 +424,23 @@ def _subscription_json(emu: AzureEmulator, sub_id: str) -> dict[str, Any]:
     }
 
 
-def _list_subscriptions(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
-    with emu.lock:
+def _list_subscriptions(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
+    with ctx.lock:
         subs = [
-            _subscription_json(emu, sid)
-            for sid, sub in emu.state.subscriptions.items()
-            if sub.tenant_id == caller.tenant_id and has_any_access(emu, caller.object_id, sub.id)
+            _subscription_json(ctx, sid)
+            for sid, sub in ctx.directory.subscriptions.items()
+            if sub.tenant_id == caller.tenant_id and has_any_access(ctx, caller.object_id, sub.id)
         ]
     return Response.json_body(200, {"value": subs, "count": {"type": "Total", "value": len(subs)}})
 
 
-def _get_subscription(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
+def _get_subscription(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
     sid = params["sub"].lower()
-    check_tenant(emu, caller, f"/subscriptions/{sid}")
-    with emu.lock:
-        if not has_any_access(emu, caller.object_id, f"/subscriptions/{sid}"):
+    check_tenant(ctx, caller, f"/subscriptions/{sid}")
+    with ctx.lock:
+        if not has_any_access(ctx, caller.object_id, f"/subscriptions/{sid}"):
             raise arm_error(
                 403,
                 "AuthorizationFailed",
@@ -443,13 +448,13 @@ def _get_subscription(emu: AzureEmulator, req: Request, params: dict[str, str]) 
                 f"to perform action 'Microsoft.Resources/subscriptions/read' over scope '/subscriptions/{sid}' "
                 "or the scope is invalid. If access was recently granted, please refresh your credentials.",
             )
-        return Response.json_body(200, _subscription_json(emu, sid))
+        return Response.json_body(200, _subscription_json(ctx, sid))
 
 
-def _list_tenants(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
-    with emu.lock:
-        t = emu.state.tenants.get(caller.tenant_id)
+def _list_tenants(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
+    with ctx.lock:
+        t = ctx.directory.tenants.get(caller.tenant_id)
         value = []
         if t is not None:
             value.append(
@@ -478,13 +483,13 @@ def _rg_json(sub_id: str, name: str, location: str, tags: dict[str, str]) -> dic
     }
 
 
-def _get_resource_group(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
+def _get_resource_group(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
     sid = params["sub"].lower()
     scope = f"/subscriptions/{sid}/resourceGroups/{params['rg']}"
-    require(emu, caller, "Microsoft.Resources/subscriptions/resourceGroups/read", scope)
-    with emu.lock:
-        rg = emu.state.subscriptions[sid].resource_groups.get(params["rg"].lower())
+    require(ctx, caller, "Microsoft.Resources/subscriptions/resourceGroups/read", scope)
+    with ctx.lock:
+        rg = ctx.directory.subscriptions[sid].resource_groups.get(params["rg"].lower())
         if rg is None:
             raise arm_error(
                 404, "ResourceGroupNotFound", f"Resource group '{params['rg']}' could not be found."
@@ -492,16 +497,16 @@ def _get_resource_group(emu: AzureEmulator, req: Request, params: dict[str, str]
         return Response.json_body(200, _rg_json(sid, rg.name, rg.location, rg.tags))
 
 
-def _list_resource_groups(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
+def _list_resource_groups(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
     sid = params["sub"].lower()
-    check_tenant(emu, caller, f"/subscriptions/{sid}")
+    check_tenant(ctx, caller, f"/subscriptions/{sid}")
     action = "Microsoft.Resources/subscriptions/resourceGroups/read"
-    with emu.lock:
+    with ctx.lock:
         value = [
             _rg_json(sid, rg.name, rg.location, rg.tags)
-            for rg in emu.state.subscriptions[sid].resource_groups.values()
-            if emu.state.is_authorized(caller.object_id, action, rg.id)
+            for rg in ctx.directory.subscriptions[sid].resource_groups.values()
+            if ctx.directory.is_authorized(caller.object_id, action, rg.id)
         ]
     return Response.json_body(200, {"value": value})
 
@@ -509,12 +514,12 @@ def _list_resource_groups(emu: AzureEmulator, req: Request, params: dict[str, st
 # ---- cloud metadata -----------------------------------------------------------------------------
 
 
-def _metadata_endpoints(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
+def _metadata_endpoints(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
     """The ``/metadata/endpoints`` document (Azure CLI ``az cloud register``, Terraform ``metadata_host``).
 
     api-version 2022-09-01 answers one object; older versions (2019-05-01 …) a list of clouds.
     """
-    ep = emu.endpoints
+    ep = ctx.endpoints
     arm = ep.arm
     graph = ep.graph.rstrip("/") + "/"
     doc: dict[str, Any] = {

@@ -14,30 +14,34 @@ with emulator.serve() as server:                 # or real HTTPS on loopback
 from __future__ import annotations
 
 import contextlib
-import math
-import threading
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-
 from . import _validate, authorization, entra, graph, network
-from ._core import Clock, Faults, Journal, JournalEntry, Router, Settings
+from ._context import ServiceContext
+from ._core import (
+    IN_PROCESS_ARM,
+    IN_PROCESS_AUTHORITY,
+    IN_PROCESS_GRAPH,
+    Endpoints,
+    Faults,
+    Journal,
+    JournalEntry,
+    Router,
+    Settings,
+    WriteBuckets,
+    is_write,
+)
+from ._credentials import AppCredentials, CertificateCredentials, new_certificate, new_client_secret
 from ._http import EmulatorHTTPError, Request, Response, arm_error
-from .entra import TokenIssuer
 from .state import (
     Application,
     FederatedCredential,
     ResourceGroup,
     RoleAssignment,
     ServicePrincipal,
-    State,
     Subscription,
     Tenant,
 )
@@ -48,136 +52,15 @@ if TYPE_CHECKING:
     from .scenarios import ScenarioInfo
     from .server import EmulatorServer
 
-__all__ = ["AppCredentials", "AzureEmulator", "CertificateCredentials", "Endpoints"]
-
-#: Base URLs of the in-process front (never resolved: the in-process transport answers them).
-IN_PROCESS_AUTHORITY = "https://login.crossipam.test"
-IN_PROCESS_ARM = "https://management.crossipam.test/"
-IN_PROCESS_GRAPH = "https://graph.crossipam.test"
-
-
-@dataclass
-class Endpoints:
-    """Where each service of the offline Azure answers.
-
-    ```python
-    emulator.endpoints.arm  # "https://management.crossipam.test/"; the loopback URL once served
-    ```
-    """
-
-    authority: str = IN_PROCESS_AUTHORITY
-    arm: str = IN_PROCESS_ARM
-    graph: str = IN_PROCESS_GRAPH
-
-    @property
-    def arm_scope(self) -> str:
-        """The scope to ask a token for ARM with.
-
-        ```python
-        Endpoints().arm_scope  # "https://management.crossipam.test/.default"
-        ```
-        """
-        return self.arm.rstrip("/") + "/.default"
-
-    @property
-    def graph_scope(self) -> str:
-        """The scope to ask a token for Microsoft Graph with.
-
-        ```python
-        Endpoints().graph_scope  # "https://graph.crossipam.test/.default"
-        ```
-        """
-        return self.graph.rstrip("/") + "/.default"
-
-    def audiences_for(self, service: str) -> set[str]:
-        """The token audiences ``service`` accepts (ARM's for anything but ``"graph"``), lower-case.
-
-        ```python
-        Endpoints().audiences_for("graph")  # {"https://graph.crossipam.test"}
-        ```
-        """
-        base = self.graph if service == "graph" else self.arm
-        return {base.rstrip("/").lower()}
-
-    def audiences(self) -> set[str]:
-        """Every audience the emulator issues tokens for (ARM's and Graph's).
-
-        ```python
-        Endpoints().audiences()  # {"https://management.crossipam.test", "https://graph.crossipam.test"}
-        ```
-        """
-        return self.audiences_for("arm") | self.audiences_for("graph")
-
-    def service_of(self, netloc: str) -> str | None:
-        """The service (``"login"``, ``"arm"`` or ``"graph"``) answering at host ``netloc``, or ``None``.
-
-        ```python
-        Endpoints().service_of("login.crossipam.test")  # "login"
-        ```
-        """
-        netloc = netloc.lower()
-        for service, base in (("login", self.authority), ("arm", self.arm), ("graph", self.graph)):
-            if base.split("://", 1)[1].split("/", 1)[0].lower() == netloc:
-                return service
-        return None
-
-
-@dataclass(frozen=True)
-class AppCredentials:
-    """An app registration's client id and secret (the secret is hidden from repr).
-
-    ```python
-    app = emulator.add_application(info.managed_tenant_id, "my-automation", multitenant=True)
-    credential = ClientSecretCredential(
-        app.tenant_id, app.client_id, app.client_secret,
-        authority=info.authority, disable_instance_discovery=True, transport=emulator.transport(),
-    )
-    ```
-    """
-
-    client_id: str
-    client_secret: str = field(repr=False)
-    tenant_id: str = ""
-    object_id: str = ""
-
-
-@dataclass(frozen=True)
-class CertificateCredentials:
-    """A certificate registered on an app: ``pem`` holds the private key and the certificate (as
-    azure-identity's ``CertificateCredential`` expects, via ``certificate_data=`` or a file).
-
-    ```python
-    cert = emulator.add_certificate(info.app.client_id)
-    credential = CertificateCredential(
-        info.managed_tenant_id, cert.client_id, certificate_data=cert.pem,
-        authority=info.authority, disable_instance_discovery=True, transport=emulator.transport(),
-    )
-    ```
-    """
-
-    client_id: str
-    pem: bytes = field(repr=False)
-    thumbprint: str = ""
-
-
-class _WriteBuckets:
-    """ARM's per-subscription write budget: a token bucket that answers 429 when empty."""
-
-    def __init__(self) -> None:
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, subscription: str, capacity: int, refill: float, now: float) -> tuple[bool, int, int]:
-        """Returns (allowed, remaining, retry_after_seconds)."""
-        with self._lock:
-            tokens, last = self._buckets.get(subscription, (float(capacity), now))
-            tokens = min(float(capacity), tokens + (now - last) * refill)
-            if tokens >= 1:
-                tokens -= 1
-                self._buckets[subscription] = (tokens, now)
-                return True, int(tokens), 0
-            self._buckets[subscription] = (tokens, now)
-            return False, 0, max(1, math.ceil((1 - tokens) / refill))
+__all__ = [
+    "IN_PROCESS_ARM",
+    "IN_PROCESS_AUTHORITY",
+    "IN_PROCESS_GRAPH",
+    "AppCredentials",
+    "AzureEmulator",
+    "CertificateCredentials",
+    "Endpoints",
+]
 
 
 class AzureEmulator:
@@ -192,31 +75,63 @@ class AzureEmulator:
     """
 
     def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or Settings()
-        self.clock = Clock()
-        self.journal = Journal()
-        self.faults = Faults()
-        self.endpoints = Endpoints()
-        self.state = State()
-        self.tokens = TokenIssuer()
+        #: What the services' handlers are given (the emulator itself never is): shared with them, the
+        #: attributes below are the same objects.
+        self.services = ServiceContext(settings or Settings(), Endpoints())
+        self.clock = self.services.clock
+        #: Tenants, subscriptions, apps, service principals, role definitions and assignments.
+        self.state = self.services.directory
+        self.tokens = self.services.tokens
         #: One lock for all state: handlers take it for each read-modify-write.
-        self.lock = threading.RLock()
+        self.lock = self.services.lock
         #: Every secret the emulator issued or was given (tokens, client secrets, assertions), so that
         #: tests can scan logs for leaks.
-        self.issued_secrets: set[str] = set()
-        self.network = network.NetworkState(self)
+        self.issued_secrets = self.services.issued_secrets
+        self.journal = Journal()
+        self.faults = Faults()
+        #: Microsoft.Network: its stores (``vnets``, ``pools``, …) and its seeding API.
+        self.network = network.Network(self.services)
         #: The api-versions ARM requests may name, by resource type (see :class:`ApiVersionRange`); edit it
         #: to accept a newer SDK's api-version before the offline Azure knows it.
         self.api_versions: dict[str, _validate.ApiVersionRange] = dict(_validate.DEFAULT_API_VERSIONS)
         #: Largest request body accepted (ARM's 4 MB); larger ones are 413 ``RequestContentTooLarge``.
         self.max_body_bytes: int = _validate.DEFAULT_MAX_BODY_BYTES
         self.router = Router()
-        entra.register(self.router)
-        graph.register(self.router)
-        authorization.register(self.router)
-        network.register(self.router)
-        self._buckets = _WriteBuckets()
+        entra.register(self.router, self.services)
+        graph.register(self.router, self.services)
+        authorization.register(self.router, self.services)
+        network.register(self.router, self.network.context)
+        self._buckets = WriteBuckets()
         self.scenario: ScenarioInfo | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """The knobs (see :class:`Settings`); change them on a running emulator, or replace them.
+
+        ```python
+        emulator.settings.lro_polls = 2
+        emulator.settings = Settings(replication_delay=30)
+        ```
+        """
+        return self.services.settings
+
+    @settings.setter
+    def settings(self, value: Settings) -> None:
+        self.services.settings = value
+
+    @property
+    def endpoints(self) -> Endpoints:
+        """Where each service answers (the loopback URLs once served; see :meth:`set_endpoints`).
+
+        ```python
+        emulator.endpoints.arm  # "https://management.crossipam.test/"
+        ```
+        """
+        return self.services.endpoints
+
+    @endpoints.setter
+    def endpoints(self, value: Endpoints) -> None:
+        self.services.endpoints = value
 
     # ---- fronts ---------------------------------------------------------------------------------
     def transport(self) -> RequestsTransport:
@@ -305,9 +220,12 @@ class AzureEmulator:
                 latency += fault.latency
                 resp = fault.response()
             else:
-                _validate.check_request(self, req)  # body size; ARM's api-version
+                # body size; ARM's api-version
+                _validate.check_request(
+                    req, max_body_bytes=self.max_body_bytes, api_versions=self.api_versions
+                )
                 self._throttle(req)
-                resp = self.router.dispatch(self, req)
+                resp = self.router.dispatch(req)
                 after = self.faults.take(req, "after")
                 if after is not None:
                     latency += after.latency
@@ -325,12 +243,12 @@ class AzureEmulator:
         if latency > 0:
             time.sleep(latency)
         if "tenant_id" not in req.context and req.service in ("arm", "graph"):
-            caller = entra.verified_caller_or_none(self, req)
+            caller = entra.verified_caller_or_none(self.services, req)
             if caller is not None:
                 req.context["tenant_id"] = caller.tenant_id
         if req.service == "arm" and "aux_tenant_ids" not in req.context:
             with contextlib.suppress(EmulatorHTTPError):
-                entra.authenticate_auxiliary(self, req)
+                entra.authenticate_auxiliary(self.services, req)
         self.journal.record(
             JournalEntry(
                 method=req.method,
@@ -345,14 +263,14 @@ class AzureEmulator:
                 error_code=req.context.get("error_code"),
                 fault=fault is not None,
                 is_token_request=bool(req.context.get("is_token_request")),
-                is_write=_is_write(req),
+                is_write=is_write(req),
             )
         )
         return resp
 
     def _throttle(self, req: Request) -> None:
         cap = self.settings.write_bucket_capacity
-        if cap is None or req.service != "arm" or not _is_write(req):
+        if cap is None or req.service != "arm" or not is_write(req):
             return
         parts = req.path.split("/")
         if len(parts) < 3 or parts[1].lower() != "subscriptions":
@@ -431,7 +349,7 @@ class AzureEmulator:
         ```
         """
         aid = (app_id or str(uuid.uuid4())).lower()
-        secret = f"{uuid.uuid4().hex}~{uuid.uuid4().hex[:8]}" if with_secret else ""
+        secret = new_client_secret() if with_secret else ""
         app = Application(
             app_id=aid,
             object_id=str(uuid.uuid4()),
@@ -457,7 +375,7 @@ class AzureEmulator:
         second_secret = emulator.add_client_secret(info.app.client_id)
         ```
         """
-        secret = f"{uuid.uuid4().hex}~{uuid.uuid4().hex[:8]}"
+        secret = new_client_secret()
         with self.lock:
             self.state.applications[app_id.lower()].secrets.append(secret)
             self.issued_secrets.add(secret)
@@ -470,28 +388,10 @@ class AzureEmulator:
         (tmp_path / "cert.pem").write_bytes(emulator.add_certificate(info.app.client_id).pem)
         ```
         """
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"crossipam-{app_id[:8]}")])
-        import datetime as _dt
-
-        now = _dt.datetime.now(_dt.timezone.utc)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - _dt.timedelta(days=1))
-            .not_valid_after(now + _dt.timedelta(days=365))
-            .sign(key, hashes.SHA256())
-        )
-        der = cert.public_bytes(serialization.Encoding.DER)
-        pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ) + cert.public_bytes(serialization.Encoding.PEM)
+        der, cert = new_certificate(app_id)
         with self.lock:
             self.state.applications[app_id.lower()].certificates.append(der)
-        return CertificateCredentials(app_id.lower(), pem, cert.fingerprint(hashes.SHA1()).hex())  # noqa: S303  # nosec B303
+        return cert
 
     def add_federated_credential(
         self, app_id: str, *, issuer: str, subject: str, audience: str = "api://AzureADTokenExchange"
@@ -535,11 +435,7 @@ class AzureEmulator:
         emulator.federated_assertion_valid(emulator.issue_federated_assertion(issuer=issuer, subject=subject))
         ```
         """
-        try:
-            self.tokens.decode(assertion, self.clock.time())
-        except Exception:
-            return False
-        return True
+        return entra.federated_assertion_valid(self.services, assertion)
 
     def add_service_principal(
         self, app_id: str, tenant_id: str, *, replicated: bool = True
@@ -550,24 +446,7 @@ class AzureEmulator:
         sp = emulator.add_service_principal(info.app.client_id, info.management_tenant_id, replicated=False)
         ```
         """
-        with self.lock:
-            app = self.state.applications[app_id.lower()]
-            key = (tenant_id.lower(), app.app_id)
-            existing = self.state.service_principals.get(key)
-            if existing is not None:
-                return existing
-            sp = ServicePrincipal(
-                object_id=str(uuid.uuid4()),
-                app_id=app.app_id,
-                tenant_id=tenant_id.lower(),
-                display_name=app.display_name,
-                app_owner_tenant_id=app.home_tenant_id,
-                created_at=-1e12 if replicated else self.clock.time(),
-            )
-            if replicated:
-                sp.replication_misses = 1 << 30
-            self.state.service_principals[key] = sp
-        return sp
+        return self.services.add_service_principal(app_id, tenant_id, replicated=replicated)
 
     def is_replicated(self, sp: ServicePrincipal) -> bool:
         """Whether directory replication has caught up with ``sp`` (consumes one 'attempt' if not).
@@ -579,12 +458,7 @@ class AzureEmulator:
         assert emulator.is_replicated(sp)
         ```
         """
-        with self.lock:
-            s = self.settings
-            if s.replication_failures and sp.replication_misses < s.replication_failures:
-                sp.replication_misses += 1
-                return False
-            return self.clock.time() - sp.created_at >= s.replication_delay
+        return self.services.is_replicated(sp)
 
     def grant_graph_permission(self, app_id: str, tenant_id: str, permission: str) -> None:
         """Grant a Microsoft Graph application permission (e.g. ``Application.ReadWrite.All``) in a tenant.
@@ -697,14 +571,3 @@ class AzureEmulator:
         ```
         """
         return self.network.pool_usage(pool_id)
-
-
-def _is_write(req: Request) -> bool:
-    if req.service == "login":
-        return False
-    if req.method in ("PUT", "PATCH", "DELETE"):
-        return True
-    if req.method == "POST":
-        p = req.path.lower()
-        return not (p.endswith("/getpoolusage") or p.endswith("/listassociatedresources"))
-    return False

@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 import jwt
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ._context import ServiceContext
 from ._http import EmulatorHTTPError, Request, Response, aad_error, arm_error, graph_error
+from ._tokens import TokenIssuer
 from .state import Application, ServicePrincipal
 
 if TYPE_CHECKING:
     from ._core import Router
-    from .emulator import AzureEmulator
 
-__all__ = ["Caller", "TokenIssuer", "authenticate", "register"]
+__all__ = ["Caller", "TokenIssuer", "authenticate", "federated_assertion_valid", "register"]
 
 _GUID = r"[0-9a-fA-F-]{36}"
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -41,49 +41,30 @@ class Caller:
     expires_on: int
 
 
-class TokenIssuer:
-    """Signs and verifies the offline Azure's access tokens (RS256, one key per emulator)."""
-
-    def __init__(self) -> None:
-        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.key_id = uuid.uuid4().hex[:16]
-
-    def sign(self, claims: dict[str, Any]) -> str:
-        """Sign ``claims`` as an RS256 JWT with the emulator's key (header ``kid`` set)."""
-        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.key_id, "typ": "JWT"})
-
-    def decode(self, token: str, now: float) -> dict[str, Any]:
-        """Verify signature and expiry (against the emulator clock); raises ``jwt.InvalidTokenError``."""
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            self._key.public_key(),
-            algorithms=["RS256"],
-            options={"verify_aud": False, "verify_exp": False, "verify_iat": False, "verify_nbf": False},
-        )
-        if float(claims.get("exp", 0)) <= now:
-            raise jwt.ExpiredSignatureError("Signature has expired")
-        return claims
-
-
 # ------------------------------------------------------------------------------------------------
 # endpoints
 
 
-def register(router: Router) -> None:
+def register(router: Router, ctx: ServiceContext) -> None:
     """Register the Entra ID routes (OIDC discovery, instance discovery, v2.0 token endpoint)."""
-    router.add(
+    router.register(
         "login",
-        "GET",
-        rf"/(?P<tenant>{_GUID}|common|organizations)/v2\.0/\.well-known/openid-configuration",
-        _oidc,
+        ctx,
+        [
+            (
+                "GET",
+                rf"/(?P<tenant>{_GUID}|common|organizations)/v2\.0/\.well-known/openid-configuration",
+                _oidc,
+            ),
+            ("GET", r"/common/discovery/instance", _instance_discovery),
+            ("POST", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/token", _token),
+        ],
     )
-    router.add("login", "GET", r"/common/discovery/instance", _instance_discovery)
-    router.add("login", "POST", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/token", _token)
 
 
-def _oidc(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
+def _oidc(ctx: ServiceContext, req: Request, p: dict[str, str]) -> Response:
     tenant = p["tenant"]
-    if tenant not in ("common", "organizations") and tenant.lower() not in emu.state.tenants:
+    if tenant not in ("common", "organizations") and tenant.lower() not in ctx.directory.tenants:
         raise aad_error(
             400,
             "invalid_tenant",
@@ -91,7 +72,7 @@ def _oidc(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
             f"Tenant '{tenant}' not found. Check to make sure you have "
             "the correct tenant ID and are signing into the correct cloud.",
         )
-    base = emu.endpoints.authority
+    base = ctx.endpoints.authority
     return Response.json_body(
         200,
         {
@@ -118,24 +99,24 @@ def _oidc(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
     )
 
 
-def _instance_discovery(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
-    host = emu.endpoints.authority.split("://", 1)[1]
+def _instance_discovery(ctx: ServiceContext, req: Request, p: dict[str, str]) -> Response:
+    host = ctx.endpoints.authority.split("://", 1)[1]
     return Response.json_body(
         200,
         {
-            "tenant_discovery_endpoint": f"{emu.endpoints.authority}/common/v2.0/.well-known/openid-configuration",
+            "tenant_discovery_endpoint": f"{ctx.endpoints.authority}/common/v2.0/.well-known/openid-configuration",
             "api-version": "1.1",
             "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
         },
     )
 
 
-def _token(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
+def _token(ctx: ServiceContext, req: Request, p: dict[str, str]) -> Response:
     tenant_id = p["tenant"].lower()
     form = req.form()
     req.context["tenant_id"] = tenant_id
     req.context["is_token_request"] = True
-    if tenant_id not in emu.state.tenants:
+    if tenant_id not in ctx.directory.tenants:
         raise aad_error(
             400,
             "invalid_tenant",
@@ -151,27 +132,27 @@ def _token(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
     client_id = form.get("client_id", "")
     req.context["app_id"] = client_id
     scope = form.get("scope", "")
-    with emu.lock:
-        app = emu.state.applications.get(client_id.lower())
+    with ctx.lock:
+        app = ctx.directory.applications.get(client_id.lower())
         if app is None:
             raise aad_error(
                 400,
                 "unauthorized_client",
                 700016,
                 f"Application with identifier '{client_id}' was not found in the directory "
-                f"'{_tenant_name(emu, tenant_id)}'. This can happen if the application has not been "
+                f"'{_tenant_name(ctx, tenant_id)}'. This can happen if the application has not been "
                 "installed by the administrator of the tenant or consented to by any user in the "
                 "tenant. You may have sent your authentication request to the wrong tenant.",
             )
-        _check_client_credential(emu, app, tenant_id, form)
-        sp = emu.state.service_principals.get((tenant_id, app.app_id))
+        _check_client_credential(ctx, app, tenant_id, form)
+        sp = ctx.directory.service_principals.get((tenant_id, app.app_id))
         if tenant_id != app.home_tenant_id and (not app.is_multitenant or sp is None):
             raise aad_error(
                 400,
                 "unauthorized_client",
                 700016,
                 f"Application with identifier '{client_id}' was not found in the directory "
-                f"'{_tenant_name(emu, tenant_id)}'. This can happen if the application has not been "
+                f"'{_tenant_name(ctx, tenant_id)}'. This can happen if the application has not been "
                 "installed by the administrator of the tenant or consented to by any user in the "
                 "tenant. You may have sent your authentication request to the wrong tenant.",
             )
@@ -182,8 +163,8 @@ def _token(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
                 7000112,
                 f"Application '{client_id}' has no service principal in tenant '{tenant_id}'.",
             )
-        resource = _resource_of_scope(emu, scope)
-        token, expires_in = issue_token(emu, sp, resource)
+        resource = _resource_of_scope(ctx, scope)
+        token, expires_in = issue_token(ctx, sp, resource)
     return Response.json_body(
         200,
         {
@@ -196,10 +177,10 @@ def _token(emu: AzureEmulator, req: Request, p: dict[str, str]) -> Response:
     )
 
 
-def issue_token(emu: AzureEmulator, sp: ServicePrincipal, resource: str) -> tuple[str, int]:
+def issue_token(ctx: ServiceContext, sp: ServicePrincipal, resource: str) -> tuple[str, int]:
     """Sign an app-only access token for ``sp`` and ``resource``; returns (token, expires_in)."""
-    now = int(emu.clock.time())
-    lifetime = int(emu.settings.token_lifetime)
+    now = int(ctx.clock.time())
+    lifetime = int(ctx.settings.token_lifetime)
     claims: dict[str, Any] = {
         "aud": resource,
         "iss": f"https://sts.windows.net/{sp.tenant_id}/",
@@ -216,14 +197,14 @@ def issue_token(emu: AzureEmulator, sp: ServicePrincipal, resource: str) -> tupl
         "ver": "1.0",
         "uti": uuid.uuid4().hex[:22],
     }
-    if resource.rstrip("/") == emu.endpoints.graph.rstrip("/"):
+    if resource.rstrip("/") == ctx.endpoints.graph.rstrip("/"):
         claims["roles"] = sorted(sp.graph_app_roles)
-    token = emu.tokens.sign(claims)
-    emu.issued_secrets.add(token)
+    token = ctx.tokens.sign(claims)
+    ctx.issued_secrets.add(token)
     return token, lifetime
 
 
-def _resource_of_scope(emu: AzureEmulator, scope: str) -> str:
+def _resource_of_scope(ctx: ServiceContext, scope: str) -> str:
     scopes = scope.split()
     default = [s for s in scopes if s.endswith("/.default")]
     if len(default) != 1:
@@ -235,7 +216,7 @@ def _resource_of_scope(emu: AzureEmulator, scope: str) -> str:
             "scope value with /.default suffixed to the resource identifier (application ID URI).",
         )
     resource = default[0][: -len(".default")]
-    known = emu.endpoints.audiences()
+    known = ctx.endpoints.audiences()
     if resource.rstrip("/").lower() not in known:
         raise aad_error(
             400,
@@ -249,13 +230,13 @@ def _resource_of_scope(emu: AzureEmulator, scope: str) -> str:
     return resource
 
 
-def _tenant_name(emu: AzureEmulator, tenant_id: str) -> str:
-    t = emu.state.tenants.get(tenant_id)
+def _tenant_name(ctx: ServiceContext, tenant_id: str) -> str:
+    t = ctx.directory.tenants.get(tenant_id)
     return t.display_name if t else tenant_id
 
 
 def _check_client_credential(
-    emu: AzureEmulator, app: Application, tenant_id: str, form: dict[str, str]
+    ctx: ServiceContext, app: Application, tenant_id: str, form: dict[str, str]
 ) -> None:
     secret = form.get("client_secret")
     assertion = form.get("client_assertion")
@@ -278,7 +259,7 @@ def _check_client_credential(
                 90014,
                 "The request body must contain the following parameter: 'client_assertion_type'.",
             )
-        _check_assertion(emu, app, tenant_id, assertion)
+        _check_assertion(ctx, app, tenant_id, assertion)
         return
     raise aad_error(
         401,
@@ -292,13 +273,13 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _check_assertion(emu: AzureEmulator, app: Application, tenant_id: str, assertion: str) -> None:
+def _check_assertion(ctx: ServiceContext, app: Application, tenant_id: str, assertion: str) -> None:
     try:
         header = jwt.get_unverified_header(assertion)
         unverified = jwt.decode(assertion, options={"verify_signature": False})
     except jwt.InvalidTokenError:
         raise aad_error(401, "invalid_client", 50027, "JWT token is invalid or malformed.") from None
-    now = emu.clock.time()
+    now = ctx.clock.time()
     if "x5t" in header or "x5t#S256" in header:
         cert = _find_certificate(app, header)
         if cert is None:
@@ -331,10 +312,10 @@ def _check_assertion(emu: AzureEmulator, app: Application, tenant_id: str, asser
             raise aad_error(
                 401, "invalid_client", 700027, "Client assertion failed signature validation."
             ) from None
-        expected_aud = f"{emu.endpoints.authority}/{tenant_id}/oauth2/v2.0/token"
+        expected_aud = f"{ctx.endpoints.authority}/{tenant_id}/oauth2/v2.0/token"
         aud = str(claims.get("aud", ""))
         if aud.rstrip("/").lower() != expected_aud.lower() and not re.fullmatch(
-            rf"{re.escape(emu.endpoints.authority)}/[^/]+/oauth2/v2\.0/token", aud, re.IGNORECASE
+            rf"{re.escape(ctx.endpoints.authority)}/[^/]+/oauth2/v2\.0/token", aud, re.IGNORECASE
         ):
             # a certificate assertion's audience is the token endpoint; Entra ID answers a wrong one with
             # AADSTS700023 (700212 is the federated-credential error and does not apply here)
@@ -369,7 +350,7 @@ def _check_assertion(emu: AzureEmulator, app: Application, tenant_id: str, asser
                     f"'{', '.join(sorted(map(str, auds)))}'.",
                 )
             _check_lifetime(unverified, now)
-            if not emu.federated_assertion_valid(assertion):
+            if not federated_assertion_valid(ctx, assertion):
                 raise aad_error(
                     401,
                     "invalid_client",
@@ -385,6 +366,15 @@ def _check_assertion(emu: AzureEmulator, app: Application, tenant_id: str, asser
         "your federated identity credential Subject, Audience and Issuer against the presented "
         "assertion.",
     )
+
+
+def federated_assertion_valid(ctx: ServiceContext, assertion: str) -> bool:
+    """Whether ``assertion`` bears the offline Azure's signature and has not expired (emulator clock)."""
+    try:
+        ctx.tokens.decode(assertion, ctx.clock.time())
+    except Exception:
+        return False
+    return True
 
 
 def _check_lifetime(claims: dict[str, Any], now: float) -> None:
@@ -406,11 +396,11 @@ def _find_certificate(app: Application, header: dict[str, Any]) -> x509.Certific
 # validation of bearer tokens by ARM and Graph
 
 
-def _decode_bearer(emu: AzureEmulator, token: str) -> dict[str, Any]:
-    return emu.tokens.decode(token, emu.clock.time())
+def _decode_bearer(ctx: ServiceContext, token: str) -> dict[str, Any]:
+    return ctx.tokens.decode(token, ctx.clock.time())
 
 
-def authenticate(emu: AzureEmulator, req: Request) -> Caller:
+def authenticate(ctx: ServiceContext, req: Request) -> Caller:
     """Validate the ``Authorization`` bearer token for the request's service; raise its 401 otherwise."""
     service = req.service
     auth = req.header("authorization") or ""
@@ -421,15 +411,15 @@ def authenticate(emu: AzureEmulator, req: Request) -> Caller:
             401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."
         )
     token = auth[7:].strip()
-    caller = _caller_from_token(emu, token, service, aux=False)
+    caller = _caller_from_token(ctx, token, service, aux=False)
     req.context["tenant_id"] = caller.tenant_id
     req.context["app_id"] = caller.app_id
     return caller
 
 
-def _caller_from_token(emu: AzureEmulator, token: str, service: str, *, aux: bool) -> Caller:
+def _caller_from_token(ctx: ServiceContext, token: str, service: str, *, aux: bool) -> Caller:
     try:
-        claims = _decode_bearer(emu, token)
+        claims = _decode_bearer(ctx, token)
     except jwt.ExpiredSignatureError:
         unverified = _peek(token)
         if service == "graph":
@@ -467,7 +457,7 @@ def _caller_from_token(emu: AzureEmulator, token: str, service: str, *, aux: boo
             ) from None
         raise arm_error(401, "InvalidAuthenticationToken", "The access token is invalid.") from None
     aud = str(claims.get("aud", "")).rstrip("/").lower()
-    expected = emu.endpoints.audiences_for(service)
+    expected = ctx.endpoints.audiences_for(service)
     if aud not in expected:
         if service == "graph":
             raise graph_error(
@@ -497,7 +487,7 @@ def _peek(token: str) -> dict[str, Any]:
         return {}
 
 
-def authenticate_auxiliary(emu: AzureEmulator, req: Request) -> list[Caller]:
+def authenticate_auxiliary(ctx: ServiceContext, req: Request) -> list[Caller]:
     """Validate ``x-ms-authorization-auxiliary``: at most three bearer tokens, each valid, unexpired, ARM audience."""
     raw = req.header("x-ms-authorization-auxiliary")
     if not raw:
@@ -519,14 +509,14 @@ def authenticate_auxiliary(emu: AzureEmulator, req: Request) -> list[Caller]:
                 "The auxiliary header 'x-ms-authorization-auxiliary' must contain bearer tokens "
                 "('Bearer <token>'), separated by commas.",
             )
-        callers.append(_caller_from_token(emu, part[7:].strip(), "arm", aux=True))
+        callers.append(_caller_from_token(ctx, part[7:].strip(), "arm", aux=True))
     req.context["aux_tenant_ids"] = tuple(c.tenant_id for c in callers)
     return callers
 
 
-def verified_caller_or_none(emu: AzureEmulator, req: Request) -> Caller | None:
+def verified_caller_or_none(ctx: ServiceContext, req: Request) -> Caller | None:
     """Best-effort caller identity for the journal (never raises)."""
     try:
-        return authenticate(emu, req)
+        return authenticate(ctx, req)
     except EmulatorHTTPError:
         return None

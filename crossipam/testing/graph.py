@@ -19,12 +19,12 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from . import entra
+from ._context import ServiceContext
 from ._http import EmulatorHTTPError, Request, Response, graph_error
 from .state import Application, ServicePrincipal
 
 if TYPE_CHECKING:
     from ._core import Router
-    from .emulator import AzureEmulator
     from .entra import Caller
 
 __all__ = ["register"]
@@ -47,20 +47,26 @@ _SIGN_IN_AUDIENCES = (
 _PATCHABLE = {"signInAudience", "displayName", "description", "notes", "tags"}
 
 
-def register(router: Router) -> None:
+def register(router: Router, ctx: ServiceContext) -> None:
     """Register Graph routes."""
-    router.add("graph", "GET", rf"{_V1}/applications\(appId={_KEY}\)", _get_application)
-    router.add("graph", "PATCH", rf"{_V1}/applications\(appId={_KEY}\)", _patch_application)
-    router.add("graph", "GET", rf"{_V1}/applications/(?P<id>[^/()]+)", _get_application)
-    router.add("graph", "PATCH", rf"{_V1}/applications/(?P<id>[^/()]+)", _patch_application)
-    router.add("graph", "GET", rf"{_V1}/applications", _list_applications)
-    router.add("graph", "POST", rf"{_V1}/servicePrincipals", _create_service_principal)
-    router.add("graph", "GET", rf"{_V1}/servicePrincipals", _list_service_principals)
-    router.add("graph", "GET", rf"{_V1}/servicePrincipals\(appId={_KEY}\)", _get_service_principal)
-    router.add("graph", "DELETE", rf"{_V1}/servicePrincipals\(appId={_KEY}\)", _delete_service_principal)
-    router.add("graph", "GET", rf"{_V1}/servicePrincipals/(?P<id>[^/()]+)", _get_service_principal)
-    router.add("graph", "DELETE", rf"{_V1}/servicePrincipals/(?P<id>[^/()]+)", _delete_service_principal)
-    router.add("graph", "GET", rf"{_V1}/organization", _list_organization)
+    router.register(
+        "graph",
+        ctx,
+        [
+            ("GET", rf"{_V1}/applications\(appId={_KEY}\)", _get_application),
+            ("PATCH", rf"{_V1}/applications\(appId={_KEY}\)", _patch_application),
+            ("GET", rf"{_V1}/applications/(?P<id>[^/()]+)", _get_application),
+            ("PATCH", rf"{_V1}/applications/(?P<id>[^/()]+)", _patch_application),
+            ("GET", rf"{_V1}/applications", _list_applications),
+            ("POST", rf"{_V1}/servicePrincipals", _create_service_principal),
+            ("GET", rf"{_V1}/servicePrincipals", _list_service_principals),
+            ("GET", rf"{_V1}/servicePrincipals\(appId={_KEY}\)", _get_service_principal),
+            ("DELETE", rf"{_V1}/servicePrincipals\(appId={_KEY}\)", _delete_service_principal),
+            ("GET", rf"{_V1}/servicePrincipals/(?P<id>[^/()]+)", _get_service_principal),
+            ("DELETE", rf"{_V1}/servicePrincipals/(?P<id>[^/()]+)", _delete_service_principal),
+            ("GET", rf"{_V1}/organization", _list_organization),
+        ],
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -89,12 +95,12 @@ def _owns(caller: Caller, app: Application) -> bool:
     return caller.tenant_id == app.home_tenant_id and caller.object_id in app.owners
 
 
-def _context(emu: AzureEmulator, entity_set: str, single: bool) -> str:
-    return f"{emu.endpoints.graph.rstrip('/')}/v1.0/$metadata#{entity_set}" + ("/$entity" if single else "")
+def _context(ctx: ServiceContext, entity_set: str, single: bool) -> str:
+    return f"{ctx.endpoints.graph.rstrip('/')}/v1.0/$metadata#{entity_set}" + ("/$entity" if single else "")
 
 
-def _app_json(emu: AzureEmulator, app: Application) -> dict[str, Any]:
-    tenant = emu.state.tenants.get(app.home_tenant_id)
+def _app_json(ctx: ServiceContext, app: Application) -> dict[str, Any]:
+    tenant = ctx.directory.tenants.get(app.home_tenant_id)
     return {
         "id": app.object_id,
         "appId": app.app_id,
@@ -117,8 +123,8 @@ def _app_json(emu: AzureEmulator, app: Application) -> dict[str, Any]:
     }
 
 
-def _sp_json(emu: AzureEmulator, sp: ServicePrincipal) -> dict[str, Any]:
-    app = emu.state.applications.get(sp.app_id)
+def _sp_json(ctx: ServiceContext, sp: ServicePrincipal) -> dict[str, Any]:
+    app = ctx.directory.applications.get(sp.app_id)
     return {
         "id": sp.object_id,
         "appId": sp.app_id,
@@ -135,23 +141,23 @@ def _sp_json(emu: AzureEmulator, sp: ServicePrincipal) -> dict[str, Any]:
     }
 
 
-def _lookup_app(emu: AzureEmulator, caller: Caller, params: dict[str, str]) -> Application:
+def _lookup_app(ctx: ServiceContext, caller: Caller, params: dict[str, str]) -> Application:
     """The application addressed by ``(appId='…')`` or object id, visible in the caller's tenant."""
     key = params.get("key") or params.get("id") or ""
     app: Application | None
     if "key" in params:
-        app = emu.state.applications.get(key.lower())
+        app = ctx.directory.applications.get(key.lower())
     else:
-        app = next((a for a in emu.state.applications.values() if a.object_id == key.lower()), None)
+        app = next((a for a in ctx.directory.applications.values() if a.object_id == key.lower()), None)
     if app is None or app.home_tenant_id != caller.tenant_id:
         raise _not_found(key)
     return app
 
 
-def _lookup_sp(emu: AzureEmulator, caller: Caller, params: dict[str, str]) -> ServicePrincipal | None:
+def _lookup_sp(ctx: ServiceContext, caller: Caller, params: dict[str, str]) -> ServicePrincipal | None:
     if "key" in params:
-        return emu.state.service_principals.get((caller.tenant_id, params["key"].lower()))
-    return emu.state.principal(caller.tenant_id, params.get("id", "").lower())
+        return ctx.directory.service_principals.get((caller.tenant_id, params["key"].lower()))
+    return ctx.directory.principal(caller.tenant_id, params.get("id", "").lower())
 
 
 def _filter_eq(req: Request, prop: str) -> str | None:
@@ -170,43 +176,43 @@ def _filter_eq(req: Request, prop: str) -> str | None:
 # applications
 
 
-def _get_application(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
-    with emu.lock:
+def _get_application(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
+    with ctx.lock:
         if not _has(caller, *_APP_READ):
             raise _denied()
-        app = _lookup_app(emu, caller, params)
+        app = _lookup_app(ctx, caller, params)
         if not _has(caller, READ_ALL, READ_WRITE_ALL, *_DIRECTORY_READ) and not _owns(caller, app):
             raise _not_found(params.get("key") or params.get("id") or "")
         return Response.json_body(
-            200, {"@odata.context": _context(emu, "applications", True), **_app_json(emu, app)}
+            200, {"@odata.context": _context(ctx, "applications", True), **_app_json(ctx, app)}
         )
 
 
-def _list_applications(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
+def _list_applications(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
     app_id = _filter_eq(req, "appId")
-    with emu.lock:
+    with ctx.lock:
         if not _has(caller, *_APP_READ):
             raise _denied()
         full = _has(caller, READ_ALL, READ_WRITE_ALL, *_DIRECTORY_READ)
         value = [
-            _app_json(emu, a)
-            for a in emu.state.applications.values()
+            _app_json(ctx, a)
+            for a in ctx.directory.applications.values()
             if a.home_tenant_id == caller.tenant_id
             and (app_id is None or a.app_id == app_id)
             and (full or _owns(caller, a))
         ]
-    return Response.json_body(200, {"@odata.context": _context(emu, "applications", False), "value": value})
+    return Response.json_body(200, {"@odata.context": _context(ctx, "applications", False), "value": value})
 
 
-def _patch_application(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
+def _patch_application(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
     body = _json_object(req)
-    with emu.lock:
+    with ctx.lock:
         if not _has(caller, READ_WRITE_ALL, READ_WRITE_OWNED_BY, "Directory.ReadWrite.All"):
             raise _denied()
-        app = _lookup_app(emu, caller, params)
+        app = _lookup_app(ctx, caller, params)
         if not _has(caller, READ_WRITE_ALL, "Directory.ReadWrite.All") and not _owns(caller, app):
             raise _denied()
         for prop in body:
@@ -244,17 +250,17 @@ def _json_object(req: Request) -> dict[str, Any]:
 # service principals
 
 
-def _create_service_principal(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
+def _create_service_principal(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
     body = _json_object(req)
     app_id = str(body.get("appId") or "").lower()
-    with emu.lock:
+    with ctx.lock:
         full = _has(caller, READ_WRITE_ALL, "Directory.ReadWrite.All")
         if not full and not _has(caller, READ_WRITE_OWNED_BY):
             raise _denied()
         if not app_id:
             raise graph_error(400, "Request_BadRequest", "The appId property is required.")
-        app = emu.state.applications.get(app_id)
+        app = ctx.directory.applications.get(app_id)
         local = app is not None and app.home_tenant_id == caller.tenant_id
         if not full:
             if not local:
@@ -272,63 +278,63 @@ def _create_service_principal(emu: AzureEmulator, req: Request, params: dict[str
                 "Request_BadRequest",
                 f"The appId '{app_id}' of the service principal does not reference a valid application object.",
             )
-        if (caller.tenant_id, app.app_id) in emu.state.service_principals:
+        if (caller.tenant_id, app.app_id) in ctx.directory.service_principals:
             raise graph_error(
                 409,
                 "Request_MultipleObjectsWithSameKeyValue",
                 "Another object with the same value for property servicePrincipalNames already exists.",
             )
-        sp = emu.add_service_principal(app.app_id, caller.tenant_id, replicated=False)
-        payload = {"@odata.context": _context(emu, "servicePrincipals", True), **_sp_json(emu, sp)}
+        sp = ctx.add_service_principal(app.app_id, caller.tenant_id, replicated=False)
+        payload = {"@odata.context": _context(ctx, "servicePrincipals", True), **_sp_json(ctx, sp)}
     location = (
-        f"{emu.endpoints.graph.rstrip('/')}/v2/{caller.tenant_id}/directoryObjects/{sp.object_id}"
+        f"{ctx.endpoints.graph.rstrip('/')}/v2/{caller.tenant_id}/directoryObjects/{sp.object_id}"
         "/Microsoft.DirectoryServices.ServicePrincipal"
     )
     return Response.json_body(201, payload, {"Location": location})
 
 
-def _get_service_principal(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
-    with emu.lock:
+def _get_service_principal(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
+    with ctx.lock:
         if not _has(caller, *_APP_READ):
             raise _denied()
-        sp = _lookup_sp(emu, caller, params)
-        if sp is None or not emu.is_replicated(sp):
+        sp = _lookup_sp(ctx, caller, params)
+        if sp is None or not ctx.is_replicated(sp):
             raise _not_found(params.get("key") or params.get("id") or "")
         return Response.json_body(
-            200, {"@odata.context": _context(emu, "servicePrincipals", True), **_sp_json(emu, sp)}
+            200, {"@odata.context": _context(ctx, "servicePrincipals", True), **_sp_json(ctx, sp)}
         )
 
 
-def _list_service_principals(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
+def _list_service_principals(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
     app_id = _filter_eq(req, "appId")
-    with emu.lock:
+    with ctx.lock:
         if not _has(caller, *_APP_READ):
             raise _denied()
         value = [
-            _sp_json(emu, sp)
-            for (tenant, aid), sp in emu.state.service_principals.items()
-            if tenant == caller.tenant_id and (app_id is None or aid == app_id) and emu.is_replicated(sp)
+            _sp_json(ctx, sp)
+            for (tenant, aid), sp in ctx.directory.service_principals.items()
+            if tenant == caller.tenant_id and (app_id is None or aid == app_id) and ctx.is_replicated(sp)
         ]
     return Response.json_body(
-        200, {"@odata.context": _context(emu, "servicePrincipals", False), "value": value}
+        200, {"@odata.context": _context(ctx, "servicePrincipals", False), "value": value}
     )
 
 
-def _delete_service_principal(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
-    with emu.lock:
+def _delete_service_principal(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
+    with ctx.lock:
         full = _has(caller, READ_WRITE_ALL, "Directory.ReadWrite.All")
         if not full and not _has(caller, READ_WRITE_OWNED_BY):
             raise _denied()
-        sp = _lookup_sp(emu, caller, params)
+        sp = _lookup_sp(ctx, caller, params)
         if sp is None:
             raise _not_found(params.get("key") or params.get("id") or "")
-        app = emu.state.applications.get(sp.app_id)
+        app = ctx.directory.applications.get(sp.app_id)
         if not full and (app is None or not _owns(caller, app)):
             raise _denied()
-        del emu.state.service_principals[(sp.tenant_id, sp.app_id)]
+        del ctx.directory.service_principals[(sp.tenant_id, sp.app_id)]
     return Response.empty(204)
 
 
@@ -336,12 +342,12 @@ def _delete_service_principal(emu: AzureEmulator, req: Request, params: dict[str
 # organization
 
 
-def _list_organization(emu: AzureEmulator, req: Request, params: dict[str, str]) -> Response:
-    caller = entra.authenticate(emu, req)
-    with emu.lock:
+def _list_organization(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    caller = entra.authenticate(ctx, req)
+    with ctx.lock:
         if not _has(caller, *_ORG_READ):
             raise _denied()
-        t = emu.state.tenants.get(caller.tenant_id)
+        t = ctx.directory.tenants.get(caller.tenant_id)
         value = []
         if t is not None:
             value.append(
@@ -355,4 +361,4 @@ def _list_organization(emu: AzureEmulator, req: Request, params: dict[str, str])
                     ],
                 }
             )
-    return Response.json_body(200, {"@odata.context": _context(emu, "organization", False), "value": value})
+    return Response.json_body(200, {"@odata.context": _context(ctx, "organization", False), "value": value})

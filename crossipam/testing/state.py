@@ -1,7 +1,7 @@
 """The offline Azure's directory and resource-manager state (tenants, apps, principals, RBAC).
 
-Network state (network managers, IPAM pools, virtual networks) lives in :mod:`crossipam.testing.network`.
-All access goes through :class:`AzureEmulator`, which holds one lock for the whole state.
+Network state (network managers, IPAM pools, virtual networks) lives in :mod:`crossipam.testing.network.state`.
+Plain data: handlers and the seeding API hold the services' one lock (``ServiceContext.lock``) while they use it.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+
+from ._ids import SUBSCRIPTION_ID
 
 __all__ = [
     "BUILTIN_ROLES",
@@ -260,8 +262,8 @@ def action_matches(pattern: str, action: str) -> bool:
 
 
 def _subscription_of(scope: str) -> str | None:
-    m = re.match(r"^/subscriptions/([^/]+)", scope, re.IGNORECASE)
-    return m.group(1) if m else None
+    at = SUBSCRIPTION_ID.parse_prefix(scope)
+    return at["sub"] if at else None
 
 
 def scope_contains(outer: str, inner: str) -> bool:

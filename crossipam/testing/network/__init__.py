@@ -1,0 +1,60 @@
+"""ARM Microsoft.Network for the offline Azure: virtual networks with IPAM allocations, network managers,
+IPAM pools, static CIDRs, scope connections and network-manager connections.
+
+One room, four layers (each imports only those above it; see ``docs/architecture.md``):
+
+* :mod:`.state` — the records and :class:`NetworkState`, the stores with what they hold together (plain data);
+* :mod:`.rules`, :mod:`.vnet_rules` — what may be written, over :mod:`crossipam.testing.ipam` (pure: they
+  return the record to store or raise ARM's 400);
+* :mod:`.common` and the handlers :mod:`.vnets`, :mod:`.managers`, :mod:`.pools`, :mod:`.connections` — the
+  wire: each handler takes a :class:`NetworkContext` (the shared services and the network's state), never the
+  emulator;
+* :mod:`.seeding` — :class:`Network`, what a test sees as ``emulator.network``.
+
+Error codes. Observed in the field: ``CannotMixAddressPrefixAndPoolInPayload``, ``CannotHaveDuplicatePoolIds``,
+``SubnetPoolsMustBeSubsetOfVnetPools``, ``LinkedAuthorizationFailed``, ``AnotherOperationInProgress`` (409),
+``NetcfgSubnetRangesOverlap``, ``NetcfgInvalidSubnet``, ``InvalidResourceReference``,
+``LinkedInvalidPropertyId``, ``ResourceGroupNotFound``, ``ResourceNotFound``, ``PreconditionFailed`` (412).
+**Unverified choices** (all 400 unless noted): ``OnlyOneIpamPoolPerIpTypeAllowed`` (more than one pool of a
+family on a VNet), ``IpamPoolInsufficientAddressSpace`` (pool or VNet blocks exhausted),
+``IpamAllocationCannotBeDecreased``, ``InvalidIpamPoolAllocationNumberOfIpAddresses``,
+``InvalidAddressPrefixFormat``, ``NetworkManagerConnectionNotConnected`` (403, with ``require_connection``),
+``IpamPoolPrefixesNotInParentPool``, ``IpamPoolPrefixesOverlap``, ``IpamPoolPrefixInUse``,
+``IpamPoolMixedAddressFamilies``, ``IpamPoolHasAssociatedResources`` (pool delete while in use),
+``StaticCidrPrefixesNotInPool``, ``StaticCidrPrefixesOverlap``. ``If-Match`` on VNets is honoured
+(``Settings.vnet_honor_if_match``, default on) though the spec declares none. Pool/VNet region equality is
+not enforced.
+"""
+
+from __future__ import annotations
+
+from .._core import Router
+from . import connections, managers, pools, vnets
+from .common import NetworkContext
+from .seeding import DEFAULT_API_VERSION, Network
+from .state import Connection, NetworkManager, NetworkState, Pool, StaticCidr, VNet
+from .vnet_rules import SUBNETS_KEPT_FROM
+from .vnets import ASSOCIATE_ACTION
+
+__all__ = [
+    "ASSOCIATE_ACTION",
+    "DEFAULT_API_VERSION",
+    "SUBNETS_KEPT_FROM",
+    "Connection",
+    "Network",
+    "NetworkContext",
+    "NetworkManager",
+    "NetworkState",
+    "Pool",
+    "StaticCidr",
+    "VNet",
+    "register",
+]
+
+
+def register(router: Router, ctx: NetworkContext) -> None:
+    """Register every Microsoft.Network route, each handler bound to ``ctx`` (in the order they are matched)."""
+    vnets.register(router, ctx)
+    managers.register(router, ctx)
+    pools.register(router, ctx)
+    connections.register(router, ctx)

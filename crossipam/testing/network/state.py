@@ -1,0 +1,353 @@
+"""Microsoft.Network's state in the offline Azure: the records it stores and what they hold together.
+
+The records (:class:`NetworkManager`, :class:`Pool`, :class:`StaticCidr`, :class:`VNet`, :class:`Connection`)
+and :class:`NetworkState`, the stores of one offline Azure with the questions asked of them (what a pool holds,
+its usage and associated resources, whether a connection is Connected). It is plain data: no lock (callers hold
+the services' lock), no clock, no HTTP, no reference to the emulator or to a handler. What may be written is
+decided by :mod:`.rules` and :mod:`.vnet_rules`; the handlers and the seeding API write it.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import ipam
+from .._ids import SUBSCRIPTION_ID
+from .._lro import Operations
+from ..ipam import IPNetwork
+from ..state import State
+
+__all__ = ["Connection", "NetworkManager", "NetworkState", "Pool", "StaticCidr", "VNet", "new_etag"]
+
+
+def new_etag() -> str:
+    """A fresh weak ETag, as Microsoft.Network sends (``W/"<guid>"``, new on every write)."""
+    return f'W/"{uuid.uuid4()}"'
+
+
+def _iso(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int((ts % 1) * 1e7):07d}Z"
+
+
+# --------------------------------------------------------------------------------------------------------
+# records
+
+
+@dataclass
+class NetworkManager:
+    """A network manager (``Microsoft.Network/networkManagers``): its properties kept as sent."""
+
+    id: str
+    subscription_id: str
+    name: str
+    location: str
+    properties: dict[str, Any]
+    tags: dict[str, Any] = field(default_factory=dict)
+    etag: str = field(default_factory=new_etag)
+
+    def to_arm(self) -> dict[str, Any]:
+        """The manager as ARM returns it."""
+        props = copy.deepcopy(self.properties)
+        props.setdefault("provisioningState", "Succeeded")
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": "Microsoft.Network/networkManagers",
+            "location": self.location,
+            "tags": dict(self.tags),
+            "etag": self.etag,
+            "properties": props,
+        }
+
+
+@dataclass
+class Pool:
+    """An IPAM pool: its prefixes (one address family), its parent pool (by name) and what it was sent."""
+
+    id: str
+    nm_id: str
+    name: str
+    location: str
+    prefixes: list[IPNetwork]
+    parent_name: str = ""
+    display_name: str = ""
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, Any] = field(default_factory=dict)
+    etag: str = field(default_factory=new_etag)
+    provisioning_state: str = "Succeeded"
+
+    @property
+    def version(self) -> int:
+        """The pool's IP version (4 or 6)."""
+        return self.prefixes[0].version if self.prefixes else 4
+
+    def to_arm(self) -> dict[str, Any]:
+        """The pool as ARM returns it."""
+        props: dict[str, Any] = copy.deepcopy(self.extra)
+        props.update(
+            {
+                "description": self.description,
+                "displayName": self.display_name,
+                "ipAddressType": [f"IPv{self.version}"],
+                "parentPoolName": self.parent_name,
+                "addressPrefixes": [str(p) for p in self.prefixes],
+                "provisioningState": self.provisioning_state,
+            }
+        )
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": "Microsoft.Network/networkManagers/ipamPools",
+            "location": self.location,
+            "tags": dict(self.tags),
+            "etag": self.etag,
+            "properties": props,
+        }
+
+
+@dataclass
+class StaticCidr:
+    """A static CIDR: prefixes reserved in a pool (given, or allocated from a requested count)."""
+
+    id: str
+    pool_id: str
+    name: str
+    prefixes: list[IPNetwork]
+    description: str = ""
+    requested: str | None = None
+    created_at: float = 0.0
+    etag: str = field(default_factory=new_etag)
+
+    def to_arm(self) -> dict[str, Any]:
+        """The static CIDR as ARM returns it."""
+        props: dict[str, Any] = {
+            "description": self.description,
+            "addressPrefixes": [str(p) for p in self.prefixes],
+            "totalNumberOfIPAddresses": str(ipam.address_count(self.prefixes)),
+            "provisioningState": "Succeeded",
+        }
+        if self.requested is not None:
+            props["numberOfIPAddressesToAllocate"] = self.requested
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": "Microsoft.Network/networkManagers/ipamPools/staticCidrs",
+            "etag": self.etag,
+            "properties": props,
+        }
+
+
+@dataclass
+class VNet:
+    """A virtual network, stored as the ARM JSON of its last write (read-only fields filled in)."""
+
+    id: str
+    subscription_id: str
+    resource_group: str
+    name: str
+    body: dict[str, Any]
+    api_version: str
+    #: pool id (lower) -> emulator time the VNet first took an allocation from it
+    alloc_created: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def location(self) -> str:
+        """The VNet's location as written."""
+        return str(self.body.get("location", ""))
+
+    @property
+    def etag(self) -> str:
+        """The VNet's current ETag."""
+        return str(self.body.get("etag", ""))
+
+    def allocations(self) -> list[tuple[str, list[IPNetwork]]]:
+        """The VNet-level allocations: (pool id as sent, blocks)."""
+        space = self.body.get("properties", {}).get("addressSpace", {}) or {}
+        out = []
+        for a in space.get("ipamPoolPrefixAllocations") or []:
+            pid = str((a.get("pool") or {}).get("id", ""))
+            out.append((pid, [ipaddress.ip_network(p) for p in a.get("allocatedAddressPrefixes") or []]))
+        return out
+
+    def subnets(self) -> list[dict[str, Any]]:
+        """The VNet's subnets as stored (ARM JSON)."""
+        return list(self.body.get("properties", {}).get("subnets") or [])
+
+
+@dataclass
+class Connection:
+    """A scope connection (network-manager side) or a network-manager connection (subscription side)."""
+
+    id: str
+    name: str
+    kind: str  # "scope" | "nmc"
+    owner: str  # network manager id (scope) or subscription id (nmc)
+    properties: dict[str, Any]
+    etag: str = field(default_factory=new_etag)
+
+
+# --------------------------------------------------------------------------------------------------------
+# the stores
+
+
+class NetworkState:
+    """Microsoft.Network's stores of one offline Azure (by lower-case id) and its operations.
+
+    ```python
+    with services.lock:
+        pool = state.pools[pool_id.lower()]
+        state.pool_usage(pool)["numberOfAvailableIPAddresses"]
+    ```
+    """
+
+    def __init__(self, operations: Operations) -> None:
+        self.managers: dict[str, NetworkManager] = {}
+        self.pools: dict[str, Pool] = {}
+        self.static_cidrs: dict[str, StaticCidr] = {}
+        self.vnets: dict[str, VNet] = {}
+        self.connections: dict[str, Connection] = {}
+        self.operations = operations
+
+    def pool_usage(self, pool: Pool) -> dict[str, Any]:
+        """The pool's ``getPoolUsage`` body (counts as strings)."""
+        children = self.children(pool)
+        usage = ipam.pool_usage(
+            pool.prefixes,
+            allocated=self.vnet_blocks(pool),
+            reserved=[p for sc in self.static_cidrs_of(pool) for p in sc.prefixes],
+            children=[p for c in children for p in c.prefixes],
+        )
+        body: dict[str, Any] = usage.to_wire()
+        body["childPools"] = [
+            {"resourceId": c.id, "addressPrefixes": [str(p) for p in c.prefixes]} for c in children
+        ]
+        return body
+
+    def associated_resources(self, pool: Pool) -> list[dict[str, Any]]:
+        """The pool's ``listAssociatedResources`` entries (all pages), oldest first."""
+        rows: list[tuple[float, str, dict[str, Any]]] = []
+        for v in self.vnets.values():
+            for pid, blocks in v.allocations():
+                if pid.lower() != pool.id.lower():
+                    continue
+                created = v.alloc_created.get(pool.id.lower(), 0.0)
+                rows.append(
+                    (
+                        created,
+                        v.id,
+                        {
+                            "resourceId": v.id,
+                            "poolId": pool.id,
+                            "description": "",
+                            "addressPrefixes": [str(b) for b in blocks],
+                            "reservedPrefixes": [],
+                            "totalNumberOfIPAddresses": str(ipam.address_count(blocks)),
+                            "numberOfReservedIPAddresses": "0",
+                            "createdAt": _iso(created),
+                            "reservationExpiresAt": None,
+                        },
+                    )
+                )
+        for sc in self.static_cidrs_of(pool):
+            n = str(ipam.address_count(sc.prefixes))
+            rows.append(
+                (
+                    sc.created_at,
+                    sc.id,
+                    {
+                        "resourceId": sc.id,
+                        "poolId": pool.id,
+                        "description": sc.description,
+                        "addressPrefixes": [],
+                        "reservedPrefixes": [str(p) for p in sc.prefixes],
+                        "totalNumberOfIPAddresses": n,
+                        "numberOfReservedIPAddresses": n,
+                        "createdAt": _iso(sc.created_at),
+                        "reservationExpiresAt": None,
+                    },
+                )
+            )
+        rows.sort(key=lambda r: (r[0], r[1].lower()))
+        return [r[2] for r in rows]
+
+    def connection_state(self, conn: Connection, directory: State) -> str:
+        """``Connected`` when both sides exist with the same scope (and, for a scope connection, the tenant it
+        names owns the subscription), else ``Pending``."""
+        if conn.kind == "scope":
+            rid = str(conn.properties.get("resourceId", "")).lower().rstrip("/")
+            scope = SUBSCRIPTION_ID.parse(rid)
+            if scope is None or SUBSCRIPTION_ID.build(scope) != rid:  # text as _has_scope compares it
+                return "Pending"
+            tenant = conn.properties.get("tenantId")
+            actual = directory.tenant_of_subscription(scope["sub"])
+            if tenant and actual and str(tenant).lower() != actual:
+                return "Pending"
+            return "Connected" if self._has_nmc(scope["sub"], conn.owner) else "Pending"
+        nm_id = str(conn.properties.get("networkManagerId", "")).lower()
+        return "Connected" if self._has_scope(nm_id, conn.owner) else "Pending"
+
+    def is_connected(self, network_manager_id: str, subscription_id: str) -> bool:
+        """Whether the network manager and the subscription are connected on both sides."""
+        nm, sub = network_manager_id.lower(), subscription_id.lower()
+        return self._has_nmc(sub, nm) and self._has_scope(nm, sub)
+
+    def _has_nmc(self, sub: str, nm_id: str) -> bool:
+        return any(
+            c.kind == "nmc"
+            and c.owner == sub
+            and str(c.properties.get("networkManagerId", "")).lower() == nm_id
+            for c in self.connections.values()
+        )
+
+    def _has_scope(self, nm_id: str, sub: str) -> bool:
+        return any(
+            c.kind == "scope"
+            and c.owner == nm_id
+            and str(c.properties.get("resourceId", "")).lower().rstrip("/")
+            == SUBSCRIPTION_ID.build({"sub": sub})
+            for c in self.connections.values()
+        )
+
+    # ---- what a pool holds -----------------------------------------------------------------------
+    def children(self, pool: Pool) -> list[Pool]:
+        """The pool's child pools."""
+        return [
+            p
+            for p in self.pools.values()
+            if p.nm_id.lower() == pool.nm_id.lower() and p.parent_name.lower() == pool.name.lower() and p.name
+        ]
+
+    def static_cidrs_of(self, pool: Pool) -> list[StaticCidr]:
+        """The static CIDRs reserved in the pool."""
+        return [s for s in self.static_cidrs.values() if s.pool_id.lower() == pool.id.lower()]
+
+    def vnet_blocks(self, pool: Pool, exclude_vnet: str | None = None) -> list[IPNetwork]:
+        """The blocks VNets (all but ``exclude_vnet``) hold from the pool."""
+        out: list[IPNetwork] = []
+        for v in self.vnets.values():
+            if exclude_vnet is not None and v.id.lower() == exclude_vnet.lower():
+                continue
+            for pid, blocks in v.allocations():
+                if pid.lower() == pool.id.lower():
+                    out.extend(blocks)
+        return out
+
+    def pool_used(
+        self, pool: Pool, *, exclude_vnet: str | None = None, exclude_cidr: str | None = None
+    ) -> list[IPNetwork]:
+        """Everything of the pool that is taken: VNet blocks, static CIDRs, child pools (minus the excluded)."""
+        used = self.vnet_blocks(pool, exclude_vnet)
+        used += [
+            p
+            for s in self.static_cidrs_of(pool)
+            if s.id.lower() != (exclude_cidr or "").lower()
+            for p in s.prefixes
+        ]
+        used += [p for c in self.children(pool) for p in c.prefixes]
+        return used
