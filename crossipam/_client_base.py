@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -27,8 +28,9 @@ from ._shared import DEFAULT_CONFLICT_RETRIES, client_id_of, environment_config,
 from ._vnet_flows import FlowContext
 from ._wire_errors import error_code
 from .credentials import validate_multitenant_credential, validate_tenant_id
-from .errors import AzureServiceError, InvalidInputError
+from .errors import AzureServiceError, ConfigurationError, InvalidInputError
 from .models import CloudEndpoints
+from .policies import RedactingNetworkTraceLoggingPolicy, RetryAfterPolicy
 
 __all__ = ["ClientBase"]
 
@@ -125,6 +127,11 @@ class ClientBase(Generic[CredT, BoundT]):
         # the pipelines crossipam builds append RetryAfterPolicy to these (one policy or a sequence is accepted)
         self._kwargs["per_retry_policies"] = _policy_list(kwargs.get("per_retry_policies"))
         self._closed = False
+        #: The SDK clients, one per (tenant side, subscription); the per-VNet locks; the lock that guards both
+        #: (the asyncio client runs on one thread and needs none of it but the dictionaries).
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._vnet_locks: dict[str, Any] = {}
+        self._lock = threading.Lock()
 
     # ---- alternative constructors ------------------------------------------------------------------------------
     @classmethod
@@ -297,8 +304,61 @@ class ClientBase(Generic[CredT, BoundT]):
     #: The flows' clients are this client's SDK clients (crossipam._engine.Clients); no Graph here.
     graph_url = ""
 
+    #: The auxiliary-token policy class of the twin (sync or asyncio).
+    _aux_policy: ClassVar[Callable[..., Any]]
+
     def _network(self, which: str, subscription_id: str) -> Any:  # pragma: no cover - each twin has one
         raise NotImplementedError
+
+    def _client_key(self, which: str, subscription_id: str) -> tuple[str, str]:
+        """The cache key of an SDK client (refused once the client is closed)."""
+        if self._closed:
+            raise ConfigurationError("the client is closed")
+        return which, subscription_id.lower()
+
+    def _network_options(self, which: str) -> tuple[Any, dict[str, Any]]:
+        """The credential and keyword arguments of the ``NetworkManagementClient`` for the managed (``"managed"``:
+        tenant B, with the auxiliary-token policy for tenant A) or the management tenant: the caller's azure-core
+        options, ``RetryAfterPolicy`` and the redacting network trace."""
+        kwargs = dict(self._kwargs)
+        per_retry = [*(kwargs.pop("per_retry_policies", None) or []), RetryAfterPolicy()]
+        credential = self._for_managed if which == "managed" else self._for_management
+        if which == "managed" and self._management_tenant_id != self._managed_tenant_id:
+            scope = self._cloud.resource_manager_scope
+            aux = type(self)._aux_policy(
+                self._credential, [self._management_tenant_id], scope, client_id=self._client_id
+            )
+            per_retry.append(aux)
+        kwargs.setdefault("logging_policy", RedactingNetworkTraceLoggingPolicy(**self._kwargs))
+        kwargs["base_url"] = self._cloud.resource_manager
+        kwargs["credential_scopes"] = [self._cloud.resource_manager_scope]
+        kwargs["per_retry_policies"] = per_retry
+        return credential, kwargs
+
+    def _take_clients(self) -> list[Any]:
+        """Mark the client closed and hand over the SDK clients to close."""
+        with self._lock:
+            clients = list(self._clients.values())
+            self._clients.clear()
+            self._closed = True
+        return clients
+
+    def _readiness_arguments(
+        self, pool_id: Any, vnet_id: Any, number_of_ip_addresses: Any, location: Any
+    ) -> dict[str, Any]:
+        """What ``check_readiness`` of both twins passes to the readiness flow besides the two credentials."""
+        return {
+            "managed_tenant_id": self._managed_tenant_id,
+            "management_tenant_id": self._management_tenant_id,
+            "pool_id": pool_id,
+            "vnet_id": vnet_id,
+            "number_of_ip_addresses": number_of_ip_addresses,
+            "location": location,
+            "client_id": self._client_id,
+            "cloud": self._cloud,
+            "operation_timeout": self._operation_timeout,
+            **self._kwargs,
+        }
 
     def client_for(self, call: Any) -> Any:
         """The SDK client that executes a flow's ARM call (the step engine's ``Clients``): the managed tenant's

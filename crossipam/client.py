@@ -29,10 +29,9 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, TypeVar, cast
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from azure.core import AzureClouds
 from azure.core.credentials import TokenCredential
 from azure.core.polling import LROPoller
 from azure.mgmt.network import NetworkManagementClient
@@ -54,21 +53,19 @@ from .credentials import (
     secret_credential,
     workload_identity_credential,
 )
-from .errors import ConfigurationError
 from .models import (
     BulkItemResult,
-    CloudEndpoints,
     DeploymentSpec,
     PoolAllocation,
     PoolUsage,
-    SubnetSpec,
     VirtualNetworkDeployment,
 )
 from .policies import (
     CrossTenantAuxiliaryPolicy,
-    RedactingNetworkTraceLoggingPolicy,
-    RetryAfterPolicy,
 )
+
+if TYPE_CHECKING:  # annotations only (typing.Unpack needs Python 3.11)
+    from typing_extensions import Unpack
 
 __all__ = ["API_VERSION", "CrossTenantIpamClient"]
 
@@ -100,61 +97,16 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
     _certificate_credential = staticmethod(certificate_credential)
     _workload_identity_credential = staticmethod(workload_identity_credential)
 
-    def __init__(
-        self,
-        credential: TokenCredential,
-        *,
-        managed_tenant_id: str,
-        management_tenant_id: str,
-        cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            credential,
-            managed_tenant_id=managed_tenant_id,
-            management_tenant_id=management_tenant_id,
-            cloud=cloud,
-            **kwargs,
-        )
-        self._clients: dict[tuple[str, str], NetworkManagementClient] = {}
-        self._lock = threading.Lock()
-        self._vnet_locks: dict[str, threading.Lock] = {}
-
     # ---- SDK clients -----------------------------------------------------------------------------------------
+    _aux_policy = CrossTenantAuxiliaryPolicy
+
     def _network(self, which: str, subscription_id: str) -> NetworkManagementClient:
-        if self._closed:
-            raise ConfigurationError("the client is closed")
-        key = (which, subscription_id.lower())
+        key = self._client_key(which, subscription_id)
         with self._lock:
-            existing = self._clients.get(key)
-            if existing is not None:
-                return existing
-            kwargs = dict(self._kwargs)
-            per_retry = [*(kwargs.pop("per_retry_policies", None) or []), RetryAfterPolicy()]
-            if which == "managed":
-                credential = self._for_managed
-                if self._management_tenant_id != self._managed_tenant_id:
-                    per_retry.append(
-                        CrossTenantAuxiliaryPolicy(
-                            self._credential,
-                            [self._management_tenant_id],
-                            self._cloud.resource_manager_scope,
-                            client_id=self._client_id,
-                        )
-                    )
-            else:
-                credential = self._for_management
-            kwargs.setdefault("logging_policy", RedactingNetworkTraceLoggingPolicy(**self._kwargs))
-            client = NetworkManagementClient(
-                credential,
-                subscription_id,
-                base_url=self._cloud.resource_manager,
-                credential_scopes=[self._cloud.resource_manager_scope],
-                per_retry_policies=per_retry,
-                **kwargs,
-            )
-            self._clients[key] = client
-            return client
+            if key not in self._clients:
+                credential, options = self._network_options(which)
+                self._clients[key] = NetworkManagementClient(credential, subscription_id, **options)
+            return cast(NetworkManagementClient, self._clients[key])
 
     @contextlib.contextmanager
     def _vnet_operation(self, vnet: VirtualNetworkId) -> Iterator[None]:
@@ -171,14 +123,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
     def begin_deploy_virtual_network(
         self,
         vnet_id: str | VirtualNetworkId,
-        *,
-        location: str,
-        pool_id: str | IpamPoolId,
-        number_of_ip_addresses: int,
-        subnets: Iterable[SubnetSpec] = (),
-        ipv6_pool_id: str | IpamPoolId | None = None,
-        ipv6_number_of_ip_addresses: int | None = None,
-        tags: Mapping[str, str] | None = None,
+        **options: Unpack[_deployment.DeployOptions],
     ) -> LROPoller[VirtualNetworkDeployment]:
         """Create or grow a VNet whose address space (and subnets') come from the management tenant's pool.
 
@@ -193,16 +138,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         deployment = poller.result()
         ```
         """
-        request = _deployment.deployment_request(
-            vnet_id,
-            location=location,
-            pool_id=pool_id,
-            number_of_ip_addresses=number_of_ip_addresses,
-            subnets=subnets,
-            ipv6_pool_id=ipv6_pool_id,
-            ipv6_number_of_ip_addresses=ipv6_number_of_ip_addresses,
-            tags=tags,
-        )
+        request = _deployment.deployment_request(vnet_id, **options)
         return self._deploy(request, self._conflict_retries)
 
     def _deploy(
@@ -279,20 +215,8 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         print(report.ok, [(c.name, c.remedy) for c in report.failed])
         ```
         """
-        return _readiness.check_readiness(
-            self._for_managed,
-            self._for_management,
-            managed_tenant_id=self._managed_tenant_id,
-            management_tenant_id=self._management_tenant_id,
-            pool_id=pool_id,
-            vnet_id=vnet_id,
-            number_of_ip_addresses=number_of_ip_addresses,
-            location=location,
-            client_id=self._client_id,
-            cloud=self._cloud,
-            operation_timeout=self._operation_timeout,
-            **self._kwargs,
-        )
+        arguments = self._readiness_arguments(pool_id, vnet_id, number_of_ip_addresses, location)
+        return _readiness.check_readiness(self._for_managed, self._for_management, **arguments)
 
     def get_pool_usage(self, pool_id: str | IpamPoolId) -> PoolUsage:
         """The pool's usage, read in the management tenant.
@@ -424,11 +348,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         client.close()
         ```
         """
-        with self._lock:
-            clients = list(self._clients.values())
-            self._clients.clear()
-            self._closed = True
-        for c in clients:
+        for c in self._take_clients():
             c.close()
         if self._owns_credential:
             closer = getattr(self._credential, "close", None)

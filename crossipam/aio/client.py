@@ -24,9 +24,8 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from azure.core import AzureClouds
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.polling import AsyncLROPoller
 from azure.mgmt.network.aio import NetworkManagementClient
@@ -38,17 +37,13 @@ from .. import readiness as _readiness
 from .. import removal as _removal
 from .._client_base import ClientBase
 from .._resource_ids import IpamPoolId, VirtualNetworkId
-from ..errors import ConfigurationError
 from ..models import (
     BulkItemResult,
-    CloudEndpoints,
     DeploymentSpec,
     PoolAllocation,
     PoolUsage,
-    SubnetSpec,
     VirtualNetworkDeployment,
 )
-from ..policies import RedactingNetworkTraceLoggingPolicy, RetryAfterPolicy
 from . import readiness as _aio_readiness
 from ._credentials import (
     AsyncCrossTenantAuxiliaryPolicy,
@@ -58,6 +53,9 @@ from ._credentials import (
     async_workload_identity_credential,
 )
 from ._drive import done_poller, drive
+
+if TYPE_CHECKING:  # annotations only (typing.Unpack needs Python 3.11)
+    from typing_extensions import Unpack
 
 __all__ = ["CrossTenantIpamClient"]
 
@@ -126,58 +124,17 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
     _certificate_credential = staticmethod(async_certificate_credential)
     _workload_identity_credential = staticmethod(async_workload_identity_credential)
 
-    def __init__(
-        self,
-        credential: AsyncTokenCredential,
-        *,
-        managed_tenant_id: str,
-        management_tenant_id: str,
-        cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            credential,
-            managed_tenant_id=managed_tenant_id,
-            management_tenant_id=management_tenant_id,
-            cloud=cloud,
-            **kwargs,
-        )
-        self._clients: dict[tuple[str, str], NetworkManagementClient] = {}
-        self._vnet_locks: dict[str, asyncio.Lock] = {}
-
     # ---- SDK clients -----------------------------------------------------------------------------------------
+    _aux_policy = AsyncCrossTenantAuxiliaryPolicy
+
     def _network(self, which: str, subscription_id: str) -> NetworkManagementClient:
-        if self._closed:
-            raise ConfigurationError("the client is closed")
-        key = (which, subscription_id.lower())
-        existing = self._clients.get(key)
-        if existing is not None:
-            return existing
-        kwargs = dict(self._kwargs)
-        per_retry = [*(kwargs.pop("per_retry_policies", None) or []), RetryAfterPolicy()]
-        credential = self._for_managed if which == "managed" else self._for_management
-        if which == "managed" and self._management_tenant_id != self._managed_tenant_id:
-            per_retry.append(
-                AsyncCrossTenantAuxiliaryPolicy(
-                    self._credential,
-                    [self._management_tenant_id],
-                    self._cloud.resource_manager_scope,
-                    client_id=self._client_id,
-                )
-            )
-        kwargs.setdefault("logging_policy", RedactingNetworkTraceLoggingPolicy(**self._kwargs))
-        if "transport" not in kwargs and _custom_tls(kwargs):
-            kwargs["transport"] = _one_ssl_context_transport(**kwargs)
-        client = NetworkManagementClient(
-            credential,
-            subscription_id,
-            base_url=self._cloud.resource_manager,
-            credential_scopes=[self._cloud.resource_manager_scope],
-            per_retry_policies=per_retry,
-            **kwargs,
-        )
-        self._clients[key] = client
-        return client
+        key = self._client_key(which, subscription_id)
+        if key not in self._clients:
+            credential, options = self._network_options(which)
+            if "transport" not in options and _custom_tls(options):
+                options["transport"] = _one_ssl_context_transport(**self._kwargs)
+            self._clients[key] = NetworkManagementClient(credential, subscription_id, **options)
+        return cast(NetworkManagementClient, self._clients[key])
 
     @contextlib.asynccontextmanager
     async def _vnet_operation(self, vnet: VirtualNetworkId) -> AsyncIterator[None]:
@@ -192,14 +149,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
     async def begin_deploy_virtual_network(
         self,
         vnet_id: str | VirtualNetworkId,
-        *,
-        location: str,
-        pool_id: str | IpamPoolId,
-        number_of_ip_addresses: int,
-        subnets: Iterable[SubnetSpec] = (),
-        ipv6_pool_id: str | IpamPoolId | None = None,
-        ipv6_number_of_ip_addresses: int | None = None,
-        tags: Mapping[str, str] | None = None,
+        **options: Unpack[_deployment.DeployOptions],
     ) -> AsyncLROPoller[VirtualNetworkDeployment]:
         """Create or grow a VNet from the management tenant's pool (see the sync client for the rules).
 
@@ -209,16 +159,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         deployment = await poller.result()
         ```
         """
-        request = _deployment.deployment_request(
-            vnet_id,
-            location=location,
-            pool_id=pool_id,
-            number_of_ip_addresses=number_of_ip_addresses,
-            subnets=subnets,
-            ipv6_pool_id=ipv6_pool_id,
-            ipv6_number_of_ip_addresses=ipv6_number_of_ip_addresses,
-            tags=tags,
-        )
+        request = _deployment.deployment_request(vnet_id, **options)
         return await self._deploy(request, self._conflict_retries)
 
     async def _deploy(
@@ -289,20 +230,8 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         print(report.ok, [(c.name, c.remedy) for c in report.failed])
         ```
         """
-        return await _aio_readiness.check_readiness(
-            self._for_managed,
-            self._for_management,
-            managed_tenant_id=self._managed_tenant_id,
-            management_tenant_id=self._management_tenant_id,
-            pool_id=pool_id,
-            vnet_id=vnet_id,
-            number_of_ip_addresses=number_of_ip_addresses,
-            location=location,
-            client_id=self._client_id,
-            cloud=self._cloud,
-            operation_timeout=self._operation_timeout,
-            **self._kwargs,
-        )
+        arguments = self._readiness_arguments(pool_id, vnet_id, number_of_ip_addresses, location)
+        return await _aio_readiness.check_readiness(self._for_managed, self._for_management, **arguments)
 
     async def get_pool_usage(self, pool_id: str | IpamPoolId) -> PoolUsage:
         """The pool's usage, read in the management tenant.
@@ -429,10 +358,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         await client.close()
         ```
         """
-        clients = list(self._clients.values())
-        self._clients.clear()
-        self._closed = True
-        for c in clients:
+        for c in self._take_clients():
             await c.close()
         if self._owns_credential:
             closer = getattr(self._credential, "close", None)
