@@ -58,22 +58,13 @@ _C = TypeVar("_C", bound="ClientBase[Any, Any]")
 
 
 class ClientBase(Generic[CredT, BoundT]):
-    """Shared state and constructors of the sync and async ``CrossTenantIpamClient``.
+    """Shared state and constructors of the sync and async ``CrossTenantIpamClient`` (their arguments are
+    documented on [crossipam.CrossTenantIpamClient][]).
 
-    :param credential: a credential of the automation app (home: the managed tenant) that may also get tokens
-        for the management tenant (azure-identity: ``additionally_allowed_tenants=[management_tenant_id]``).
-        Managed identities are refused: they cannot obtain tokens in another tenant.
-    :keyword managed_tenant_id: tenant B, which owns the VNets.
-    :keyword management_tenant_id: tenant A, which owns the IPAM pool.
-    :keyword cloud: an ``azure.core.AzureClouds`` value or :class:`~crossipam.models.CloudEndpoints`.
-    :keyword kwargs: azure-core options (``transport``, ``connection_verify``, ``retry_total``,
-        ``polling_interval``, ``logging_enable`` …) for every pipeline. The network trace of
-        ``logging_enable=True`` redacts both tokens. Every ARM pipeline also carries
-        :class:`~crossipam.policies.RetryAfterPolicy` (after your ``per_retry_policies``).
-
-    Every token the credential returns is checked before it is sent (its ``tid`` must be the tenant asked for;
-    see :class:`~crossipam.credentials.TenantBoundCredential`), so a managed identity hidden in
-    ``DefaultAzureCredential`` raises :class:`~crossipam.errors.TokenTenantMismatchError` before any request.
+    Every ARM pipeline carries ``RetryAfterPolicy`` after the caller's ``per_retry_policies``. Every token the
+    credential returns is checked before it is sent (its ``tid`` must be the tenant asked for; see
+    ``crossipam.credentials.TenantBoundCredential``), so a managed identity hidden in
+    ``DefaultAzureCredential`` raises ``TokenTenantMismatchError`` before any request.
 
     ```python
     client = CrossTenantIpamClient(credential, managed_tenant_id=b, management_tenant_id=a)
@@ -343,17 +334,13 @@ class ClientBase(Generic[CredT, BoundT]):
             self._closed = True
         return clients
 
-    def _readiness_arguments(
-        self, pool_id: Any, vnet_id: Any, number_of_ip_addresses: Any, location: Any
-    ) -> dict[str, Any]:
+    def _readiness_arguments(self, pool_id: Any, options: Mapping[str, Any]) -> dict[str, Any]:
         """What ``check_readiness`` of both twins passes to the readiness flow besides the two credentials."""
         return {
             "managed_tenant_id": self._managed_tenant_id,
             "management_tenant_id": self._management_tenant_id,
             "pool_id": pool_id,
-            "vnet_id": vnet_id,
-            "number_of_ip_addresses": number_of_ip_addresses,
-            "location": location,
+            **options,
             "client_id": self._client_id,
             "cloud": self._cloud,
             "operation_timeout": self._operation_timeout,

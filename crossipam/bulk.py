@@ -32,24 +32,32 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal, Union
+from typing import Any
 
-from ._redact import describe
-from ._resource_ids import ResourceId, VirtualNetworkId
-from ._wire_errors import error_code
-from .errors import (
-    AzureServiceError,
-    ConflictError,
-    CrossIpamError,
-    InvalidInputError,
-    ThrottledError,
-    TransportError,
+from ._bulk_items import (
+    BulkItem,
+    ProgressCallback,
+    _check_positive,
+    bulk_items,
+    check_bulk_call,
+    prepare_bulk,
+    spec_of,
 )
-from .models import BulkItemResult, DeploymentSpec, VirtualNetworkDeployment
-from .policies import retry_after_from_headers
+from ._bulk_retry import (
+    DEFAULT_MAX_ATTEMPTS,
+    RetryDecision,
+    as_crossipam_error,
+    classify,
+    retry_after_seconds,
+)
+from ._redact import describe
+from .errors import (
+    CrossIpamError,
+)
+from .models import BulkItemResult, VirtualNetworkDeployment
 
 __all__ = [
     "DEFAULT_MAX_ATTEMPTS",
@@ -61,6 +69,7 @@ __all__ = [
     "bulk_items",
     "check_bulk_call",
     "classify",
+    "prepare_bulk",
     "retry_after_seconds",
     "run_async",
     "run_sync",
@@ -68,109 +77,6 @@ __all__ = [
 ]
 
 _LOGGER = logging.getLogger("crossipam.bulk")
-
-#: Attempts per item (the first run plus up to five retries).
-DEFAULT_MAX_ATTEMPTS = 6
-#: Backoff when ARM gives no ``Retry-After``: base * 2**(attempt-1), capped.
-_BASE_DELAY = 1.0
-_MAX_DELAY = 60.0
-
-#: ``on_progress(done, total, item)``: called once per finished item, one call at a time.
-ProgressCallback = Callable[[int, int, BulkItemResult], None]
-VnetOrSpec = Union[str, VirtualNetworkId, DeploymentSpec]  # noqa: UP007 (runtime alias on 3.10)
-
-
-# ---- decisions -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RetryDecision:
-    """Retry the item after ``delay`` seconds; ``slow_down`` pauses and throttles its subscription too.
-
-    ```python
-    classify(ThrottledError("…", status=429), attempt=1)   # RetryDecision('throttle', 1.0, True)
-    ```
-    """
-
-    kind: Literal["throttle", "conflict", "transient"]
-    delay: float
-    slow_down: bool
-
-
-def retry_after_seconds(error: BaseException) -> float | None:
-    """The wait ARM asked for (``retry-after-ms``, ``x-ms-retry-after-ms`` or ``Retry-After`` in seconds or as
-    an HTTP date) on the response behind ``error`` (itself or its ``__cause__``), if any. An unreadable value
-    (``soon``, ``0.5x``, negative, empty) counts as absent (:func:`crossipam.policies.parse_retry_after`), so
-    the normal backoff applies. Never raises.
-
-    ```python
-    retry_after_seconds(throttled_error)   # 1.0
-    ```
-    """
-    for candidate in (error, error.__cause__):
-        try:
-            wait = retry_after_from_headers(getattr(getattr(candidate, "response", None), "headers", None))
-        except Exception as err:  # a response object of unexpected shape: no wait to read
-            _LOGGER.debug("no Retry-After readable from %s: %s", type(candidate).__name__, type(err).__name__)
-            wait = None
-        if wait is not None:
-            return wait
-    return None
-
-
-def _backoff(attempt: int) -> float:
-    return float(min(_MAX_DELAY, _BASE_DELAY * 2.0 ** max(0, attempt - 1)))
-
-
-def classify(error: CrossIpamError, attempt: int) -> RetryDecision | None:
-    """Whether the item that failed with ``error`` on its ``attempt``-th run is retried, and after how long.
-
-    ```python
-    decision = classify(err, attempt=2)
-    if decision is None: ...   # final: report the error
-    ```
-    """
-    if not isinstance(error, AzureServiceError):
-        return None
-    code = error.code or ""
-    wait = retry_after_seconds(error)
-    if isinstance(error, ThrottledError) or error.status == 429 or error_code(code).retry == "throttle":
-        return RetryDecision("throttle", wait if wait is not None else _backoff(attempt), True)
-    if error_code(code).retry in ("conflict", "stale") or (
-        isinstance(error, ConflictError) and error.status in (409, 412)
-    ):
-        return RetryDecision("conflict", wait if wait is not None else _backoff(attempt), True)
-    if isinstance(error, TransportError) or (error.status is not None and error.status >= 500):
-        return RetryDecision("transient", wait if wait is not None else _backoff(attempt), False)
-    return None
-
-
-def as_crossipam_error(exc: BaseException, vnet_id: str) -> CrossIpamError:
-    """Every failure of an item as a :class:`~crossipam.errors.CrossIpamError` (an azure-core error the client
-    did not map becomes a :class:`~crossipam.errors.TransportError`, anything else — a ``KeyError`` or
-    ``TypeError`` from a bug, a ``ValueError`` from a library — a plain ``CrossIpamError`` whose ``__cause__`` is
-    the original). Never raises.
-
-    ```python
-    isinstance(as_crossipam_error(ServiceRequestError("connection reset"), vnet_id), TransportError)   # True
-    ```
-    """
-    if isinstance(exc, CrossIpamError):
-        return exc
-    from azure.core.exceptions import AzureError
-
-    if isinstance(exc, AzureError):
-        err: CrossIpamError = TransportError(
-            f"the request for {vnet_id} failed: {describe(exc)}",
-            hint="a failure that outlived azure-core's retries; run the operation again",
-        )
-    else:
-        err = CrossIpamError(
-            f"unexpected failure for {vnet_id}: {describe(exc)}",
-            hint="not an Azure answer: the original exception is this error's __cause__ (a bug worth reporting)",
-        )
-    err.__cause__ = exc
-    return err
 
 
 # ---- the per-subscription gate -------------------------------------------------------------------------
@@ -299,106 +205,6 @@ class SubscriptionGate:
         )
 
 
-# ---- items ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BulkItem:
-    """One unit of work: its position, VNet id (as given), subscription and the spec (if any).
-
-    ```python
-    bulk_items([vnet_id])[0].subscription     # the VNet's subscription id, lower-cased
-    ```
-    """
-
-    index: int
-    vnet_id: str
-    subscription: str
-    spec: DeploymentSpec | None
-    target: str | VirtualNetworkId
-
-
-def bulk_items(values: Iterable[VnetOrSpec]) -> list[BulkItem]:
-    """Number the inputs and find each one's subscription (an unparsable id gets ``""``; it fails alone when
-    it runs).
-
-    ```python
-    [i.subscription for i in bulk_items(specs)]
-    ```
-    """
-    out: list[BulkItem] = []
-    for index, value in enumerate(values):
-        spec = value if isinstance(value, DeploymentSpec) else None
-        target = value.vnet_id if isinstance(value, DeploymentSpec) else value
-        try:
-            subscription = VirtualNetworkId.parse(target).subscription_id.lower()
-        except Exception:  # not an id (or not even a string): the item fails alone when it runs
-            subscription = ""
-        out.append(BulkItem(index, _text(target), subscription, spec, target))
-    return out
-
-
-def _text(value: object) -> str:
-    try:
-        return str(value)
-    except Exception:
-        return f"<{type(value).__name__}>"
-
-
-def check_bulk_call(
-    values: object,
-    *,
-    operation: Literal["deploy_many", "remove_many"],
-    max_concurrency: object,
-    max_attempts: object,
-    on_progress: object = None,
-) -> list[BulkItem]:
-    """Validate a ``deploy_many`` / ``remove_many`` call before anything is sent (no token request either) and
-    number its items; raises :class:`~crossipam.errors.InvalidInputError`.
-
-    Refused: a ``str``, ``bytes``, a single :class:`~crossipam.models.DeploymentSpec` or resource id, a mapping,
-    or anything not iterable where a list is expected (``deploy_many("vnet-id")`` must not deploy each
-    character); ``max_concurrency`` / ``max_attempts`` that are not positive ``int`` (``True`` included); an
-    ``on_progress`` that is not callable. An element of the wrong type is not refused here: that item fails
-    alone when it runs.
-
-    ```python
-    items = check_bulk_call(specs, operation="deploy_many", max_concurrency=8, max_attempts=6)
-    check_bulk_call("vnet-id", operation="remove_many", max_concurrency=8, max_attempts=6)   # raises
-    ```
-    """
-    wanted = "DeploymentSpec values" if operation == "deploy_many" else "VNet ids or DeploymentSpec values"
-    single = None
-    if isinstance(values, (str, bytes, bytearray, memoryview, DeploymentSpec, ResourceId)):
-        single = f"a single {type(values).__name__}"
-    elif isinstance(values, Mapping):
-        single = f"a mapping ({type(values).__name__})"
-    elif not isinstance(values, Iterable):
-        single = f"{type(values).__name__}, which is not iterable"
-    if single is not None:
-        raise InvalidInputError(
-            f"{operation} takes a list of {wanted}, got {single}",
-            hint=f"wrap one value in a list: {operation}([value])",
-        )
-    _check_positive("max_concurrency", max_concurrency)
-    _check_positive("max_attempts", max_attempts)
-    if on_progress is not None and not callable(on_progress):
-        raise InvalidInputError(f"on_progress must be callable, got {type(on_progress).__name__}")
-    return bulk_items(values)  # type: ignore[arg-type]  # its elements are checked per item
-
-
-def spec_of(item: BulkItem) -> DeploymentSpec:
-    """The item's spec; raises :class:`~crossipam.errors.InvalidInputError` (for that item only) without one.
-
-    ```python
-    spec_of(bulk_items([spec])[0]) is spec     # True
-    ```
-    """
-    if item.spec is None:
-        raise InvalidInputError(f"deploy_many takes DeploymentSpec values, got {item.vnet_id!r}")
-    return item.spec
-
-
 def _result(
     item: BulkItem, outcome: VirtualNetworkDeployment | CrossIpamError, attempts: int
 ) -> BulkItemResult:
@@ -430,11 +236,6 @@ def _after_failure(
         max_attempts,
     )
     return decision
-
-
-def _check_positive(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInputError(f"{name} must be a positive integer, got {value!r}")
 
 
 def _check(max_attempts: int) -> None:

@@ -29,7 +29,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from azure.core.credentials import TokenCredential
@@ -53,19 +53,15 @@ from .credentials import (
     secret_credential,
     workload_identity_credential,
 )
-from .models import (
-    BulkItemResult,
-    DeploymentSpec,
-    PoolAllocation,
-    PoolUsage,
-    VirtualNetworkDeployment,
-)
+from .models import BulkItemResult, DeploymentSpec, PoolAllocation, PoolUsage, VirtualNetworkDeployment
 from .policies import (
     CrossTenantAuxiliaryPolicy,
 )
 
 if TYPE_CHECKING:  # annotations only (typing.Unpack needs Python 3.11)
     from typing_extensions import Unpack
+
+    from .options import BulkOptions, DeployOptions, ReadinessOptions
 
 __all__ = ["API_VERSION", "CrossTenantIpamClient"]
 
@@ -76,15 +72,17 @@ _T = TypeVar("_T")
 class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
     """Deploy VNets in a managed tenant with address space from an IPAM pool of the management tenant.
 
-    :param credential: a credential of the automation app (home: the managed tenant) that may also get tokens
-        for the management tenant (azure-identity: ``additionally_allowed_tenants=[management_tenant_id]``).
-        Managed identities are refused: they cannot obtain tokens in another tenant.
-    :keyword managed_tenant_id: tenant B, which owns the VNets.
-    :keyword management_tenant_id: tenant A, which owns the IPAM pool.
-    :keyword cloud: an ``azure.core.AzureClouds`` value or :class:`~crossipam.models.CloudEndpoints`.
-    :keyword kwargs: azure-core options (``transport``, ``connection_verify``, ``retry_total``,
-        ``polling_interval``, ``logging_enable`` …) for every pipeline. The network trace of
-        ``logging_enable=True`` redacts both tokens.
+    Args:
+        credential: A credential of the automation app (home: the managed tenant) that may also get tokens for
+            the management tenant (azure-identity: ``additionally_allowed_tenants=[management_tenant_id]``).
+            Managed identities are refused: they cannot obtain tokens in another tenant.
+        managed_tenant_id: Tenant B, which owns the VNets.
+        management_tenant_id: Tenant A, which owns the IPAM pool.
+        cloud: An ``azure.core.AzureClouds`` value or a [CloudEndpoints][crossipam.models.CloudEndpoints].
+        **kwargs: azure-core options (``transport``, ``connection_verify``, ``retry_total``,
+            ``polling_interval``, ``logging_enable`` …) for every pipeline (the network trace of
+            ``logging_enable=True`` redacts both tokens), and crossipam's own: ``operation_timeout`` (seconds
+            to wait for an operation in flight on a VNet, default 900) and ``conflict_retries`` (default 4).
 
     ```python
     client = CrossTenantIpamClient(credential, managed_tenant_id=b, management_tenant_id=a)
@@ -123,7 +121,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
     def begin_deploy_virtual_network(
         self,
         vnet_id: str | VirtualNetworkId,
-        **options: Unpack[_deployment.DeployOptions],
+        **options: Unpack[DeployOptions],
     ) -> LROPoller[VirtualNetworkDeployment]:
         """Create or grow a VNet whose address space (and subnets') come from the management tenant's pool.
 
@@ -200,12 +198,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         return self._poller(outcome)
 
     def check_readiness(
-        self,
-        pool_id: str | IpamPoolId,
-        *,
-        vnet_id: str | VirtualNetworkId | None = None,
-        number_of_ip_addresses: int | None = None,
-        location: str | None = None,
+        self, pool_id: str | IpamPoolId, **options: Unpack[ReadinessOptions]
     ) -> _readiness.ReadinessReport:
         """Check, read-only, everything a cross-tenant deployment from ``pool_id`` needs (tokens in both
         tenants, onboarding, roles, the connection, pool capacity, region); see :mod:`crossipam.readiness`.
@@ -215,7 +208,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         print(report.ok, [(c.name, c.remedy) for c in report.failed])
         ```
         """
-        arguments = self._readiness_arguments(pool_id, vnet_id, number_of_ip_addresses, location)
+        arguments = self._readiness_arguments(pool_id, options)
         return _readiness.check_readiness(self._for_managed, self._for_management, **arguments)
 
     def get_pool_usage(self, pool_id: str | IpamPoolId) -> PoolUsage:
@@ -244,12 +237,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
     def deploy_many(
         self,
         specs: Iterable[DeploymentSpec],
-        *,
-        max_concurrency: int = 8,
-        on_progress: _bulk.ProgressCallback | None = None,
-        max_attempts: int = _bulk.DEFAULT_MAX_ATTEMPTS,
-        sleep: Callable[[float], Any] | None = None,
-        clock: Callable[[], float] | None = None,
+        **options: Unpack[BulkOptions],
     ) -> list[BulkItemResult]:
         """Deploy many VNets on up to ``max_concurrency`` threads; one result per spec, in input order.
 
@@ -263,13 +251,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         assert all(r.ok for r in results)
         ```
         """
-        items = _bulk.check_bulk_call(
-            specs,
-            operation="deploy_many",
-            max_concurrency=max_concurrency,
-            max_attempts=max_attempts,
-            on_progress=on_progress,
-        )
+        items, run = _bulk.prepare_bulk(specs, "deploy_many", options)
         if not items:
             return []
         self._prime_tokens()
@@ -280,25 +262,12 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
             # one budget per operation: the bulk scheduler retries this item's conflicts
             return self._deploy(request, 0).result()
 
-        return _bulk.run_sync(
-            items,
-            attempt,
-            max_concurrency=max_concurrency,
-            on_progress=on_progress,
-            max_attempts=max_attempts,
-            sleep=sleep or time.sleep,
-            clock=clock or time.monotonic,
-        )
+        return _bulk.run_sync(items, attempt, **run)
 
     def remove_many(
         self,
         vnet_ids_or_specs: Iterable[str | VirtualNetworkId | DeploymentSpec],
-        *,
-        max_concurrency: int = 8,
-        on_progress: _bulk.ProgressCallback | None = None,
-        max_attempts: int = _bulk.DEFAULT_MAX_ATTEMPTS,
-        sleep: Callable[[float], Any] | None = None,
-        clock: Callable[[], float] | None = None,
+        **options: Unpack[BulkOptions],
     ) -> list[BulkItemResult]:
         """Remove the pool allocations of many VNets (keeping their prefixes), like :meth:`deploy_many`.
 
@@ -307,13 +276,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         [r.deployment.action for r in results if r.ok]     # 'removed' | 'no_allocation'
         ```
         """
-        items = _bulk.check_bulk_call(
-            vnet_ids_or_specs,
-            operation="remove_many",
-            max_concurrency=max_concurrency,
-            max_attempts=max_attempts,
-            on_progress=on_progress,
-        )
+        items, run = _bulk.prepare_bulk(vnet_ids_or_specs, "remove_many", options)
         if not items:
             return []
         self._prime_tokens()
@@ -321,15 +284,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
             return self._remove(VirtualNetworkId.parse(item.target), None, 0).result()
 
-        return _bulk.run_sync(
-            items,
-            attempt,
-            max_concurrency=max_concurrency,
-            on_progress=on_progress,
-            max_attempts=max_attempts,
-            sleep=sleep or time.sleep,
-            clock=clock or time.monotonic,
-        )
+        return _bulk.run_sync(items, attempt, **run)
 
     def _prime_tokens(self) -> None:
         """Fetch each tenant's token once before workers fan out, so that concurrent first requests find it in

@@ -24,7 +24,7 @@ import copy
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal
 
 from ._inflight import provisioning_state
 from ._resource_ids import IpamPoolId, VirtualNetworkId
@@ -48,10 +48,9 @@ from .models import (
 )
 
 if TYPE_CHECKING:  # annotations only (typing.Required needs Python 3.11)
-    from typing_extensions import Required
+    pass
 
 __all__ = [
-    "DeployOptions",
     "DeploymentPlan",
     "DeploymentRequest",
     "allocations_from_wire",
@@ -60,34 +59,6 @@ __all__ = [
     "plan_deployment",
     "put_body_from_existing",
 ]
-
-
-class DeployOptions(TypedDict, total=False):
-    """The options of ``begin_deploy_virtual_network`` (the sync client and its asyncio twin take them as
-    ``**options``), checked by :func:`deployment_request` before any request.
-
-    Attributes:
-        location: The VNet's region (required), e.g. ``"eastus"``; an existing VNet must be there already.
-        pool_id: The IPv4 IPAM pool of the management tenant (required).
-        number_of_ip_addresses: How many IPv4 addresses the VNet takes from the pool (required; grows only).
-        subnets: Subnets that take their addresses from the VNet's allocation; others are kept as they are.
-        ipv6_pool_id: The IPv6 pool, with ``ipv6_number_of_ip_addresses`` (both or neither).
-        ipv6_number_of_ip_addresses: How many IPv6 addresses the VNet takes from ``ipv6_pool_id``.
-        tags: Tags merged into the VNet's own (case-insensitively; at most 50 in all).
-
-    ```python
-    options: DeployOptions = {"location": "eastus", "pool_id": pool_id, "number_of_ip_addresses": 256}
-    client.begin_deploy_virtual_network(vnet_id, **options).result()
-    ```
-    """
-
-    location: Required[str]
-    pool_id: Required[str | IpamPoolId]
-    number_of_ip_addresses: Required[int]
-    subnets: Iterable[SubnetSpec]
-    ipv6_pool_id: str | IpamPoolId | None
-    ipv6_number_of_ip_addresses: int | None
-    tags: Mapping[str, str] | None
 
 
 @dataclass(frozen=True)

@@ -183,7 +183,6 @@ OVERSIZED = {
     "crossipam.readiness": 1090,
     "crossipam.errors": 761,
     "crossipam.credentials": 741,
-    "crossipam.bulk": 738,
     "crossipam._wire_errors": 705,
 }
 

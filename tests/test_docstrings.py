@@ -85,7 +85,34 @@ def definitions(nodes: list[ast.stmt], prefix: str, where: Path) -> Iterator[tup
 
 
 def module_definitions(path: Path) -> list[Documented]:
-    return [doc for _, doc in definitions(parse(path).body, module_name(path), path)]
+    """The public definitions of a module — and those it re-exports in ``__all__`` from a private sibling module
+    (``crossipam.bulk`` re-exports ``classify`` from ``crossipam._bulk_retry``), under the public module's name."""
+    module = parse(path)
+    found = [doc for _, doc in definitions(module.body, module_name(path), path)]
+    exported: set[str] = set()
+    for node in module.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            exported = set(ast.literal_eval(node.value))
+    for node in module.body:
+        if not (
+            isinstance(node, ast.ImportFrom)
+            and node.level >= 1
+            and node.module
+            and node.module.startswith("_")
+        ):
+            continue
+        source = (
+            path.parent.joinpath(*[".."] * (node.level - 1), *node.module.split("."))
+            .resolve()
+            .with_suffix(".py")
+        )
+        names = {alias.name for alias in node.names} & exported
+        for definition, doc in definitions(parse(source).body, module_name(path), source):
+            if doc.qualname.split(".")[len(module_name(path).split("."))] in names:
+                found.append(doc)
+    return found
 
 
 def attribute_docstring(module: ast.Module, name: str) -> str | None:

@@ -69,7 +69,12 @@ class AsyncTenantBoundCredential:
 
     @property
     def credential(self) -> AsyncTokenCredential:
-        """The wrapped credential."""
+        """The wrapped credential.
+
+        ```python
+        bound.credential    # the azure.identity.aio credential crossipam asks for tokens
+        ```
+        """
         return self._credential
 
     def _failure(self, err: Exception) -> CredentialError:
@@ -145,7 +150,12 @@ class AsyncTenantBoundCredential:
         return cast(AccessTokenInfo, answer) if inner else AccessTokenInfo(answer.token, answer.expires_on)
 
     async def close(self) -> None:
-        """No-op: the wrapped credential belongs to whoever created it."""
+        """No-op: the wrapped credential belongs to whoever created it.
+
+        ```python
+        await bound.close()     # the wrapped credential stays open
+        ```
+        """
 
     async def __aenter__(self) -> AsyncTenantBoundCredential:
         return self
@@ -187,7 +197,12 @@ class AsyncCrossTenantAuxiliaryPolicy(AsyncAuxiliaryAuthenticationPolicy):
 
     @property
     def tenant_ids(self) -> tuple[str, ...]:
-        """The auxiliary tenants, in header order."""
+        """The auxiliary tenants, in header order.
+
+        ```python
+        policy.tenant_ids     # ('<tenant A>',)
+        ```
+        """
         return tuple(b.tenant_id for b in self._bound)
 
 

@@ -22,8 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from azure.core.credentials_async import AsyncTokenCredential
@@ -37,13 +36,7 @@ from .. import readiness as _readiness
 from .. import removal as _removal
 from .._client_base import ClientBase
 from .._resource_ids import IpamPoolId, VirtualNetworkId
-from ..models import (
-    BulkItemResult,
-    DeploymentSpec,
-    PoolAllocation,
-    PoolUsage,
-    VirtualNetworkDeployment,
-)
+from ..models import BulkItemResult, DeploymentSpec, PoolAllocation, PoolUsage, VirtualNetworkDeployment
 from . import readiness as _aio_readiness
 from ._credentials import (
     AsyncCrossTenantAuxiliaryPolicy,
@@ -56,6 +49,8 @@ from ._drive import done_poller, drive
 
 if TYPE_CHECKING:  # annotations only (typing.Unpack needs Python 3.11)
     from typing_extensions import Unpack
+
+    from ..options import AsyncBulkOptions, DeployOptions, ReadinessOptions
 
 __all__ = ["CrossTenantIpamClient"]
 
@@ -100,17 +95,10 @@ def _one_ssl_context_transport(**kwargs: Any) -> Any:
 
 
 class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCredential]):
-    """The asyncio twin of :class:`crossipam.CrossTenantIpamClient` (same arguments, results and errors).
-
-    :param credential: an ``AsyncTokenCredential`` of the automation app (azure.identity.aio) that may also get
-        tokens for the management tenant (``additionally_allowed_tenants=[management_tenant_id]``).
-    :keyword managed_tenant_id: tenant B, which owns the VNets.
-    :keyword management_tenant_id: tenant A, which owns the IPAM pool.
-    :keyword cloud: an ``azure.core.AzureClouds`` value or :class:`~crossipam.models.CloudEndpoints`.
-    :keyword kwargs: azure-core options (``transport``, ``connection_verify``, ``retry_total``,
-        ``polling_interval``, ``logging_enable`` …) for every pipeline.
-
-    Await every poller you start: the VNet stays locked for this client until its operation has finished.
+    """The asyncio twin of [CrossTenantIpamClient][crossipam.CrossTenantIpamClient]: the same arguments, results,
+    errors and requests (the same flows run on an awaiting driver), over ``azure.identity.aio`` and
+    ``azure.mgmt.network.aio``; ``credential`` is an ``AsyncTokenCredential``. ``begin_*`` are coroutines that
+    return an ``AsyncLROPoller``.
 
     ```python
     async with CrossTenantIpamClient(credential, managed_tenant_id=b, management_tenant_id=a) as client:
@@ -149,7 +137,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
     async def begin_deploy_virtual_network(
         self,
         vnet_id: str | VirtualNetworkId,
-        **options: Unpack[_deployment.DeployOptions],
+        **options: Unpack[DeployOptions],
     ) -> AsyncLROPoller[VirtualNetworkDeployment]:
         """Create or grow a VNet from the management tenant's pool (see the sync client for the rules).
 
@@ -215,12 +203,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         return self._poller(outcome)
 
     async def check_readiness(
-        self,
-        pool_id: str | IpamPoolId,
-        *,
-        vnet_id: str | VirtualNetworkId | None = None,
-        number_of_ip_addresses: int | None = None,
-        location: str | None = None,
+        self, pool_id: str | IpamPoolId, **options: Unpack[ReadinessOptions]
     ) -> _readiness.ReadinessReport:
         """Check, read-only, everything a cross-tenant deployment from ``pool_id`` needs — the same checks,
         verdicts and report as the sync client (see :mod:`crossipam.readiness`).
@@ -230,7 +213,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         print(report.ok, [(c.name, c.remedy) for c in report.failed])
         ```
         """
-        arguments = self._readiness_arguments(pool_id, vnet_id, number_of_ip_addresses, location)
+        arguments = self._readiness_arguments(pool_id, options)
         return await _aio_readiness.check_readiness(self._for_managed, self._for_management, **arguments)
 
     async def get_pool_usage(self, pool_id: str | IpamPoolId) -> PoolUsage:
@@ -260,12 +243,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
     async def deploy_many(
         self,
         specs: Iterable[DeploymentSpec],
-        *,
-        max_concurrency: int = 8,
-        on_progress: _bulk.ProgressCallback | None = None,
-        max_attempts: int = _bulk.DEFAULT_MAX_ATTEMPTS,
-        sleep: Callable[[float], Awaitable[Any]] | None = None,
-        clock: Callable[[], float] | None = None,
+        **options: Unpack[AsyncBulkOptions],
     ) -> list[BulkItemResult]:
         """Deploy many VNets as asyncio tasks (at most ``max_concurrency`` at once); results in input order.
 
@@ -275,13 +253,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         results = await client.deploy_many([DeploymentSpec(vnet_id, "eastus", pool_id, 64) for vnet_id in ids])
         ```
         """
-        items = _bulk.check_bulk_call(
-            specs,
-            operation="deploy_many",
-            max_concurrency=max_concurrency,
-            max_attempts=max_attempts,
-            on_progress=on_progress,
-        )
+        items, run = _bulk.prepare_bulk(specs, "deploy_many", options)
         if not items:
             return []
         await self._prime_tokens()
@@ -292,25 +264,12 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
             # one budget per operation: the bulk scheduler retries this item's conflicts
             return await (await self._deploy(request, 0)).result()
 
-        return await _bulk.run_async(
-            items,
-            attempt,
-            max_concurrency=max_concurrency,
-            on_progress=on_progress,
-            max_attempts=max_attempts,
-            sleep=sleep or asyncio.sleep,
-            clock=clock or time.monotonic,
-        )
+        return await _bulk.run_async(items, attempt, **run)
 
     async def remove_many(
         self,
         vnet_ids_or_specs: Iterable[str | VirtualNetworkId | DeploymentSpec],
-        *,
-        max_concurrency: int = 8,
-        on_progress: _bulk.ProgressCallback | None = None,
-        max_attempts: int = _bulk.DEFAULT_MAX_ATTEMPTS,
-        sleep: Callable[[float], Awaitable[Any]] | None = None,
-        clock: Callable[[], float] | None = None,
+        **options: Unpack[AsyncBulkOptions],
     ) -> list[BulkItemResult]:
         """Remove the pool allocations of many VNets, like :meth:`deploy_many`.
 
@@ -318,13 +277,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         results = await client.remove_many(vnet_ids)
         ```
         """
-        items = _bulk.check_bulk_call(
-            vnet_ids_or_specs,
-            operation="remove_many",
-            max_concurrency=max_concurrency,
-            max_attempts=max_attempts,
-            on_progress=on_progress,
-        )
+        items, run = _bulk.prepare_bulk(vnet_ids_or_specs, "remove_many", options)
         if not items:
             return []
         await self._prime_tokens()
@@ -332,15 +285,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         async def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
             return await (await self._remove(VirtualNetworkId.parse(item.target), None, 0)).result()
 
-        return await _bulk.run_async(
-            items,
-            attempt,
-            max_concurrency=max_concurrency,
-            on_progress=on_progress,
-            max_attempts=max_attempts,
-            sleep=sleep or asyncio.sleep,
-            clock=clock or time.monotonic,
-        )
+        return await _bulk.run_async(items, attempt, **run)
 
     async def _prime_tokens(self) -> None:
         """One token per tenant before tasks fan out (concurrent first requests then hit the cache)."""
