@@ -182,7 +182,6 @@ OVERSIZED = {
     "crossipam._onboarding_core": 1250,
     "crossipam.readiness": 1090,
     "crossipam.errors": 761,
-    "crossipam.credentials": 741,
     "crossipam._wire_errors": 705,
 }
 

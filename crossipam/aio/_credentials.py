@@ -20,16 +20,14 @@ from azure.core.credentials_async import AsyncTokenCredential
 from azure.mgmt.core.policies import AsyncAuxiliaryAuthenticationPolicy
 
 from ..credentials import (
-    bound_token_kwargs,
+    BoundCredentialBase,
     bound_token_options,
     build_certificate_credential,
     build_secret_credential,
     build_workload_identity_credential,
-    check_access_token,
     credential_name,
-    token_failure,
 )
-from ..errors import ConfigurationError, CredentialError, CrossIpamError
+from ..errors import ConfigurationError, CredentialError
 from ..policies import auxiliary_tenant_ids
 
 __all__ = [
@@ -41,7 +39,7 @@ __all__ = [
 ]
 
 
-class AsyncTenantBoundCredential:
+class AsyncTenantBoundCredential(BoundCredentialBase[AsyncTokenCredential]):
     """An ``AsyncTokenCredential`` that always asks ``credential`` for tokens of ``tenant_id`` and checks them —
     the async twin of :class:`crossipam.credentials.TenantBoundCredential` (same tenant forcing, same token
     checks, same error mapping). A sync credential is refused with a :class:`~crossipam.errors.CredentialError`
@@ -51,45 +49,6 @@ class AsyncTenantBoundCredential:
     token = await AsyncTenantBoundCredential(credential, tenant_a).get_token(scope)
     ```
     """
-
-    def __init__(
-        self,
-        credential: AsyncTokenCredential,
-        tenant_id: str,
-        *,
-        client_id: str | None = None,
-        forward_tenant: bool = True,
-        verify_tenant: bool = True,
-    ) -> None:
-        self._credential = credential
-        self.tenant_id = tenant_id
-        self.client_id = client_id
-        self._forward_tenant = forward_tenant
-        self._verify_tenant = verify_tenant
-
-    @property
-    def credential(self) -> AsyncTokenCredential:
-        """The wrapped credential.
-
-        ```python
-        bound.credential    # the azure.identity.aio credential crossipam asks for tokens
-        ```
-        """
-        return self._credential
-
-    def _failure(self, err: Exception) -> CredentialError:
-        return token_failure(
-            err, credential=self._credential, tenant_id=self.tenant_id, client_id=self.client_id
-        )
-
-    def _checked(self, token: Any) -> None:
-        check_access_token(
-            token,
-            credential=self._credential,
-            tenant_id=self.tenant_id,
-            client_id=self.client_id,
-            verify_tenant=self._verify_tenant,
-        )
 
     async def _answer(self, call: Any) -> Any:
         """Await what the credential's method returned (refusing a sync credential's plain answer)."""
@@ -103,29 +62,16 @@ class AsyncTenantBoundCredential:
             )
         return await call
 
-    async def get_token(
-        self,
-        *scopes: str,
-        claims: str | None = None,
-        tenant_id: str | None = None,
-        enable_cae: bool = False,
-        **kwargs: Any,
-    ) -> AccessToken:
+    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
         """A checked token for ``self.tenant_id`` (a different ``tenant_id`` argument is ignored).
 
         ```python
         await bound.get_token("https://management.azure.com/.default")
         ```
         """
-        kwargs = bound_token_kwargs(self.tenant_id, self._forward_tenant, claims, enable_cae, kwargs)
-        try:
-            token = await self._answer(self._credential.get_token(*scopes, **kwargs))
-        except CrossIpamError:
-            raise
-        except Exception as err:
-            raise self._failure(err) from err
-        self._checked(token)
-        return cast(AccessToken, token)
+        with self._typed_failures():
+            token = await self._answer(self._credential.get_token(*scopes, **self._token_kwargs(kwargs)))
+        return cast(AccessToken, self._checked(token))
 
     async def get_token_info(
         self, *scopes: str, options: TokenRequestOptions | None = None
@@ -139,15 +85,10 @@ class AsyncTenantBoundCredential:
         """
         opts, legacy = bound_token_options(self.tenant_id, self._forward_tenant, options)
         inner = getattr(self._credential, "get_token_info", None)
-        try:
+        with self._typed_failures():
             call = inner(*scopes, options=opts) if inner else self._credential.get_token(*scopes, **legacy)
             answer = await self._answer(call)
-        except CrossIpamError:
-            raise
-        except Exception as err:
-            raise self._failure(err) from err
-        self._checked(answer)
-        return cast(AccessTokenInfo, answer) if inner else AccessTokenInfo(answer.token, answer.expires_on)
+        return self._token_info(self._checked(answer), native=inner is not None)
 
     async def close(self) -> None:
         """No-op: the wrapped credential belongs to whoever created it.
