@@ -285,6 +285,19 @@ def _json_body(pipeline_response: Any, _deserialized: Any, _headers: Any) -> Any
     return pipeline_response.http_response.json()
 
 
+def _pool_read(ctx: FlowContext, pool: IpamPoolId, operation: str, action: str, *, paged: bool) -> Flow:
+    """One read of the pool in the management tenant (``getPoolUsage`` or ``listAssociatedResources``)."""
+    kwargs: dict[str, Any] = {"api_version": API_VERSION, "retry_on_methods": READ_ACTION_RETRY_METHODS}
+    if not paged:
+        kwargs["cls"] = _json_body
+    args = (pool.resource_group, pool.network_manager, pool.name)
+    call = ArmCall("network", "management", pool.subscription_id, operation, args, kwargs, paged=paged)
+    try:
+        return (yield call)
+    except SDK_ERRORS as err:
+        raise ctx.pool_error(err, f"{action} {pool}", pool) from err
+
+
 def pool_usage_flow(ctx: FlowContext, pool: IpamPoolId) -> Flow:
     """``getPoolUsage`` in the management tenant.
 
@@ -292,18 +305,7 @@ def pool_usage_flow(ctx: FlowContext, pool: IpamPoolId) -> Flow:
     usage = drive(pool_usage_flow(ctx, pool), client, time.sleep)
     ```
     """
-    call = ArmCall(
-        "network",
-        "management",
-        pool.subscription_id,
-        "ipam_pools.get_pool_usage",
-        (pool.resource_group, pool.network_manager, pool.name),
-        {"api_version": API_VERSION, "retry_on_methods": READ_ACTION_RETRY_METHODS, "cls": _json_body},
-    )
-    try:
-        body = yield call
-    except SDK_ERRORS as err:
-        raise ctx.pool_error(err, f"read the usage of {pool}", pool) from err
+    body = yield from _pool_read(ctx, pool, "ipam_pools.get_pool_usage", "read the usage of", paged=False)
     return PoolUsage.from_wire(cast(Mapping[str, Any], body))
 
 
@@ -314,17 +316,6 @@ def pool_allocations_flow(ctx: FlowContext, pool: IpamPoolId) -> Flow:
     allocations = drive(pool_allocations_flow(ctx, pool), client, time.sleep)
     ```
     """
-    call = ArmCall(
-        "network",
-        "management",
-        pool.subscription_id,
-        "ipam_pools.list_associated_resources",
-        (pool.resource_group, pool.network_manager, pool.name),
-        {"api_version": API_VERSION, "retry_on_methods": READ_ACTION_RETRY_METHODS},
-        paged=True,
-    )
-    try:
-        items = yield call
-    except SDK_ERRORS as err:
-        raise ctx.pool_error(err, f"list the allocations of {pool}", pool) from err
+    operation = "ipam_pools.list_associated_resources"
+    items = yield from _pool_read(ctx, pool, operation, "list the allocations of", paged=True)
     return [PoolAllocation.from_wire(wire(item)) for item in items]

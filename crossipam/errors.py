@@ -590,7 +590,23 @@ class TransportError(AzureServiceError):
     """
 
 
-class OperationFailedError(AzureServiceError):
+class _ResourceStateError(AzureServiceError):
+    """An error about the state a resource ended in (or was still in): ``resource_id``, ``provisioning_state``."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        resource_id: str | None = None,
+        provisioning_state: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.resource_id = resource_id
+        self.provisioning_state = provisioning_state
+
+
+class OperationFailedError(_ResourceStateError):
     """An Azure operation on the resource ended ``Failed`` — the long-running operation crossipam started, or
     one that was in flight when crossipam read the resource and waited for it — or the resource disappeared
     while crossipam waited (a failed create may be rolled back). ``code`` is the operation's error code when
@@ -603,20 +619,8 @@ class OperationFailedError(AzureServiceError):
     ```
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        resource_id: str | None = None,
-        provisioning_state: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(message, **kwargs)
-        self.resource_id = resource_id
-        self.provisioning_state = provisioning_state
 
-
-class OperationTimeoutError(AzureServiceError):
+class OperationTimeoutError(_ResourceStateError):
     """The resource was still in a non-terminal ``provisioningState`` (``Updating``, ``Deleting``, …) when
     ``operation_timeout`` ran out: an operation on it is still running, so crossipam reports nothing as done.
     ``provisioning_state`` is the state last read.
@@ -626,18 +630,6 @@ class OperationTimeoutError(AzureServiceError):
         print(err.resource_id, err.provisioning_state)   # run the call again later
     ```
     """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        resource_id: str | None = None,
-        provisioning_state: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(message, **kwargs)
-        self.resource_id = resource_id
-        self.provisioning_state = provisioning_state
 
 
 # ---- onboarding -------------------------------------------------------------------------------------
