@@ -5,11 +5,13 @@ counts, mirroring tests/test_client_e2e.py."""
 from __future__ import annotations
 
 import ipaddress
+import json
 from ipaddress import ip_network as net
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from azure.core.polling import AsyncLROPoller
+from azure.mgmt.network.aio.operations import VirtualNetworksOperations as AsyncVirtualNetworksOperations
 
 from crossipam import (
     AddressSpaceConflictError,
@@ -24,7 +26,7 @@ from crossipam.aio import CrossTenantIpamClient
 from crossipam.testing import AzureEmulator, ScenarioInfo
 
 if TYPE_CHECKING:
-    from .fixtures.clients import ArmShape, ConfigureAsOthers, InfoOf, MakeAsyncClient
+    from .fixtures.clients import ArmShape, ConfigureAsOthers, InfoOf, MakeAsyncClient, SpyVnetPuts
 
 
 async def test_deploy_new_vnet_costs_get_put_polls_final_get(
@@ -185,6 +187,58 @@ async def test_shrink_is_refused_before_any_write(
         )
     ).result()
     assert again.action == "unchanged"
+
+
+async def test_a_deploy_is_the_sdks_operation_with_crossipams_body_and_headers(
+    azure_emulator: AzureEmulator,
+    info_of: InfoOf,
+    make_async_client: MakeAsyncClient,
+    spy_vnet_puts: SpyVnetPuts,
+) -> None:
+    """Spied, not replaced: the create and the grow are azure.mgmt.network.aio's
+    ``VirtualNetworksOperations.begin_create_or_update`` with crossipam's body and conditional headers —
+    ``If-None-Match: *`` on the create, ``If-Match`` with the ETag it read on the grow — and exactly that reaches
+    the offline Azure (tests/test_client_e2e.py asserts the same of the sync client)."""
+    emu = azure_emulator
+    info = info_of(emu)
+    sdk, wire = spy_vnet_puts(emu, aio=True)
+    vnet_id = info.vnet_id("vnet-spy")
+    async with make_async_client(emu) as client:
+        created = await (
+            await client.begin_deploy_virtual_network(
+                vnet_id, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=100
+            )
+        ).result()
+        stored = emu.virtual_network(vnet_id)
+        assert stored is not None
+        etag = stored["etag"]
+        grown = await (
+            await client.begin_deploy_virtual_network(
+                vnet_id, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=200
+            )
+        ).result()
+    assert (created.action, grown.action) == ("created", "updated")
+
+    create, grow = sdk.call_args_list
+    for call, count in ((create, 100), (grow, 200)):
+        operations, resource_group, name, body = call.args
+        assert isinstance(operations, AsyncVirtualNetworksOperations)
+        assert (resource_group, name) == (info.resource_group, "vnet-spy")
+        assert (call.kwargs["api_version"], call.kwargs["content_type"]) == ("2026-03-01", "application/json")
+        sent = json.loads(body)
+        assert sent["location"] == info.location
+        [alloc] = sent["properties"]["addressSpace"]["ipamPoolPrefixAllocations"]
+        assert (
+            alloc["numberOfIpAddresses"] == str(count) and alloc["pool"]["id"].lower() == info.pool_id.lower()
+        )
+    assert create.kwargs["headers"] == {"If-None-Match": "*"}
+    assert grow.kwargs["headers"] == {"If-Match": etag}
+    assert sdk.await_count == 2 and isinstance(sdk.spy_return, AsyncLROPoller)  # awaited, the SDK's poller
+
+    puts = [c.args[0] for c in wire.call_args_list if c.args[0].method == "PUT"]
+    assert [p.body for p in puts] == [create.args[3], grow.args[3]]  # byte for byte what the SDK was given
+    assert [(p.header("If-None-Match"), p.header("If-Match")) for p in puts] == [("*", None), (None, etag)]
+    assert {p.query_param("api-version") for p in puts} == {"2026-03-01"}
 
 
 async def _deploy_with_extras(

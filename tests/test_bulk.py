@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from azure.core.exceptions import AzureError
+from pytest_mock import MockerFixture
 
 import crossipam.bulk as bulk_module
 import crossipam.testing.emulator as emulator_module
@@ -1017,7 +1018,7 @@ def _check_sleep_failed(
 
 
 def test_a_raising_sleep_ends_only_the_waiting_items(
-    azure_emulator: AzureEmulator, make_client: MakeClient, info_of: InfoOf
+    azure_emulator: AzureEmulator, make_client: MakeClient, info_of: InfoOf, mocker: MockerFixture
 ) -> None:
     """``sleep`` is the caller's hook; if it raises, the items that were waiting for time cannot wait: they end
     (the throttled one with its 429, the one never run with an error saying so), the rest runs on."""
@@ -1025,28 +1026,26 @@ def test_a_raising_sleep_ends_only_the_waiting_items(
     info = info_of(emu)
     specs, fault = _sleep_fails_scenario(emu, info)
 
-    def sleep(seconds: float) -> None:
-        raise RuntimeError("sleep hook bug")
-
+    sleep = mocker.Mock(side_effect=RuntimeError("sleep hook bug"))
     with make_client(emu, **BULK_CLIENT) as client:
         results = client.deploy_many(specs, max_concurrency=1, sleep=sleep, clock=lambda: 0.0)
     assert fault.hits == 1
+    sleep.assert_called_once_with(5.0)  # a1 was to wait out A's pause (Retry-After: 5)
     _check_sleep_failed(emu, info, specs, results)
 
 
 async def test_async_a_raising_sleep_ends_only_the_waiting_items(
-    azure_emulator: AzureEmulator, make_async_client: MakeAsyncClient, info_of: InfoOf
+    azure_emulator: AzureEmulator, make_async_client: MakeAsyncClient, info_of: InfoOf, mocker: MockerFixture
 ) -> None:
     emu = azure_emulator
     info = info_of(emu)
     specs, fault = _sleep_fails_scenario(emu, info)
 
-    async def sleep(seconds: float) -> None:
-        raise RuntimeError("sleep hook bug")
-
+    sleep = mocker.AsyncMock(side_effect=RuntimeError("sleep hook bug"))
     async with make_async_client(emu, **BULK_CLIENT) as client:
         results = await client.deploy_many(specs, max_concurrency=1, sleep=sleep, clock=lambda: 0.0)
     assert fault.hits == 1
+    sleep.assert_awaited_once_with(5.0)  # a1 was to wait out A's pause (Retry-After: 5)
     _check_sleep_failed(emu, info, specs, results)
 
 

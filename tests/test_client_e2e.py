@@ -4,12 +4,15 @@ secret and certificate credentials), with exact request and token counts."""
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 from ipaddress import ip_network as net
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from azure.core.polling import LROPoller
+from azure.mgmt.network.operations import VirtualNetworksOperations
 
 from crossipam import (
     AddressSpaceConflictError,
@@ -23,7 +26,7 @@ from crossipam import (
 from crossipam.testing import AzureEmulator, ScenarioInfo
 
 if TYPE_CHECKING:
-    from .fixtures.clients import ArmShape, ConfigureAsOthers, InfoOf, MakeClient
+    from .fixtures.clients import ArmShape, ConfigureAsOthers, InfoOf, MakeClient, SpyVnetPuts
 
 # ---- deploy --------------------------------------------------------------------------------------------
 
@@ -207,6 +210,51 @@ def test_shrink_is_refused_before_any_write(
         )
     assert emu.journal.writes() == []
     assert arm_shape(emu) == [("GET", "vnet", 200), ("GET", "vnet", 200)]
+
+
+def test_a_deploy_is_the_sdks_operation_with_crossipams_body_and_headers(
+    azure_emulator: AzureEmulator, info_of: InfoOf, make_client: MakeClient, spy_vnet_puts: SpyVnetPuts
+) -> None:
+    """Spied, not replaced: the create and the grow are azure-mgmt-network's
+    ``VirtualNetworksOperations.begin_create_or_update`` with crossipam's body and conditional headers —
+    ``If-None-Match: *`` on the create, ``If-Match`` with the ETag it read on the grow — and exactly that reaches
+    the offline Azure (tests/test_aio_client.py asserts the same of the asyncio client)."""
+    emu = azure_emulator
+    info = info_of(emu)
+    sdk, wire = spy_vnet_puts(emu)
+    vnet_id = info.vnet_id("vnet-spy")
+    with make_client(emu) as client:
+        created = client.begin_deploy_virtual_network(
+            vnet_id, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=100
+        ).result()
+        stored = emu.virtual_network(vnet_id)
+        assert stored is not None
+        etag = stored["etag"]
+        grown = client.begin_deploy_virtual_network(
+            vnet_id, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=200
+        ).result()
+    assert (created.action, grown.action) == ("created", "updated")
+
+    create, grow = sdk.call_args_list
+    for call, count in ((create, 100), (grow, 200)):
+        operations, resource_group, name, body = call.args
+        assert isinstance(operations, VirtualNetworksOperations)
+        assert (resource_group, name) == (info.resource_group, "vnet-spy")
+        assert (call.kwargs["api_version"], call.kwargs["content_type"]) == ("2026-03-01", "application/json")
+        sent = json.loads(body)
+        assert sent["location"] == info.location
+        [alloc] = sent["properties"]["addressSpace"]["ipamPoolPrefixAllocations"]
+        assert (
+            alloc["numberOfIpAddresses"] == str(count) and alloc["pool"]["id"].lower() == info.pool_id.lower()
+        )
+    assert create.kwargs["headers"] == {"If-None-Match": "*"}
+    assert grow.kwargs["headers"] == {"If-Match": etag}
+    assert isinstance(sdk.spy_return, LROPoller)  # the SDK's poller, which crossipam's poller waited on
+
+    puts = [c.args[0] for c in wire.call_args_list if c.args[0].method == "PUT"]
+    assert [p.body for p in puts] == [create.args[3], grow.args[3]]  # byte for byte what the SDK was given
+    assert [(p.header("If-None-Match"), p.header("If-Match")) for p in puts] == [("*", None), (None, etag)]
+    assert {p.query_param("api-version") for p in puts} == {"2026-03-01"}
 
 
 # ---- removal -------------------------------------------------------------------------------------------

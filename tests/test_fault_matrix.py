@@ -31,6 +31,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from pytest_mock import MockerFixture
 
 from crossipam import AzureServiceError, CrossIpamError, CrossTenantIpamClient
 from crossipam.testing import AzureEmulator
@@ -220,6 +221,7 @@ def test_bulk_deploy_many_converges(
     fault_world: FaultWorld,
     vnet_count: VnetCount,
     assert_pool_consistent: PoolConsistent,
+    mocker: MockerFixture,
 ) -> None:
     fault = bulk_fault
     if not hasattr(CrossTenantIpamClient, "deploy_many"):
@@ -248,7 +250,7 @@ def test_bulk_deploy_many_converges(
         for n in names
     ]
     with w.client() as client:
-        results = client.deploy_many(specs, sleep=lambda _s: None)
+        results = client.deploy_many(specs, sleep=mocker.Mock(return_value=None))
     assert len(results) == len(names)
     for n in names:
         vnet = emu.virtual_network(info.vnet_id(n))

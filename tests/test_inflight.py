@@ -14,6 +14,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from pytest_mock import MockerFixture
 
 from crossipam import (
     DeploymentSpec,
@@ -319,6 +320,7 @@ async def test_bulk_items_wait_for_operations_in_flight(
     fault_world: FaultWorld,
     vnet_count: VnetCount,
     assert_pool_consistent: PoolConsistent,
+    mocker: MockerFixture,
 ) -> None:
     """Every item meets a lost answer while its operation takes time: one result per input, each converged to a
     Succeeded VNet — or, when every operation fails, each an OperationFailedError, with no VNet that holds what
@@ -334,14 +336,10 @@ async def test_bulk_items_wait_for_operations_in_flight(
     specs = [DeploymentSpec(info.vnet_id(n), info.location, info.pool_id, 16) for n in names]
     if driver == "sync":
         with make_client(emu, **RETRIES) as client:
-            results = client.deploy_many(specs, sleep=lambda _s: None)
+            results = client.deploy_many(specs, sleep=mocker.Mock(return_value=None))
     else:
-
-        async def no_sleep(_s: float) -> None:
-            return None
-
         async with make_async_client(emu, **RETRIES) as aclient:
-            results = await aclient.deploy_many(specs, sleep=no_sleep)
+            results = await aclient.deploy_many(specs, sleep=mocker.AsyncMock(return_value=None))
     assert [str(r.vnet_id) for r in results] == [info.vnet_id(n) for n in names]
     failing = w.failing
     for name, result in zip(names, results, strict=True):
