@@ -5,7 +5,8 @@ crossipam's pytest plugin (entry point). What the tests share beyond it lives in
 here — test modules never import each other (or these): they ask for fixtures by name.
 
 * ``tests/fixtures/clients.py``: ``emu`` and its ``info``, the two clients (``client``/``async_client``,
-  ``make_client``/``make_async_client``) and how a pipeline reaches an offline Azure.
+  ``make_client``/``make_async_client``), ``driver`` (each client in turn), how a pipeline reaches an offline
+  Azure, and ``spy_vnet_puts`` (pytest-mock spies on the official SDK's VNet PUT and on the wire).
 * ``tests/fixtures/onboarding.py``: onboarding and offboarding, sync (``onboard``) and asyncio (``aonboard``),
   with the same defaults, and the fake sleeps (``fake_sleep``, ``fake_async_sleep``: ``Mock``s that advance the
   offline Azure's clock).
