@@ -8,14 +8,12 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-from collections.abc import Awaitable, Callable
-from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from unittest.mock import AsyncMock, Mock, call
 
 import pytest
-from azure.identity.aio import ClientSecretCredential
 
 import crossipam.aio
 import crossipam.onboarding as sync_onboarding
@@ -30,7 +28,6 @@ from crossipam.errors import (
     ReplicationPendingError,
     RoleDefinitionNotFoundError,
 )
-from crossipam.models import VirtualNetworkDeployment
 from crossipam.onboarding import (
     IPAM_POOL_USER_ROLE_ID,
     STEP_ASSIGN_POOL_ROLE,
@@ -43,115 +40,20 @@ from crossipam.onboarding import (
     OnboardingResult,
     role_assignment_name,
 )
-from crossipam.testing import AzureEmulator
+from crossipam.testing import AdminCredentials, AzureEmulator, ScenarioInfo
 
-from .test_aio_client import make_client, net_kwargs
-from .test_onboarding import FakeSleep, _cloud, _info, _net_kwargs, _secret_credential, _statuses
-
-# ------------------------------------------------------------------------------------------------
-# helpers
-
-
-@dataclass(frozen=True)
-class Admin:
-    """An admin credential to build — sync or async, as the run needs."""
-
-    tenant_id: str
-    client_id: str
-    secret: str
-
-    @classmethod
-    def of(cls, emu: AzureEmulator, which: str) -> Admin:
-        admin = _info(emu).admins[which]
-        return cls(admin.tenant_id, admin.client_id, admin.client_secret)
-
-
-class AsyncFakeSleep:
-    """``FakeSleep``, awaited: never really sleeps, advances the emulator's clock instead."""
-
-    def __init__(self, emu: AzureEmulator) -> None:
-        self._sleep = FakeSleep(emu)
-
-    async def __call__(self, seconds: float) -> None:
-        self._sleep(seconds)
-
-    @property
-    def calls(self) -> list[float]:
-        return self._sleep.calls
-
-    @property
-    def total(self) -> float:
-        return self._sleep.total
-
-
-def _arguments(
-    emu: AzureEmulator, op: str, overrides: dict[str, Any], make: Callable[[Admin], Any]
-) -> dict[str, Any]:
-    """Keyword arguments of ``op`` ("onboard" or "offboard"): the scenario's tenants, admins and cloud, then
-    ``overrides``; every ``Admin`` becomes a credential through ``make``."""
-    info = _info(emu)
-    merged: dict[str, Any] = {
-        "management_tenant_id": info.management_tenant_id,
-        "management_tenant_credential": Admin.of(emu, "management"),
-        "cloud": _cloud(info),
-    }
-    if op == "onboard":
-        merged.update(
-            managed_tenant_id=info.managed_tenant_id, managed_tenant_credential=Admin.of(emu, "managed")
-        )
-    merged.update(overrides)
-    return {k: make(v) if isinstance(v, Admin) else v for k, v in merged.items()}
-
-
-def _call(emu: AzureEmulator, op: str, overrides: dict[str, Any]) -> Any:
-    """The sync function, with azure.identity credentials."""
-    info = _info(emu)
-    credential = lambda a: _secret_credential(emu, a.tenant_id, a.client_id, a.secret)  # noqa: E731
-    kwargs = {**_net_kwargs(emu), **_arguments(emu, op, overrides, credential)}
-    if op == "onboard":
-        kwargs.setdefault("sleep", FakeSleep(emu))
-        return sync_onboarding.onboard_service_principal(info.app.client_id, info.pool_id, **kwargs)
-    return sync_onboarding.offboard_service_principal(info.app.client_id, info.pool_id, **kwargs)
-
-
-async def _acall(emu: AzureEmulator, op: str, overrides: dict[str, Any]) -> Any:
-    """The async function, with azure.identity.aio credentials (closed afterwards)."""
-    info = _info(emu)
-    async with AsyncExitStack() as stack:
-
-        def credential(admin: Admin) -> ClientSecretCredential:
-            options = {"authority": info.authority, "disable_instance_discovery": True, **net_kwargs(emu)}
-            made = ClientSecretCredential(admin.tenant_id, admin.client_id, admin.secret, **options)
-            stack.push_async_callback(made.close)
-            return made
-
-        kwargs = {**net_kwargs(emu), **_arguments(emu, op, overrides, credential)}
-        if op == "onboard":
-            kwargs.setdefault("sleep", AsyncFakeSleep(emu))
-            return await onboard_service_principal(info.app.client_id, info.pool_id, **kwargs)
-        return await offboard_service_principal(info.app.client_id, info.pool_id, **kwargs)
-
-
-async def _aonboard(emu: AzureEmulator, **overrides: Any) -> OnboardingResult:
-    result = await _acall(emu, "onboard", overrides)
-    assert isinstance(result, OnboardingResult)
-    return result
-
-
-async def _aoffboard(emu: AzureEmulator, **overrides: Any) -> OffboardingResult:
-    result = await _acall(emu, "offboard", overrides)
-    assert isinstance(result, OffboardingResult)
-    return result
-
-
-async def _adeploy_vnet(emu: AzureEmulator, name: str) -> VirtualNetworkDeployment:
-    """The automation app deploys a VNet in tenant B from the pool in tenant A with the async client."""
-    info = _info(emu)
-    async with make_client(emu) as client:
-        poller = await client.begin_deploy_virtual_network(
-            info.vnet_id(name), location=info.location, pool_id=info.pool_id, number_of_ip_addresses=256
-        )
-        return await poller.result()
+if TYPE_CHECKING:
+    from .fixtures.clients import InfoOf, NetKwargs
+    from .fixtures.onboarding import (
+        AsyncDeployVnet,
+        AsyncOffboard,
+        AsyncOnboard,
+        FakeAsyncSleep,
+        FakeSleep,
+        Offboard,
+        Onboard,
+        StepStatuses,
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -181,17 +83,20 @@ def test_exported_from_crossipam_aio_with_the_sync_signatures() -> None:
 
 async def test_fresh_onboarding_end_to_end_then_async_cross_tenant_deployment(
     azure_emulator_fresh: AzureEmulator,
+    info_of: InfoOf,
+    aonboard: AsyncOnboard,
+    adeploy_vnet: AsyncDeployVnet,
 ) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
     app_id = info.app.client_id
 
     with pytest.raises(AppNotOnboardedError) as not_yet:  # no token for the app in tenant A at all
-        await _adeploy_vnet(emu, "vnet-before")
+        await adeploy_vnet(emu, "vnet-before")
     assert not_yet.value.tenant_id == info.management_tenant_id
     emu.journal.clear()
 
-    result = await _aonboard(emu)
+    result = await aonboard(emu)
 
     assert [(s.name, s.status, s.tenant_id) for s in result.steps] == [
         (STEP_MAKE_MULTITENANT, "done", info.managed_tenant_id),
@@ -228,22 +133,24 @@ async def test_fresh_onboarding_end_to_end_then_async_cross_tenant_deployment(
     ]
 
     # and now the onboarded app deploys a VNet in tenant B from the pool in tenant A, asynchronously
-    vnet = await _adeploy_vnet(emu, "vnet-onboarded")
+    vnet = await adeploy_vnet(emu, "vnet-onboarded")
     assert vnet.action == "created" and vnet.address_prefixes
     put = emu.journal.entries(service="arm", method="PUT", path="virtualNetworks/vnet-onboarded")[-1]
     assert put.status in (200, 201) and put.aux_tenant_ids == (info.management_tenant_id,)
     assert emu.pool_usage(info.pool_id)["numberOfAllocatedIPAddresses"] == "256"
 
 
-async def test_rerun_reports_already_done_and_writes_nothing(azure_emulator_fresh: AzureEmulator) -> None:
+async def test_rerun_reports_already_done_and_writes_nothing(
+    azure_emulator_fresh: AzureEmulator, aonboard: AsyncOnboard, step_statuses: StepStatuses
+) -> None:
     emu = azure_emulator_fresh
-    first = await _aonboard(emu)
+    first = await aonboard(emu)
     assignments = len(emu.state.role_assignments)
     emu.journal.clear()
 
-    again = await _aonboard(emu)
+    again = await aonboard(emu)
 
-    assert _statuses(again) == {
+    assert step_statuses(again) == {
         STEP_MAKE_MULTITENANT: "already_done",
         STEP_CREATE_SERVICE_PRINCIPAL: "already_done",
         STEP_ASSIGN_POOL_ROLE: "already_done",
@@ -257,14 +164,16 @@ async def test_rerun_reports_already_done_and_writes_nothing(azure_emulator_fres
     assert len(emu.state.role_assignments) == assignments
 
 
-async def test_dry_run_plans_and_writes_nothing(azure_emulator_fresh: AzureEmulator) -> None:
+async def test_dry_run_plans_and_writes_nothing(
+    azure_emulator_fresh: AzureEmulator, info_of: InfoOf, aonboard: AsyncOnboard, step_statuses: StepStatuses
+) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
 
-    plan = await _aonboard(emu, dry_run=True)
+    plan = await aonboard(emu, dry_run=True)
 
     assert plan.dry_run
-    assert _statuses(plan) == {
+    assert step_statuses(plan) == {
         STEP_MAKE_MULTITENANT: "planned",
         STEP_CREATE_SERVICE_PRINCIPAL: "planned",
         STEP_ASSIGN_POOL_ROLE: "planned",
@@ -280,8 +189,8 @@ async def test_dry_run_plans_and_writes_nothing(azure_emulator_fresh: AzureEmula
     emu.state.applications[info.app.client_id].sign_in_audience = "AzureADMultipleOrgs"
     sp = emu.add_service_principal(info.app.client_id, info.management_tenant_id)
     emu.journal.clear()
-    halfway = await _aonboard(emu, dry_run=True)
-    assert _statuses(halfway) == {
+    halfway = await aonboard(emu, dry_run=True)
+    assert step_statuses(halfway) == {
         STEP_MAKE_MULTITENANT: "already_done",
         STEP_CREATE_SERVICE_PRINCIPAL: "already_done",
         STEP_ASSIGN_POOL_ROLE: "planned",
@@ -296,7 +205,13 @@ async def test_dry_run_plans_and_writes_nothing(azure_emulator_fresh: AzureEmula
 # replication delay
 
 
-async def test_replication_delay_is_survived_with_a_fake_sleep(azure_emulator_fresh: AzureEmulator) -> None:
+async def test_replication_delay_is_survived_with_a_fake_sleep(
+    azure_emulator_fresh: AzureEmulator,
+    aonboard: AsyncOnboard,
+    step_statuses: StepStatuses,
+    adeploy_vnet: AsyncDeployVnet,
+    fake_async_sleep: FakeAsyncSleep,
+) -> None:
     """Graph 404 after the create (20 s) and then RBAC PrincipalNotFound (twice): waited out, no real sleep."""
     emu = azure_emulator_fresh
     emu.settings.replication_delay = 20
@@ -309,34 +224,41 @@ async def test_replication_delay_is_survived_with_a_fake_sleep(azure_emulator_fr
         "immediately assigning a role, this error might be related to a replication delay.",
         times=2,
     )
-    sleep = AsyncFakeSleep(emu)
+    sleep = fake_async_sleep(emu)
 
-    result = await _aonboard(emu, sleep=sleep, replication_poll_interval=2)
+    result = await aonboard(emu, sleep=sleep, replication_poll_interval=2)
 
-    assert set(_statuses(result).values()) == {"done"}
+    assert set(step_statuses(result).values()) == {"done"}
     assert fault.hits == 2
-    assert set(sleep.calls) == {2.0} and 24 <= sleep.total <= 30  # >= 20 s for Graph, 2 x 2 s for RBAC
+    waits = [c.args[0] for c in sleep.await_args_list]
+    assert set(waits) == {2.0} and 24 <= sum(waits) <= 30  # >= 20 s for Graph, 2 x 2 s for RBAC
     reads = emu.journal.entries(service="graph", method="GET", path=r"servicePrincipals\(appId=")
     assert 404 in {e.status for e in reads[1:]} and reads[-1].status == 200  # read-after-create was a 404
     puts = emu.journal.entries(service="arm", method="PUT", path="roleAssignments")
     assert [e.status for e in puts] == [400, 400, 201]
-    await _adeploy_vnet(emu, "vnet-after-replication")
+    await adeploy_vnet(emu, "vnet-after-replication")
 
 
 async def test_replication_still_pending_is_typed_then_rerun_completes(
     azure_emulator_fresh: AzureEmulator,
+    info_of: InfoOf,
+    aonboard: AsyncOnboard,
+    aoffboard: AsyncOffboard,
+    step_statuses: StepStatuses,
+    fake_async_sleep: FakeAsyncSleep,
 ) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
     emu.settings.replication_delay = 600
-    sleep = AsyncFakeSleep(emu)
+    sleep = fake_async_sleep(emu)
 
     with pytest.raises(ReplicationPendingError) as caught:
-        await _aonboard(emu, sleep=sleep, max_replication_wait=30)
+        await aonboard(emu, sleep=sleep, max_replication_wait=30)
 
     err = caught.value
     assert err.tenant_id == info.management_tenant_id
-    assert err.attempts == 7 and err.waited_seconds == 30 and sleep.total == 30
+    assert err.attempts == 7 and err.waited_seconds == 30
+    assert sum(c.args[0] for c in sleep.await_args_list) == 30
     assert [line.split(":")[0] for line in err.completed_steps] == [
         STEP_MAKE_MULTITENANT,
         STEP_CREATE_SERVICE_PRINCIPAL,
@@ -344,20 +266,20 @@ async def test_replication_still_pending_is_typed_then_rerun_completes(
     assert emu.service_principal(info.app.client_id, info.management_tenant_id) is not None
 
     emu.clock.advance(600)
-    result = await _aonboard(emu, sleep=sleep)
-    assert _statuses(result) == {
+    result = await aonboard(emu, sleep=sleep)
+    assert step_statuses(result) == {
         STEP_MAKE_MULTITENANT: "already_done",
         STEP_CREATE_SERVICE_PRINCIPAL: "already_done",
         STEP_ASSIGN_POOL_ROLE: "done",
     }
 
     # the attempt cap works as well: a new principal that stays invisible gives up after 3 reads
-    await _aoffboard(emu, delete_service_principal=True)
+    await aoffboard(emu, delete_service_principal=True)
     emu.settings.replication_delay = 600
-    capped_sleep = AsyncFakeSleep(emu)
+    capped_sleep = fake_async_sleep(emu)
     with pytest.raises(ReplicationPendingError) as capped:
-        await _aonboard(emu, sleep=capped_sleep, max_replication_attempts=3)
-    assert capped.value.attempts == 3 and capped_sleep.calls == [5.0, 5.0]
+        await aonboard(emu, sleep=capped_sleep, max_replication_attempts=3)
+    assert capped.value.attempts == 3 and capped_sleep.await_args_list == [call(5.0)] * 2
 
 
 # ------------------------------------------------------------------------------------------------
@@ -366,20 +288,23 @@ async def test_replication_still_pending_is_typed_then_rerun_completes(
 
 async def test_missing_rbac_permission_is_the_same_typed_error_as_sync(
     azure_emulator_fresh: AzureEmulator,
+    info_of: InfoOf,
+    onboard: Onboard,
+    aonboard: AsyncOnboard,
 ) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
     reader = emu.add_application(
         info.management_tenant_id, "graph-only-admin-a", graph_permissions=["Application.ReadWrite.All"]
     )
     emu.assign_role(reader.object_id, "Reader", f"/subscriptions/{info.management_subscription_id}")
 
-    weak = Admin(info.management_tenant_id, reader.client_id, reader.client_secret)
+    weak = AdminCredentials(reader.client_id, reader.client_secret, info.management_tenant_id)
 
     with pytest.raises(InsufficientPrivilegesError) as sync_caught:
-        _call(emu, "onboard", {"management_tenant_credential": weak})
+        onboard(emu, management_tenant_credential=weak)
     with pytest.raises(InsufficientPrivilegesError) as caught:
-        await _aonboard(emu, management_tenant_credential=weak)
+        await aonboard(emu, management_tenant_credential=weak)
 
     err, sync_err = caught.value, sync_caught.value
     assert type(err) is type(sync_err)
@@ -401,27 +326,34 @@ async def test_missing_rbac_permission_is_the_same_typed_error_as_sync(
     assert sp is not None and emu.state.assignments_for(sp.object_id, info.pool_id) == []
 
 
-async def test_missing_graph_permission_and_wrong_secret(azure_emulator_fresh: AzureEmulator) -> None:
+async def test_missing_graph_permission_and_wrong_secret(
+    azure_emulator_fresh: AzureEmulator, info_of: InfoOf, aonboard: AsyncOnboard
+) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
     weak = emu.add_application(info.managed_tenant_id, "weak-admin-b")
     with pytest.raises(InsufficientPrivilegesError) as caught:
-        await _aonboard(
-            emu, managed_tenant_credential=Admin(info.managed_tenant_id, weak.client_id, weak.client_secret)
+        await aonboard(
+            emu,
+            managed_tenant_credential=AdminCredentials(
+                weak.client_id, weak.client_secret, info.managed_tenant_id
+            ),
         )
     assert caught.value.tenant_id == info.managed_tenant_id
     assert "Microsoft Graph" in caught.value.permission and info.managed_tenant_id in str(caught.value)
     assert caught.value.completed_steps == ()
 
-    wrong = Admin(info.managed_tenant_id, info.admins["managed"].client_id, "not-the-secret")
+    wrong = AdminCredentials(info.admins["managed"].client_id, "not-the-secret", info.managed_tenant_id)
     with pytest.raises(AdminCredentialError) as bad:
-        await _aonboard(emu, managed_tenant_credential=wrong)
+        await aonboard(emu, managed_tenant_credential=wrong)
     assert bad.value.tenant_id == info.managed_tenant_id
     assert "managed-tenant admin credential" in str(bad.value) and "not-the-secret" not in str(bad.value)
     assert emu.journal.writes() == []
 
 
-async def test_bad_input_is_refused_before_any_request(azure_emulator_fresh: AzureEmulator) -> None:
+async def test_bad_input_is_refused_before_any_request(
+    azure_emulator_fresh: AzureEmulator, aonboard: AsyncOnboard
+) -> None:
     emu = azure_emulator_fresh
     for overrides in (
         {"managed_tenant_id": "nope"},
@@ -430,7 +362,7 @@ async def test_bad_input_is_refused_before_any_request(azure_emulator_fresh: Azu
         {"managed_subscription_id": "x"},
     ):
         with pytest.raises(InvalidInputError):
-            await _aonboard(emu, **overrides)
+            await aonboard(emu, **overrides)
     assert [e for e in emu.journal if e.service != "login"] == []
 
 
@@ -438,75 +370,90 @@ async def test_bad_input_is_refused_before_any_request(azure_emulator_fresh: Azu
 # offboarding
 
 
-async def test_offboarding_makes_the_next_deployment_fail(azure_emulator_fresh: AzureEmulator) -> None:
+async def test_offboarding_makes_the_next_deployment_fail(
+    azure_emulator_fresh: AzureEmulator,
+    info_of: InfoOf,
+    aonboard: AsyncOnboard,
+    aoffboard: AsyncOffboard,
+    step_statuses: StepStatuses,
+    adeploy_vnet: AsyncDeployVnet,
+) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
-    onboarded = await _aonboard(emu)
-    await _adeploy_vnet(emu, "vnet-1")
+    info = info_of(emu)
+    onboarded = await aonboard(emu)
+    await adeploy_vnet(emu, "vnet-1")
 
-    result = await _aoffboard(emu)
+    result = await aoffboard(emu)
 
-    assert _statuses(result) == {STEP_REMOVE_ROLE_ASSIGNMENT: "done"}
+    assert step_statuses(result) == {STEP_REMOVE_ROLE_ASSIGNMENT: "done"}
     assert result.removed_role_assignment_ids == (onboarded.role_assignment_id,)
     assert onboarded.service_principal_object_id is not None
     assert emu.state.assignments_for(onboarded.service_principal_object_id, info.pool_id) == []
     assert emu.service_principal(info.app.client_id, info.management_tenant_id) is not None
     with pytest.raises(LinkedAuthorizationError) as caught:
-        await _adeploy_vnet(emu, "vnet-2")
+        await adeploy_vnet(emu, "vnet-2")
     assert caught.value.code == "LinkedAuthorizationFailed" and caught.value.status == 403
     assert caught.value.linked_scope is not None and caught.value.linked_scope.lower() == info.pool_id.lower()
 
-    again = await _aoffboard(emu)
-    assert _statuses(again) == {STEP_REMOVE_ROLE_ASSIGNMENT: "already_done"} and not again.changed
+    again = await aoffboard(emu)
+    assert step_statuses(again) == {STEP_REMOVE_ROLE_ASSIGNMENT: "already_done"} and not again.changed
 
     emu.journal.clear()
-    planned = await _aoffboard(emu, dry_run=True, delete_service_principal=True)
-    assert _statuses(planned) == {
+    planned = await aoffboard(emu, dry_run=True, delete_service_principal=True)
+    assert step_statuses(planned) == {
         STEP_REMOVE_ROLE_ASSIGNMENT: "already_done",
         STEP_DELETE_SERVICE_PRINCIPAL: "planned",
     }
     assert emu.journal.writes() == []
-    gone = await _aoffboard(emu, delete_service_principal=True)
+    gone = await aoffboard(emu, delete_service_principal=True)
     assert gone.step(STEP_DELETE_SERVICE_PRINCIPAL).status == "done"
     assert emu.service_principal(info.app.client_id, info.management_tenant_id) is None
     with pytest.raises(AppNotOnboardedError):
-        await _adeploy_vnet(emu, "vnet-3")
+        await adeploy_vnet(emu, "vnet-3")
 
 
 # ------------------------------------------------------------------------------------------------
 # HTTPS (aiohttp), logging
 
 
-async def test_onboarding_over_https_with_aiohttp(azure_emulator_https: AzureEmulator) -> None:
+async def test_onboarding_over_https_with_aiohttp(
+    azure_emulator_https: AzureEmulator,
+    info_of: InfoOf,
+    async_net_kwargs: NetKwargs,
+    aonboard: AsyncOnboard,
+    aoffboard: AsyncOffboard,
+    step_statuses: StepStatuses,
+    adeploy_vnet: AsyncDeployVnet,
+) -> None:
     """Real sockets and TLS with the test CA; the default async transport (aiohttp) of every pipeline."""
     emu = azure_emulator_https
-    info = _info(emu)
-    assert "connection_verify" in net_kwargs(emu)
-    off = await _aoffboard(emu, delete_service_principal=True)
+    info = info_of(emu)
+    assert "connection_verify" in async_net_kwargs(emu)
+    off = await aoffboard(emu, delete_service_principal=True)
     assert off.changed
     emu.state.applications[info.app.client_id].sign_in_audience = "AzureADMyOrg"
 
-    result = await _aonboard(emu, check_connection=True, managed_subscription_id=info.managed_subscription_id)
+    result = await aonboard(emu, check_connection=True, managed_subscription_id=info.managed_subscription_id)
 
-    assert _statuses(result) == {
+    assert step_statuses(result) == {
         STEP_MAKE_MULTITENANT: "done",
         STEP_CREATE_SERVICE_PRINCIPAL: "done",
         STEP_ASSIGN_POOL_ROLE: "done",
         STEP_CHECK_CONNECTION: "already_done",
     }
     assert info.managed_subscription_id in result.step(STEP_CHECK_CONNECTION).detail
-    await _adeploy_vnet(emu, "vnet-https")
-    assert set(_statuses(await _aonboard(emu)).values()) == {"already_done"}
+    await adeploy_vnet(emu, "vnet-https")
+    assert set(step_statuses(await aonboard(emu)).values()) == {"already_done"}
 
 
 async def test_progress_is_logged_without_secrets(
-    azure_emulator_fresh: AzureEmulator, caplog: pytest.LogCaptureFixture
+    azure_emulator_fresh: AzureEmulator, caplog: pytest.LogCaptureFixture, aonboard: AsyncOnboard
 ) -> None:
     emu = azure_emulator_fresh
     emu.settings.replication_delay = 6
     caplog.set_level(logging.DEBUG)
 
-    await _aonboard(emu, logging_enable=True)
+    await aonboard(emu, logging_enable=True)
 
     messages = [r.getMessage() for r in caplog.records if r.name == "crossipam.onboarding"]
     assert any(STEP_MAKE_MULTITENANT in m for m in messages)
@@ -542,15 +489,15 @@ def test_the_docs_async_example_runs(capsys: pytest.CaptureFixture[str]) -> None
 Call = tuple[str, dict[str, Any]]  # ("onboard" | "offboard", arguments)
 
 
-def _fresh(emu: AzureEmulator) -> list[Call]:
+def _fresh(emu: AzureEmulator, info: ScenarioInfo) -> list[Call]:
     return [("onboard", {}), ("onboard", {"check_connection": True})]
 
 
-def _dry_runs(emu: AzureEmulator) -> list[Call]:
+def _dry_runs(emu: AzureEmulator, info: ScenarioInfo) -> list[Call]:
     return [("onboard", {"dry_run": True}), ("offboard", {"dry_run": True, "delete_service_principal": True})]
 
 
-def _replication(emu: AzureEmulator) -> list[Call]:
+def _replication(emu: AzureEmulator, info: ScenarioInfo) -> list[Call]:
     emu.settings.replication_delay = 20
     emu.faults.add(
         "PUT",
@@ -563,21 +510,19 @@ def _replication(emu: AzureEmulator) -> list[Call]:
     return [("onboard", {})]
 
 
-def _pending(emu: AzureEmulator) -> list[Call]:
+def _pending(emu: AzureEmulator, info: ScenarioInfo) -> list[Call]:
     emu.settings.replication_delay = 600
     return [("onboard", {"max_replication_wait": 30}), ("onboard", {"max_replication_attempts": 2})]
 
 
-def _created_concurrently(emu: AzureEmulator) -> list[Call]:
-    info = _info(emu)
+def _created_concurrently(emu: AzureEmulator, info: ScenarioInfo) -> list[Call]:
     emu.state.applications[info.app.client_id].sign_in_audience = "AzureADMultipleOrgs"
     emu.settings.replication_delay = 12
     emu.add_service_principal(info.app.client_id, info.management_tenant_id, replicated=False)
     return [("onboard", {})]
 
 
-def _missing_permissions(emu: AzureEmulator) -> list[Call]:
-    info = _info(emu)
+def _missing_permissions(emu: AzureEmulator, info: ScenarioInfo) -> list[Call]:
     weak_b = emu.add_application(info.managed_tenant_id, "weak-b")
     reader_a = emu.add_application(
         info.management_tenant_id, "reader-a", graph_permissions=["Application.ReadWrite.All"]
@@ -588,17 +533,24 @@ def _missing_permissions(emu: AzureEmulator) -> list[Call]:
         (
             "onboard",
             {
-                "managed_tenant_credential": Admin(
-                    info.managed_tenant_id, weak_b.client_id, weak_b.client_secret
+                "managed_tenant_credential": AdminCredentials(
+                    weak_b.client_id, weak_b.client_secret, info.managed_tenant_id
                 )
             },
         ),
-        ("onboard", {"managed_tenant_credential": Admin(info.managed_tenant_id, admin_b.client_id, "wrong")}),
         (
             "onboard",
             {
-                "management_tenant_credential": Admin(
-                    info.management_tenant_id, reader_a.client_id, reader_a.client_secret
+                "managed_tenant_credential": AdminCredentials(
+                    admin_b.client_id, "wrong", info.managed_tenant_id
+                )
+            },
+        ),
+        (
+            "onboard",
+            {
+                "management_tenant_credential": AdminCredentials(
+                    reader_a.client_id, reader_a.client_secret, info.management_tenant_id
                 )
             },
         ),
@@ -607,15 +559,15 @@ def _missing_permissions(emu: AzureEmulator) -> list[Call]:
         (
             "offboard",
             {
-                "management_tenant_credential": Admin(
-                    info.management_tenant_id, reader_a.client_id, reader_a.client_secret
+                "management_tenant_credential": AdminCredentials(
+                    reader_a.client_id, reader_a.client_secret, info.management_tenant_id
                 )
             },
         ),
     ]
 
 
-def _offboarding(emu: AzureEmulator) -> list[Call]:
+def _offboarding(emu: AzureEmulator, info: ScenarioInfo) -> list[Call]:
     return [
         ("onboard", {}),
         ("offboard", {"dry_run": True}),
@@ -626,14 +578,14 @@ def _offboarding(emu: AzureEmulator) -> list[Call]:
     ]
 
 
-def _transient(emu: AzureEmulator) -> list[Call]:
+def _transient(emu: AzureEmulator, info: ScenarioInfo) -> list[Call]:
     emu.faults.add("PATCH", "applications", status=503, code="ServiceUnavailable", retry_after=0, times=1)
     emu.faults.add("PUT", "roleAssignments", status=429, code="TooManyRequests", retry_after=0, times=1)
     emu.faults.add("GET", "scopeConnections", status=503, code="ServiceUnavailable", times=5)
     return [("onboard", {"retry_backoff_factor": 0, "retry_total": 1, "check_connection": True})]
 
 
-SCENARIOS: dict[str, tuple[Callable[[AzureEmulator], list[Call]], list[object]]] = {
+SCENARIOS: dict[str, tuple[Callable[[AzureEmulator, ScenarioInfo], list[Call]], list[object]]] = {
     # scenario -> (calls, what each call must give: the step statuses, or the error type)
     "fresh": (_fresh, [["done", "done", "done"], ["already_done"] * 4]),
     "dry-runs": (_dry_runs, [["planned"] * 3, ["already_done", "already_done"]]),
@@ -668,10 +620,9 @@ SCENARIOS: dict[str, tuple[Callable[[AzureEmulator], list[Call]], list[object]]]
 _GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
-def _normaliser(emu: AzureEmulator) -> Callable[[object], str]:
+def _normaliser(info: ScenarioInfo) -> Callable[[object], str]:
     """Object ids and assignment names differ between two offline Azures (random): number them in order of
     appearance; the scenario's fixed ids (tenants, subscriptions, app, role) stay."""
-    info = _info(emu)
     fixed = {
         info.managed_tenant_id,
         info.management_tenant_id,
@@ -722,9 +673,10 @@ def _kind(value: OnboardingResult | OffboardingResult | OnboardingError) -> obje
     return type(value) if isinstance(value, OnboardingError) else [s.status for s in value.steps]
 
 
-def _trace(emu: AzureEmulator, outcomes: list[Any], sleeps: list[float]) -> dict[str, object]:
-    norm = _normaliser(emu)
-    info = _info(emu)
+def _trace(
+    emu: AzureEmulator, info: ScenarioInfo, outcomes: list[Any], sleeps: list[float]
+) -> dict[str, object]:
+    norm = _normaliser(info)
     sp = emu.service_principal(info.app.client_id, info.management_tenant_id)
     return {
         "kinds": [_kind(o) for o in outcomes],
@@ -758,30 +710,50 @@ async def _async_outcome_of(call: Awaitable[Any]) -> Any:
         return err
 
 
-def _run_sync(emu: AzureEmulator, calls: list[Call]) -> dict[str, object]:
-    sleep = FakeSleep(emu)
-    outcomes = [_outcome_of(lambda: _call(emu, op, _with_sleep(op, a, sleep))) for op, a in calls]
-    return _trace(emu, outcomes, sleep.calls)
+def _run_sync(
+    emu: AzureEmulator,
+    info: ScenarioInfo,
+    calls: list[Call],
+    run: Mapping[str, Callable[..., Any]],
+    sleep: Mock,
+) -> dict[str, object]:
+    outcomes = [_outcome_of(lambda: run[op](emu, **_with_sleep(op, a, sleep))) for op, a in calls]
+    return _trace(emu, info, outcomes, [c.args[0] for c in sleep.call_args_list])
 
 
-async def _run_async(emu: AzureEmulator, calls: list[Call]) -> dict[str, object]:
-    sleep = AsyncFakeSleep(emu)
-    outcomes = [await _async_outcome_of(_acall(emu, op, _with_sleep(op, a, sleep))) for op, a in calls]
-    return _trace(emu, outcomes, sleep.calls)
+async def _run_async(
+    emu: AzureEmulator,
+    info: ScenarioInfo,
+    calls: list[Call],
+    run: Mapping[str, Callable[..., Awaitable[Any]]],
+    sleep: AsyncMock,
+) -> dict[str, object]:
+    outcomes = [await _async_outcome_of(run[op](emu, **_with_sleep(op, a, sleep))) for op, a in calls]
+    return _trace(emu, info, outcomes, [c.args[0] for c in sleep.await_args_list])
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-async def test_sync_and_async_give_the_same_steps_requests_and_errors(scenario: str) -> None:
+async def test_sync_and_async_give_the_same_steps_requests_and_errors(
+    scenario: str,
+    onboard: Onboard,
+    offboard: Offboard,
+    aonboard: AsyncOnboard,
+    aoffboard: AsyncOffboard,
+    fake_sleep: FakeSleep,
+    fake_async_sleep: FakeAsyncSleep,
+) -> None:
     """Two identical offline Azures, one scenario: the sync and the async functions report the same steps,
     statuses, details, ids and errors, send the same requests with the same answers, wait the same and leave the
     directory and RBAC in the same state."""
     make_calls, expected = SCENARIOS[scenario]
     sync_emu, async_emu = AzureEmulator(), AzureEmulator()
-    sync_emu.load_scenario("fresh")
-    async_emu.load_scenario("fresh")
+    sync_info, async_info = sync_emu.load_scenario("fresh"), async_emu.load_scenario("fresh")
 
-    sync_trace = _run_sync(sync_emu, make_calls(sync_emu))
-    async_trace = await _run_async(async_emu, make_calls(async_emu))
+    sync_calls, async_calls = make_calls(sync_emu, sync_info), make_calls(async_emu, async_info)
+    sync_run = {"onboard": onboard, "offboard": offboard}
+    async_run = {"onboard": aonboard, "offboard": aoffboard}
+    sync_trace = _run_sync(sync_emu, sync_info, sync_calls, sync_run, fake_sleep(sync_emu))
+    async_trace = await _run_async(async_emu, async_info, async_calls, async_run, fake_async_sleep(async_emu))
 
     assert sync_trace["kinds"] == expected  # each call did what the scenario says ...
     assert async_trace == sync_trace  # ... and the async run did exactly the same

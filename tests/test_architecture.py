@@ -448,3 +448,131 @@ def test_network_state_and_rules_know_no_service_and_no_handler_context() -> Non
         if imported in forbidden
     )
     assert offenders == []
+
+
+# ---- issue 15 (tests): test modules share fixtures, never each other ------------------------------------------
+
+TESTS = Path(__file__).resolve().parent
+#: Where the shared fixtures live: registered by tests/conftest.py (``pytest_plugins``), imported by pytest only.
+FIXTURES = TESTS / "fixtures"
+
+
+def dotted_name(path: Path) -> str:
+    parts = list(path.relative_to(TESTS.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of_tests(source: str, module: str) -> Iterator[tuple[int, str, bool]]:
+    """(line, absolute module name, at run time?) of every import of the ``tests`` package in ``source`` (the
+    module named ``module``): relative or absolute, at module level or lazily inside a function (both run), or
+    under ``if TYPE_CHECKING:`` (never run: names for the type checker)."""
+    package = module if module == "tests" else module.rpartition(".")[0]
+
+    def resolve(node: ast.ImportFrom) -> list[str]:
+        if node.level:
+            base = package.split(".")
+            base = base[: len(base) - (node.level - 1)]
+            prefix = ".".join(base + ([node.module] if node.module else []))
+        else:
+            prefix = node.module or ""
+        if node.module is None:  # from . import a, b
+            return [f"{prefix}.{alias.name}" for alias in node.names]
+        return [prefix]
+
+    def visit(node: ast.AST, runtime: bool) -> Iterator[tuple[int, str, bool]]:
+        if isinstance(node, ast.Import):
+            yield from ((node.lineno, alias.name, runtime) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            yield from ((node.lineno, name, runtime) for name in resolve(node))
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                for inner in child.body:
+                    yield from visit(inner, False)
+                for inner in child.orelse:
+                    yield from visit(inner, runtime)
+            else:
+                yield from visit(child, runtime)
+
+    for line, name, runtime in visit(ast.parse(source), True):
+        if name == "tests" or name.startswith("tests."):
+            yield line, name, runtime
+
+
+def is_test_module(name: str) -> bool:
+    return name.rpartition(".")[2].startswith("test_")
+
+
+def test_the_tests_checker_sees_every_kind_of_import() -> None:
+    source = """
+from .test_a import helper
+from tests.test_b import helper
+import tests.test_c
+from . import test_d
+from .fixtures.clients import make
+import crossipam
+if TYPE_CHECKING:
+    from .fixtures.clients import MakeClient
+else:
+    from .test_f import other
+def f():
+    from .test_e import helper
+"""
+    assert list(imports_of_tests(source, "tests.test_probe")) == [
+        (2, "tests.test_a", True),
+        (3, "tests.test_b", True),
+        (4, "tests.test_c", True),
+        (5, "tests.test_d", True),
+        (6, "tests.fixtures.clients", True),
+        (9, "tests.fixtures.clients", False),
+        (11, "tests.test_f", True),
+        (13, "tests.test_e", True),
+    ]
+    assert list(imports_of_tests("from ..faults import x", "tests.fixtures.deeper.m")) == [
+        (1, "tests.fixtures.faults", True)
+    ]
+
+
+def test_no_test_module_imports_another_test_module() -> None:
+    """Sync and async tests share their setup and expectations through fixtures (tests/conftest.py registers
+    tests/fixtures/), not by importing each other: at run time a test module imports nothing of ``tests`` — no
+    other test module, not conftest, not a fixture module (pytest hands fixtures over by name). Under
+    ``if TYPE_CHECKING:`` it may name a fixture module's types for its annotations, and nothing else."""
+    offenders = [
+        (dotted_name(path), line, imported, "at run time" if runtime else "for the type checker")
+        for path in sorted(TESTS.rglob("test_*.py"))
+        for line, imported, runtime in imports_of_tests(path.read_text(encoding="utf-8"), dotted_name(path))
+        if runtime or not imported.startswith(dotted_name(FIXTURES) + ".")
+    ]
+    assert offenders == [], (
+        f"ask for a fixture instead (tests/fixtures/, registered in conftest): {offenders}"
+    )
+
+
+def test_conftest_and_fixture_modules_import_no_test_module_and_hold_no_tests() -> None:
+    support = [path for path in sorted(TESTS.rglob("*.py")) if not path.name.startswith("test_")]
+    assert TESTS / "conftest.py" in support and FIXTURES / "clients.py" in support
+    offenders = [
+        (dotted_name(path), line, imported)
+        for path in support
+        for line, imported, _ in imports_of_tests(path.read_text(encoding="utf-8"), dotted_name(path))
+        if is_test_module(imported) or imported.rpartition(".")[2] == "conftest"
+    ]
+    assert offenders == []
+    for path in sorted(FIXTURES.glob("*.py")):  # pytest collects no test from a fixture module
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tests = [n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+        assert not [name for name in tests if name.startswith("test")], path
+
+
+def test_every_fixture_module_is_registered_in_conftest() -> None:
+    tree = ast.parse((TESTS / "conftest.py").read_text(encoding="utf-8"))
+    [plugins] = [
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == ["pytest_plugins"]
+    ]
+    registered = ast.literal_eval(plugins)
+    modules = [dotted_name(path) for path in sorted(FIXTURES.glob("*.py")) if path.name != "__init__.py"]
+    assert sorted(registered) == modules

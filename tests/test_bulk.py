@@ -14,10 +14,11 @@ import threading
 import time
 import types
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from azure.core.exceptions import AzureError
+from pytest_mock import MockerFixture
 
 import crossipam.bulk as bulk_module
 import crossipam.testing.emulator as emulator_module
@@ -51,10 +52,12 @@ from crossipam.bulk import (
     run_sync,
 )
 from crossipam.policies import parse_retry_after
-from crossipam.testing import AzureEmulator
+from crossipam.testing import AzureEmulator, ScenarioInfo
 from crossipam.testing._http import Request, Response
 
-from .test_client_e2e import cloud_of, info_of, make_client
+if TYPE_CHECKING:
+    from .fixtures.clients import CloudOf, InfoOf, MakeAsyncClient, MakeClient
+
 
 SECOND_SUBSCRIPTION = "bbbbbbbb-2222-4000-8000-000000000003"
 SECOND_RG = "rg-spoke-two"
@@ -64,6 +67,10 @@ N_PER_SUB = 12
 #: answered 412 on re-send); dropped GETs are retried by azure-core. Even if every fault hits the same item it
 #: succeeds within 15 attempts, so the test is deterministic however the threads interleave.
 MAX_ATTEMPTS = 15
+#: How the bulk tests' clients are built (``make_client(emu, **BULK_CLIENT)``): 429 / 5xx go to the bulk layer
+#: (azure-core would sleep Retry-After on the wall clock); connection errors are still retried by azure-core,
+#: without backoff; 409/412 go to the bulk layer too (its sleep is the fake one).
+BULK_CLIENT: dict[str, Any] = {"retry_status": 0, "retry_backoff_factor": 0, "conflict_retries": 0}
 
 
 class FakeClock:
@@ -98,9 +105,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     return fake
 
 
-def add_second_subscription(emu: AzureEmulator) -> str:
+def add_second_subscription(emu: AzureEmulator, info: ScenarioInfo) -> str:
     """A second managed subscription + resource group where the app is Network Contributor."""
-    info = info_of(emu)
     emu.add_subscription(info.managed_tenant_id, SECOND_SUBSCRIPTION, "spoke-two")
     rg = emu.add_resource_group(SECOND_SUBSCRIPTION, SECOND_RG, info.location)
     sp_b = emu.service_principal(info.app.client_id, info.managed_tenant_id)
@@ -114,9 +120,8 @@ def vnet_in(subscription: str, rg: str, name: str) -> str:
     return f"/subscriptions/{subscription}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{name}"
 
 
-def good_specs(emu: AzureEmulator) -> list[DeploymentSpec]:
-    info = info_of(emu)
-    second = add_second_subscription(emu)
+def good_specs(emu: AzureEmulator, info: ScenarioInfo) -> list[DeploymentSpec]:
+    second = add_second_subscription(emu, info)
     specs: list[DeploymentSpec] = []
     for i in range(N_PER_SUB):
         for sub, rg in ((info.managed_subscription_id, info.resource_group), (second, SECOND_RG)):
@@ -128,8 +133,7 @@ def good_specs(emu: AzureEmulator) -> list[DeploymentSpec]:
     return specs
 
 
-def bad_specs(emu: AzureEmulator) -> list[DeploymentSpec]:
-    info = info_of(emu)
+def bad_specs(emu: AzureEmulator, info: ScenarioInfo) -> list[DeploymentSpec]:
     return [
         DeploymentSpec(info.vnet_id("vnet-too-big"), info.location, info.pool_id, 200_000),
         DeploymentSpec(
@@ -140,23 +144,6 @@ def bad_specs(emu: AzureEmulator) -> list[DeploymentSpec]:
         ),
         DeploymentSpec(info.vnet_id("vnet-bad-count"), info.location, info.pool_id, 0),
     ]
-
-
-def client_kwargs(emu: AzureEmulator, transport: Any) -> dict[str, Any]:
-    info = info_of(emu)
-    return {
-        "managed_tenant_id": info.managed_tenant_id,
-        "management_tenant_id": info.management_tenant_id,
-        "cloud": cloud_of(info),
-        "polling_interval": 0,
-        "transport": transport,
-        # 429 / 5xx go to the bulk layer (azure-core would sleep Retry-After on the wall clock); connection
-        # errors are still retried by azure-core, without backoff
-        "retry_status": 0,
-        "retry_backoff_factor": 0,
-        # 409/412 go to the bulk layer too (its sleep is the fake one)
-        "conflict_retries": 0,
-    }
 
 
 def arm_faults(emu: AzureEmulator) -> dict[str, Any]:
@@ -173,9 +160,8 @@ def arm_faults(emu: AzureEmulator) -> dict[str, Any]:
 
 
 def check_deployed_once(
-    emu: AzureEmulator, specs: list[DeploymentSpec], results: list[BulkItemResult]
+    emu: AzureEmulator, info: ScenarioInfo, specs: list[DeploymentSpec], results: list[BulkItemResult]
 ) -> None:
-    info = info_of(emu)
     assert [r.vnet_id for r in results] == [str(s.vnet_id) for s in specs]  # input order
     for spec, result in zip(specs, results):
         assert result.ok, (result.vnet_id, result.error)
@@ -204,26 +190,19 @@ def check_failures(results: list[BulkItemResult]) -> None:
 # ---- sync ----------------------------------------------------------------------------------------------
 
 
-def make_sync(emu: AzureEmulator) -> CrossTenantIpamClient:
-    info = info_of(emu)
-    return CrossTenantIpamClient.from_client_secret(
-        info.app.client_id, info.app.client_secret, **client_kwargs(emu, emu.transport())
-    )
-
-
 def test_deploy_many_survives_faults_and_deploys_each_vnet_once(
-    azure_emulator: AzureEmulator, clock: FakeClock
+    azure_emulator: AzureEmulator, clock: FakeClock, info_of: InfoOf, make_client: MakeClient
 ) -> None:
     emu = azure_emulator
     info = info_of(emu)
-    good = good_specs(emu)
-    bad = bad_specs(emu)
+    good = good_specs(emu, info)
+    bad = bad_specs(emu, info)
     specs = good[:10] + bad + good[10:]
     faults = arm_faults(emu)
     progress: list[tuple[int, int, str]] = []
     emu.journal.clear()
 
-    with make_sync(emu) as client:
+    with make_client(emu, **BULK_CLIENT) as client:
         results = client.deploy_many(
             specs,
             max_concurrency=8,
@@ -235,7 +214,7 @@ def test_deploy_many_survives_faults_and_deploys_each_vnet_once(
         listed = client.list_pool_allocations(info.pool_id)
 
     assert len(results) == len(specs) == 27
-    check_deployed_once(emu, good, results[:10] + results[13:])
+    check_deployed_once(emu, info, good, results[:10] + results[13:])
     check_failures(results[10:13])
     assert all(f.times == 0 for f in faults.values())  # every fault fired
     assert faults["throttled"].hits == 5 and faults["lost_put"].hits == 2
@@ -250,20 +229,22 @@ def test_deploy_many_survives_faults_and_deploys_each_vnet_once(
     assert max(r.attempts for r in results) > 1
 
 
-def test_deploy_many_under_the_write_throttle(azure_emulator: AzureEmulator, clock: FakeClock) -> None:
+def test_deploy_many_under_the_write_throttle(
+    azure_emulator: AzureEmulator, clock: FakeClock, info_of: InfoOf, make_client: MakeClient
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
-    specs = good_specs(emu)
+    specs = good_specs(emu, info)
     emu.settings.write_bucket_capacity = 4
     emu.settings.write_bucket_refill = 1.0
     emu.journal.clear()
 
-    with make_sync(emu) as client:
+    with make_client(emu, **BULK_CLIENT) as client:
         results = client.deploy_many(
             specs, max_concurrency=8, sleep=clock.sleep, clock=clock.time, max_attempts=30
         )
 
-    check_deployed_once(emu, specs, results)
+    check_deployed_once(emu, info, specs, results)
     throttled = emu.journal.entries(service="arm", status=429)
     assert throttled and {e.error_code for e in throttled} == {"SubscriptionRequestsThrottled"}
     assert clock.slept and min(clock.slept) >= 1.0
@@ -271,11 +252,13 @@ def test_deploy_many_under_the_write_throttle(azure_emulator: AzureEmulator, clo
     assert info.pool_id
 
 
-def test_remove_many_and_redeploy_is_unchanged(azure_emulator: AzureEmulator, clock: FakeClock) -> None:
+def test_remove_many_and_redeploy_is_unchanged(
+    azure_emulator: AzureEmulator, clock: FakeClock, info_of: InfoOf, make_client: MakeClient
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
-    specs = good_specs(emu)[:8]
-    with make_sync(emu) as client:
+    specs = good_specs(emu, info)[:8]
+    with make_client(emu, **BULK_CLIENT) as client:
         assert all(r.ok for r in client.deploy_many(specs, sleep=clock.sleep, clock=clock.time))
         again = client.deploy_many(specs, sleep=clock.sleep, clock=clock.time)
         assert {r.deployment.action for r in again if r.deployment} == {"unchanged"}
@@ -292,14 +275,16 @@ def test_remove_many_and_redeploy_is_unchanged(azure_emulator: AzureEmulator, cl
     assert 2.0 in clock.slept
 
 
-def test_deploy_many_gives_up_after_max_attempts(azure_emulator: AzureEmulator, clock: FakeClock) -> None:
+def test_deploy_many_gives_up_after_max_attempts(
+    azure_emulator: AzureEmulator, clock: FakeClock, info_of: InfoOf, make_client: MakeClient
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
     emu.faults.add(
         "PUT", VNET_PUT, status=429, code="SubscriptionRequestsThrottled", retry_after=3, times=100
     )
     spec = DeploymentSpec(info.vnet_id("vnet-stuck"), info.location, info.pool_id, 16)
-    with make_sync(emu) as client:
+    with make_client(emu, **BULK_CLIENT) as client:
         [result] = client.deploy_many([spec], sleep=clock.sleep, clock=clock.time, max_attempts=3)
     assert isinstance(result.error, ThrottledError) and result.attempts == 3
     assert clock.slept == [3.0, 3.0]  # a wait after each of the first two attempts, none after the last
@@ -435,14 +420,14 @@ RETRY_AFTER = 7
 
 
 def test_a_throttled_subscription_pauses_alone(
-    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch, info_of: InfoOf, make_client: MakeClient
 ) -> None:
     """Subscription A's first PUT is throttled (429, ``Retry-After: 7``). A's later writes — the throttled item's
     retry and every A item started after it — wait the 7 s out; subscription B's writes carry on meanwhile. Virtual
     time (:class:`SimClock`): B's work is not held up by A's pause, A's writes after the 429 are ≥ 7 s later."""
     emu = azure_emulator
     info = info_of(emu)
-    sub_a, sub_b = info.managed_subscription_id, add_second_subscription(emu)
+    sub_a, sub_b = info.managed_subscription_id, add_second_subscription(emu, info)
     a = [DeploymentSpec(info.vnet_id(f"vnet-a{i}"), info.location, info.pool_id, 16) for i in range(3)]
     b = [
         DeploymentSpec(vnet_in(sub_b, SECOND_RG, f"vnet-b{i}"), info.location, info.pool_id, 32)
@@ -462,13 +447,13 @@ def test_a_throttled_subscription_pauses_alone(
     _hold_until_throttled(emu, rf"/subscriptions/{sub_b}/", monkeypatch)  # B starts after the 429
     emu.journal.clear()
 
-    with make_sync(emu) as client:
+    with make_client(emu, **BULK_CLIENT) as client:
         results = client.deploy_many(
             specs, max_concurrency=2, sleep=sim.sleep, clock=sim.time, on_progress=sim.item_done
         )
         listed = client.list_pool_allocations(info.pool_id)
 
-    check_deployed_once(emu, specs, results)
+    check_deployed_once(emu, info, specs, results)
     assert throttle.hits == 1 and results[0].attempts == 2 and all(r.attempts == 1 for r in results[1:])
     [throttled] = [p for p in puts if p.status == 429]
     assert sub_a in throttled.path and throttled.time == 1000.0
@@ -485,12 +470,11 @@ def test_a_throttled_subscription_pauses_alone(
 
 
 def _head_of_line_scenario(
-    emu: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+    emu: AzureEmulator, info: ScenarioInfo, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[list[DeploymentSpec], SimClock, list[TimedPut]]:
     """Subscription A's items come first: two workers take a0 and a1, both are throttled (429, ``Retry-After:
     7``); a2 and B's two items are queued behind them. B must not wait for A's pause; A's writes all must."""
-    info = info_of(emu)
-    sub_a, sub_b = info.managed_subscription_id, add_second_subscription(emu)
+    sub_a, sub_b = info.managed_subscription_id, add_second_subscription(emu, info)
     a = [DeploymentSpec(info.vnet_id(f"vnet-a{i}"), info.location, info.pool_id, 16) for i in range(3)]
     b = [
         DeploymentSpec(vnet_in(sub_b, SECOND_RG, f"vnet-b{i}"), info.location, info.pool_id, 32)
@@ -511,10 +495,13 @@ def _head_of_line_scenario(
 
 
 def _check_head_of_line(
-    emu: AzureEmulator, specs: list[DeploymentSpec], results: list[BulkItemResult], puts: list[TimedPut]
+    emu: AzureEmulator,
+    info: ScenarioInfo,
+    specs: list[DeploymentSpec],
+    results: list[BulkItemResult],
+    puts: list[TimedPut],
 ) -> None:
-    info = info_of(emu)
-    check_deployed_once(emu, specs, results)
+    check_deployed_once(emu, info, specs, results)
     assert [r.attempts for r in results] == [2, 2, 1, 1, 1]
     assert [(p.time, p.status) for p in puts if SECOND_SUBSCRIPTION in p.path] == [(1000.0, 201)] * 2, puts
     a_puts = [(p.time, p.status) for p in puts if info.managed_subscription_id in p.path]
@@ -522,21 +509,24 @@ def _check_head_of_line(
 
 
 def test_a_throttled_subscription_does_not_hold_up_items_queued_behind_it(
-    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch, make_client: MakeClient, info_of: InfoOf
 ) -> None:
     """Head-of-line blocking: both workers' items are throttled, yet B's items queued behind A's run during
     A's pause (a paused subscription holds no worker), and every A write waits the pause out."""
     emu = azure_emulator
-    specs, sim, puts = _head_of_line_scenario(emu, monkeypatch)
-    with make_sync(emu) as client:
+    info = info_of(emu)
+    specs, sim, puts = _head_of_line_scenario(emu, info, monkeypatch)
+    with make_client(emu, **BULK_CLIENT) as client:
         results = client.deploy_many(
             specs, max_concurrency=2, sleep=sim.sleep, clock=sim.time, on_progress=sim.item_done
         )
-    _check_head_of_line(emu, specs, results, puts)
+    _check_head_of_line(emu, info, specs, results, puts)
     assert sim.slept == [RETRY_AFTER] * 2  # once B was done, both workers waited for A's pause
 
 
-def test_deploy_many_with_the_same_vnet_twice(azure_emulator: AzureEmulator, clock: FakeClock) -> None:
+def test_deploy_many_with_the_same_vnet_twice(
+    azure_emulator: AzureEmulator, clock: FakeClock, info_of: InfoOf, make_client: MakeClient
+) -> None:
     """Two items for one VNet in one batch: the client serialises them (no 409/412 reaches ARM), both are
     reported in input order, the VNet ends with exactly one allocation."""
     emu = azure_emulator
@@ -547,7 +537,7 @@ def test_deploy_many_with_the_same_vnet_twice(azure_emulator: AzureEmulator, clo
     other = DeploymentSpec(info.vnet_id("vnet-other"), info.location, info.pool_id, 16)
     emu.settings.lro_polls = 2
     emu.journal.clear()
-    with make_sync(emu) as client:
+    with make_client(emu, **BULK_CLIENT) as client:
         results = client.deploy_many([twice, other, twice], sleep=clock.sleep, clock=clock.time)
         assert [r.vnet_id for r in results] == [str(twice.vnet_id), str(other.vnet_id), str(twice.vnet_id)]
         assert all(r.ok and r.attempts == 1 for r in results), results
@@ -555,7 +545,7 @@ def test_deploy_many_with_the_same_vnet_twice(azure_emulator: AzureEmulator, clo
             "created",
             "unchanged",
         ]
-        check_deployed_once(emu, [twice, other], [results[0], results[1]])
+        check_deployed_once(emu, info, [twice, other], [results[0], results[1]])
         puts = emu.journal.entries(service="arm", method="PUT", path=r"/virtualNetworks/vnet-twice$")
         assert [e.status for e in puts] == [201]
         # a grow and a shrink of it in one batch: whichever runs first, the larger count wins, once
@@ -581,10 +571,12 @@ def test_deploy_many_with_the_same_vnet_twice(azure_emulator: AzureEmulator, clo
     assert sorted(a.resource_id.name for a in listed) == ["vnet-other", "vnet-twice"]
 
 
-def test_deploy_many_rejects_a_plain_id_per_item(azure_emulator: AzureEmulator) -> None:
+def test_deploy_many_rejects_a_plain_id_per_item(
+    azure_emulator: AzureEmulator, info_of: InfoOf, make_client: MakeClient
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
-    with make_sync(emu) as client:
+    with make_client(emu, **BULK_CLIENT) as client:
         [result] = client.deploy_many([info.vnet_id("v1")])  # type: ignore[list-item]
     assert isinstance(result.error, InvalidInputError)
 
@@ -592,26 +584,19 @@ def test_deploy_many_rejects_a_plain_id_per_item(azure_emulator: AzureEmulator) 
 # ---- async ---------------------------------------------------------------------------------------------
 
 
-def make_async(emu: AzureEmulator) -> crossipam_aio.CrossTenantIpamClient:
-    info = info_of(emu)
-    return crossipam_aio.CrossTenantIpamClient.from_client_secret(
-        info.app.client_id, info.app.client_secret, **client_kwargs(emu, emu.async_transport())
-    )
-
-
 async def test_async_deploy_many_survives_faults_and_deploys_each_vnet_once(
-    azure_emulator: AzureEmulator, clock: FakeClock
+    azure_emulator: AzureEmulator, clock: FakeClock, info_of: InfoOf, make_async_client: MakeAsyncClient
 ) -> None:
     emu = azure_emulator
     info = info_of(emu)
-    good = good_specs(emu)
-    bad = bad_specs(emu)
+    good = good_specs(emu, info)
+    bad = bad_specs(emu, info)
     specs = bad[:1] + good + bad[1:]
     faults = arm_faults(emu)
     progress: list[int] = []
     emu.journal.clear()
 
-    async with make_async(emu) as client:
+    async with make_async_client(emu, **BULK_CLIENT) as client:
         results = await client.deploy_many(
             specs,
             max_concurrency=8,
@@ -622,7 +607,7 @@ async def test_async_deploy_many_survives_faults_and_deploys_each_vnet_once(
         )
         listed = await client.list_pool_allocations(info.pool_id)
 
-    check_deployed_once(emu, good, results[1:-2])
+    check_deployed_once(emu, info, good, results[1:-2])
     check_failures([results[0], *results[-2:]])
     assert faults["throttled"].hits == 5 and faults["busy"].hits == 3 and faults["lost_put"].hits == 2
     assert len(listed) == len(good)
@@ -631,16 +616,16 @@ async def test_async_deploy_many_survives_faults_and_deploys_each_vnet_once(
 
 
 async def test_async_bulk_under_the_write_throttle_then_remove(
-    azure_emulator: AzureEmulator, clock: FakeClock
+    azure_emulator: AzureEmulator, clock: FakeClock, info_of: InfoOf, make_async_client: MakeAsyncClient
 ) -> None:
     emu = azure_emulator
     info = info_of(emu)
-    specs = good_specs(emu)
+    specs = good_specs(emu, info)
     emu.settings.write_bucket_capacity = 4
     emu.settings.write_bucket_refill = 1.0
-    async with make_async(emu) as client:
+    async with make_async_client(emu, **BULK_CLIENT) as client:
         results = await client.deploy_many(specs, sleep=clock.async_sleep, clock=clock.time, max_attempts=30)
-        check_deployed_once(emu, specs, results)
+        check_deployed_once(emu, info, specs, results)
         removed = await client.remove_many(specs, sleep=clock.async_sleep, clock=clock.time, max_attempts=30)
     assert all(r.ok and r.deployment and r.deployment.action == "removed" for r in removed)
     assert emu.journal.entries(service="arm", status=429)
@@ -649,16 +634,20 @@ async def test_async_bulk_under_the_write_throttle_then_remove(
 
 
 async def test_async_throttled_subscription_does_not_hold_up_items_queued_behind_it(
-    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+    azure_emulator: AzureEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    make_async_client: MakeAsyncClient,
+    info_of: InfoOf,
 ) -> None:
     """The asyncio twin of the head-of-line test: the worker tasks run B while A is paused."""
     emu = azure_emulator
-    specs, sim, puts = _head_of_line_scenario(emu, monkeypatch)
-    async with make_async(emu) as client:
+    info = info_of(emu)
+    specs, sim, puts = _head_of_line_scenario(emu, info, monkeypatch)
+    async with make_async_client(emu, **BULK_CLIENT) as client:
         results = await client.deploy_many(
             specs, max_concurrency=2, sleep=sim.async_sleep, clock=sim.time, on_progress=sim.item_done
         )
-    _check_head_of_line(emu, specs, results, puts)
+    _check_head_of_line(emu, info, specs, results, puts)
     assert sim.slept == [RETRY_AFTER] * 2
 
 
@@ -757,8 +746,7 @@ def _one_vnet_read_breaks(emu: AzureEmulator, name: str, monkeypatch: pytest.Mon
     monkeypatch.setattr(emu, "handle", handle)
 
 
-def _three_specs(emu: AzureEmulator) -> list[DeploymentSpec]:
-    info = info_of(emu)
+def _three_specs(info: ScenarioInfo) -> list[DeploymentSpec]:
     return [
         DeploymentSpec(info.vnet_id(name), info.location, info.pool_id, 16)
         for name in ("vnet-first", "vnet-broken", "vnet-last")
@@ -766,11 +754,11 @@ def _three_specs(emu: AzureEmulator) -> list[DeploymentSpec]:
 
 
 def _check_broken_middle(
-    emu: AzureEmulator, specs: list[DeploymentSpec], results: list[BulkItemResult]
+    emu: AzureEmulator, info: ScenarioInfo, specs: list[DeploymentSpec], results: list[BulkItemResult]
 ) -> None:
     assert [r.vnet_id for r in results] == [str(s.vnet_id) for s in specs]
     first, broken, last = results
-    check_deployed_once(emu, [specs[0], specs[2]], [first, last])
+    check_deployed_once(emu, info, [specs[0], specs[2]], [first, last])
     assert not broken.ok and broken.attempts == 1  # final: an unexpected failure is not retried
     assert type(broken.error) is CrossIpamError and isinstance(broken.error.__cause__, AttributeError)
     assert "vnet-broken" in str(broken.error) and "AttributeError" in str(broken.error)
@@ -781,7 +769,12 @@ def _check_broken_middle(
     [("soon", 1.0), ("0.5x", 1.0), ("", 1.0), ("-3", 1.0), ("inf", 1.0), ("1e3", 1.0), ("7", 7.0)],
 )
 def test_an_unreadable_retry_after_means_the_normal_backoff(
-    azure_emulator: AzureEmulator, clock: FakeClock, retry_after: str, waited: float
+    azure_emulator: AzureEmulator,
+    clock: FakeClock,
+    retry_after: str,
+    waited: float,
+    info_of: InfoOf,
+    make_client: MakeClient,
 ) -> None:
     """A 429 whose ``Retry-After`` cannot be read is a 429 without one: the item waits the bulk backoff (1 s
     after the first attempt) and succeeds; a readable value (the ``"7"`` row) is honoured."""
@@ -789,20 +782,20 @@ def test_an_unreadable_retry_after_means_the_normal_backoff(
     info = info_of(emu)
     fault = emu.faults.add("PUT", VNET_PUT, status=429, code="TooManyRequests", retry_after=retry_after)
     spec = DeploymentSpec(info.vnet_id("vnet-soon"), info.location, info.pool_id, 16)
-    with make_sync(emu) as client:
+    with make_client(emu, **BULK_CLIENT) as client:
         [result] = client.deploy_many([spec], sleep=clock.sleep, clock=clock.time)
     assert fault.hits == 1 and result.ok and result.attempts == 2, result.error
     assert clock.slept == [waited]
 
 
 async def test_async_an_unreadable_retry_after_means_the_normal_backoff(
-    azure_emulator: AzureEmulator, clock: FakeClock
+    azure_emulator: AzureEmulator, clock: FakeClock, info_of: InfoOf, make_async_client: MakeAsyncClient
 ) -> None:
     emu = azure_emulator
     info = info_of(emu)
     emu.faults.add("PUT", VNET_PUT, status=429, code="TooManyRequests", retry_after="soon", times=2)
     specs = [DeploymentSpec(info.vnet_id(f"vnet-soon{i}"), info.location, info.pool_id, 16) for i in range(2)]
-    async with make_async(emu) as client:
+    async with make_async_client(emu, **BULK_CLIENT) as client:
         results = await client.deploy_many(specs, sleep=clock.async_sleep, clock=clock.time)
     assert all(r.ok for r in results) and sum(r.attempts for r in results) == 4
     assert clock.slept and set(clock.slept) == {1.0}
@@ -810,7 +803,7 @@ async def test_async_an_unreadable_retry_after_means_the_normal_backoff(
 
 @pytest.mark.parametrize("retry_after", ["soon", "0.5x", "-3", "Mon, 32 Jan 2024 00:00:00 GMT"])
 def test_an_unreadable_retry_after_does_not_break_azure_core_retries(
-    azure_emulator: AzureEmulator, retry_after: str
+    azure_emulator: AzureEmulator, retry_after: str, info_of: InfoOf, cloud_of: CloudOf
 ) -> None:
     """With azure-core's default status retries, its ``RetryPolicy`` would raise ``ValueError("Invalid HTTP
     date")`` on ``Retry-After: soon``; the client's pipelines drop the unreadable value first, so azure-core
@@ -836,6 +829,8 @@ def test_an_unreadable_retry_after_does_not_break_azure_core_retries(
 
 async def test_async_an_unreadable_retry_after_does_not_break_azure_core_retries(
     azure_emulator: AzureEmulator,
+    info_of: InfoOf,
+    cloud_of: CloudOf,
 ) -> None:
     emu = azure_emulator
     info = info_of(emu)
@@ -887,11 +882,13 @@ def _refused_calls(info: Any) -> list[tuple[str, Any, dict[str, Any]]]:
     ]
 
 
-def test_bad_bulk_calls_are_refused_before_any_token_request(azure_emulator: AzureEmulator) -> None:
+def test_bad_bulk_calls_are_refused_before_any_token_request(
+    azure_emulator: AzureEmulator, info_of: InfoOf, make_client: MakeClient
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
     emu.journal.clear()
-    with make_sync(emu) as client:
+    with make_client(emu, **BULK_CLIENT) as client:
         for method, first, kwargs in _refused_calls(info):
             with pytest.raises(InvalidInputError):
                 getattr(client, method)(first, **kwargs)
@@ -902,11 +899,13 @@ def test_bad_bulk_calls_are_refused_before_any_token_request(azure_emulator: Azu
 
 async def test_async_bad_bulk_calls_are_refused_before_any_token_request(
     azure_emulator: AzureEmulator,
+    info_of: InfoOf,
+    make_async_client: MakeAsyncClient,
 ) -> None:
     emu = azure_emulator
     info = info_of(emu)
     emu.journal.clear()
-    async with make_async(emu) as client:
+    async with make_async_client(emu, **BULK_CLIENT) as client:
         for method, first, kwargs in _refused_calls(info):
             with pytest.raises(InvalidInputError):
                 await getattr(client, method)(first, **kwargs)
@@ -914,67 +913,87 @@ async def test_async_bad_bulk_calls_are_refused_before_any_token_request(
     assert len(emu.journal.token_requests()) == 0 and len(emu.journal) == 0
 
 
-def test_a_single_string_is_named_in_the_refusal(azure_emulator: AzureEmulator) -> None:
+def test_a_single_string_is_named_in_the_refusal(
+    azure_emulator: AzureEmulator, info_of: InfoOf, make_client: MakeClient
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
-    with make_sync(emu) as client, pytest.raises(InvalidInputError, match=r"a single str") as caught:
+    with (
+        make_client(emu, **BULK_CLIENT) as client,
+        pytest.raises(InvalidInputError, match=r"a single str") as caught,
+    ):
         client.remove_many(info.vnet_id("v"))
     assert caught.value.hint is not None and "remove_many([value])" in caught.value.hint
 
 
-def test_a_generator_of_specs_is_accepted(azure_emulator: AzureEmulator, clock: FakeClock) -> None:
+def test_a_generator_of_specs_is_accepted(
+    azure_emulator: AzureEmulator, clock: FakeClock, make_client: MakeClient, info_of: InfoOf
+) -> None:
     emu = azure_emulator
-    specs = _three_specs(emu)
-    with make_sync(emu) as client:
+    info = info_of(emu)
+    specs = _three_specs(info)
+    with make_client(emu, **BULK_CLIENT) as client:
         results = client.deploy_many((s for s in specs), sleep=clock.sleep, clock=clock.time)
-    check_deployed_once(emu, specs, results)
+    check_deployed_once(emu, info, specs, results)
 
 
 def test_an_unexpected_exception_is_that_items_failure(
-    azure_emulator: AzureEmulator, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    azure_emulator: AzureEmulator,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    make_client: MakeClient,
+    info_of: InfoOf,
 ) -> None:
     emu = azure_emulator
-    specs = _three_specs(emu)
+    info = info_of(emu)
+    specs = _three_specs(info)
     _one_vnet_read_breaks(emu, "vnet-broken", monkeypatch)
-    with make_sync(emu) as client:
+    with make_client(emu, **BULK_CLIENT) as client:
         results = client.deploy_many(specs, max_concurrency=2, sleep=clock.sleep, clock=clock.time)
-    _check_broken_middle(emu, specs, results)
+    _check_broken_middle(emu, info, specs, results)
 
 
 async def test_async_an_unexpected_exception_is_that_items_failure(
-    azure_emulator: AzureEmulator, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    azure_emulator: AzureEmulator,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    make_async_client: MakeAsyncClient,
+    info_of: InfoOf,
 ) -> None:
     emu = azure_emulator
-    specs = _three_specs(emu)
+    info = info_of(emu)
+    specs = _three_specs(info)
     _one_vnet_read_breaks(emu, "vnet-broken", monkeypatch)
-    async with make_async(emu) as client:
+    async with make_async_client(emu, **BULK_CLIENT) as client:
         results = await client.deploy_many(
             specs, max_concurrency=2, sleep=clock.async_sleep, clock=clock.time
         )
-    _check_broken_middle(emu, specs, results)
+    _check_broken_middle(emu, info, specs, results)
 
 
-def test_a_raising_on_progress_loses_nothing(azure_emulator: AzureEmulator, clock: FakeClock) -> None:
+def test_a_raising_on_progress_loses_nothing(
+    azure_emulator: AzureEmulator, clock: FakeClock, make_client: MakeClient, info_of: InfoOf
+) -> None:
     """``on_progress`` is the caller's code: its exception is logged and ignored (the item's result is final
     already — a VNet that was deployed is not reported as failed)."""
     emu = azure_emulator
-    specs = _three_specs(emu)
+    info = info_of(emu)
+    specs = _three_specs(info)
     calls: list[int] = []
 
     def progress(done: int, total: int, item: BulkItemResult) -> None:
         calls.append(done)
         raise RuntimeError("callback bug")
 
-    with make_sync(emu) as client:
+    with make_client(emu, **BULK_CLIENT) as client:
         results = client.deploy_many(specs, on_progress=progress, sleep=clock.sleep, clock=clock.time)
-    check_deployed_once(emu, specs, results)
+    check_deployed_once(emu, info, specs, results)
     assert calls == [1, 2, 3]
 
 
-def _sleep_fails_scenario(emu: AzureEmulator) -> tuple[list[DeploymentSpec], Any]:
+def _sleep_fails_scenario(emu: AzureEmulator, info: ScenarioInfo) -> tuple[list[DeploymentSpec], Any]:
     """a0 is throttled (Retry-After 5) and pauses subscription A; a1 (A) waits for the pause; b0 (B) runs."""
-    info = info_of(emu)
-    sub_b = add_second_subscription(emu)
+    sub_b = add_second_subscription(emu, info)
     specs = [
         DeploymentSpec(info.vnet_id("vnet-a0"), info.location, info.pool_id, 16),
         DeploymentSpec(info.vnet_id("vnet-a1"), info.location, info.pool_id, 16),
@@ -987,50 +1006,61 @@ def _sleep_fails_scenario(emu: AzureEmulator) -> tuple[list[DeploymentSpec], Any
 
 
 def _check_sleep_failed(
-    emu: AzureEmulator, specs: list[DeploymentSpec], results: list[BulkItemResult]
+    emu: AzureEmulator, info: ScenarioInfo, specs: list[DeploymentSpec], results: list[BulkItemResult]
 ) -> None:
     a0, a1, b0 = results
     assert [r.vnet_id for r in results] == [str(s.vnet_id) for s in specs]
     assert isinstance(a0.error, ThrottledError) and a0.attempts == 1  # its last error
     assert type(a1.error) is CrossIpamError and a1.attempts == 0 and "was not run" in a1.error.message
     assert isinstance(a1.error.__cause__, RuntimeError)
-    check_deployed_once(emu, [specs[2]], [b0])
+    check_deployed_once(emu, info, [specs[2]], [b0])
     assert not emu.journal.entries(service="arm", method="PUT", path=r"/virtualNetworks/vnet-a1$")
 
 
-def test_a_raising_sleep_ends_only_the_waiting_items(azure_emulator: AzureEmulator) -> None:
+def test_a_raising_sleep_ends_only_the_waiting_items(
+    azure_emulator: AzureEmulator, make_client: MakeClient, info_of: InfoOf, mocker: MockerFixture
+) -> None:
     """``sleep`` is the caller's hook; if it raises, the items that were waiting for time cannot wait: they end
     (the throttled one with its 429, the one never run with an error saying so), the rest runs on."""
     emu = azure_emulator
-    specs, fault = _sleep_fails_scenario(emu)
+    info = info_of(emu)
+    specs, fault = _sleep_fails_scenario(emu, info)
 
-    def sleep(seconds: float) -> None:
-        raise RuntimeError("sleep hook bug")
-
-    with make_sync(emu) as client:
+    sleep = mocker.Mock(side_effect=RuntimeError("sleep hook bug"))
+    with make_client(emu, **BULK_CLIENT) as client:
         results = client.deploy_many(specs, max_concurrency=1, sleep=sleep, clock=lambda: 0.0)
     assert fault.hits == 1
-    _check_sleep_failed(emu, specs, results)
+    sleep.assert_called_once_with(5.0)  # a1 was to wait out A's pause (Retry-After: 5)
+    _check_sleep_failed(emu, info, specs, results)
 
 
-async def test_async_a_raising_sleep_ends_only_the_waiting_items(azure_emulator: AzureEmulator) -> None:
+async def test_async_a_raising_sleep_ends_only_the_waiting_items(
+    azure_emulator: AzureEmulator, make_async_client: MakeAsyncClient, info_of: InfoOf, mocker: MockerFixture
+) -> None:
     emu = azure_emulator
-    specs, fault = _sleep_fails_scenario(emu)
+    info = info_of(emu)
+    specs, fault = _sleep_fails_scenario(emu, info)
 
-    async def sleep(seconds: float) -> None:
-        raise RuntimeError("sleep hook bug")
-
-    async with make_async(emu) as client:
+    sleep = mocker.AsyncMock(side_effect=RuntimeError("sleep hook bug"))
+    async with make_async_client(emu, **BULK_CLIENT) as client:
         results = await client.deploy_many(specs, max_concurrency=1, sleep=sleep, clock=lambda: 0.0)
     assert fault.hits == 1
-    _check_sleep_failed(emu, specs, results)
+    sleep.assert_awaited_once_with(5.0)  # a1 was to wait out A's pause (Retry-After: 5)
+    _check_sleep_failed(emu, info, specs, results)
 
 
 @pytest.mark.parametrize("flavour", ["sync", "async"])
-def test_a_raising_clock_loses_nothing(azure_emulator: AzureEmulator, flavour: str) -> None:
+def test_a_raising_clock_loses_nothing(
+    azure_emulator: AzureEmulator,
+    flavour: str,
+    make_client: MakeClient,
+    make_async_client: MakeAsyncClient,
+    info_of: InfoOf,
+) -> None:
     """A ``clock`` that starts raising mid-batch: the batch goes on with ``time.monotonic`` (logged)."""
     emu = azure_emulator
-    specs = _three_specs(emu)
+    info = info_of(emu)
+    specs = _three_specs(info)
     calls = [0]
 
     def clock() -> float:
@@ -1040,16 +1070,16 @@ def test_a_raising_clock_loses_nothing(azure_emulator: AzureEmulator, flavour: s
         return 0.0
 
     if flavour == "sync":
-        with make_sync(emu) as client:
+        with make_client(emu, **BULK_CLIENT) as client:
             results = client.deploy_many(specs, max_concurrency=2, clock=clock)
     else:
 
         async def run() -> list[BulkItemResult]:
-            async with make_async(emu) as client:
+            async with make_async_client(emu, **BULK_CLIENT) as client:
                 return await client.deploy_many(specs, max_concurrency=2, clock=clock)
 
         results = asyncio.run(run())
-    check_deployed_once(emu, specs, results)
+    check_deployed_once(emu, info, specs, results)
 
 
 # ---- never losing a result: the pure parts -------------------------------------------------------------
@@ -1197,7 +1227,9 @@ def test_a_failing_retry_decision_ends_the_item_with_its_error(monkeypatch: pyte
     assert isinstance(results[1].error, ThrottledError) and results[1].attempts == 1
 
 
-def test_one_retry_budget_per_operation(azure_emulator: AzureEmulator) -> None:
+def test_one_retry_budget_per_operation(
+    azure_emulator: AzureEmulator, info_of: InfoOf, make_client: MakeClient
+) -> None:
     """A conflict is retried by one layer only: a single call re-reads ``conflict_retries`` times; a bulk item
     leaves its conflicts to the bulk scheduler, so ``max_attempts`` PUTs in all (not 5 inside each of them)."""
     from crossipam import ConflictError

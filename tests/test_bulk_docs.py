@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from crossipam.testing import AzureEmulator
 
-from .test_client_e2e import cloud_of, info_of
+if TYPE_CHECKING:
+    from .fixtures.clients import CloudOf, InfoOf
+
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "bulk-and-async.md"
 
@@ -24,7 +26,13 @@ def test_the_page_has_examples() -> None:
 
 
 @pytest.mark.parametrize("index", range(3))
-def test_example_runs(azure_emulator: AzureEmulator, index: int, capsys: pytest.CaptureFixture[str]) -> None:
+def test_example_runs(
+    azure_emulator: AzureEmulator,
+    index: int,
+    capsys: pytest.CaptureFixture[str],
+    info_of: InfoOf,
+    cloud_of: CloudOf,
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
     namespace: dict[str, Any] = {

@@ -4,120 +4,36 @@ secret and certificate credentials), with exact request and token counts."""
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
-import re
-from collections.abc import Iterator
+from ipaddress import ip_network as net
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from azure.core.polling import LROPoller
+from azure.mgmt.network.operations import VirtualNetworksOperations
 
 from crossipam import (
     AddressSpaceConflictError,
     AllocationDecreaseError,
-    CloudEndpoints,
     ConfigurationError,
     CrossTenantIpamClient,
     InvalidInputError,
     SubnetSpec,
     VirtualNetworkDeployment,
 )
-from crossipam.testing import AzureEmulator, JournalEntry, ScenarioInfo
+from crossipam.testing import AzureEmulator, ScenarioInfo
 
-VNET_PATH = r"/virtualNetworks/[^/]+$"
-OPS_PATH = r"/operations/"
-
-
-def info_of(emu: AzureEmulator) -> ScenarioInfo:
-    assert emu.scenario is not None
-    return emu.scenario
-
-
-def cloud_of(info: ScenarioInfo) -> CloudEndpoints:
-    return CloudEndpoints(
-        authority_host=info.authority,
-        resource_manager=info.arm_endpoint,
-        graph=info.graph_endpoint,
-        resource_manager_scope=info.arm_scope,
-    )
-
-
-def net_kwargs(emu: AzureEmulator) -> dict[str, Any]:
-    info = info_of(emu)
-    if info.ca_bundle:
-        return {"connection_verify": info.ca_bundle}
-    return {"transport": emu.transport()}
-
-
-def make_client(
-    emu: AzureEmulator, kind: str = "secret", tmp_path: Path | None = None, **overrides: Any
-) -> CrossTenantIpamClient:
-    info = info_of(emu)
-    kwargs: dict[str, Any] = {
-        "managed_tenant_id": info.managed_tenant_id,
-        "management_tenant_id": info.management_tenant_id,
-        "cloud": cloud_of(info),
-        "polling_interval": 0,
-        **net_kwargs(emu),
-    }
-    kwargs.update(overrides)
-    if kind == "certificate":
-        assert tmp_path is not None
-        pem = tmp_path / "app.pem"
-        pem.write_bytes(emu.add_certificate(info.app.client_id).pem)
-        return CrossTenantIpamClient.from_client_certificate(info.app.client_id, str(pem), **kwargs)
-    return CrossTenantIpamClient.from_client_secret(info.app.client_id, info.app.client_secret, **kwargs)
-
-
-def arm(emu: AzureEmulator) -> list[JournalEntry]:
-    return emu.journal.entries(service="arm")
-
-
-def shape(entries: list[JournalEntry]) -> list[tuple[str, str, int]]:
-    """(method, kind, status) of ARM requests: kind is vnet / operation / usage / associated."""
-    out = []
-    for e in entries:
-        if re.search(VNET_PATH, e.path):
-            kind = "vnet"
-        elif re.search(OPS_PATH, e.path):
-            kind = "operation"
-        elif e.path.lower().endswith("/getpoolusage"):
-            kind = "usage"
-        elif e.path.lower().endswith("/listassociatedresources"):
-            kind = "associated"
-        else:
-            kind = e.path
-        out.append((e.method, kind, e.status))
-    return out
-
-
-def net(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    return ipaddress.ip_network(text)
-
-
-@pytest.fixture(params=["in-process", "https"])
-def emu(request: pytest.FixtureRequest) -> AzureEmulator:
-    name = "azure_emulator" if request.param == "in-process" else "azure_emulator_https"
-    value = request.getfixturevalue(name)
-    assert isinstance(value, AzureEmulator)
-    return value
-
-
-@pytest.fixture(params=["secret", "certificate"])
-def client(
-    emu: AzureEmulator, request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[CrossTenantIpamClient]:
-    with make_client(emu, str(request.param), tmp_path) as c:
-        yield c
-
+if TYPE_CHECKING:
+    from .fixtures.clients import ArmShape, ConfigureAsOthers, InfoOf, MakeClient, SpyVnetPuts
 
 # ---- deploy --------------------------------------------------------------------------------------------
 
 
 def test_deploy_new_vnet_costs_get_put_polls_final_get(
-    emu: AzureEmulator, client: CrossTenantIpamClient
+    emu: AzureEmulator, client: CrossTenantIpamClient, info: ScenarioInfo, arm_shape: ArmShape
 ) -> None:
-    info = info_of(emu)
     emu.settings.lro_polls = 2
     emu.journal.clear()
     vnet_id = info.vnet_id("vnet-new")
@@ -137,8 +53,8 @@ def test_deploy_new_vnet_costs_get_put_polls_final_get(
     assert alloc.allocated_prefixes == deployment.address_prefixes
     assert deployment.provisioning_state == "Succeeded"
 
-    requests = arm(emu)
-    assert shape(requests) == [
+    requests = emu.journal.entries(service="arm")
+    assert arm_shape(emu) == [
         ("GET", "vnet", 404),
         ("PUT", "vnet", 201),
         ("GET", "operation", 200),
@@ -161,8 +77,9 @@ def test_deploy_new_vnet_costs_get_put_polls_final_get(
     assert emu.pool_usage(info.pool_id)["numberOfAllocatedIPAddresses"] == "100"
 
 
-def test_deploy_dual_stack_with_subnets(emu: AzureEmulator, client: CrossTenantIpamClient) -> None:
-    info = info_of(emu)
+def test_deploy_dual_stack_with_subnets(
+    emu: AzureEmulator, client: CrossTenantIpamClient, info: ScenarioInfo
+) -> None:
     vnet_id = info.vnet_id("vnet-dual")
     deployment = client.begin_deploy_virtual_network(
         vnet_id,
@@ -197,8 +114,9 @@ def test_deploy_dual_stack_with_subnets(emu: AzureEmulator, client: CrossTenantI
     assert held.created_at is not None and held.address_prefixes == v4
 
 
-def test_redeploy_is_idempotent_and_writes_nothing(emu: AzureEmulator, client: CrossTenantIpamClient) -> None:
-    info = info_of(emu)
+def test_redeploy_is_idempotent_and_writes_nothing(
+    emu: AzureEmulator, client: CrossTenantIpamClient, info: ScenarioInfo, arm_shape: ArmShape
+) -> None:
     vnet_id = info.vnet_id("vnet-idem")
     args: dict[str, Any] = {
         "location": info.location,
@@ -217,14 +135,13 @@ def test_redeploy_is_idempotent_and_writes_nothing(emu: AzureEmulator, client: C
     assert second.action == "unchanged" and not second.changed
     assert second.address_prefixes == first.address_prefixes
     assert second.subnets == first.subnets
-    assert shape(arm(emu)) == [("GET", "vnet", 200)]
+    assert arm_shape(emu) == [("GET", "vnet", 200)]
     assert emu.journal.token_requests() == []
 
 
 def test_grow_keeps_prefixes_subnets_and_properties(
-    emu: AzureEmulator, client: CrossTenantIpamClient
+    emu: AzureEmulator, client: CrossTenantIpamClient, info: ScenarioInfo, arm_shape: ArmShape
 ) -> None:
-    info = info_of(emu)
     vnet_id = info.vnet_id("vnet-grow")
     first = client.begin_deploy_virtual_network(
         vnet_id,
@@ -256,7 +173,7 @@ def test_grow_keeps_prefixes_subnets_and_properties(
     assert grown.tags == {"owner": "team"}
     stored = emu.virtual_network(vnet_id)
     assert stored is not None and stored["properties"]["dhcpOptions"] == {"dnsServers": ["10.9.9.9"]}
-    assert shape(arm(emu)) == [
+    assert arm_shape(emu) == [
         ("GET", "vnet", 200),
         ("PUT", "vnet", 200),
         ("GET", "operation", 200),
@@ -264,8 +181,9 @@ def test_grow_keeps_prefixes_subnets_and_properties(
     ]
 
 
-def test_shrink_is_refused_before_any_write(emu: AzureEmulator, client: CrossTenantIpamClient) -> None:
-    info = info_of(emu)
+def test_shrink_is_refused_before_any_write(
+    emu: AzureEmulator, client: CrossTenantIpamClient, info: ScenarioInfo, arm_shape: ArmShape
+) -> None:
     vnet_id = info.vnet_id("vnet-shrink")
     client.begin_deploy_virtual_network(
         vnet_id,
@@ -291,16 +209,64 @@ def test_shrink_is_refused_before_any_write(emu: AzureEmulator, client: CrossTen
             subnets=[SubnetSpec("app", 16)],
         )
     assert emu.journal.writes() == []
-    assert shape(arm(emu)) == [("GET", "vnet", 200), ("GET", "vnet", 200)]
+    assert arm_shape(emu) == [("GET", "vnet", 200), ("GET", "vnet", 200)]
+
+
+def test_a_deploy_is_the_sdks_operation_with_crossipams_body_and_headers(
+    azure_emulator: AzureEmulator, info_of: InfoOf, make_client: MakeClient, spy_vnet_puts: SpyVnetPuts
+) -> None:
+    """Spied, not replaced: the create and the grow are azure-mgmt-network's
+    ``VirtualNetworksOperations.begin_create_or_update`` with crossipam's body and conditional headers —
+    ``If-None-Match: *`` on the create, ``If-Match`` with the ETag it read on the grow — and exactly that reaches
+    the offline Azure (tests/test_aio_client.py asserts the same of the asyncio client)."""
+    emu = azure_emulator
+    info = info_of(emu)
+    sdk, wire = spy_vnet_puts(emu)
+    vnet_id = info.vnet_id("vnet-spy")
+    with make_client(emu) as client:
+        created = client.begin_deploy_virtual_network(
+            vnet_id, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=100
+        ).result()
+        stored = emu.virtual_network(vnet_id)
+        assert stored is not None
+        etag = stored["etag"]
+        grown = client.begin_deploy_virtual_network(
+            vnet_id, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=200
+        ).result()
+    assert (created.action, grown.action) == ("created", "updated")
+
+    create, grow = sdk.call_args_list
+    for call, count in ((create, 100), (grow, 200)):
+        operations, resource_group, name, body = call.args
+        assert isinstance(operations, VirtualNetworksOperations)
+        assert (resource_group, name) == (info.resource_group, "vnet-spy")
+        assert (call.kwargs["api_version"], call.kwargs["content_type"]) == ("2026-03-01", "application/json")
+        sent = json.loads(body)
+        assert sent["location"] == info.location
+        [alloc] = sent["properties"]["addressSpace"]["ipamPoolPrefixAllocations"]
+        assert (
+            alloc["numberOfIpAddresses"] == str(count) and alloc["pool"]["id"].lower() == info.pool_id.lower()
+        )
+    assert create.kwargs["headers"] == {"If-None-Match": "*"}
+    assert grow.kwargs["headers"] == {"If-Match": etag}
+    assert isinstance(sdk.spy_return, LROPoller)  # the SDK's poller, which crossipam's poller waited on
+
+    puts = [c.args[0] for c in wire.call_args_list if c.args[0].method == "PUT"]
+    assert [p.body for p in puts] == [create.args[3], grow.args[3]]  # byte for byte what the SDK was given
+    assert [(p.header("If-None-Match"), p.header("If-Match")) for p in puts] == [("*", None), (None, etag)]
+    assert {p.query_param("api-version") for p in puts} == {"2026-03-01"}
 
 
 # ---- removal -------------------------------------------------------------------------------------------
 
 
 def _deploy_with_extras(
-    emu: AzureEmulator, client: CrossTenantIpamClient, name: str
+    emu: AzureEmulator,
+    info: ScenarioInfo,
+    client: CrossTenantIpamClient,
+    name: str,
+    configure_as_others: ConfigureAsOthers,
 ) -> VirtualNetworkDeployment:
-    info = info_of(emu)
     vnet_id = info.vnet_id(name)
     deployed = client.begin_deploy_virtual_network(
         vnet_id,
@@ -310,18 +276,18 @@ def _deploy_with_extras(
         subnets=[SubnetSpec("app", 32), SubnetSpec("data", 16)],
         tags={"owner": "team"},
     ).result()
-    with emu.lock:  # DNS and a peering configured by someone else
-        props = emu.network.vnets[vnet_id.lower()].body["properties"]
-        props["dhcpOptions"] = {"dnsServers": ["10.9.9.9"]}
-        props["virtualNetworkPeerings"] = [
-            {"name": "to-hub", "properties": {"remoteVirtualNetwork": {"id": "/subscriptions/x/hub"}}}
-        ]
+    configure_as_others(emu, vnet_id)  # DNS and a peering configured by someone else
     return deployed
 
 
-def test_removal_keeps_subnets_and_prefixes(emu: AzureEmulator, client: CrossTenantIpamClient) -> None:
-    info = info_of(emu)
-    deployed = _deploy_with_extras(emu, client, "vnet-remove")
+def test_removal_keeps_subnets_and_prefixes(
+    emu: AzureEmulator,
+    client: CrossTenantIpamClient,
+    info: ScenarioInfo,
+    arm_shape: ArmShape,
+    configure_as_others: ConfigureAsOthers,
+) -> None:
+    deployed = _deploy_with_extras(emu, info, client, "vnet-remove", configure_as_others)
     vnet_id = str(deployed.vnet_id)
     emu.journal.clear()
 
@@ -343,7 +309,7 @@ def test_removal_keeps_subnets_and_prefixes(emu: AzureEmulator, client: CrossTen
     usage = client.get_pool_usage(info.pool_id)
     assert usage.number_of_allocated_ip_addresses == 0 and usage.allocated_address_prefixes == []
     assert client.list_pool_allocations(info.pool_id) == []
-    assert shape(arm(emu))[:4] == [
+    assert arm_shape(emu)[:4] == [
         ("GET", "vnet", 200),
         ("PUT", "vnet", 200),
         ("GET", "operation", 200),
@@ -353,11 +319,16 @@ def test_removal_keeps_subnets_and_prefixes(emu: AzureEmulator, client: CrossTen
     emu.journal.clear()
     again = client.begin_remove_allocation(vnet_id).result()
     assert again.action == "no_allocation" and not again.changed
-    assert shape(arm(emu)) == [("GET", "vnet", 200)]
+    assert arm_shape(emu) == [("GET", "vnet", 200)]
 
 
-def test_removal_with_new_prefixes(emu: AzureEmulator, client: CrossTenantIpamClient) -> None:
-    deployed = _deploy_with_extras(emu, client, "vnet-renumber")
+def test_removal_with_new_prefixes(
+    emu: AzureEmulator,
+    client: CrossTenantIpamClient,
+    info: ScenarioInfo,
+    configure_as_others: ConfigureAsOthers,
+) -> None:
+    deployed = _deploy_with_extras(emu, info, client, "vnet-renumber", configure_as_others)
     vnet_id = str(deployed.vnet_id)
     emu.journal.clear()
 
@@ -368,12 +339,12 @@ def test_removal_with_new_prefixes(emu: AzureEmulator, client: CrossTenantIpamCl
     removed = client.begin_remove_allocation(vnet_id, address_prefixes=["10.0.0.0/24"]).result()
     assert removed.address_prefixes == [net("10.0.0.0/24")]
     assert [s.address_prefixes for s in removed.subnets] == [s.address_prefixes for s in deployed.subnets]
-    assert (
-        info_of(emu).pool_id and emu.pool_usage(info_of(emu).pool_id)["numberOfAllocatedIPAddresses"] == "0"
-    )
+    assert info.pool_id and emu.pool_usage(info.pool_id)["numberOfAllocatedIPAddresses"] == "0"
 
 
-def test_bad_input_is_refused_before_any_request(azure_emulator: AzureEmulator) -> None:
+def test_bad_input_is_refused_before_any_request(
+    azure_emulator: AzureEmulator, info_of: InfoOf, make_client: MakeClient
+) -> None:
     info = info_of(azure_emulator)
     with make_client(azure_emulator) as client:
         azure_emulator.journal.clear()
@@ -400,7 +371,9 @@ def test_bad_input_is_refused_before_any_request(azure_emulator: AzureEmulator) 
 # ---- cost ----------------------------------------------------------------------------------------------
 
 
-def test_one_token_per_tenant_for_many_operations(azure_emulator: AzureEmulator) -> None:
+def test_one_token_per_tenant_for_many_operations(
+    azure_emulator: AzureEmulator, info_of: InfoOf, make_client: MakeClient
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
     with make_client(emu) as client:
@@ -419,16 +392,18 @@ def test_one_token_per_tenant_for_many_operations(azure_emulator: AzureEmulator)
     assert len(emu.journal.token_requests(info.managed_tenant_id)) == 1
     assert len(emu.journal.token_requests(info.management_tenant_id)) == 1
     assert len(emu.journal.token_requests()) == 2
-    pool_reads = [e for e in arm(emu) if "/ipamPools/" in e.path]
+    pool_reads = [e for e in emu.journal.entries(service="arm") if "/ipamPools/" in e.path]
     assert pool_reads and {e.tenant_id for e in pool_reads} == {info.management_tenant_id}
     assert {e.aux_tenant_ids for e in pool_reads} == {()}
-    assert all(e.api_version == "2026-03-01" for e in arm(emu))
+    assert all(e.api_version == "2026-03-01" for e in emu.journal.entries(service="arm"))
 
 
 # ---- construction --------------------------------------------------------------------------------------
 
 
-def test_from_environment_in_process(azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_from_environment_in_process(
+    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch, info_of: InfoOf
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
     for name in ("AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE", "REQUESTS_CA_BUNDLE"):
@@ -449,7 +424,7 @@ def test_from_environment_in_process(azure_emulator: AzureEmulator, monkeypatch:
 
 
 def test_from_environment_reads_a_given_mapping(
-    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch, info_of: InfoOf
 ) -> None:
     emu = azure_emulator
     info = info_of(emu)
@@ -476,7 +451,7 @@ def test_from_environment_reads_a_given_mapping(
 
 
 def test_from_environment_https_trusts_requests_ca_bundle(
-    azure_emulator_https: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+    azure_emulator_https: AzureEmulator, monkeypatch: pytest.MonkeyPatch, info_of: InfoOf
 ) -> None:
     emu = azure_emulator_https
     info = info_of(emu)
@@ -498,7 +473,10 @@ def test_from_environment_https_trusts_requests_ca_bundle(
 
 
 def test_secrets_never_logged_or_shown(
-    azure_emulator: AzureEmulator, caplog: pytest.LogCaptureFixture
+    azure_emulator: AzureEmulator,
+    caplog: pytest.LogCaptureFixture,
+    info_of: InfoOf,
+    make_client: MakeClient,
 ) -> None:
     emu = azure_emulator
     info = info_of(emu)
@@ -519,7 +497,10 @@ def test_secrets_never_logged_or_shown(
 
 
 def test_from_environment_with_workload_identity(
-    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    azure_emulator: AzureEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    info_of: InfoOf,
 ) -> None:
     emu = azure_emulator
     info = info_of(emu)

@@ -17,8 +17,9 @@ Whether real ARM honours ``If-Match`` on virtual networks is not documented, so 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -31,11 +32,13 @@ from crossipam import (
     SubnetSpec,
     VirtualNetworkDeployment,
 )
-from crossipam.testing import AzureEmulator
+from crossipam.testing import AzureEmulator, ScenarioInfo
 from crossipam.testing._http import Request, Response
 
-from .test_client_e2e import info_of, make_client
-from .test_fault_matrix import _vnet_count, assert_pool_consistent
+if TYPE_CHECKING:
+    from .fixtures.clients import InfoOf, MakeClient
+    from .fixtures.fault_world import PoolConsistent, VnetCount
+
 
 VNET_PUT = r"/virtualNetworks/[^/]+$"
 
@@ -99,16 +102,14 @@ class HoldVnetReads:
             self._held -= 1
 
 
-def _warm(client: CrossTenantIpamClient, emu: AzureEmulator, name: str) -> None:
+def _warm(client: CrossTenantIpamClient, info: ScenarioInfo, name: str) -> None:
     """Cache both tokens (and the SDK clients) before the race, so only the VNet's requests compete."""
-    info = info_of(emu)
     client.get_pool_usage(info.pool_id)
     with pytest.raises(NotFoundError):
         client.get_virtual_network_allocation(info.vnet_id(name))
 
 
-def _deploy_all(emu: AzureEmulator, clients: list[CrossTenantIpamClient], name: str, count: int) -> list[Any]:
-    info = info_of(emu)
+def _deploy_all(info: ScenarioInfo, clients: list[CrossTenantIpamClient], name: str, count: int) -> list[Any]:
     barrier = threading.Barrier(len(clients))
 
     def run(client: CrossTenantIpamClient) -> Any:
@@ -124,16 +125,27 @@ def _deploy_all(emu: AzureEmulator, clients: list[CrossTenantIpamClient], name: 
         return list(pool.map(run, clients))
 
 
-def _assert_one_allocation(emu: AzureEmulator, name: str, count: int) -> dict[str, Any]:
-    info = info_of(emu)
-    vnet = emu.virtual_network(info.vnet_id(name))
-    assert vnet is not None
-    [alloc] = vnet["properties"]["addressSpace"]["ipamPoolPrefixAllocations"]
-    assert int(alloc["numberOfIpAddresses"]) == count and _vnet_count(vnet, info.pool_id) == count
-    assert_pool_consistent(emu, info.pool_id)
-    assert len(emu.network.associated_resources(info.pool_id)) == 1
-    assert int(emu.pool_usage(info.pool_id)["numberOfAllocatedIPAddresses"]) == count
-    return vnet
+AssertOneAllocation = Callable[[AzureEmulator, ScenarioInfo, str, int], dict[str, Any]]
+
+
+@pytest.fixture
+def assert_one_allocation(
+    vnet_count: VnetCount, assert_pool_consistent: PoolConsistent
+) -> AssertOneAllocation:
+    """``assert_one_allocation(emu, info, name, count)``: VNet ``name`` holds exactly one allocation of ``count``
+    addresses, and the pool agrees (returns the VNet's body)."""
+
+    def check(emu: AzureEmulator, info: ScenarioInfo, name: str, count: int) -> dict[str, Any]:
+        vnet = emu.virtual_network(info.vnet_id(name))
+        assert vnet is not None
+        [alloc] = vnet["properties"]["addressSpace"]["ipamPoolPrefixAllocations"]
+        assert int(alloc["numberOfIpAddresses"]) == count and vnet_count(vnet, info.pool_id) == count
+        assert_pool_consistent(emu, info.pool_id)
+        assert len(emu.network.associated_resources(info.pool_id)) == 1
+        assert int(emu.pool_usage(info.pool_id)["numberOfAllocatedIPAddresses"]) == count
+        return vnet
+
+    return check
 
 
 # ---- creates racing creates ------------------------------------------------------------------------------
@@ -141,19 +153,26 @@ def _assert_one_allocation(emu: AzureEmulator, name: str, count: int) -> dict[st
 
 @pytest.mark.parametrize("lro_polls", [0, 3])
 def test_two_clients_same_vnet_never_duplicate(
-    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch, if_match_honoured: bool, lro_polls: int
+    azure_emulator: AzureEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    if_match_honoured: bool,
+    lro_polls: int,
+    make_client: MakeClient,
+    info_of: InfoOf,
+    assert_one_allocation: AssertOneAllocation,
 ) -> None:
     """Both clients read "absent" (their reads are held until both have read), so both send a create: one
     wins, the other meets 412 (``If-None-Match: *``) or 409 and re-reads. Holds with or without ``If-Match``."""
     emu = azure_emulator
+    info = info_of(emu)
     emu.settings.lro_polls = lro_polls
     clients = [make_client(emu), make_client(emu)]
     try:
         for c in clients:
-            _warm(c, emu, "vnet-race")
+            _warm(c, info, "vnet-race")
         hold = HoldVnetReads(emu, "vnet-race", parties=2).install(monkeypatch)
         emu.journal.clear()
-        outcomes = _deploy_all(emu, clients, "vnet-race", 100)
+        outcomes = _deploy_all(info, clients, "vnet-race", 100)
     finally:
         for c in clients:
             c.close()
@@ -167,37 +186,43 @@ def test_two_clients_same_vnet_never_duplicate(
     # one create reached the VNet, the other was refused (If-None-Match: * or the running operation)
     assert [e.status for e in puts if e.status < 400] == [201]
     assert {e.status for e in puts if e.status >= 400} in ({412}, {409}, {409, 412})
-    _assert_one_allocation(emu, "vnet-race", 100)
+    assert_one_allocation(emu, info, "vnet-race", 100)
 
 
 @pytest.mark.parametrize("lro_polls", [0, 3])
 def test_one_client_many_threads_is_serialised_in_process(
-    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch, if_match_honoured: bool, lro_polls: int
+    azure_emulator: AzureEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    if_match_honoured: bool,
+    lro_polls: int,
+    make_client: MakeClient,
+    info_of: InfoOf,
+    assert_one_allocation: AssertOneAllocation,
 ) -> None:
     """Within one client, operations on one VNet are serialised (a per-VNet lock from the GET to the end of the
     LRO): no 409/412 ever reaches ARM. Each read is held until all four threads have read (or 1 s passed): with
     the lock, no second read arrives while the first is held; without it, all four create, every time."""
     emu = azure_emulator
+    info = info_of(emu)
     emu.settings.lro_polls = lro_polls
     with make_client(emu) as client:
-        _warm(client, emu, "vnet-serial")
+        _warm(client, info, "vnet-serial")
         hold = HoldVnetReads(emu, "vnet-serial", parties=4).install(monkeypatch)
         emu.journal.clear()
-        outcomes = _deploy_all(emu, [client] * 4, "vnet-serial", 64)
+        outcomes = _deploy_all(info, [client] * 4, "vnet-serial", 64)
     assert all(isinstance(o, VirtualNetworkDeployment) for o in outcomes), outcomes
     assert sorted(o.action for o in outcomes) == ["created", "unchanged", "unchanged", "unchanged"]
     assert hold.most_held == 1 and hold.timed_out  # no read while another thread was between GET and PUT
     assert [e.status for e in emu.journal.entries(service="arm", method="PUT", path=VNET_PUT)] == [201]
     assert not [e for e in emu.journal.entries(service="arm") if e.status in (409, 412)]
-    _assert_one_allocation(emu, "vnet-serial", 64)
+    assert_one_allocation(emu, info, "vnet-serial", 64)
 
 
 # ---- another deployment between crossipam's GET and PUT ---------------------------------------------------
 
 
-def _grown(emu: AzureEmulator, count: int) -> str:
+def _grown(emu: AzureEmulator, info: ScenarioInfo, make_client: MakeClient, count: int) -> str:
     """A VNet with ``count`` pool addresses, no subnets, no tags."""
-    info = info_of(emu)
     with make_client(emu) as c:
         c.begin_deploy_virtual_network(
             info.vnet_id("vnet-grow"),
@@ -234,7 +259,13 @@ def _between_read_and_write(
 
 @pytest.mark.parametrize("lro_polls", [0, 2])
 def test_grow_between_read_and_write(
-    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch, if_match_honoured: bool, lro_polls: int
+    azure_emulator: AzureEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    if_match_honoured: bool,
+    lro_polls: int,
+    info_of: InfoOf,
+    make_client: MakeClient,
+    assert_one_allocation: AssertOneAllocation,
 ) -> None:
     """B reads the VNet (64); A grows it to 128 with a subnet and a tag and finishes; B's PUT (256) carries the
     ETag of its stale read. With ``If-Match`` honoured B's PUT is refused (412), B reads again and grows A's
@@ -243,7 +274,7 @@ def test_grow_between_read_and_write(
     emu = azure_emulator
     info = info_of(emu)
     emu.settings.lro_polls = lro_polls
-    vid = _grown(emu, 64)
+    vid = _grown(emu, info, make_client, 64)
     with make_client(emu) as a, make_client(emu) as b:
         seen = _between_read_and_write(
             emu,
@@ -261,7 +292,9 @@ def test_grow_between_read_and_write(
             vid, location=info.location, pool_id=info.pool_id, number_of_ip_addresses=256, tags={"by-b": "b"}
         ).result()
     assert seen["other"].action == "updated" and result.action == "updated"
-    vnet = _assert_one_allocation(emu, "vnet-grow", 256)  # either way: one allocation, the larger request
+    vnet = assert_one_allocation(
+        emu, info, "vnet-grow", 256
+    )  # either way: one allocation, the larger request
     b_puts = [e.status for e in emu.journal.entries(service="arm", method="PUT", path=VNET_PUT)][1:]
     subnets = [s["name"] for s in vnet["properties"].get("subnets") or []]
     if if_match_honoured:
@@ -274,7 +307,13 @@ def test_grow_between_read_and_write(
 
 @pytest.mark.parametrize("lro_polls", [0, 2])
 def test_shrink_between_read_and_write_is_refused(
-    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch, if_match_honoured: bool, lro_polls: int
+    azure_emulator: AzureEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    if_match_honoured: bool,
+    lro_polls: int,
+    info_of: InfoOf,
+    make_client: MakeClient,
+    assert_one_allocation: AssertOneAllocation,
 ) -> None:
     """B reads 64 and plans 128; A grows to 256 in between. B's request became a decrease: crossipam refuses it
     after the 412 (``AllocationDecreaseError``, nothing written) — or, without ``If-Match``, ARM refuses the stale
@@ -282,7 +321,7 @@ def test_shrink_between_read_and_write_is_refused(
     emu = azure_emulator
     info = info_of(emu)
     emu.settings.lro_polls = lro_polls
-    vid = _grown(emu, 64)
+    vid = _grown(emu, info, make_client, 64)
     with make_client(emu) as a, make_client(emu) as b:
         _between_read_and_write(
             emu,
@@ -300,11 +339,16 @@ def test_shrink_between_read_and_write_is_refused(
     else:
         assert isinstance(caught.value, InvalidAllocationError)
         assert caught.value.code == "IpamAllocationCannotBeDecreased"
-    _assert_one_allocation(emu, "vnet-grow", 256)
+    assert_one_allocation(emu, info, "vnet-grow", 256)
 
 
 def test_overlapping_writes_are_serialised_by_409(
-    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch, if_match_honoured: bool
+    azure_emulator: AzureEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    if_match_honoured: bool,
+    info_of: InfoOf,
+    make_client: MakeClient,
+    assert_one_allocation: AssertOneAllocation,
 ) -> None:
     """B reads; A's PUT is accepted and its operation is still running when B's PUT arrives: ARM answers 409
     AnotherOperationInProgress whatever the ETag, B waits, reads A's result and grows it. Nothing is lost with or
@@ -312,7 +356,7 @@ def test_overlapping_writes_are_serialised_by_409(
     emu = azure_emulator
     info = info_of(emu)
     emu.settings.lro_polls = 2
-    vid = _grown(emu, 64)
+    vid = _grown(emu, info, make_client, 64)
     original = emu.handle
     phase = {"name": "armed"}
     b_wrote = threading.Event()
@@ -356,13 +400,17 @@ def test_overlapping_writes_are_serialised_by_409(
         (409, "AnotherOperationInProgress"),
         (200, None),
     ]
-    vnet = _assert_one_allocation(emu, "vnet-grow", 256)
+    vnet = assert_one_allocation(emu, info, "vnet-grow", 256)
     assert [s["name"] for s in vnet["properties"]["subnets"]] == ["app"]
     assert vnet["tags"] == {"by": "a", "by-b": "b"}
 
 
 def test_create_race_when_arm_honours_no_conditional_header(
-    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+    azure_emulator: AzureEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    info_of: InfoOf,
+    make_client: MakeClient,
+    assert_one_allocation: AssertOneAllocation,
 ) -> None:
     """The worst case, simulated: ARM ignores ``If-None-Match`` as well (the offline Azure's knob covers
     ``If-Match`` only, so the headers are stripped here). B reads "absent", A creates the VNet (with a tag), B's
@@ -391,12 +439,17 @@ def test_create_race_when_arm_honours_no_conditional_header(
         ).result()
     assert seen["other"].action == "created" and result.action == "created"
     assert [e.status for e in emu.journal.entries(service="arm", method="PUT", path=VNET_PUT)] == [201, 200]
-    vnet = _assert_one_allocation(emu, "vnet-grow", 64)
+    vnet = assert_one_allocation(emu, info, "vnet-grow", 64)
     assert not vnet.get("tags")
 
 
 def test_racing_growth_converges_to_the_larger_request(
-    azure_emulator: AzureEmulator, if_match_honoured: bool
+    azure_emulator: AzureEmulator,
+    if_match_honoured: bool,
+    info_of: InfoOf,
+    make_client: MakeClient,
+    vnet_count: VnetCount,
+    assert_pool_consistent: PoolConsistent,
 ) -> None:
     """Free-running threads (no forced interleaving): whatever the timing, one allocation of a requested size."""
     emu = azure_emulator
@@ -428,6 +481,6 @@ def test_racing_growth_converges_to_the_larger_request(
         a.close()
         b.close()
     vnet = emu.virtual_network(info.vnet_id("vnet-grow"))
-    assert vnet is not None and _vnet_count(vnet, info.pool_id) in (128, 256)
+    assert vnet is not None and vnet_count(vnet, info.pool_id) in (128, 256)
     assert any(isinstance(o, VirtualNetworkDeployment) for o in outcomes)
     assert_pool_consistent(emu, info.pool_id)

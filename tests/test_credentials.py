@@ -17,7 +17,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
@@ -36,17 +36,18 @@ from crossipam import (
 from crossipam import aio as crossipam_aio
 from crossipam.aio import AsyncTenantBoundCredential
 from crossipam.credentials import TenantBoundCredential, credential_name, token_tenant_id
-from crossipam.testing import AzureEmulator
+from crossipam.testing import AzureEmulator, ScenarioInfo
 
-from .test_client_e2e import cloud_of, info_of
+if TYPE_CHECKING:
+    from .fixtures.clients import ClientOptions, InfoOf
+
 
 JWT_RX = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 SCOPE_KW = "resource_manager_scope"
 
 
-def _secret_credential(emu: AzureEmulator, tenant: str) -> ClientSecretCredential:
+def _secret_credential(emu: AzureEmulator, info: ScenarioInfo, tenant: str) -> ClientSecretCredential:
     """A real azure-identity credential of the app, talking to the offline Azure (it honours ``tenant_id``)."""
-    info = info_of(emu)
     return ClientSecretCredential(
         tenant,
         info.app.client_id,
@@ -58,8 +59,9 @@ def _secret_credential(emu: AzureEmulator, tenant: str) -> ClientSecretCredentia
     )
 
 
-def _async_secret_credential(emu: AzureEmulator, tenant: str) -> AsyncClientSecretCredential:
-    info = info_of(emu)
+def _async_secret_credential(
+    emu: AzureEmulator, info: ScenarioInfo, tenant: str
+) -> AsyncClientSecretCredential:
     return AsyncClientSecretCredential(
         tenant,
         info.app.client_id,
@@ -125,32 +127,7 @@ class AsyncAnswers:
         pass
 
 
-def _client(emu: AzureEmulator, credential: Any) -> CrossTenantIpamClient:
-    info = info_of(emu)
-    return CrossTenantIpamClient(
-        credential,
-        managed_tenant_id=info.managed_tenant_id,
-        management_tenant_id=info.management_tenant_id,
-        cloud=cloud_of(info),
-        transport=emu.transport(),
-        polling_interval=0,
-    )
-
-
-def _async_client(emu: AzureEmulator, credential: Any) -> crossipam_aio.CrossTenantIpamClient:
-    info = info_of(emu)
-    return crossipam_aio.CrossTenantIpamClient(
-        credential,
-        managed_tenant_id=info.managed_tenant_id,
-        management_tenant_id=info.management_tenant_id,
-        cloud=cloud_of(info),
-        transport=emu.async_transport(),
-        polling_interval=0,
-    )
-
-
-def _deploy_kwargs(emu: AzureEmulator) -> dict[str, Any]:
-    info = info_of(emu)
+def _deploy_kwargs(info: ScenarioInfo) -> dict[str, Any]:
     return {"location": info.location, "pool_id": info.pool_id, "number_of_ip_addresses": 16}
 
 
@@ -161,8 +138,7 @@ def _no_token_shown(emu: AzureEmulator, *texts: str) -> None:
             assert secret not in text
 
 
-def _check_mismatch(emu: AzureEmulator, err: BaseException) -> None:
-    info = info_of(emu)
+def _check_mismatch(emu: AzureEmulator, info: ScenarioInfo, err: BaseException) -> None:
     assert isinstance(err, TokenTenantMismatchError), repr(err)
     assert err.tenant_id == info.management_tenant_id
     assert err.token_tenant_id == info.managed_tenant_id
@@ -179,74 +155,89 @@ def _check_mismatch(emu: AzureEmulator, err: BaseException) -> None:
 # ---- the wrong tenant's token ------------------------------------------------------------------------------
 
 
-def test_a_token_of_the_wrong_tenant_is_refused_before_any_arm_request(azure_emulator: AzureEmulator) -> None:
+def test_a_token_of_the_wrong_tenant_is_refused_before_any_arm_request(
+    azure_emulator: AzureEmulator, info_of: InfoOf, client_options: ClientOptions
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
-    hidden = EmulatedManagedIdentityCredential(_secret_credential(emu, info.managed_tenant_id))
+    hidden = EmulatedManagedIdentityCredential(_secret_credential(emu, info, info.managed_tenant_id))
     chained = ChainedTokenCredential(hidden)
     emu.journal.clear()
-    with _client(emu, chained) as client, pytest.raises(CredentialError) as caught:
-        client.begin_deploy_virtual_network(info.vnet_id("vnet-mi"), **_deploy_kwargs(emu)).result()
-    _check_mismatch(emu, caught.value)
+    with (
+        CrossTenantIpamClient(chained, **client_options(emu)) as client,
+        pytest.raises(CredentialError) as caught,
+    ):
+        client.begin_deploy_virtual_network(info.vnet_id("vnet-mi"), **_deploy_kwargs(info)).result()
+    _check_mismatch(emu, info, caught.value)
     assert info.management_tenant_id in hidden.asked  # it was asked for A, and answered for B
     assert emu.virtual_network(info.vnet_id("vnet-mi")) is None
 
 
-def test_a_token_of_the_wrong_tenant_fails_every_bulk_item_alone(azure_emulator: AzureEmulator) -> None:
+def test_a_token_of_the_wrong_tenant_fails_every_bulk_item_alone(
+    azure_emulator: AzureEmulator, info_of: InfoOf, client_options: ClientOptions
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
     chained = ChainedTokenCredential(
-        EmulatedManagedIdentityCredential(_secret_credential(emu, info.managed_tenant_id))
+        EmulatedManagedIdentityCredential(_secret_credential(emu, info, info.managed_tenant_id))
     )
     specs = [DeploymentSpec(info.vnet_id(f"vnet-mi{i}"), info.location, info.pool_id, 16) for i in range(3)]
     emu.journal.clear()
-    with _client(emu, chained) as client:
+    with CrossTenantIpamClient(chained, **client_options(emu)) as client:
         results: list[BulkItemResult] = client.deploy_many(specs)
     assert [r.vnet_id for r in results] == [str(s.vnet_id) for s in specs]
     for result in results:
         assert result.error is not None and result.attempts == 1  # a credential error is final
-        _check_mismatch(emu, result.error)
+        _check_mismatch(emu, info, result.error)
 
 
 async def test_async_a_token_of_the_wrong_tenant_is_refused_before_any_arm_request(
     azure_emulator: AzureEmulator,
+    info_of: InfoOf,
+    async_client_options: ClientOptions,
 ) -> None:
     emu = azure_emulator
     info = info_of(emu)
     chained = AsyncChainedTokenCredential(
-        AsyncEmulatedManagedIdentityCredential(_async_secret_credential(emu, info.managed_tenant_id))
+        AsyncEmulatedManagedIdentityCredential(_async_secret_credential(emu, info, info.managed_tenant_id))
     )
     emu.journal.clear()
-    async with _async_client(emu, chained) as client:
+    async with crossipam_aio.CrossTenantIpamClient(chained, **async_client_options(emu)) as client:
         with pytest.raises(CredentialError) as caught:
-            poller = await client.begin_deploy_virtual_network(info.vnet_id("vnet-mi"), **_deploy_kwargs(emu))
+            poller = await client.begin_deploy_virtual_network(
+                info.vnet_id("vnet-mi"), **_deploy_kwargs(info)
+            )
             await poller.result()
         results = await client.deploy_many(
             [DeploymentSpec(info.vnet_id("vnet-mi2"), info.location, info.pool_id, 16)]
         )
     await chained.close()
-    _check_mismatch(emu, caught.value)
+    _check_mismatch(emu, info, caught.value)
     [result] = results
     assert result.error is not None
-    _check_mismatch(emu, result.error)
+    _check_mismatch(emu, info, result.error)
 
 
-def test_readiness_reports_the_wrong_tenant(azure_emulator: AzureEmulator) -> None:
+def test_readiness_reports_the_wrong_tenant(
+    azure_emulator: AzureEmulator, info_of: InfoOf, client_options: ClientOptions
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
     chained = ChainedTokenCredential(
-        EmulatedManagedIdentityCredential(_secret_credential(emu, info.managed_tenant_id))
+        EmulatedManagedIdentityCredential(_secret_credential(emu, info, info.managed_tenant_id))
     )
-    with _client(emu, chained) as client:
+    with CrossTenantIpamClient(chained, **client_options(emu)) as client:
         report = client.check_readiness(info.pool_id)
     [check] = [c for c in report.checks if c.name == "token_management_tenant"]
     assert check.status == "fail" and check.remedy is not None and "managed identity" in check.remedy
 
 
-def test_the_right_tenant_passes_and_the_check_can_be_turned_off(azure_emulator: AzureEmulator) -> None:
+def test_the_right_tenant_passes_and_the_check_can_be_turned_off(
+    azure_emulator: AzureEmulator, info_of: InfoOf
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
-    real = _secret_credential(emu, info.managed_tenant_id)
+    real = _secret_credential(emu, info, info.managed_tenant_id)
     scope = info.arm_scope
     token = TenantBoundCredential(real, info.management_tenant_id).get_token(scope)
     assert token_tenant_id(token.token) == info.management_tenant_id
@@ -275,10 +266,12 @@ def _jwt(claims: object) -> str:
     return f"{part({'alg': 'none'})}.{part(claims)}.sig"
 
 
-def test_token_tenant_id_reads_the_tid_claim_or_nothing(azure_emulator: AzureEmulator) -> None:
+def test_token_tenant_id_reads_the_tid_claim_or_nothing(
+    azure_emulator: AzureEmulator, info_of: InfoOf
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
-    real = _secret_credential(emu, info.managed_tenant_id).get_token(
+    real = _secret_credential(emu, info, info.managed_tenant_id).get_token(
         info.arm_scope, tenant_id=info.management_tenant_id
     )
     assert token_tenant_id(real.token) == info.management_tenant_id
@@ -299,10 +292,12 @@ def test_token_tenant_id_reads_the_tid_claim_or_nothing(azure_emulator: AzureEmu
         assert token_tenant_id(opaque) is None, opaque
 
 
-def test_credential_name_names_the_chain_member_that_answered(azure_emulator: AzureEmulator) -> None:
+def test_credential_name_names_the_chain_member_that_answered(
+    azure_emulator: AzureEmulator, info_of: InfoOf
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
-    hidden = EmulatedManagedIdentityCredential(_secret_credential(emu, info.managed_tenant_id))
+    hidden = EmulatedManagedIdentityCredential(_secret_credential(emu, info, info.managed_tenant_id))
     chained = ChainedTokenCredential(hidden)
     assert credential_name(chained) == "ChainedTokenCredential"
     chained.get_token(info.arm_scope)
@@ -337,12 +332,20 @@ BAD_ANSWERS: list[tuple[str, Callable[[], Any], str]] = [
 
 @pytest.mark.parametrize(("case", "answer", "words"), BAD_ANSWERS, ids=[c[0] for c in BAD_ANSWERS])
 def test_a_misbehaving_credential_is_a_credential_error(
-    azure_emulator: AzureEmulator, case: str, answer: Callable[[], Any], words: str
+    azure_emulator: AzureEmulator,
+    case: str,
+    answer: Callable[[], Any],
+    words: str,
+    info_of: InfoOf,
+    client_options: ClientOptions,
 ) -> None:
     emu = azure_emulator
     info = info_of(emu)
     emu.journal.clear()
-    with _client(emu, Answers(answer)) as client, pytest.raises(CredentialError) as caught:
+    with (
+        CrossTenantIpamClient(Answers(answer), **client_options(emu)) as client,
+        pytest.raises(CredentialError) as caught,
+    ):
         client.get_pool_usage(info.pool_id)
     err = caught.value
     assert type(err) is CredentialError
@@ -354,12 +357,18 @@ def test_a_misbehaving_credential_is_a_credential_error(
 
 @pytest.mark.parametrize(("case", "answer", "words"), BAD_ANSWERS, ids=[c[0] for c in BAD_ANSWERS])
 async def test_async_a_misbehaving_credential_is_a_credential_error(
-    azure_emulator: AzureEmulator, case: str, answer: Callable[[], Any], words: str
+    azure_emulator: AzureEmulator,
+    case: str,
+    answer: Callable[[], Any],
+    words: str,
+    info_of: InfoOf,
+    async_client_options: ClientOptions,
 ) -> None:
     emu = azure_emulator
     info = info_of(emu)
     emu.journal.clear()
-    async with _async_client(emu, AsyncAnswers(answer)) as client:
+    credential: Any = AsyncAnswers(answer)  # no AsyncTokenCredential: no __aenter__
+    async with crossipam_aio.CrossTenantIpamClient(credential, **async_client_options(emu)) as client:
         with pytest.raises(CredentialError) as caught:
             await client.get_pool_usage(info.pool_id)
     err = caught.value
@@ -377,10 +386,12 @@ def test_raising_credential_keeps_the_original_as_cause() -> None:
     assert isinstance(caught.value.__cause__, RuntimeError) and "(app app-1)" in caught.value.message
 
 
-async def test_a_sync_credential_in_the_async_client_is_named(azure_emulator: AzureEmulator) -> None:
+async def test_a_sync_credential_in_the_async_client_is_named(
+    azure_emulator: AzureEmulator, info_of: InfoOf
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
-    sync_credential = _secret_credential(emu, info.managed_tenant_id)
+    sync_credential = _secret_credential(emu, info, info.managed_tenant_id)
     bound = AsyncTenantBoundCredential(sync_credential, info.management_tenant_id)  # type: ignore[arg-type]
     with pytest.raises(CredentialError, match="ClientSecretCredential is not an async credential") as caught:
         await bound.get_token(info.arm_scope)
@@ -391,19 +402,13 @@ async def test_a_sync_credential_in_the_async_client_is_named(azure_emulator: Az
 # ---- files checked at construction -------------------------------------------------------------------------
 
 
-def _tenants(emu: AzureEmulator) -> dict[str, Any]:
-    info = info_of(emu)
-    return {
-        "managed_tenant_id": info.managed_tenant_id,
-        "management_tenant_id": info.management_tenant_id,
-        "cloud": cloud_of(info),
-        "transport": emu.transport(),
-    }
-
-
 @pytest.mark.parametrize("flavour", ["sync", "async"])
 def test_a_missing_or_bad_certificate_file_is_refused_at_construction(
-    azure_emulator: AzureEmulator, tmp_path: Path, flavour: str
+    azure_emulator: AzureEmulator,
+    tmp_path: Path,
+    flavour: str,
+    info_of: InfoOf,
+    client_options: ClientOptions,
 ) -> None:
     emu = azure_emulator
     info = info_of(emu)
@@ -418,14 +423,14 @@ def test_a_missing_or_bad_certificate_file_is_refused_at_construction(
     ]
     for path, words in cases:
         with pytest.raises(ConfigurationError) as caught:
-            cls.from_client_certificate(info.app.client_id, path, **_tenants(emu))
+            cls.from_client_certificate(info.app.client_id, path, **client_options(emu))
         assert path in str(caught.value) and words in str(caught.value)
     assert len(emu.journal) == 0
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads any file")
 def test_an_unreadable_certificate_file_is_refused_at_construction(
-    azure_emulator: AzureEmulator, tmp_path: Path
+    azure_emulator: AzureEmulator, tmp_path: Path, info_of: InfoOf, client_options: ClientOptions
 ) -> None:
     emu = azure_emulator
     info = info_of(emu)
@@ -433,11 +438,10 @@ def test_an_unreadable_certificate_file_is_refused_at_construction(
     pem.write_bytes(emu.add_certificate(info.app.client_id).pem)
     pem.chmod(0)
     with pytest.raises(ConfigurationError, match="cannot be read"):
-        CrossTenantIpamClient.from_client_certificate(info.app.client_id, str(pem), **_tenants(emu))
+        CrossTenantIpamClient.from_client_certificate(info.app.client_id, str(pem), **client_options(emu))
 
 
-def _environ(emu: AzureEmulator, **extra: str) -> dict[str, str]:
-    info = info_of(emu)
+def _environ(info: ScenarioInfo, **extra: str) -> dict[str, str]:
     return {
         "AZURE_CLIENT_ID": info.app.client_id,
         "AZURE_TENANT_ID": info.managed_tenant_id,
@@ -457,19 +461,20 @@ def _environ(emu: AzureEmulator, **extra: str) -> dict[str, str]:
     ],
 )
 def test_from_environment_refuses_a_missing_file_at_construction(
-    azure_emulator: AzureEmulator, tmp_path: Path, flavour: str, variable: str, what: str
+    azure_emulator: AzureEmulator, tmp_path: Path, flavour: str, variable: str, what: str, info_of: InfoOf
 ) -> None:
     emu = azure_emulator
     cls: Any = CrossTenantIpamClient if flavour == "sync" else crossipam_aio.CrossTenantIpamClient
     missing = str(tmp_path / "gone")
+    info = info_of(emu)
     with pytest.raises(ConfigurationError) as caught:
-        cls.from_environment(environ=_environ(emu, **{variable: missing}), transport=emu.transport())
+        cls.from_environment(environ=_environ(info, **{variable: missing}), transport=emu.transport())
     assert f"the {what} {missing!r} does not exist" in str(caught.value)
     assert len(emu.journal) == 0
 
 
 def test_a_token_file_removed_later_is_a_credential_error_naming_it(
-    azure_emulator: AzureEmulator, tmp_path: Path
+    azure_emulator: AzureEmulator, tmp_path: Path, info_of: InfoOf
 ) -> None:
     emu = azure_emulator
     info = info_of(emu)
@@ -477,7 +482,7 @@ def test_a_token_file_removed_later_is_a_credential_error_naming_it(
     emu.add_federated_credential(info.app.client_id, issuer=issuer, subject=subject)
     token_file = tmp_path / "token"
     token_file.write_text(emu.issue_federated_assertion(issuer=issuer, subject=subject))
-    environ = _environ(emu, AZURE_FEDERATED_TOKEN_FILE=str(token_file))
+    environ = _environ(info, AZURE_FEDERATED_TOKEN_FILE=str(token_file))
     with CrossTenantIpamClient.from_environment(environ=environ, transport=emu.transport()) as client:
         token_file.unlink()
         with pytest.raises(CredentialError) as caught:

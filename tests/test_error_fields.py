@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
@@ -26,13 +26,13 @@ from crossipam.errors import (
     entra_error_details,
     graph_error_details,
 )
-from crossipam.testing import AzureEmulator
+from crossipam.testing import AdminCredentials, AzureEmulator
 from crossipam.testing._http import Request, Response
 
-from .test_aio_client import make_client as make_aio_client
-from .test_aio_onboarding import Admin, _aonboard
-from .test_client_e2e import cloud_of, info_of, make_client, net_kwargs
-from .test_onboarding import _onboard, _secret_credential
+if TYPE_CHECKING:
+    from .fixtures.clients import CloudOf, InfoOf, MakeAsyncClient, MakeClient, NetKwargs
+    from .fixtures.onboarding import AsyncOnboard, Onboard, SecretCredential
+
 
 WRONG_SECRET = "not-the-secret"
 
@@ -117,7 +117,11 @@ def _assert_graph_403(err: InsufficientPrivilegesError, answer: Answer, tenant_i
 
 
 def test_graph_403_during_onboarding_keeps_graphs_code_and_ids(
-    azure_emulator_fresh: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+    azure_emulator_fresh: AzureEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    info_of: InfoOf,
+    onboard: Onboard,
+    secret_credential: SecretCredential,
 ) -> None:
     emu = azure_emulator_fresh
     info = info_of(emu)
@@ -125,9 +129,9 @@ def test_graph_403_during_onboarding_keeps_graphs_code_and_ids(
     answers = record_answers(emu, monkeypatch)
 
     with pytest.raises(InsufficientPrivilegesError) as caught:
-        _onboard(
+        onboard(
             emu,
-            managed_tenant_credential=_secret_credential(
+            managed_tenant_credential=secret_credential(
                 emu, info.managed_tenant_id, weak.client_id, weak.client_secret
             ),
         )
@@ -143,7 +147,11 @@ def test_graph_403_during_onboarding_keeps_graphs_code_and_ids(
 
 
 def test_arm_authorization_failure_during_role_assignment_keeps_arms_ids(
-    azure_emulator_fresh: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+    azure_emulator_fresh: AzureEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    info_of: InfoOf,
+    onboard: Onboard,
+    secret_credential: SecretCredential,
 ) -> None:
     emu = azure_emulator_fresh
     info = info_of(emu)
@@ -154,9 +162,9 @@ def test_arm_authorization_failure_during_role_assignment_keeps_arms_ids(
     answers = record_answers(emu, monkeypatch)
 
     with pytest.raises(InsufficientPrivilegesError) as caught:
-        _onboard(
+        onboard(
             emu,
-            management_tenant_credential=_secret_credential(
+            management_tenant_credential=secret_credential(
                 emu, info.management_tenant_id, reader.client_id, reader.client_secret
             ),
         )
@@ -172,7 +180,7 @@ def test_arm_authorization_failure_during_role_assignment_keeps_arms_ids(
 
 
 def test_generic_onboarding_error_keeps_ids_and_has_a_hint(
-    azure_emulator_fresh: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+    azure_emulator_fresh: AzureEmulator, monkeypatch: pytest.MonkeyPatch, onboard: Onboard
 ) -> None:
     """An ARM failure onboarding has no special class for (here 400 on the role assignment PUT)."""
     emu = azure_emulator_fresh
@@ -180,7 +188,7 @@ def test_generic_onboarding_error_keeps_ids_and_has_a_hint(
     answers = record_answers(emu, monkeypatch)
 
     with pytest.raises(OnboardingError) as caught:
-        _onboard(emu)
+        onboard(emu)
 
     err = caught.value
     refused = _one(answers, "arm", 400, "PUT", "/roleAssignments/")
@@ -197,7 +205,11 @@ def test_generic_onboarding_error_keeps_ids_and_has_a_hint(
 
 
 def test_wrong_client_secret_keeps_the_aadsts_code_trace_and_correlation_ids(
-    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+    azure_emulator: AzureEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    info_of: InfoOf,
+    cloud_of: CloudOf,
+    net_kwargs: NetKwargs,
 ) -> None:
     emu = azure_emulator
     info = info_of(emu)
@@ -226,14 +238,17 @@ def test_wrong_client_secret_keeps_the_aadsts_code_trace_and_correlation_ids(
 
 def test_wrong_admin_secret_during_onboarding_keeps_the_aadsts_code(
     azure_emulator_fresh: AzureEmulator,
+    info_of: InfoOf,
+    onboard: Onboard,
+    secret_credential: SecretCredential,
 ) -> None:
     emu = azure_emulator_fresh
     info = info_of(emu)
     admin = info.admins["managed"]
     with pytest.raises(AdminCredentialError) as caught:
-        _onboard(
+        onboard(
             emu,
-            managed_tenant_credential=_secret_credential(emu, admin.tenant_id, admin.client_id, WRONG_SECRET),
+            managed_tenant_credential=secret_credential(emu, admin.tenant_id, admin.client_id, WRONG_SECRET),
         )
     err = caught.value
     assert err.code is not None and err.code.startswith("AADSTS7000215")
@@ -243,7 +258,10 @@ def test_wrong_admin_secret_during_onboarding_keeps_the_aadsts_code(
 
 
 def test_app_not_onboarded_is_aadsts700016_with_ids(
-    azure_emulator_fresh: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+    azure_emulator_fresh: AzureEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    info_of: InfoOf,
+    make_client: MakeClient,
 ) -> None:
     emu = azure_emulator_fresh
     info = info_of(emu)
@@ -265,7 +283,11 @@ def test_app_not_onboarded_is_aadsts700016_with_ids(
 
 
 async def test_async_onboarding_and_client_carry_the_same_fields(
-    azure_emulator_fresh: AzureEmulator, monkeypatch: pytest.MonkeyPatch
+    azure_emulator_fresh: AzureEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    info_of: InfoOf,
+    make_async_client: MakeAsyncClient,
+    aonboard: AsyncOnboard,
 ) -> None:
     emu = azure_emulator_fresh
     info = info_of(emu)
@@ -273,13 +295,16 @@ async def test_async_onboarding_and_client_carry_the_same_fields(
     answers = record_answers(emu, monkeypatch)
 
     with pytest.raises(InsufficientPrivilegesError) as caught:
-        await _aonboard(
-            emu, managed_tenant_credential=Admin(info.managed_tenant_id, weak.client_id, weak.client_secret)
+        await aonboard(
+            emu,
+            managed_tenant_credential=AdminCredentials(
+                weak.client_id, weak.client_secret, info.managed_tenant_id
+            ),
         )
     _assert_graph_403(caught.value, _one(answers, "graph", 403), info.managed_tenant_id)
 
     # the app is not onboarded yet: azure.identity.aio keeps Entra's response, so the status is known too
-    async with make_aio_client(emu) as client:
+    async with make_async_client(emu) as client:
         with pytest.raises(AppNotOnboardedError) as not_onboarded:
             await client.get_pool_usage(info.pool_id)
     err = not_onboarded.value

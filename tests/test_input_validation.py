@@ -4,7 +4,7 @@ clear typed error on its first read. Property-based tests and a bounded fuzz run
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,9 +24,10 @@ from crossipam import (
 from crossipam.policies import CrossTenantAuxiliaryPolicy
 from crossipam.testing import AzureEmulator
 
-from .test_aio_client import make_client as make_aio_client
-from .test_client_e2e import cloud_of, info_of, make_client
-from .test_onboarding import _onboard
+if TYPE_CHECKING:
+    from .fixtures.clients import CloudOf, InfoOf, MakeAsyncClient, MakeClient
+    from .fixtures.onboarding import Onboard
+
 
 SUB = "bbbbbbbb-1111-4000-8000-000000000002"
 VNET = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v1"
@@ -106,7 +107,9 @@ def _calls(info: Any) -> list[tuple[str, dict[str, Any], type[Exception]]]:
     ]
 
 
-def test_client_entry_points_refuse_before_any_request(azure_emulator: AzureEmulator) -> None:
+def test_client_entry_points_refuse_before_any_request(
+    azure_emulator: AzureEmulator, info_of: InfoOf, make_client: MakeClient
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
     with make_client(emu) as client:
@@ -136,7 +139,7 @@ def test_client_entry_points_refuse_before_any_request(azure_emulator: AzureEmul
     ],
 )
 def test_client_construction_refuses_bad_configuration(
-    azure_emulator: AzureEmulator, overrides: dict[str, Any]
+    azure_emulator: AzureEmulator, overrides: dict[str, Any], make_client: MakeClient
 ) -> None:
     with pytest.raises(ConfigurationError):
         make_client(azure_emulator, **overrides)
@@ -155,7 +158,9 @@ def test_non_https_endpoints_are_refused(field: str) -> None:
         CloudEndpoints(**base)
 
 
-def test_more_than_three_auxiliary_tenants_are_refused(azure_emulator: AzureEmulator) -> None:
+def test_more_than_three_auxiliary_tenants_are_refused(
+    azure_emulator: AzureEmulator, info_of: InfoOf, make_client: MakeClient
+) -> None:
     info = info_of(azure_emulator)
     with make_client(azure_emulator) as client:
         tenants = [f"aaaaaaaa-0000-4000-8000-00000000000{i}" for i in range(1, 5)]
@@ -168,7 +173,9 @@ def test_more_than_three_auxiliary_tenants_are_refused(azure_emulator: AzureEmul
     assert list(azure_emulator.journal) == []
 
 
-def test_onboarding_refuses_bad_input_before_any_request(azure_emulator_fresh: AzureEmulator) -> None:
+def test_onboarding_refuses_bad_input_before_any_request(
+    azure_emulator_fresh: AzureEmulator, info_of: InfoOf, onboard: Onboard
+) -> None:
     emu = azure_emulator_fresh
     info = info_of(emu)
     for overrides in (
@@ -178,7 +185,7 @@ def test_onboarding_refuses_bad_input_before_any_request(azure_emulator_fresh: A
         {"managed_subscription_id": "x"},
     ):
         with pytest.raises(InvalidInputError):
-            _onboard(emu, **overrides)
+            onboard(emu, **overrides)
     from crossipam.onboarding import onboard_service_principal
 
     with pytest.raises(InvalidResourceIdError):
@@ -195,6 +202,10 @@ def test_onboarding_refuses_bad_input_before_any_request(azure_emulator_fresh: A
 
 async def test_pool_outside_the_management_tenant_is_a_clear_typed_error(
     azure_emulator: AzureEmulator,
+    info_of: InfoOf,
+    cloud_of: CloudOf,
+    make_client: MakeClient,
+    make_async_client: MakeAsyncClient,
 ) -> None:
     """Before any request the client cannot know a subscription's tenant; the first pool read with a
     management-tenant token answers 401 InvalidAuthenticationTokenTenant, which crossipam names plainly."""
@@ -213,7 +224,7 @@ async def test_pool_outside_the_management_tenant_is_a_clear_typed_error(
             assert err.code == "InvalidAuthenticationTokenTenant" and err.status == 401
             assert "not in the management tenant" in str(err) and info.management_tenant_id in str(err)
             assert "management_tenant_id" in (err.hint or "")
-    async with make_aio_client(emu) as aio_client:  # the asyncio twin says the same
+    async with make_async_client(emu) as aio_client:  # the asyncio twin says the same
         for aread in (aio_client.get_pool_usage, aio_client.list_pool_allocations):
             with pytest.raises(AuthenticationError) as caught:
                 await aread(pool)

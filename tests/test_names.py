@@ -9,7 +9,7 @@ name round-trips through the id parsers."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import given, settings
@@ -40,8 +40,9 @@ from crossipam._validation import check_count, check_tags, merge_tags
 from crossipam.deployment import deployment_request
 from crossipam.testing import AzureEmulator
 
-from .test_aio_client import make_client as make_aio_client
-from .test_client_e2e import info_of, make_client
+if TYPE_CHECKING:
+    from .fixtures.clients import InfoOf, MakeAsyncClient, MakeClient
+
 
 SUB = "bbbbbbbb-1111-4000-8000-000000000002"
 NET = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network"
@@ -577,6 +578,8 @@ def _bad_ids(info: Any) -> list[tuple[str, str]]:
 
 def test_client_refuses_bad_ids_names_tags_and_counts_before_any_request(
     azure_emulator: AzureEmulator,
+    info_of: InfoOf,
+    make_client: MakeClient,
 ) -> None:
     emu = azure_emulator
     info = info_of(emu)
@@ -617,10 +620,12 @@ def test_client_refuses_bad_ids_names_tags_and_counts_before_any_request(
         assert any(e.service != "login" for e in emu.journal)
 
 
-async def test_async_client_refuses_before_any_request(azure_emulator: AzureEmulator) -> None:
+async def test_async_client_refuses_before_any_request(
+    azure_emulator: AzureEmulator, info_of: InfoOf, make_async_client: MakeAsyncClient
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
-    async with make_aio_client(emu) as client:
+    async with make_async_client(emu) as client:
         emu.journal.clear()
         for bad_vnet, bad_pool in _bad_ids(info):
             with pytest.raises(InvalidResourceIdError):
@@ -644,7 +649,9 @@ async def test_async_client_refuses_before_any_request(azure_emulator: AzureEmul
     assert list(emu.journal) == []
 
 
-def test_a_bad_deployment_spec_fails_alone_without_a_request(azure_emulator: AzureEmulator) -> None:
+def test_a_bad_deployment_spec_fails_alone_without_a_request(
+    azure_emulator: AzureEmulator, info_of: InfoOf, make_client: MakeClient
+) -> None:
     emu = azure_emulator
     info = info_of(emu)
     specs = [
@@ -665,7 +672,9 @@ def test_a_bad_deployment_spec_fails_alone_without_a_request(azure_emulator: Azu
     assert [e for e in emu.journal if e.service != "login"] == []
 
 
-def test_a_resource_group_named_in_another_script_deploys(azure_emulator: AzureEmulator) -> None:
+def test_a_resource_group_named_in_another_script_deploys(
+    azure_emulator: AzureEmulator, info_of: InfoOf, make_client: MakeClient
+) -> None:
     """Azure accepts letters and digits of any script in resource group names; so does crossipam, end to end."""
     emu = azure_emulator
     info = info_of(emu)
@@ -739,11 +748,11 @@ def test_resource_group_names_round_trip_and_never_change_the_path(rg: str, text
         assert not any(c in text for c in "/\\?#% \t\r\n\x00")
 
 
-def test_a_merge_past_fifty_tags_is_refused_before_any_write(azure_emulator: AzureEmulator) -> None:
+def test_a_merge_past_fifty_tags_is_refused_before_any_write(
+    azure_emulator: AzureEmulator, info_of: InfoOf, make_client: MakeClient
+) -> None:
     """The planner merges the given tags into the VNet's own (case-insensitively) and refuses more than 50."""
     from crossipam import DeploymentRefusedError
-
-    from .test_client_e2e import info_of, make_client
 
     emu = azure_emulator
     info = info_of(emu)

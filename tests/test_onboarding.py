@@ -5,15 +5,14 @@ from __future__ import annotations
 import logging
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from unittest.mock import call
 
 import pytest
 from azure.core import AzureClouds
 from azure.core.credentials import AccessToken
-from azure.identity import ClientSecretCredential
 from azure.mgmt.network import NetworkManagementClient
 
-from crossipam.client import CrossTenantIpamClient
 from crossipam.errors import (
     AdminCredentialError,
     ApplicationNotFoundError,
@@ -26,7 +25,7 @@ from crossipam.errors import (
     OnboardingError,
     ReplicationPendingError,
 )
-from crossipam.models import CloudEndpoints, VirtualNetworkDeployment
+from crossipam.models import CloudEndpoints
 from crossipam.onboarding import (
     IPAM_POOL_USER_ROLE_ID,
     STEP_ASSIGN_POOL_ROLE,
@@ -35,123 +34,14 @@ from crossipam.onboarding import (
     STEP_DELETE_SERVICE_PRINCIPAL,
     STEP_MAKE_MULTITENANT,
     STEP_REMOVE_ROLE_ASSIGNMENT,
-    OffboardingResult,
-    OnboardingResult,
-    offboard_service_principal,
     onboard_service_principal,
     role_assignment_name,
 )
-from crossipam.testing import AzureEmulator, ScenarioInfo
+from crossipam.testing import AzureEmulator
 
-# ------------------------------------------------------------------------------------------------
-# helpers
-
-
-def _info(emu: AzureEmulator) -> ScenarioInfo:
-    assert emu.scenario is not None
-    return emu.scenario
-
-
-def _cloud(info: ScenarioInfo) -> CloudEndpoints:
-    return CloudEndpoints(
-        authority_host=info.authority,
-        resource_manager=info.arm_endpoint,
-        graph=info.graph_endpoint,
-        resource_manager_scope=info.arm_scope,
-    )
-
-
-def _net_kwargs(emu: AzureEmulator) -> dict[str, Any]:
-    """How a client reaches this offline Azure: in-process transport, or HTTPS with the test CA."""
-    info = _info(emu)
-    if info.ca_bundle:
-        return {"connection_verify": info.ca_bundle}
-    return {"transport": emu.transport()}
-
-
-def _secret_credential(
-    emu: AzureEmulator, tenant_id: str, client_id: str, secret: str
-) -> ClientSecretCredential:
-    info = _info(emu)
-    return ClientSecretCredential(
-        tenant_id,
-        client_id,
-        secret,
-        authority=info.authority,
-        disable_instance_discovery=True,
-        **_net_kwargs(emu),
-    )
-
-
-def _admin(emu: AzureEmulator, which: str) -> ClientSecretCredential:
-    admin = _info(emu).admins[which]
-    return _secret_credential(emu, admin.tenant_id, admin.client_id, admin.client_secret)
-
-
-class FakeSleep:
-    """Never really sleeps: advances the emulator's clock instead."""
-
-    def __init__(self, emu: AzureEmulator) -> None:
-        self.emu = emu
-        self.calls: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-        self.emu.clock.advance(seconds)
-
-    @property
-    def total(self) -> float:
-        return sum(self.calls)
-
-
-def _onboard(emu: AzureEmulator, **overrides: Any) -> OnboardingResult:
-    info = _info(emu)
-    kwargs: dict[str, Any] = {
-        "managed_tenant_id": info.managed_tenant_id,
-        "management_tenant_id": info.management_tenant_id,
-        "managed_tenant_credential": _admin(emu, "managed"),
-        "management_tenant_credential": _admin(emu, "management"),
-        "cloud": _cloud(info),
-        "sleep": FakeSleep(emu),
-        **_net_kwargs(emu),
-    }
-    kwargs.update(overrides)
-    return onboard_service_principal(info.app.client_id, info.pool_id, **kwargs)
-
-
-def _offboard(emu: AzureEmulator, **overrides: Any) -> OffboardingResult:
-    info = _info(emu)
-    kwargs: dict[str, Any] = {
-        "management_tenant_id": info.management_tenant_id,
-        "management_tenant_credential": _admin(emu, "management"),
-        "cloud": _cloud(info),
-        **_net_kwargs(emu),
-    }
-    kwargs.update(overrides)
-    return offboard_service_principal(info.app.client_id, info.pool_id, **kwargs)
-
-
-def _statuses(result: OnboardingResult | OffboardingResult) -> dict[str, str]:
-    return {step.name: step.status for step in result.steps}
-
-
-def _deploy_vnet(emu: AzureEmulator, name: str) -> VirtualNetworkDeployment:
-    """The automation app (not an admin) deploys a VNet in tenant B from the pool in tenant A with the core
-    client: primary token for tenant B, auxiliary token for tenant A."""
-    info = _info(emu)
-    with CrossTenantIpamClient.from_client_secret(
-        info.app.client_id,
-        info.app.client_secret,
-        managed_tenant_id=info.managed_tenant_id,
-        management_tenant_id=info.management_tenant_id,
-        cloud=_cloud(info),
-        polling_interval=0,
-        **_net_kwargs(emu),
-    ) as client:
-        return client.begin_deploy_virtual_network(
-            info.vnet_id(name), location=info.location, pool_id=info.pool_id, number_of_ip_addresses=256
-        ).result()
-
+if TYPE_CHECKING:
+    from .fixtures.clients import CloudOf, InfoOf, NetKwargs
+    from .fixtures.onboarding import DeployVnet, FakeSleep, Offboard, Onboard, SecretCredential, StepStatuses
 
 # ------------------------------------------------------------------------------------------------
 # fresh onboarding, re-runs, dry runs
@@ -159,17 +49,20 @@ def _deploy_vnet(emu: AzureEmulator, name: str) -> VirtualNetworkDeployment:
 
 def test_fresh_onboarding_end_to_end_then_cross_tenant_deployment(
     azure_emulator_fresh: AzureEmulator,
+    info_of: InfoOf,
+    onboard: Onboard,
+    deploy_vnet: DeployVnet,
 ) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
     app_id = info.app.client_id
 
     # before: the app cannot deploy from the pool (no token in tenant A at all)
     with pytest.raises(AppNotOnboardedError) as not_yet:
-        _deploy_vnet(emu, "vnet-before")
+        deploy_vnet(emu, "vnet-before")
     assert not_yet.value.tenant_id == info.management_tenant_id
 
-    result = _onboard(emu)
+    result = onboard(emu)
 
     assert [s.name for s in result.steps] == [
         STEP_MAKE_MULTITENANT,
@@ -207,21 +100,23 @@ def test_fresh_onboarding_end_to_end_then_cross_tenant_deployment(
     ]
 
     # and now the onboarded app deploys a VNet in tenant B from the pool in tenant A
-    vnet = _deploy_vnet(emu, "vnet-onboarded")
+    vnet = deploy_vnet(emu, "vnet-onboarded")
     assert vnet.action == "created" and vnet.address_prefixes
     put = emu.journal.entries(service="arm", method="PUT", path="virtualNetworks/vnet-onboarded")[-1]
     assert put.status in (200, 201)
     assert put.aux_tenant_ids == (info.management_tenant_id,)
 
 
-def test_rerun_reports_already_done_and_writes_nothing(azure_emulator_fresh: AzureEmulator) -> None:
+def test_rerun_reports_already_done_and_writes_nothing(
+    azure_emulator_fresh: AzureEmulator, onboard: Onboard, step_statuses: StepStatuses
+) -> None:
     emu = azure_emulator_fresh
-    first = _onboard(emu)
+    first = onboard(emu)
     emu.journal.clear()
 
-    again = _onboard(emu)
+    again = onboard(emu)
 
-    assert _statuses(again) == {
+    assert step_statuses(again) == {
         STEP_MAKE_MULTITENANT: "already_done",
         STEP_CREATE_SERVICE_PRINCIPAL: "already_done",
         STEP_ASSIGN_POOL_ROLE: "already_done",
@@ -233,35 +128,40 @@ def test_rerun_reports_already_done_and_writes_nothing(azure_emulator_fresh: Azu
     assert emu.journal.writes() == []
 
 
-def test_already_onboarded_scenario_is_recognised(azure_emulator: AzureEmulator) -> None:
+def test_already_onboarded_scenario_is_recognised(
+    azure_emulator: AzureEmulator, info_of: InfoOf, onboard: Onboard, step_statuses: StepStatuses
+) -> None:
     """The ``onboarded`` scenario's assignment has a random name: it is found and kept, not duplicated."""
     emu = azure_emulator
-    info = _info(emu)
+    info = info_of(emu)
     before = len(emu.state.role_assignments)
 
-    result = _onboard(emu)
+    result = onboard(emu)
 
-    assert set(_statuses(result).values()) == {"already_done"}
+    assert set(step_statuses(result).values()) == {"already_done"}
     assert len(emu.state.role_assignments) == before
     assert emu.journal.writes() == []
     sp = emu.service_principal(info.app.client_id, info.management_tenant_id)
     assert sp is not None and result.service_principal_object_id == sp.object_id
 
-    planned = _onboard(emu, dry_run=True)
-    assert set(_statuses(planned).values()) == {"already_done"}
+    planned = onboard(emu, dry_run=True)
+    assert set(step_statuses(planned).values()) == {"already_done"}
     assert planned.role_assignment_id == result.role_assignment_id
 
 
 def test_dry_run_on_fresh_tenant_plans_everything_and_writes_nothing(
     azure_emulator_fresh: AzureEmulator,
+    info_of: InfoOf,
+    onboard: Onboard,
+    step_statuses: StepStatuses,
 ) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
 
-    result = _onboard(emu, dry_run=True)
+    result = onboard(emu, dry_run=True)
 
     assert result.dry_run
-    assert _statuses(result) == {
+    assert step_statuses(result) == {
         STEP_MAKE_MULTITENANT: "planned",
         STEP_CREATE_SERVICE_PRINCIPAL: "planned",
         STEP_ASSIGN_POOL_ROLE: "planned",
@@ -274,16 +174,18 @@ def test_dry_run_on_fresh_tenant_plans_everything_and_writes_nothing(
     assert emu.service_principal(info.app.client_id, info.management_tenant_id) is None
 
 
-def test_dry_run_halfway_plans_only_what_is_missing(azure_emulator_fresh: AzureEmulator) -> None:
+def test_dry_run_halfway_plans_only_what_is_missing(
+    azure_emulator_fresh: AzureEmulator, info_of: InfoOf, onboard: Onboard, step_statuses: StepStatuses
+) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
     emu.state.applications[info.app.client_id].sign_in_audience = "AzureADMultipleOrgs"
     sp = emu.add_service_principal(info.app.client_id, info.management_tenant_id)
     emu.journal.clear()
 
-    result = _onboard(emu, dry_run=True)
+    result = onboard(emu, dry_run=True)
 
-    assert _statuses(result) == {
+    assert step_statuses(result) == {
         STEP_MAKE_MULTITENANT: "already_done",
         STEP_CREATE_SERVICE_PRINCIPAL: "already_done",
         STEP_ASSIGN_POOL_ROLE: "planned",
@@ -299,36 +201,46 @@ def test_dry_run_halfway_plans_only_what_is_missing(azure_emulator_fresh: AzureE
 # replication delay
 
 
-def test_replication_delay_is_waited_out(azure_emulator_fresh: AzureEmulator) -> None:
+def test_replication_delay_is_waited_out(
+    azure_emulator_fresh: AzureEmulator,
+    onboard: Onboard,
+    step_statuses: StepStatuses,
+    deploy_vnet: DeployVnet,
+    fake_sleep: FakeSleep,
+) -> None:
     emu = azure_emulator_fresh
     emu.settings.replication_delay = 20
-    sleep = FakeSleep(emu)
+    sleep = fake_sleep(emu)
 
-    result = _onboard(emu, sleep=sleep)
+    result = onboard(emu, sleep=sleep)
 
-    assert set(_statuses(result).values()) == {"done"}
-    assert sleep.calls and set(sleep.calls) == {5.0}
-    assert 20 <= sleep.total <= 30
+    assert set(step_statuses(result).values()) == {"done"}
+    assert sleep.called and {c.args for c in sleep.call_args_list} == {(5.0,)}
+    assert 20 <= sum(c.args[0] for c in sleep.call_args_list) <= 30
     reads = emu.journal.entries(service="graph", method="GET", path=r"servicePrincipals\(appId=")
     assert [e.status for e in reads][-1] == 200
     assert 404 in {e.status for e in reads[1:]}  # read-after-create answered 404 while replicating
-    _deploy_vnet(emu, "vnet-after-replication")
+    deploy_vnet(emu, "vnet-after-replication")
 
 
-def test_replication_attempt_knob_is_waited_out(azure_emulator_fresh: AzureEmulator) -> None:
+def test_replication_attempt_knob_is_waited_out(
+    azure_emulator_fresh: AzureEmulator, onboard: Onboard, step_statuses: StepStatuses, fake_sleep: FakeSleep
+) -> None:
     emu = azure_emulator_fresh
     emu.settings.replication_failures = 3
-    sleep = FakeSleep(emu)
+    sleep = fake_sleep(emu)
 
-    result = _onboard(emu, sleep=sleep, replication_poll_interval=2)
+    result = onboard(emu, sleep=sleep, replication_poll_interval=2)
 
-    assert set(_statuses(result).values()) == {"done"}
-    assert sleep.calls == [2.0, 2.0, 2.0]
+    assert set(step_statuses(result).values()) == {"done"}
+    assert sleep.call_args_list == [call(2.0)] * 3
 
 
-def test_principal_not_found_on_role_assignment_is_retried(azure_emulator_fresh: AzureEmulator) -> None:
+def test_principal_not_found_on_role_assignment_is_retried(
+    azure_emulator_fresh: AzureEmulator, info_of: InfoOf, onboard: Onboard, fake_sleep: FakeSleep
+) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
     fault = emu.faults.add(
         "PUT",
         "roleAssignments",
@@ -339,25 +251,29 @@ def test_principal_not_found_on_role_assignment_is_retried(azure_emulator_fresh:
         "role, this error might be related to a replication delay.",
         times=2,
     )
-    sleep = FakeSleep(emu)
+    sleep = fake_sleep(emu)
 
-    result = _onboard(emu, sleep=sleep)
+    result = onboard(emu, sleep=sleep)
 
     assert fault.hits == 2
     assert result.step(STEP_ASSIGN_POOL_ROLE).status == "done"
-    assert sleep.calls == [5.0, 5.0]
+    assert sleep.call_args_list == [call(5.0)] * 2
 
 
 def test_replication_still_pending_gives_typed_error_then_rerun_completes(
     azure_emulator_fresh: AzureEmulator,
+    info_of: InfoOf,
+    onboard: Onboard,
+    step_statuses: StepStatuses,
+    fake_sleep: FakeSleep,
 ) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
     emu.settings.replication_delay = 600
-    sleep = FakeSleep(emu)
+    sleep = fake_sleep(emu)
 
     with pytest.raises(ReplicationPendingError) as caught:
-        _onboard(emu, sleep=sleep, max_replication_wait=30)
+        onboard(emu, sleep=sleep, max_replication_wait=30)
 
     err = caught.value
     assert isinstance(err, OnboardingError) and isinstance(err, CrossIpamError)
@@ -368,31 +284,35 @@ def test_replication_still_pending_gives_typed_error_then_rerun_completes(
         STEP_MAKE_MULTITENANT,
         STEP_CREATE_SERVICE_PRINCIPAL,
     ]
-    assert sleep.total == 30
+    assert sum(c.args[0] for c in sleep.call_args_list) == 30
 
     emu.clock.advance(600)
-    result = _onboard(emu, sleep=sleep)
-    assert _statuses(result) == {
+    result = onboard(emu, sleep=sleep)
+    assert step_statuses(result) == {
         STEP_MAKE_MULTITENANT: "already_done",
         STEP_CREATE_SERVICE_PRINCIPAL: "already_done",
         STEP_ASSIGN_POOL_ROLE: "done",
     }
 
 
-def test_replication_attempts_can_be_capped(azure_emulator_fresh: AzureEmulator) -> None:
+def test_replication_attempts_can_be_capped(
+    azure_emulator_fresh: AzureEmulator, onboard: Onboard, fake_sleep: FakeSleep
+) -> None:
     emu = azure_emulator_fresh
     emu.settings.replication_delay = 600
-    sleep = FakeSleep(emu)
+    sleep = fake_sleep(emu)
 
     with pytest.raises(ReplicationPendingError) as caught:
-        _onboard(emu, sleep=sleep, max_replication_attempts=3)
+        onboard(emu, sleep=sleep, max_replication_attempts=3)
 
     assert caught.value.attempts == 3
-    assert sleep.calls == [5.0, 5.0]
+    assert sleep.call_args_list == [call(5.0)] * 2
 
 
 def test_transient_graph_and_arm_failures_are_retried_by_azure_core(
     azure_emulator_fresh: AzureEmulator,
+    onboard: Onboard,
+    step_statuses: StepStatuses,
 ) -> None:
     emu = azure_emulator_fresh
     graph_fault = emu.faults.add(
@@ -400,54 +320,63 @@ def test_transient_graph_and_arm_failures_are_retried_by_azure_core(
     )
     arm_fault = emu.faults.add("PUT", "roleAssignments", status=429, code="TooManyRequests", retry_after=0)
 
-    result = _onboard(emu, retry_backoff_factor=0)
+    result = onboard(emu, retry_backoff_factor=0)
 
     assert graph_fault.hits == 1 and arm_fault.hits == 1
-    assert set(_statuses(result).values()) == {"done"}
+    assert set(step_statuses(result).values()) == {"done"}
 
 
-def test_azure_core_kwargs_reach_every_pipeline(azure_emulator_fresh: AzureEmulator) -> None:
+def test_azure_core_kwargs_reach_every_pipeline(
+    azure_emulator_fresh: AzureEmulator, info_of: InfoOf, onboard: Onboard
+) -> None:
     """``retry_total=0`` turns azure-core's retries off for Graph and ARM alike: the first 503 is final."""
     emu = azure_emulator_fresh
     fault = emu.faults.add("PATCH", "applications", status=503, code="ServiceUnavailable", times=5)
 
     with pytest.raises(OnboardingError, match="HTTP 503") as caught:
-        _onboard(emu, retry_total=0)
+        onboard(emu, retry_total=0)
 
     assert fault.hits == 1
-    assert caught.value.tenant_id == _info(emu).managed_tenant_id
+    assert caught.value.tenant_id == info_of(emu).managed_tenant_id
 
 
-def test_service_principal_created_concurrently_is_read_back(azure_emulator_fresh: AzureEmulator) -> None:
+def test_service_principal_created_concurrently_is_read_back(
+    azure_emulator_fresh: AzureEmulator, info_of: InfoOf, onboard: Onboard, fake_sleep: FakeSleep
+) -> None:
     """Someone else created the principal a moment ago: GET 404 (replicating), POST 409, read back with retry."""
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
     emu.state.applications[info.app.client_id].sign_in_audience = "AzureADMultipleOrgs"
     emu.settings.replication_delay = 12
     sp = emu.add_service_principal(info.app.client_id, info.management_tenant_id, replicated=False)
-    sleep = FakeSleep(emu)
+    sleep = fake_sleep(emu)
 
-    result = _onboard(emu, sleep=sleep)
+    result = onboard(emu, sleep=sleep)
 
     assert result.step(STEP_CREATE_SERVICE_PRINCIPAL).status == "already_done"
     assert result.service_principal_object_id == sp.object_id
     assert [e.status for e in emu.journal.entries(service="graph", method="POST")] == [409]
-    assert sleep.total >= 12
+    assert sum(c.args[0] for c in sleep.call_args_list) >= 12
 
 
 # ------------------------------------------------------------------------------------------------
 # missing permissions and bad credentials
 
 
-def test_managed_admin_without_graph_permission(azure_emulator_fresh: AzureEmulator) -> None:
+def test_managed_admin_without_graph_permission(
+    azure_emulator_fresh: AzureEmulator,
+    info_of: InfoOf,
+    secret_credential: SecretCredential,
+    onboard: Onboard,
+) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
     weak = emu.add_application(info.managed_tenant_id, "weak-admin-b")
 
     with pytest.raises(InsufficientPrivilegesError) as caught:
-        _onboard(
+        onboard(
             emu,
-            managed_tenant_credential=_secret_credential(
+            managed_tenant_credential=secret_credential(
                 emu, info.managed_tenant_id, weak.client_id, weak.client_secret
             ),
         )
@@ -459,17 +388,22 @@ def test_managed_admin_without_graph_permission(azure_emulator_fresh: AzureEmula
     assert emu.journal.writes() == []
 
 
-def test_managed_admin_with_read_only_graph_permission(azure_emulator_fresh: AzureEmulator) -> None:
+def test_managed_admin_with_read_only_graph_permission(
+    azure_emulator_fresh: AzureEmulator,
+    info_of: InfoOf,
+    secret_credential: SecretCredential,
+    onboard: Onboard,
+) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
     reader = emu.add_application(
         info.managed_tenant_id, "reader-b", graph_permissions=["Application.Read.All"]
     )
 
     with pytest.raises(InsufficientPrivilegesError) as caught:
-        _onboard(
+        onboard(
             emu,
-            managed_tenant_credential=_secret_credential(
+            managed_tenant_credential=secret_credential(
                 emu, info.managed_tenant_id, reader.client_id, reader.client_secret
             ),
         )
@@ -480,16 +414,21 @@ def test_managed_admin_with_read_only_graph_permission(azure_emulator_fresh: Azu
     assert caught.value.completed_steps == ()
 
 
-def test_management_admin_without_graph_permission(azure_emulator_fresh: AzureEmulator) -> None:
+def test_management_admin_without_graph_permission(
+    azure_emulator_fresh: AzureEmulator,
+    info_of: InfoOf,
+    secret_credential: SecretCredential,
+    onboard: Onboard,
+) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
     weak = emu.add_application(info.management_tenant_id, "weak-admin-a")
     emu.assign_role(weak.object_id, "Owner", f"/subscriptions/{info.management_subscription_id}")
 
     with pytest.raises(InsufficientPrivilegesError) as caught:
-        _onboard(
+        onboard(
             emu,
-            management_tenant_credential=_secret_credential(
+            management_tenant_credential=secret_credential(
                 emu, info.management_tenant_id, weak.client_id, weak.client_secret
             ),
         )
@@ -500,18 +439,23 @@ def test_management_admin_without_graph_permission(azure_emulator_fresh: AzureEm
     assert [line.split(":")[0] for line in err.completed_steps] == [STEP_MAKE_MULTITENANT]
 
 
-def test_management_admin_without_rbac_write(azure_emulator_fresh: AzureEmulator) -> None:
+def test_management_admin_without_rbac_write(
+    azure_emulator_fresh: AzureEmulator,
+    info_of: InfoOf,
+    secret_credential: SecretCredential,
+    onboard: Onboard,
+) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
     reader = emu.add_application(
         info.management_tenant_id, "graph-only-admin-a", graph_permissions=["Application.ReadWrite.All"]
     )
     emu.assign_role(reader.object_id, "Reader", f"/subscriptions/{info.management_subscription_id}")
 
     with pytest.raises(InsufficientPrivilegesError) as caught:
-        _onboard(
+        onboard(
             emu,
-            management_tenant_credential=_secret_credential(
+            management_tenant_credential=secret_credential(
                 emu, info.management_tenant_id, reader.client_id, reader.client_secret
             ),
         )
@@ -529,15 +473,20 @@ def test_management_admin_without_rbac_write(azure_emulator_fresh: AzureEmulator
     ]
 
 
-def test_wrong_secret_names_the_tenant(azure_emulator_fresh: AzureEmulator) -> None:
+def test_wrong_secret_names_the_tenant(
+    azure_emulator_fresh: AzureEmulator,
+    info_of: InfoOf,
+    secret_credential: SecretCredential,
+    onboard: Onboard,
+) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
     admin = info.admins["managed"]
 
     with pytest.raises(AdminCredentialError) as caught:
-        _onboard(
+        onboard(
             emu,
-            managed_tenant_credential=_secret_credential(
+            managed_tenant_credential=secret_credential(
                 emu, info.managed_tenant_id, admin.client_id, "not-the-secret"
             ),
         )
@@ -547,18 +496,28 @@ def test_wrong_secret_names_the_tenant(azure_emulator_fresh: AzureEmulator) -> N
     assert "not-the-secret" not in str(caught.value)
 
 
-def test_unknown_app_is_a_typed_error(azure_emulator_fresh: AzureEmulator) -> None:
+def test_unknown_app_is_a_typed_error(
+    azure_emulator_fresh: AzureEmulator,
+    info_of: InfoOf,
+    cloud_of: CloudOf,
+    secret_credential: SecretCredential,
+) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
+    admin_b, admin_a = info.admins["managed"], info.admins["management"]
     with pytest.raises(ApplicationNotFoundError, match=info.managed_tenant_id):
         onboard_service_principal(
             str(uuid.uuid4()),
             info.pool_id,
             managed_tenant_id=info.managed_tenant_id,
             management_tenant_id=info.management_tenant_id,
-            managed_tenant_credential=_admin(emu, "managed"),
-            management_tenant_credential=_admin(emu, "management"),
-            cloud=_cloud(info),
+            managed_tenant_credential=secret_credential(
+                emu, admin_b.tenant_id, admin_b.client_id, admin_b.client_secret
+            ),
+            management_tenant_credential=secret_credential(
+                emu, admin_a.tenant_id, admin_a.client_id, admin_a.client_secret
+            ),
+            cloud=cloud_of(info),
             transport=emu.transport(),
         )
 
@@ -595,98 +554,129 @@ def test_arguments_are_validated() -> None:
 # offboarding
 
 
-def test_offboarding_makes_the_next_deployment_fail(azure_emulator_fresh: AzureEmulator) -> None:
+def test_offboarding_makes_the_next_deployment_fail(
+    azure_emulator_fresh: AzureEmulator,
+    info_of: InfoOf,
+    onboard: Onboard,
+    offboard: Offboard,
+    step_statuses: StepStatuses,
+    deploy_vnet: DeployVnet,
+) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
-    onboarded = _onboard(emu)
-    _deploy_vnet(emu, "vnet-1")
+    info = info_of(emu)
+    onboarded = onboard(emu)
+    deploy_vnet(emu, "vnet-1")
 
-    result = _offboard(emu)
+    result = offboard(emu)
 
-    assert _statuses(result) == {STEP_REMOVE_ROLE_ASSIGNMENT: "done"}
+    assert step_statuses(result) == {STEP_REMOVE_ROLE_ASSIGNMENT: "done"}
     assert result.removed_role_assignment_ids == (onboarded.role_assignment_id,)
     assert emu.service_principal(info.app.client_id, info.management_tenant_id) is not None
     with pytest.raises(LinkedAuthorizationError) as caught:
-        _deploy_vnet(emu, "vnet-2")
+        deploy_vnet(emu, "vnet-2")
     assert caught.value.code == "LinkedAuthorizationFailed" and caught.value.status == 403
     assert caught.value.tenant_id == info.management_tenant_id
     assert caught.value.linked_scope is not None and caught.value.linked_scope.lower() == info.pool_id.lower()
 
-    again = _offboard(emu)
-    assert _statuses(again) == {STEP_REMOVE_ROLE_ASSIGNMENT: "already_done"}
+    again = offboard(emu)
+    assert step_statuses(again) == {STEP_REMOVE_ROLE_ASSIGNMENT: "already_done"}
     assert not again.changed
 
 
-def test_offboarding_can_delete_the_service_principal(azure_emulator_fresh: AzureEmulator) -> None:
+def test_offboarding_can_delete_the_service_principal(
+    azure_emulator_fresh: AzureEmulator,
+    info_of: InfoOf,
+    onboard: Onboard,
+    offboard: Offboard,
+    step_statuses: StepStatuses,
+    deploy_vnet: DeployVnet,
+) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
-    _onboard(emu)
+    info = info_of(emu)
+    onboard(emu)
     emu.journal.clear()
 
-    planned = _offboard(emu, dry_run=True, delete_service_principal=True)
-    assert _statuses(planned) == {
+    planned = offboard(emu, dry_run=True, delete_service_principal=True)
+    assert step_statuses(planned) == {
         STEP_REMOVE_ROLE_ASSIGNMENT: "planned",
         STEP_DELETE_SERVICE_PRINCIPAL: "planned",
     }
     assert emu.journal.writes() == []
 
-    result = _offboard(emu, delete_service_principal=True)
-    assert _statuses(result) == {STEP_REMOVE_ROLE_ASSIGNMENT: "done", STEP_DELETE_SERVICE_PRINCIPAL: "done"}
+    result = offboard(emu, delete_service_principal=True)
+    assert step_statuses(result) == {
+        STEP_REMOVE_ROLE_ASSIGNMENT: "done",
+        STEP_DELETE_SERVICE_PRINCIPAL: "done",
+    }
     assert emu.service_principal(info.app.client_id, info.management_tenant_id) is None
     with pytest.raises(AppNotOnboardedError):
-        _deploy_vnet(emu, "vnet-gone")
+        deploy_vnet(emu, "vnet-gone")
 
-    again = _offboard(emu, delete_service_principal=True)
-    assert _statuses(again) == {
+    again = offboard(emu, delete_service_principal=True)
+    assert step_statuses(again) == {
         STEP_REMOVE_ROLE_ASSIGNMENT: "already_done",
         STEP_DELETE_SERVICE_PRINCIPAL: "already_done",
     }
 
     # and onboarding brings it all back
-    back = _onboard(emu)
-    assert _statuses(back) == {
+    back = onboard(emu)
+    assert step_statuses(back) == {
         STEP_MAKE_MULTITENANT: "already_done",
         STEP_CREATE_SERVICE_PRINCIPAL: "done",
         STEP_ASSIGN_POOL_ROLE: "done",
     }
-    _deploy_vnet(emu, "vnet-back")
+    deploy_vnet(emu, "vnet-back")
 
 
-def test_offboarding_leaves_broader_assignments_alone(azure_emulator_fresh: AzureEmulator) -> None:
+def test_offboarding_leaves_broader_assignments_alone(
+    azure_emulator_fresh: AzureEmulator,
+    info_of: InfoOf,
+    onboard: Onboard,
+    offboard: Offboard,
+    deploy_vnet: DeployVnet,
+) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
-    result = _onboard(emu)
+    info = info_of(emu)
+    result = onboard(emu)
     assert result.service_principal_object_id is not None
     emu.assign_role(result.service_principal_object_id, "IPAM Pool User", info.network_manager_id)
 
-    off = _offboard(emu)
+    off = offboard(emu)
 
     step = off.step(STEP_REMOVE_ROLE_ASSIGNMENT)
     assert step.status == "done"
     assert "left alone" in step.detail and info.network_manager_id in step.detail
-    _deploy_vnet(emu, "vnet-still-allowed")
+    deploy_vnet(emu, "vnet-still-allowed")
 
 
 # ------------------------------------------------------------------------------------------------
 # connection check
 
 
-def test_connection_check_reports_connected(azure_emulator_fresh: AzureEmulator) -> None:
+def test_connection_check_reports_connected(
+    azure_emulator_fresh: AzureEmulator, info_of: InfoOf, onboard: Onboard
+) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
 
-    result = _onboard(emu, check_connection=True, managed_subscription_id=info.managed_subscription_id)
+    result = onboard(emu, check_connection=True, managed_subscription_id=info.managed_subscription_id)
 
     step = result.step(STEP_CHECK_CONNECTION)
     assert step.status == "already_done"
     assert "Connected" in step.detail and info.managed_subscription_id in step.detail
 
 
-def test_connection_check_fails_when_the_managed_side_is_missing(azure_emulator_fresh: AzureEmulator) -> None:
+def test_connection_check_fails_when_the_managed_side_is_missing(
+    azure_emulator_fresh: AzureEmulator,
+    info_of: InfoOf,
+    secret_credential: SecretCredential,
+    onboard: Onboard,
+) -> None:
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
+    admin_b = info.admins["managed"]
     network_b = NetworkManagementClient(
-        _admin(emu, "managed"),
+        secret_credential(emu, admin_b.tenant_id, admin_b.client_id, admin_b.client_secret),
         info.managed_subscription_id,
         base_url=info.arm_endpoint,
         credential_scopes=[info.arm_scope],
@@ -698,7 +688,7 @@ def test_connection_check_fails_when_the_managed_side_is_missing(azure_emulator_
             network_b.subscription_network_manager_connections.delete(connection.name)
 
     with pytest.raises(CrossTenantConnectionError) as caught:
-        _onboard(emu, check_connection=True, managed_subscription_id=info.managed_subscription_id)
+        onboard(emu, check_connection=True, managed_subscription_id=info.managed_subscription_id)
 
     assert "Pending" in str(caught.value) or "no Connected" in str(caught.value)
     assert len(caught.value.completed_steps) == 3
@@ -747,12 +737,15 @@ class _StaticCredential:
     ],
 )
 def test_graph_goes_to_the_clouds_graph_host(
-    azure_emulator_fresh: AzureEmulator, cloud: CloudEndpoints | AzureClouds | str | None, graph_host: str
+    azure_emulator_fresh: AzureEmulator,
+    cloud: CloudEndpoints | AzureClouds | str | None,
+    graph_host: str,
+    info_of: InfoOf,
 ) -> None:
     """Sovereign and custom hosts are not served by the offline Azure (it answers 404): this only checks
     where Graph requests go and which token scope is asked for."""
     emu = azure_emulator_fresh
-    info = _info(emu)
+    info = info_of(emu)
     credential = _StaticCredential()
     tenant_b = info.managed_tenant_id
 
@@ -774,36 +767,44 @@ def test_graph_goes_to_the_clouds_graph_host(
     assert credential.tenants == [tenant_b]
 
 
-def test_onboarding_over_https(azure_emulator_https: AzureEmulator) -> None:
+def test_onboarding_over_https(
+    azure_emulator_https: AzureEmulator,
+    info_of: InfoOf,
+    net_kwargs: NetKwargs,
+    onboard: Onboard,
+    offboard: Offboard,
+    step_statuses: StepStatuses,
+    deploy_vnet: DeployVnet,
+) -> None:
     """The HTTPS front (real sockets, TLS with the test CA): a tenant that needs onboarding again."""
     emu = azure_emulator_https
-    info = _info(emu)
+    info = info_of(emu)
     assert info.ca_bundle
-    off = _offboard(emu, delete_service_principal=True)
+    off = offboard(emu, delete_service_principal=True)
     assert off.changed
     emu.state.applications[info.app.client_id].sign_in_audience = "AzureADMyOrg"
 
-    result = _onboard(emu, check_connection=True)
+    result = onboard(emu, check_connection=True)
 
-    assert _statuses(result) == {
+    assert step_statuses(result) == {
         STEP_MAKE_MULTITENANT: "done",
         STEP_CREATE_SERVICE_PRINCIPAL: "done",
         STEP_ASSIGN_POOL_ROLE: "done",
         STEP_CHECK_CONNECTION: "already_done",
     }
-    assert "connection_verify" in _net_kwargs(emu)
-    _deploy_vnet(emu, "vnet-https")
-    assert set(_statuses(_onboard(emu)).values()) == {"already_done"}
+    assert "connection_verify" in net_kwargs(emu)
+    deploy_vnet(emu, "vnet-https")
+    assert set(step_statuses(onboard(emu)).values()) == {"already_done"}
 
 
 def test_progress_is_logged_without_secrets(
-    azure_emulator_fresh: AzureEmulator, caplog: pytest.LogCaptureFixture
+    azure_emulator_fresh: AzureEmulator, caplog: pytest.LogCaptureFixture, onboard: Onboard
 ) -> None:
     emu = azure_emulator_fresh
     emu.settings.replication_delay = 6
     caplog.set_level(logging.DEBUG)
 
-    _onboard(emu)
+    onboard(emu)
 
     ours = [r for r in caplog.records if r.name == "crossipam.onboarding"]
     messages = [r.getMessage() for r in ours]

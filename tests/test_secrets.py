@@ -7,22 +7,26 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.transport import HttpRequest as TransportHttpRequest
 from azure.core.rest import HttpRequest
 
-from crossipam import CrossIpamError, CrossTenantIpamClient, SubnetSpec
+from crossipam import CrossIpamError, SubnetSpec
 from crossipam.credentials import TenantBoundCredential
 from crossipam.policies import CrossTenantAuxiliaryPolicy, RedactingNetworkTraceLoggingPolicy, redact
 from crossipam.testing import AzureEmulator
 
-from .test_client_e2e import cloud_of, info_of
-from .test_onboarding import _onboard
+if TYPE_CHECKING:
+    from .fixtures.clients import InfoOf, MakeClient
+    from .fixtures.onboarding import Onboard
+
 
 JWT_RX = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
+#: Every pipeline traced (``logging_enable``), no retries: ``make_client(emu, **TRACED)``.
+TRACED: dict[str, Any] = {"logging_enable": True, "retry_total": 0}
 
 
 def _leaks(texts: Iterable[str], secrets: set[str]) -> list[str]:
@@ -37,33 +41,21 @@ def _leaks(texts: Iterable[str], secrets: set[str]) -> list[str]:
     return found
 
 
-def _client(emu: AzureEmulator, **kw: Any) -> CrossTenantIpamClient:
-    info = info_of(emu)
-    return CrossTenantIpamClient.from_client_secret(
-        info.app.client_id,
-        info.app.client_secret,
-        managed_tenant_id=info.managed_tenant_id,
-        management_tenant_id=info.management_tenant_id,
-        cloud=cloud_of(info),
-        transport=emu.transport(),
-        polling_interval=0,
-        logging_enable=True,
-        retry_total=0,
-        **kw,
-    )
-
-
 def test_no_secret_in_logs_reprs_or_errors(
-    azure_emulator_fresh: AzureEmulator, caplog: pytest.LogCaptureFixture
+    azure_emulator_fresh: AzureEmulator,
+    caplog: pytest.LogCaptureFixture,
+    info_of: InfoOf,
+    make_client: MakeClient,
+    onboard: Onboard,
 ) -> None:
     emu = azure_emulator_fresh
     info = info_of(emu)
     caplog.set_level(logging.DEBUG)  # every logger: crossipam, azure-core, azure-identity, msal, urllib3
     texts: list[str] = []
 
-    onboarded = _onboard(emu, logging_enable=True)
+    onboarded = onboard(emu, logging_enable=True)
     texts += [repr(onboarded), str(onboarded)]
-    with _client(emu) as client:
+    with make_client(emu, **TRACED) as client:
         vnet = info.vnet_id("vnet-secrets")
         deployed = client.begin_deploy_virtual_network(
             vnet,
@@ -88,7 +80,7 @@ def test_no_secret_in_logs_reprs_or_errors(
             client.get_pool_usage(info.pool_id)
         errors.append(expired.value)
     emu.network.fail_next_operation("InternalServerError", "boom")
-    with _client(emu) as fresh, pytest.raises(CrossIpamError) as failed:
+    with make_client(emu, **TRACED) as fresh, pytest.raises(CrossIpamError) as failed:
         fresh.begin_deploy_virtual_network(
             info.vnet_id("vnet-fail"), location=info.location, pool_id=info.pool_id, number_of_ip_addresses=8
         ).result()
@@ -164,11 +156,13 @@ def test_redact_helper() -> None:
     assert redact("nothing to hide") == "nothing to hide"
 
 
-def test_reprs_never_show_credentials(azure_emulator: AzureEmulator) -> None:
+def test_reprs_never_show_credentials(
+    azure_emulator: AzureEmulator, info_of: InfoOf, make_client: MakeClient
+) -> None:
     info = info_of(azure_emulator)
     assert info.app.client_secret not in repr(info.app)
     assert all(a.client_secret not in repr(a) for a in info.admins.values())
-    with _client(azure_emulator) as client:
+    with make_client(azure_emulator, **TRACED) as client:
         bound = TenantBoundCredential(client._credential, info.management_tenant_id)
         for text in (repr(client), repr(bound)):
             assert info.app.client_secret not in text
@@ -176,7 +170,12 @@ def test_reprs_never_show_credentials(azure_emulator: AzureEmulator) -> None:
 
 @pytest.mark.parametrize("service", ["arm", "graph"])
 def test_an_answer_that_echoes_the_token_never_reaches_an_error_message(
-    azure_emulator: AzureEmulator, monkeypatch: pytest.MonkeyPatch, service: str
+    azure_emulator: AzureEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    service: str,
+    info_of: InfoOf,
+    make_client: MakeClient,
+    onboard: Onboard,
 ) -> None:
     """A gateway that answers with a non-JSON page quoting the request (Authorization header included): the
     typed error quotes at most its first line, redacted and capped — for ARM (pool read) and Graph (onboarding)."""
@@ -198,9 +197,9 @@ def test_an_answer_that_echoes_the_token_never_reaches_an_error_message(
     monkeypatch.setattr(emu, "handle", gateway)
     with pytest.raises(CrossIpamError) as caught:
         if service == "graph":
-            _onboard(emu)
+            onboard(emu)
         else:
-            with _client(emu) as client:
+            with make_client(emu, **TRACED) as client:
                 client.get_pool_usage(info.pool_id)
     err = caught.value
     assert echoed and echoed[0].startswith("eyJ")
