@@ -2,17 +2,19 @@
 
 The decisions are pure and shared by the sync client (threads) and the async client (asyncio tasks):
 
-* :func:`classify` decides whether a failed item is retried — throttling (429 ``SubscriptionRequestsThrottled``,
-  ``TooManyRequests``, ``RetryableErrorDueToAnotherOperation``), conflicts (409 ``AnotherOperationInProgress``,
-  412 ``PreconditionFailed``) and transient failures (5xx, connections lost after azure-core's own retries) are;
-  everything else (refusals, authorization, validation, a missing resource group …) is final;
-* :class:`SubscriptionGate` keeps, per subscription, a concurrency limit and a pause: a throttle or conflict
-  pauses new work for that subscription for ``Retry-After`` seconds and halves its limit; every success raises
-  it again by about one per round (AIMD), up to ``max_concurrency``;
+* [`classify`][crossipam.bulk.classify] decides whether a failed item is retried — throttling (429
+  ``SubscriptionRequestsThrottled``, ``TooManyRequests``, ``RetryableErrorDueToAnotherOperation``), conflicts
+  (409 ``AnotherOperationInProgress``, 412 ``PreconditionFailed``) and transient failures (5xx, connections
+  lost after azure-core's own retries) are; everything else (refusals, authorization, validation, a missing
+  resource group …) is final;
+* [`SubscriptionGate`][crossipam.bulk.SubscriptionGate] keeps, per subscription, a concurrency limit and a
+  pause: a throttle or conflict pauses new work for that subscription for ``Retry-After`` seconds and halves
+  its limit; every success raises it again by about one per round (AIMD), up to ``max_concurrency``;
 * ``_Scheduler`` hands the next item to a free worker: the first queued one whose subscription is neither
   paused nor at its limit and whose retry delay has passed, so a paused subscription holds no worker;
-* :func:`run_sync` / :func:`run_async` drive the items (bounded attempts, injectable ``sleep`` and ``clock``)
-  and return one :class:`~crossipam.models.BulkItemResult` per item, in input order.
+* [`run_sync`][crossipam.bulk.run_sync] / [`run_async`][crossipam.bulk.run_async] drive the items (bounded
+  attempts, injectable ``sleep`` and ``clock``) and return one
+  [`BulkItemResult`][crossipam.models.BulkItemResult] per item, in input order.
 
 ```python
 from crossipam import DeploymentSpec
@@ -22,8 +24,7 @@ results = client.deploy_many(specs, max_concurrency=8, on_progress=lambda done, 
 failed = [r for r in results if not r.ok]
 ```
 
-Log messages go to the ``crossipam.bulk`` logger.
-"""
+Log messages go to the ``crossipam.bulk`` logger."""
 
 from __future__ import annotations
 
@@ -69,14 +70,14 @@ __all__ = [
 
 _LOGGER = logging.getLogger("crossipam.bulk")
 
-#: Attempts per item (the first run plus up to five retries).
 DEFAULT_MAX_ATTEMPTS = 6
-#: Backoff when ARM gives no ``Retry-After``: base * 2**(attempt-1), capped.
+"""Attempts per item (the first run plus up to five retries)."""
 _BASE_DELAY = 1.0
+"""Backoff when ARM gives no ``Retry-After``: base * 2**(attempt-1), capped."""
 _MAX_DELAY = 60.0
 
-#: ``on_progress(done, total, item)``: called once per finished item, one call at a time.
 ProgressCallback = Callable[[int, int, BulkItemResult], None]
+"""``on_progress(done, total, item)``: called once per finished item, one call at a time."""
 VnetOrSpec = Union[str, VirtualNetworkId, DeploymentSpec]  # noqa: UP007 (runtime alias on 3.10)
 
 
@@ -100,7 +101,7 @@ class RetryDecision:
 def retry_after_seconds(error: BaseException) -> float | None:
     """The wait ARM asked for (``retry-after-ms``, ``x-ms-retry-after-ms`` or ``Retry-After`` in seconds or as
     an HTTP date) on the response behind ``error`` (itself or its ``__cause__``), if any. An unreadable value
-    (``soon``, ``0.5x``, negative, empty) counts as absent (:func:`crossipam.policies.parse_retry_after`), so
+    (``soon``, ``0.5x``, negative, empty) counts as absent ([`crossipam.policies.parse_retry_after`][]), so
     the normal backoff applies. Never raises.
 
     ```python
@@ -146,10 +147,10 @@ def classify(error: CrossIpamError, attempt: int) -> RetryDecision | None:
 
 
 def as_crossipam_error(exc: BaseException, vnet_id: str) -> CrossIpamError:
-    """Every failure of an item as a :class:`~crossipam.errors.CrossIpamError` (an azure-core error the client
-    did not map becomes a :class:`~crossipam.errors.TransportError`, anything else — a ``KeyError`` or
-    ``TypeError`` from a bug, a ``ValueError`` from a library — a plain ``CrossIpamError`` whose ``__cause__`` is
-    the original). Never raises.
+    """Every failure of an item as a [`CrossIpamError`][crossipam.errors.CrossIpamError] (an azure-core error
+    the client did not map becomes a [`TransportError`][crossipam.errors.TransportError], anything else — a
+    ``KeyError`` or ``TypeError`` from a bug, a ``ValueError`` from a library — a plain ``CrossIpamError``
+    whose ``__cause__`` is the original). Never raises.
 
     ```python
     isinstance(as_crossipam_error(ServiceRequestError("connection reset"), vnet_id), TransportError)   # True
@@ -189,9 +190,9 @@ class _SubscriptionState:
 class SubscriptionGate:
     """Per-subscription admission control (not thread-safe by itself: the drivers hold a lock around it).
 
-    Each subscription starts at ``max_concurrency`` concurrent operations. :meth:`slow_down` (a throttle or
-    conflict) pauses new starts for ``delay`` seconds and halves the limit (never below 1); each success adds
-    ``1/limit`` (about one per round of successes), up to ``max_concurrency``.
+    Each subscription starts at ``max_concurrency`` concurrent operations; a throttle or conflict
+    ([`slow_down`][crossipam.bulk.SubscriptionGate.slow_down]) pauses new starts for ``delay`` seconds and
+    halves the limit (not below 1); a success adds ``1/limit`` (about 1 per round), up to ``max_concurrency``.
 
     ```python
     gate = SubscriptionGate(8, clock=fake_clock)
@@ -354,13 +355,13 @@ def check_bulk_call(
     on_progress: object = None,
 ) -> list[BulkItem]:
     """Validate a ``deploy_many`` / ``remove_many`` call before anything is sent (no token request either) and
-    number its items; raises :class:`~crossipam.errors.InvalidInputError`.
+    number its items; raises [`InvalidInputError`][crossipam.errors.InvalidInputError].
 
-    Refused: a ``str``, ``bytes``, a single :class:`~crossipam.models.DeploymentSpec` or resource id, a mapping,
-    or anything not iterable where a list is expected (``deploy_many("vnet-id")`` must not deploy each
-    character); ``max_concurrency`` / ``max_attempts`` that are not positive ``int`` (``True`` included); an
-    ``on_progress`` that is not callable. An element of the wrong type is not refused here: that item fails
-    alone when it runs.
+    Refused: a ``str``, ``bytes``, a single [`DeploymentSpec`][crossipam.models.DeploymentSpec] or resource
+    id, a mapping, or anything not iterable where a list is expected (``deploy_many("vnet-id")`` must not
+    deploy each character); ``max_concurrency`` / ``max_attempts`` that are not positive ``int`` (``True``
+    included); an ``on_progress`` that is not callable. An element of the wrong type is not refused here: that
+    item fails alone when it runs.
 
     ```python
     items = check_bulk_call(specs, operation="deploy_many", max_concurrency=8, max_attempts=6)
@@ -388,7 +389,7 @@ def check_bulk_call(
 
 
 def spec_of(item: BulkItem) -> DeploymentSpec:
-    """The item's spec; raises :class:`~crossipam.errors.InvalidInputError` (for that item only) without one.
+    """The item's spec, or raises [`InvalidInputError`][crossipam.errors.InvalidInputError] (that item only).
 
     ```python
     spec_of(bulk_items([spec])[0]) is spec     # True
@@ -482,11 +483,10 @@ class _Pending:
 class _Scheduler:
     """Which item runs next — pure logic shared by both drivers (they hold a lock around every call).
 
-    Items wait in one queue (input order); :meth:`take` hands out the first one whose subscription is neither
+    Items wait in one queue (input order); `take` hands out the first one whose subscription is neither
     paused nor at its limit and whose retry delay has passed, so a paused subscription never holds a worker:
     the other subscriptions' items queued behind it run meanwhile. A failed attempt that is retried goes back
-    to the queue with ``not_before = now + delay``.
-    """
+    to the queue with ``not_before = now + delay``."""
 
     def __init__(self, items: Sequence[BulkItem], gate: SubscriptionGate, max_attempts: int) -> None:
         self.gate = gate
@@ -514,8 +514,8 @@ class _Scheduler:
         return min(waits) if waits else None
 
     def next(self, now: float) -> tuple[BulkItem, int] | float | None:
-        """What a free worker does at ``now``: run an item (:meth:`take`), sleep this many seconds
-        (:meth:`wake_in`), or — ``None`` — wait until another worker finishes (or exit when :attr:`all_done`)."""
+        """What a free worker does at ``now``: run an item (`take`), sleep this many seconds
+        (`wake_in`), or — ``None`` — wait until another worker finishes (or exit when `all_done`)."""
         taken = self.take(now)
         return taken if taken is not None else self.wake_in(now)
 
@@ -568,7 +568,7 @@ class _Scheduler:
 
 
 class _Results:
-    """One slot per input: the final results, and progress reporting (callers serialise :meth:`add`)."""
+    """One slot per input: the final results, and progress reporting (callers serialise `add`)."""
 
     def __init__(self, items: Sequence[BulkItem], on_progress: ProgressCallback | None) -> None:
         self._items = items
@@ -693,7 +693,7 @@ async def run_async(
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> list[BulkItemResult]:
-    """The asyncio twin of :func:`run_sync`: up to ``max_concurrency`` worker tasks, the same guarantees.
+    """The asyncio twin of [`run_sync`][crossipam.bulk.run_sync]: ``max_concurrency`` tasks, same guarantees.
 
     ```python
     await run_async(bulk_items(specs), deploy_one, max_concurrency=8)

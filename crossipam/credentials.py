@@ -4,7 +4,7 @@ An app registered in tenant B and onboarded into tenant A gets tokens for both w
 credential created with ``additionally_allowed_tenants=[A]``: ``get_token(scope)`` answers for B and
 ``get_token(scope, tenant_id=A)`` for A, both cached by MSAL (one token request per tenant per lifetime).
 azure-core policies call ``get_token(*scopes)`` without ``tenant_id``, so each tenant gets a
-:class:`TenantBoundCredential` that forwards it.
+[`TenantBoundCredential`][crossipam.credentials.TenantBoundCredential] that forwards it.
 
 ```python
 from azure.identity import ClientSecretCredential
@@ -16,22 +16,22 @@ for_a = TenantBoundCredential(credential, tenant_a)
 for_a.get_token("https://management.azure.com/.default")     # a tenant-A token
 ```
 
-Every token a :class:`TenantBoundCredential` hands to a pipeline (the bearer token and each auxiliary token) is
-checked before it is used, so nothing reaches Azure with a wrong token:
+Every token a [`TenantBoundCredential`][crossipam.credentials.TenantBoundCredential] hands to a pipeline (the
+bearer token and each auxiliary token) is checked before it is used, so no wrong token reaches Azure:
 
-* the ``tid`` claim of the JWT (its payload is decoded, the signature is not verified: Azure checks it) must be
-  the bound tenant, else :class:`~crossipam.errors.TokenTenantMismatchError` naming the credential that
-  answered (``ManagedIdentityCredential (in DefaultAzureCredential)``: a managed identity ignores ``tenant_id``)
-  and both tenants. A token that is not a JWT, or has no ``tid``, is not checked (logged at DEBUG): Entra ID
-  access tokens for ARM are JWTs, so only exotic credentials skip the check;
+* the ``tid`` claim of the JWT (its payload is decoded, the signature is not verified: Azure checks it) must
+  be the bound tenant, else [`TokenTenantMismatchError`][crossipam.errors.TokenTenantMismatchError] naming the
+  credential that answered (``ManagedIdentityCredential (in DefaultAzureCredential)``: a managed identity
+  ignores ``tenant_id``) and both tenants. A token that is not a JWT, or has no ``tid``, is not checked
+  (logged at DEBUG): Entra ID access tokens for ARM are JWTs, so only exotic credentials skip the check;
 * a credential that raises anything (not only azure-identity's ``ClientAuthenticationError``), or returns
   ``None`` or something without a ``token`` string and numeric ``expires_on``, becomes a
-  :class:`~crossipam.errors.CredentialError` naming the credential and the tenant.
+  [`CredentialError`][crossipam.errors.CredentialError] naming the credential and the tenant.
 
-The factories (:func:`certificate_credential`, :func:`workload_identity_credential` and their
-``build_…`` / async twins) refuse a missing or unreadable certificate or federated-token file at construction
-with :class:`~crossipam.errors.ConfigurationError` naming the file.
-"""
+The factories ([`certificate_credential`][crossipam.credentials.certificate_credential],
+[`workload_identity_credential`][crossipam.credentials.workload_identity_credential] and their ``build_…`` /
+async twins) refuse a missing or unreadable certificate or federated-token file at construction with
+[`ConfigurationError`][crossipam.errors.ConfigurationError] naming the file."""
 
 from __future__ import annotations
 
@@ -84,9 +84,6 @@ __all__ = [
 
 _LOGGER = logging.getLogger("crossipam.credentials")
 
-#: azure-core keyword arguments crossipam forwards to the credentials it builds. ``logging_enable`` is
-#: deliberately absent: azure-core's network trace would log the token request body (client secret or
-#: client assertion) in clear text.
 CREDENTIAL_PIPELINE_KWARGS = frozenset(
     {
         "transport",
@@ -105,6 +102,9 @@ CREDENTIAL_PIPELINE_KWARGS = frozenset(
         "user_agent",
     }
 )
+"""azure-core keyword arguments crossipam forwards to the credentials it builds. ``logging_enable`` is
+deliberately absent: azure-core's network trace would log the token request body (client secret or
+client assertion) in clear text."""
 
 
 def credential_pipeline_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
@@ -118,7 +118,7 @@ def credential_pipeline_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def validate_tenant_id(value: object, what: str) -> str:
-    """A tenant id must be a GUID (lower-cased on return); raises :class:`ConfigurationError`.
+    """A GUID tenant id, lower-cased, else [`ConfigurationError`][crossipam.errors.ConfigurationError].
 
     ```python
     validate_tenant_id("AAAAAAAA-0000-4000-8000-000000000001", "management_tenant_id")
@@ -170,10 +170,11 @@ def validate_multitenant_credential(
 ) -> None:
     """Check, without any request, that ``credential`` can supply tokens for the management tenant.
 
-    Raises :class:`ManagedIdentityNotSupportedError` for managed identities and :class:`TenantNotAllowedError`
-    when an azure-identity credential of another tenant does not list the management tenant (or ``"*"``) in
+    Raises [`ManagedIdentityNotSupportedError`][crossipam.errors.ManagedIdentityNotSupportedError] for managed
+    identities and [`TenantNotAllowedError`][crossipam.errors.TenantNotAllowedError] when an azure-identity
+    credential of another tenant does not list the management tenant (or ``"*"``) in
     ``additionally_allowed_tenants``. Credentials it cannot inspect pass; a token failure later is mapped by
-    :class:`TenantBoundCredential`.
+    [`TenantBoundCredential`][crossipam.credentials.TenantBoundCredential].
 
     ```python
     validate_multitenant_credential(cred, managed_tenant_id=b, management_tenant_id=a)
@@ -328,14 +329,13 @@ def check_access_token(
     client_id: str | None = None,
     verify_tenant: bool = True,
 ) -> None:
-    """Refuse what ``credential`` returned for ``tenant_id`` unless it is a usable access token of that tenant
-    (shared by the sync and async wrappers).
+    """Refuse what ``credential`` returned for ``tenant_id`` unless it is a usable token of that tenant.
 
-    Raises :class:`~crossipam.errors.CredentialError` for ``None`` or an object without a ``token`` string and a
-    numeric ``expires_on``, and :class:`~crossipam.errors.TokenTenantMismatchError` when the JWT's ``tid``
-    claim is another tenant. An opaque (non-JWT) token, a JWT without ``tid``, a bound tenant that is not a GUID
-    or ``verify_tenant=False`` skip the tenant check (logged at DEBUG). Messages name the credential's class and
-    the tenants, never the token.
+    Raises [`CredentialError`][crossipam.errors.CredentialError] for ``None`` or an object without a ``token``
+    string and numeric ``expires_on``, [`TokenTenantMismatchError`][crossipam.errors.TokenTenantMismatchError]
+    for a JWT whose ``tid`` claim is another tenant. An opaque (non-JWT) token, a JWT without ``tid``, a bound
+    tenant that is not a GUID or ``verify_tenant=False`` skip the tenant check (logged at DEBUG). Messages
+    name the credential's class and the tenants, never the token.
 
     ```python
     check_access_token(credential.get_token(scope), credential=credential, tenant_id=tenant_a)
@@ -386,9 +386,9 @@ def check_access_token(
 def unexpected_credential_error(
     err: BaseException, *, credential: object, tenant_id: str, client_id: str | None = None
 ) -> CredentialError:
-    """A :class:`~crossipam.errors.CredentialError` for a credential that raised something else than
-    azure-identity's ``ClientAuthenticationError`` (a ``RuntimeError``, a ``FileNotFoundError`` of a token
-    file …); its message names the credential and the tenant and quotes the first line of the original
+    """A [`CredentialError`][crossipam.errors.CredentialError] for a credential that raised something else
+    than azure-identity's ``ClientAuthenticationError`` (a ``RuntimeError``, a ``FileNotFoundError`` of a
+    token file …); its message names the credential and the tenant and quotes the first line of the original
     (redacted), which the caller chains as ``__cause__``.
 
     ```python
@@ -409,8 +409,8 @@ def token_failure(
     err: Exception, *, credential: object, tenant_id: str, client_id: str | None = None
 ) -> CredentialError:
     """What a tenant-bound credential raises when ``credential`` raised ``err`` (shared by the sync and async
-    wrappers): :func:`credential_error` for azure-identity's ``ClientAuthenticationError``, else
-    :func:`unexpected_credential_error`.
+    wrappers): ``credential_error`` for azure-identity's ``ClientAuthenticationError``, else
+    [`unexpected_credential_error`][crossipam.credentials.unexpected_credential_error].
 
     ```python
     except Exception as err:
@@ -425,13 +425,13 @@ def token_failure(
 class TenantBoundCredential:
     """A ``TokenCredential`` that always asks ``credential`` for tokens of ``tenant_id``, and checks them.
 
-    azure-core policies (bearer, auxiliary) call ``get_token(*scopes)`` without a tenant; this wrapper adds it.
-    What the credential answers is checked before a pipeline can send it (:func:`check_access_token`): a token
-    of another tenant (its JWT ``tid`` claim; ``verify_tenant=False`` turns this off) raises
-    :class:`~crossipam.errors.TokenTenantMismatchError`, ``None`` or a malformed answer a
-    :class:`~crossipam.errors.CredentialError`. Failures are typed errors naming the credential and the tenant:
-    azure-identity's ``ClientAuthenticationError`` by its ``AADSTS`` code (:func:`credential_error`), any other
-    exception as a ``CredentialError`` (:func:`unexpected_credential_error`). It does not own ``credential``.
+    azure-core policies (bearer, auxiliary) call ``get_token(*scopes)`` without a tenant; this wrapper adds
+    it. What the credential answers is checked before a pipeline can send it (``check_access_token``): a token
+    of another tenant (JWT ``tid`` claim; ``verify_tenant=False`` turns this off) raises
+    [`TokenTenantMismatchError`][crossipam.errors.TokenTenantMismatchError], ``None`` or a malformed answer a
+    [`CredentialError`][crossipam.errors.CredentialError]. Failures are typed errors naming the credential and
+    the tenant: ``ClientAuthenticationError`` by its ``AADSTS`` code (``credential_error``), any other
+    exception as a ``CredentialError`` (``unexpected_credential_error``). It does not own ``credential``.
 
     ```python
     TenantBoundCredential(credential, tenant_a).get_token("https://management.azure.com/.default")
@@ -450,8 +450,8 @@ class TenantBoundCredential:
         self._credential = credential
         self.tenant_id = tenant_id
         self.client_id = client_id
-        #: Managed identities do not take ``tenant_id``; the primary (home-tenant) binding then omits it.
         self._forward_tenant = forward_tenant
+        """Managed identities do not take ``tenant_id``; the primary (home-tenant) binding then omits it."""
         self._verify_tenant = verify_tenant
 
     @property
@@ -503,8 +503,7 @@ class TenantBoundCredential:
         return token
 
     def get_token_info(self, *scopes: str, options: TokenRequestOptions | None = None) -> AccessTokenInfo:
-        """``get_token_info`` with ``tenant_id`` forced, checked (falls back to ``get_token`` on older
-        credentials).
+        """``get_token_info`` with ``tenant_id`` forced, checked (or ``get_token``, on older credentials).
 
         ```python
         TenantBoundCredential(credential, tenant_a).get_token_info("https://management.azure.com/.default")
@@ -712,7 +711,8 @@ def secret_credential(client_id: str, client_secret: str, **kwargs: Any) -> Toke
 def certificate_credential(
     client_id: str, certificate_path: str | None = None, **kwargs: Any
 ) -> TokenCredential:
-    """A ``CertificateCredential`` allowed in both tenants (keywords: see :func:`build_certificate_credential`).
+    """A ``CertificateCredential`` allowed in both tenants (keywords: see
+    [`build_certificate_credential`][crossipam.credentials.build_certificate_credential]).
 
     ```python
     certificate_credential(app_id, "app.pem", managed_tenant_id=b, management_tenant_id=a, cloud=CloudEndpoints())

@@ -1,6 +1,6 @@
 """Typed, frozen models: clouds, subnet specs, deployments, pool usage and pool allocations.
 
-Counts are ``int``, prefixes are :mod:`ipaddress` networks, times are ``datetime``, ids are parsed — never the
+Counts are ``int``, prefixes are `ipaddress` networks, times are ``datetime``, ids are parsed — never the
 strings the wire carries.
 
 ```python
@@ -46,9 +46,9 @@ __all__ = [
 
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]  # noqa: UP007 (a runtime alias on 3.10)
 
-#: What a deploy/remove call did: ``created``/``updated`` (deploy), ``unchanged`` (nothing to do, no write),
-#: ``removed`` (allocations converted to static prefixes), ``no_allocation`` (removal had nothing to remove).
 DeploymentAction = Literal["created", "updated", "unchanged", "removed", "no_allocation", "read"]
+"""What a deploy/remove call did: ``created``/``updated`` (deploy), ``unchanged`` (nothing to do, no write),
+``removed`` (allocations converted to static prefixes), ``no_allocation`` (removal had nothing to remove)."""
 
 _KNOWN_AUTHORITIES = frozenset(
     {"login.microsoftonline.com", "login.chinacloudapi.cn", "login.microsoftonline.us"}
@@ -76,8 +76,8 @@ class CloudEndpoints:
     authority_host: str = "https://login.microsoftonline.com"
     resource_manager: str = "https://management.azure.com/"
     graph: str = "https://graph.microsoft.com"
-    #: The ARM token scope; derived from ``resource_manager`` when empty.
     resource_manager_scope: str = ""
+    """The ARM token scope; derived from ``resource_manager`` when empty."""
 
     def __post_init__(self) -> None:
         authority = self.authority_host if "://" in self.authority_host else f"https://{self.authority_host}"
@@ -155,7 +155,7 @@ class SubnetSpec:
     """A subnet that takes ``number_of_ip_addresses`` from the VNet's IPv4 pool (and optionally
     ``ipv6_number_of_ip_addresses`` from its IPv6 pool). The name follows Azure's subnet rule (1 to 80
     characters: letters, digits, ``_``, ``.``, ``-``; first a letter or digit; last a letter, digit or ``_``),
-    checked when the spec is built (:class:`~crossipam.errors.InvalidInputError`).
+    checked when the spec is built ([`InvalidInputError`][crossipam.errors.InvalidInputError]).
 
     ```python
     SubnetSpec("workloads", 64)
@@ -175,7 +175,8 @@ class SubnetSpec:
 
 
 def parse_networks(values: Iterable[object] | None, what: str = "address prefixes") -> list[IPNetwork]:
-    """Parse CIDR strings (or networks) into :mod:`ipaddress` networks; raises :class:`InvalidInputError`.
+    """Parse CIDR strings (or networks) into `ipaddress` networks; raises
+    [`InvalidInputError`][crossipam.errors.InvalidInputError].
 
     ```python
     parse_networks(["10.0.0.0/24"])   # [IPv4Network('10.0.0.0/24')]
@@ -273,7 +274,8 @@ class SubnetDeployment:
     allocations: list[IpamAllocation] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready data: ``name``, ``address_prefixes`` (text), ``allocations`` (:meth:`IpamAllocation.to_dict`).
+        """JSON-ready data: ``name``, ``address_prefixes`` (text), ``allocations``
+        ([`IpamAllocation.to_dict`][crossipam.models.IpamAllocation.to_dict]).
 
         ```python
         deployment.subnet("app").to_dict()["address_prefixes"]   # ['10.0.0.0/26']
@@ -531,7 +533,7 @@ class PoolAllocation:
 
 @dataclass(frozen=True)
 class DeploymentSpec:
-    """One VNet to deploy with :meth:`~crossipam.CrossTenantIpamClient.deploy_many`: the arguments of
+    """One VNet to deploy with [`deploy_many`][crossipam.CrossTenantIpamClient.deploy_many]: the arguments of
     ``begin_deploy_virtual_network`` as a value. Validation happens when the item runs, so one bad spec fails
     alone with its typed error.
 
@@ -576,7 +578,8 @@ class BulkItemResult:
     """The outcome of one item of ``deploy_many`` / ``remove_many``: the deployment or the typed error.
 
     ``attempts`` counts the item's read-plan-write runs (more than 1 after throttling, conflicts or transient
-    failures were retried). ``spec`` is the :class:`DeploymentSpec` given (``None`` when ``remove_many`` got an id).
+    failures were retried). ``spec`` is the [`DeploymentSpec`][crossipam.models.DeploymentSpec] given
+    (``None`` when ``remove_many`` got an id).
 
     ```python
     for item in client.deploy_many(specs):
@@ -602,9 +605,9 @@ class BulkItemResult:
 
     def to_dict(self, error_to_dict: Callable[[CrossIpamError], Any] | None = None) -> dict[str, Any]:
         """JSON-ready data: ``vnet_id``, ``ok``, ``attempts``, ``action``, the ``deployment``
-        (:meth:`VirtualNetworkDeployment.to_dict`) and the ``error`` (``None`` when there is none) as
-        ``error_to_dict`` shapes it — by default its ``type``, ``message`` and ``hint``. The CLI passes its own,
-        which adds the exit code and the diagnostics.
+        ([`VirtualNetworkDeployment.to_dict`][crossipam.models.VirtualNetworkDeployment.to_dict]) and the
+        ``error`` (``None`` when there is none) as ``error_to_dict`` shapes it — by default its ``type``,
+        ``message`` and ``hint``. The CLI passes its own, which adds the exit code and the diagnostics.
 
         ```python
         [item.to_dict() for item in client.deploy_many(specs)]

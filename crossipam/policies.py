@@ -15,12 +15,13 @@ aux = CrossTenantAuxiliaryPolicy(credential, [tenant_a], "https://management.azu
 client = NetworkManagementClient(credential, sub_b, per_retry_policies=[aux])
 ```
 
-``Retry-After`` (and ``retry-after-ms`` / ``x-ms-retry-after-ms``) is read in one place, :func:`parse_retry_after`:
-a non-negative number of seconds (milliseconds for the ``-ms`` headers) or an HTTP date; anything else (``soon``,
-``0.5x``, ``-3``, ``inf``, empty) counts as absent, so the normal backoff applies. azure-core's own parser raises
-``ValueError`` on such a value (from inside ``RetryPolicy`` or the LRO poller), so every ARM pipeline crossipam
-builds carries :class:`RetryAfterPolicy`, which drops an unreadable value from the response before azure-core
-reads it.
+``Retry-After`` (and ``retry-after-ms`` / ``x-ms-retry-after-ms``) is read in one place,
+[`parse_retry_after`][crossipam.policies.parse_retry_after]: a non-negative number of seconds (milliseconds
+for the ``-ms`` headers) or an HTTP date; anything else (``soon``, ``0.5x``, ``-3``, ``inf``, empty) counts as
+absent, so the normal backoff applies. azure-core's own parser raises ``ValueError`` on such a value (from
+inside ``RetryPolicy`` or the LRO poller), so every ARM pipeline crossipam builds carries
+[`RetryAfterPolicy`][crossipam.policies.RetryAfterPolicy], which drops an unreadable value from the response
+before azure-core reads it.
 """
 
 from __future__ import annotations
@@ -54,21 +55,22 @@ __all__ = [
     "retry_after_from_headers",
 ]
 
-#: ARM accepts at most this many auxiliary tokens.
 MAX_AUXILIARY_TENANTS = 3
+"""ARM accepts at most this many auxiliary tokens."""
 AUXILIARY_HEADER = "x-ms-authorization-auxiliary"
 _SENSITIVE = ("authorization", AUXILIARY_HEADER)
-#: azure-core's network-trace logger (the one NetworkTraceLoggingPolicy writes to).
 _TRACE_LOGGER = logging.getLogger("azure.core.pipeline.policies._universal")
+"""azure-core's network-trace logger (the one NetworkTraceLoggingPolicy writes to)."""
 _LOGGER = logging.getLogger("crossipam.policies")
 
 
 class RetryAfterPolicy(SansIOHTTPPolicy[Any, Any]):
-    """Drops an unreadable ``Retry-After`` / ``retry-after-ms`` / ``x-ms-retry-after-ms`` value from a response
-    before azure-core reads it, so that ``RetryPolicy`` and the LRO poller fall back to their normal backoff or
-    polling interval instead of raising ``ValueError`` (azure-core 1.41 parses ``"soon"`` as an HTTP date and
-    fails). Readable values (see :func:`parse_retry_after`) are left as they are. Install it among
-    ``per_retry_policies`` (it must sit after ``RetryPolicy``); it works in sync and async pipelines.
+    """Drops an unreadable ``Retry-After`` / ``retry-after-ms`` / ``x-ms-retry-after-ms`` value from a
+    response before azure-core reads it, so that ``RetryPolicy`` and the LRO poller fall back to their normal
+    backoff or polling interval instead of raising ``ValueError`` (azure-core 1.41 parses ``"soon"`` as an
+    HTTP date and fails). Readable values (see [`parse_retry_after`][crossipam.policies.parse_retry_after])
+    are left as they are. Install it among ``per_retry_policies`` (it must sit after ``RetryPolicy``); it
+    works in sync and async pipelines.
 
     ```python
     client = NetworkManagementClient(credential, sub_b, per_retry_policies=[RetryAfterPolicy()])

@@ -1,6 +1,7 @@
-"""asyncio onboarding: :func:`onboard_service_principal` and :func:`offboard_service_principal`, awaited.
+"""asyncio onboarding: [`onboard_service_principal`][crossipam.aio.onboarding.onboard_service_principal] and
+[`offboard_service_principal`][crossipam.aio.onboarding.offboard_service_principal], awaited.
 
-The async twins of :mod:`crossipam.onboarding`: the same arguments, steps (names, statuses, details), results,
+The async twins of [`crossipam.onboarding`][]: the same arguments, steps (names, statuses, details), results,
 typed errors, dry runs and directory-replication retries — the steps are the same code
 (``crossipam._onboarding_core``); only the I/O differs. Credentials are ``AsyncTokenCredential`` (for example
 from ``azure.identity.aio``); Microsoft Graph goes through an azure-core ``AsyncPipelineClient``, role
@@ -74,13 +75,13 @@ async def onboard_service_principal(
 ) -> OnboardingResult:
     """Onboard the managed tenant's app ``app_id`` onto the management tenant's IPAM pool ``pool_id``.
 
-    Awaitable twin of :func:`crossipam.onboarding.onboard_service_principal` — see it for the steps and every
+    Awaitable twin of [`crossipam.onboarding.onboard_service_principal`][] — see it for the steps and every
     argument. The differences: both admin credentials are ``AsyncTokenCredential`` (you close them), ``sleep``
     is awaited between replication retries (default ``asyncio.sleep``; inject a fake in tests), and
     ``azure_core_kwargs`` go to async pipelines (``transport`` is an async transport).
 
     Returns:
-        The same :class:`~crossipam.onboarding.OnboardingResult` as the sync function.
+        The same [`OnboardingResult`][crossipam.onboarding.OnboardingResult] as the sync function.
 
     Raises:
         OnboardingError: The sync function's typed errors, for the same causes —
@@ -133,7 +134,7 @@ async def offboard_service_principal(
 ) -> OffboardingResult:
     """Take the pool away from the app: remove its role assignment on ``pool_id`` (idempotently).
 
-    Awaitable twin of :func:`crossipam.onboarding.offboard_service_principal` (same steps and arguments);
+    Awaitable twin of [`crossipam.onboarding.offboard_service_principal`][] (same steps and arguments);
     ``management_tenant_credential`` is an ``AsyncTokenCredential``.
 
     Returns:

@@ -1,7 +1,8 @@
-"""Readiness for asyncio: :func:`check_readiness`, the twin of :func:`crossipam.readiness.check_readiness`.
+"""Readiness for asyncio: [`check_readiness`][crossipam.aio.readiness.check_readiness], the twin of
+[`crossipam.readiness.check_readiness`][].
 
-The reads are the same flow (:mod:`crossipam.readiness`), the verdicts the same pure functions; only the driver
-differs (:mod:`crossipam.aio._drive`).
+The reads are the same flow ([`crossipam.readiness`][]), the verdicts the same pure functions; only the driver
+differs (`crossipam.aio._drive`).
 
 ```python
 from crossipam.aio.readiness import check_readiness
@@ -41,10 +42,10 @@ async def check_readiness(
     operation_timeout: float = DEFAULT_OPERATION_TIMEOUT,
     **kwargs: Any,
 ) -> ReadinessReport:
-    """The asyncio twin of :func:`crossipam.readiness.check_readiness` (same reads, verdicts and report) over ``AsyncTokenCredential``
-    s bound to tenant B and tenant A, azure-core's ``AsyncPipelineClient`` (Microsoft Graph) and the
-    ``azure.mgmt.*.aio`` clients. Most callers use
-    :meth:`crossipam.aio.CrossTenantIpamClient.check_readiness`.
+    """The asyncio twin of [`crossipam.readiness.check_readiness`][] (same reads, verdicts and report) over
+    ``AsyncTokenCredential``s bound to tenant B and tenant A, azure-core's ``AsyncPipelineClient`` (Microsoft
+    Graph) and the ``azure.mgmt.*.aio`` clients. Most callers use
+    [`crossipam.aio.CrossTenantIpamClient.check_readiness`][].
 
     ```python
     report = await check_readiness(for_b, for_a, managed_tenant_id=b, management_tenant_id=a,
