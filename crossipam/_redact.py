@@ -32,6 +32,9 @@ def redact(text: str) -> str:
     """``text`` with secrets replaced by ``REDACTED``: form fields and JSON members that carry secrets or tokens,
     and JWT-looking strings.
 
+    Args:
+        text: A request or response as logged, an error message, a URL.
+
     ```python
     redact("client_id=x&client_secret=s3cr3t")   # 'client_id=x&client_secret=REDACTED'
     ```

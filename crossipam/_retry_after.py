@@ -41,6 +41,12 @@ def parse_retry_after(
     hence treated as absent: ``None``, empty, ``"soon"``, ``"0.5x"``, negative or signed numbers, ``inf``/``nan``,
     an impossible date. Never raises.
 
+    Args:
+        value: The header's value (``str`` or ``bytes``; anything else is unreadable).
+        unit: Seconds per unit of a number: ``1.0`` for ``Retry-After``, ``0.001`` for the ``-ms`` headers
+            (which take no date).
+        now: The clock an HTTP date is compared with (seconds since the epoch).
+
     ```python
     parse_retry_after("5"), parse_retry_after("250", unit=0.001), parse_retry_after("soon")   # (5.0, 0.25, None)
     parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT")                                       # 0.0 (past)
@@ -74,6 +80,10 @@ def retry_after_from_headers(
 ) -> float | None:
     """The first readable wait among [`RETRY_AFTER_HEADERS`][crossipam.policies.RETRY_AFTER_HEADERS] in
     ``headers`` (case-insensitive), in seconds; ``None`` when none is present or readable.
+
+    Args:
+        headers: A response's headers (``None``, or anything that is not a mapping, has no wait).
+        now: The clock an HTTP date is compared with (seconds since the epoch).
 
     ```python
     retry_after_from_headers({"Retry-After": "soon", "x-ms-retry-after-ms": "1500"})   # 1.5

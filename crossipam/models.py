@@ -93,6 +93,10 @@ class CloudEndpoints:
     def for_cloud(cls, cloud: AzureClouds | CloudEndpoints | str | None) -> CloudEndpoints:
         """Endpoints of a named Azure cloud (``AzureClouds`` or its name), or ``cloud`` itself.
 
+        Args:
+            cloud: An ``AzureClouds`` value or name, a ``CloudEndpoints`` (returned as is), or ``None`` (the
+                public cloud).
+
         ```python
         CloudEndpoints.for_cloud(AzureClouds.AZURE_US_GOVERNMENT).graph   # 'https://graph.microsoft.us'
         ```
@@ -177,6 +181,10 @@ class SubnetSpec:
 def parse_networks(values: Iterable[object] | None, what: str = "address prefixes") -> list[IPNetwork]:
     """Parse CIDR strings (or networks) into `ipaddress` networks; raises
     [`InvalidInputError`][crossipam.errors.InvalidInputError].
+
+    Args:
+        values: CIDR strings (surrounding spaces ignored, no host bits) or networks; ``None`` is empty.
+        what: What the values are, for the error message.
 
     ```python
     parse_networks(["10.0.0.0/24"])   # [IPv4Network('10.0.0.0/24')]
@@ -332,6 +340,9 @@ class VirtualNetworkDeployment:
     def subnet(self, name: str) -> SubnetDeployment:
         """The subnet named ``name`` (case-insensitive); ``KeyError`` if absent.
 
+        Args:
+            name: The subnet's name, in any case.
+
         ```python
         deployment.subnet("app").address_prefixes    # [IPv4Network('10.0.0.0/26')]
         ```
@@ -416,6 +427,9 @@ class PoolUsage:
     def from_wire(cls, body: Mapping[str, Any]) -> PoolUsage:
         """Parse the ``getPoolUsage`` JSON (counts as strings).
 
+        Args:
+            body: The JSON object ``getPoolUsage`` answered.
+
         ```python
         PoolUsage.from_wire({"totalNumberOfIPAddresses": "65536"}).total_number_of_ip_addresses   # 65536
         ```
@@ -480,6 +494,9 @@ class PoolAllocation:
     @classmethod
     def from_wire(cls, body: Mapping[str, Any]) -> PoolAllocation:
         """Parse one ``listAssociatedResources`` item.
+
+        Args:
+            body: One element of the answer's ``value`` list.
 
         ```python
         PoolAllocation.from_wire({"resourceId": vnet_id, "addressPrefixes": ["10.0.0.0/25"]})
@@ -608,6 +625,9 @@ class BulkItemResult:
         ([`VirtualNetworkDeployment.to_dict`][crossipam.models.VirtualNetworkDeployment.to_dict]) and the
         ``error`` (``None`` when there is none) as ``error_to_dict`` shapes it — by default its ``type``,
         ``message`` and ``hint``. The CLI passes its own, which adds the exit code and the diagnostics.
+
+        Args:
+            error_to_dict: Shapes the error (``None``: its ``type``, ``message`` and ``hint``).
 
         ```python
         [item.to_dict() for item in client.deploy_many(specs)]

@@ -80,6 +80,10 @@ class RetryAfterPolicy(SansIOHTTPPolicy[Any, Any]):
     def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
         """Remove the unreadable wait headers of ``response`` (called by the pipeline).
 
+        Args:
+            request: The request the response answers (not used).
+            response: The response whose headers are read, and changed when a wait header is unreadable.
+
         ```python
         RetryAfterPolicy().on_response(request, response)   # 'Retry-After: soon' is gone afterwards
         ```
@@ -102,6 +106,9 @@ class RetryAfterPolicy(SansIOHTTPPolicy[Any, Any]):
 
 def auxiliary_tenant_ids(tenant_ids: Sequence[str]) -> list[str]:
     """Validate 1 to 3 distinct auxiliary tenant ids (lower-cased, duplicates dropped; sync and async policies).
+
+    Args:
+        tenant_ids: The tenants, each a GUID (a single string is refused).
 
     ```python
     auxiliary_tenant_ids([tenant_a, tenant_a.upper()])   # [tenant_a]
@@ -128,6 +135,12 @@ def bind_auxiliary_credentials(
 ) -> list[TenantBoundCredential]:
     """Validate 1 to 3 distinct tenant ids and bind ``credential`` to each.
 
+    Args:
+        credential: The app's credential, allowed to get tokens in each of ``tenant_ids``.
+        tenant_ids: The auxiliary tenants, checked by
+            [`auxiliary_tenant_ids`][crossipam.policies.auxiliary_tenant_ids].
+        client_id: The app's client id, named in credential errors.
+
     ```python
     bind_auxiliary_credentials(credential, [tenant_a])   # [TenantBoundCredential(tenant_id='…')]
     ```
@@ -141,6 +154,13 @@ class CrossTenantAuxiliaryPolicy(AuxiliaryAuthenticationPolicy):
     """``AuxiliaryAuthenticationPolicy`` with one credential bound per tenant (≤ 3 tenants).
 
     Tokens come from the credential's cache and are renewed when any is within 5 minutes of expiry.
+
+    Args:
+        credential: The app's credential, allowed to get tokens in each of ``tenant_ids``.
+        tenant_ids: 1 to 3 auxiliary tenants (GUIDs), in header order.
+        *scopes: The ARM token scope (required), e.g. ``"https://management.azure.com/.default"``.
+        client_id: The app's client id, named in credential errors.
+        **kwargs: Passed on to azure-core's ``AuxiliaryAuthenticationPolicy``.
 
     ```python
     policy = CrossTenantAuxiliaryPolicy(credential, [tenant_a], "https://management.azure.com/.default")
@@ -190,6 +210,9 @@ class RedactingNetworkTraceLoggingPolicy(NetworkTraceLoggingPolicy):
     def on_request(self, request: PipelineRequest[Any]) -> None:
         """Log the outgoing request (URL, method, headers, body) with secrets redacted; called by the pipeline.
 
+        Args:
+            request: The request; its ``logging_enable`` option (else the policy's) turns the trace on.
+
         ```python
         pipeline = Pipeline(transport, policies=[RedactingNetworkTraceLoggingPolicy(logging_enable=True)])
         ```
@@ -223,6 +246,10 @@ class RedactingNetworkTraceLoggingPolicy(NetworkTraceLoggingPolicy):
 
     def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
         """Log the response (status, headers, body) with secrets redacted; called by the pipeline.
+
+        Args:
+            request: The request it answers (its context says whether the trace is on).
+            response: The response to log.
 
         ```python
         client.get_pool_usage(pool_id)    # with logging_enable=True: "Response content: {...}" at DEBUG

@@ -80,14 +80,34 @@ async def onboard_service_principal(
     is awaited between replication retries (default ``asyncio.sleep``; inject a fake in tests), and
     ``azure_core_kwargs`` go to async pipelines (``transport`` is an async transport).
 
+    Args:
+        app_id: Application (client) id of the automation app, registered in the managed tenant.
+        pool_id: Resource id of the IPAM pool in the management tenant.
+        managed_tenant_id: Tenant B, the app's home tenant.
+        management_tenant_id: Tenant A, owner of the pool.
+        managed_tenant_credential: An ``AsyncTokenCredential`` that can get Graph tokens in tenant B and may
+            update the app registration.
+        management_tenant_credential: An ``AsyncTokenCredential`` for tenant A that may create service
+            principals and write role assignments on the pool.
+        cloud: ``CloudEndpoints`` or an ``azure.core.AzureClouds`` value / name; the public cloud if omitted.
+        dry_run: Only read and report what would be done (steps ``"planned"``).
+        check_connection: Also verify the cross-tenant network-manager connection.
+        managed_subscription_id: With ``check_connection``: also check the managed subscription's side.
+        role_name: Role to assign on the pool.
+        max_replication_wait: Seconds to keep retrying while directory replication catches up; 0 disables it.
+        replication_poll_interval: Seconds between those retries.
+        max_replication_attempts: A cap on the attempts of one operation while replication is pending.
+        sleep: Awaited to wait between retries (inject a fake in tests).
+        **azure_core_kwargs: Passed to every async azure-core pipeline and SDK client (``transport``, …).
+
     Returns:
         The same [`OnboardingResult`][crossipam.onboarding.OnboardingResult] as the sync function.
 
     Raises:
         OnboardingError: The sync function's typed errors, for the same causes —
             ``InsufficientPrivilegesError``, ``ReplicationPendingError``, ``ApplicationNotFoundError``,
-            ``AdminCredentialError``, ``RoleDefinitionNotFoundError``, ``CrossTenantConnectionError`` — with the
-            same ``code``, ``status``, ``request_id``, ``correlation_id`` and ``timestamp``.
+            ``AdminCredentialError``, ``RoleDefinitionNotFoundError``, ``CrossTenantConnectionError`` — with
+            the same ``code``, ``status``, ``request_id``, ``correlation_id`` and ``timestamp``.
 
     Example:
         ```python
@@ -136,6 +156,20 @@ async def offboard_service_principal(
 
     Awaitable twin of [`crossipam.onboarding.offboard_service_principal`][] (same steps and arguments);
     ``management_tenant_credential`` is an ``AsyncTokenCredential``.
+
+    Args:
+        app_id: Application (client) id of the automation app.
+        pool_id: Resource id of the IPAM pool in the management tenant.
+        management_tenant_id: Tenant A.
+        management_tenant_credential: An ``AsyncTokenCredential`` for tenant A that may delete role
+            assignments on the pool (and, with ``delete_service_principal``, service principals).
+        managed_tenant_id: Unused (symmetry with onboarding).
+        managed_tenant_credential: Unused (symmetry with onboarding).
+        cloud: ``CloudEndpoints`` or an ``azure.core.AzureClouds`` value / name; the public cloud if omitted.
+        dry_run: Only read and report what would be removed.
+        delete_service_principal: Also delete the stub service principal in tenant A.
+        role_name: The role onboarding assigned.
+        **azure_core_kwargs: Passed to every async azure-core pipeline and SDK client.
 
     Returns:
         The steps and the removed role assignments.
