@@ -1,5 +1,5 @@
 """Bulk work's items: what ``deploy_many`` / ``remove_many`` accept, checked before any request (re-exported by
-:mod:`crossipam.bulk`).
+[`crossipam.bulk`][]).
 
 ```python
 items, run = prepare_bulk(specs, "deploy_many", {"max_concurrency": 4})
@@ -35,8 +35,8 @@ def _check_positive(name: str, value: object) -> None:
         raise InvalidInputError(f"{name} must be a positive integer, got {value!r}")
 
 
-#: ``on_progress(done, total, item)``: called once per finished item, one call at a time.
 ProgressCallback = Callable[[int, int, BulkItemResult], None]
+"""``on_progress(done, total, item)``: called once per finished item, one call at a time."""
 VnetOrSpec = Union[str, VirtualNetworkId, DeploymentSpec]  # noqa: UP007 (runtime alias on 3.10)
 
 # ---- items ---------------------------------------------------------------------------------------------
@@ -61,6 +61,9 @@ class BulkItem:
 def bulk_items(values: Iterable[VnetOrSpec]) -> list[BulkItem]:
     """Number the inputs and find each one's subscription (an unparsable id gets ``""``; it fails alone when
     it runs).
+
+    Args:
+        values: VNet ids (``str`` or ``VirtualNetworkId``) or ``DeploymentSpec`` values, in input order.
 
     ```python
     [i.subscription for i in bulk_items(specs)]
@@ -91,8 +94,15 @@ _BULK_OPTIONS = frozenset({"max_concurrency", "on_progress", "max_attempts", "sl
 def prepare_bulk(
     values: object, operation: Literal["deploy_many", "remove_many"], options: Mapping[str, Any]
 ) -> tuple[list[BulkItem], dict[str, Any]]:
-    """Check a bulk call before any request (see :func:`check_bulk_call`): its items, and the keyword arguments
-    for :func:`run_sync` / :func:`run_async` (``sleep`` and ``clock`` only when given: the drivers default them).
+    """Check a bulk call before any request (see [`check_bulk_call`][crossipam.bulk.check_bulk_call]): its
+    items, and the keyword arguments for `run_sync` / `run_async` (``sleep`` and ``clock`` only when given:
+    the drivers default them).
+
+    Args:
+        values: What the caller passed as the list of items.
+        operation: ``"deploy_many"`` or ``"remove_many"`` (named in the messages).
+        options: The call's keyword arguments (``max_concurrency``, ``on_progress``, ``max_attempts``,
+            ``sleep``, ``clock``); any other is refused.
 
     ```python
     items, run = prepare_bulk(specs, "deploy_many", {"max_concurrency": 4})
@@ -123,13 +133,20 @@ def check_bulk_call(
     on_progress: object = None,
 ) -> list[BulkItem]:
     """Validate a ``deploy_many`` / ``remove_many`` call before anything is sent (no token request either) and
-    number its items; raises :class:`~crossipam.errors.InvalidInputError`.
+    number its items; raises [`InvalidInputError`][crossipam.errors.InvalidInputError].
 
-    Refused: a ``str``, ``bytes``, a single :class:`~crossipam.models.DeploymentSpec` or resource id, a mapping,
-    or anything not iterable where a list is expected (``deploy_many("vnet-id")`` must not deploy each
-    character); ``max_concurrency`` / ``max_attempts`` that are not positive ``int`` (``True`` included); an
-    ``on_progress`` that is not callable. An element of the wrong type is not refused here: that item fails
-    alone when it runs.
+    Refused: a ``str``, ``bytes``, a single [`DeploymentSpec`][crossipam.models.DeploymentSpec] or resource
+    id, a mapping, or anything not iterable where a list is expected (``deploy_many("vnet-id")`` must not
+    deploy each character); ``max_concurrency`` / ``max_attempts`` that are not positive ``int`` (``True``
+    included); an ``on_progress`` that is not callable. An element of the wrong type is not refused here: that
+    item fails alone when it runs.
+
+    Args:
+        values: What the caller passed as the list of items.
+        operation: ``"deploy_many"`` or ``"remove_many"`` (named in the messages).
+        max_concurrency: Must be a positive ``int``.
+        max_attempts: Must be a positive ``int``.
+        on_progress: ``None`` or a callable.
 
     ```python
     items = check_bulk_call(specs, operation="deploy_many", max_concurrency=8, max_attempts=6)
@@ -157,7 +174,11 @@ def check_bulk_call(
 
 
 def spec_of(item: BulkItem) -> DeploymentSpec:
-    """The item's spec; raises :class:`~crossipam.errors.InvalidInputError` (for that item only) without one.
+    """The item's spec; raises [`InvalidInputError`][crossipam.errors.InvalidInputError] (for that item only)
+    without one.
+
+    Args:
+        item: One numbered item of a ``deploy_many`` call.
 
     ```python
     spec_of(bulk_items([spec])[0]) is spec     # True

@@ -1,4 +1,4 @@
-"""Bulk work's retry decisions (pure; shared by the thread and asyncio drivers of :mod:`crossipam.bulk`, which
+"""Bulk work's retry decisions (pure; shared by the thread and asyncio drivers of [`crossipam.bulk`][], which
 re-exports them): which failed items are retried, after how long, and how any failure becomes a typed error.
 
 ```python
@@ -27,10 +27,10 @@ __all__ = ["DEFAULT_MAX_ATTEMPTS", "RetryDecision", "as_crossipam_error", "class
 
 _LOGGER = logging.getLogger("crossipam.bulk")
 
-#: Attempts per item (the first run plus up to five retries).
 DEFAULT_MAX_ATTEMPTS = 6
-#: Backoff when ARM gives no ``Retry-After``: base * 2**(attempt-1), capped.
+"""Attempts per item (the first run plus up to five retries)."""
 _BASE_DELAY = 1.0
+"""Backoff when ARM gives no ``Retry-After``: base * 2**(attempt-1), capped."""
 _MAX_DELAY = 60.0
 
 
@@ -54,8 +54,11 @@ class RetryDecision:
 def retry_after_seconds(error: BaseException) -> float | None:
     """The wait ARM asked for (``retry-after-ms``, ``x-ms-retry-after-ms`` or ``Retry-After`` in seconds or as
     an HTTP date) on the response behind ``error`` (itself or its ``__cause__``), if any. An unreadable value
-    (``soon``, ``0.5x``, negative, empty) counts as absent (:func:`crossipam.policies.parse_retry_after`), so
+    (``soon``, ``0.5x``, negative, empty) counts as absent ([`crossipam.policies.parse_retry_after`][]), so
     the normal backoff applies. Never raises.
+
+    Args:
+        error: The item's failure; its ``response`` (or its ``__cause__``'s) carries the headers.
 
     ```python
     retry_after_seconds(throttled_error)   # 1.0
@@ -79,6 +82,10 @@ def _backoff(attempt: int) -> float:
 def classify(error: CrossIpamError, attempt: int) -> RetryDecision | None:
     """Whether the item that failed with ``error`` on its ``attempt``-th run is retried, and after how long.
 
+    Args:
+        error: The item's failure, as a typed error.
+        attempt: The run that failed (1 for the first), which sets the backoff without ``Retry-After``.
+
     ```python
     decision = classify(err, attempt=2)
     if decision is None: ...   # final: report the error
@@ -100,10 +107,14 @@ def classify(error: CrossIpamError, attempt: int) -> RetryDecision | None:
 
 
 def as_crossipam_error(exc: BaseException, vnet_id: str) -> CrossIpamError:
-    """Every failure of an item as a :class:`~crossipam.errors.CrossIpamError` (an azure-core error the client
-    did not map becomes a :class:`~crossipam.errors.TransportError`, anything else — a ``KeyError`` or
-    ``TypeError`` from a bug, a ``ValueError`` from a library — a plain ``CrossIpamError`` whose ``__cause__`` is
-    the original). Never raises.
+    """Every failure of an item as a [`CrossIpamError`][crossipam.errors.CrossIpamError] (an azure-core error
+    the client did not map becomes a [`TransportError`][crossipam.errors.TransportError], anything else — a
+    ``KeyError`` or ``TypeError`` from a bug, a ``ValueError`` from a library — a plain ``CrossIpamError``
+    whose ``__cause__`` is the original). Never raises.
+
+    Args:
+        exc: What the attempt raised.
+        vnet_id: The item's VNet, named in the message.
 
     ```python
     isinstance(as_crossipam_error(ServiceRequestError("connection reset"), vnet_id), TransportError)   # True

@@ -1,7 +1,7 @@
-"""The sync driver of the step engine (:mod:`crossipam._engine`): executes what a flow yields, blocking.
+"""The sync driver of the step engine (`crossipam._engine`): executes what a flow yields, blocking.
 
-Onboarding, offboarding, readiness and the VNet operations of :class:`crossipam.CrossTenantIpamClient` run
-here; :mod:`crossipam.aio._drive` is the asyncio twin — the same loop, awaiting.
+Onboarding, offboarding, readiness and the VNet operations of [`crossipam.CrossTenantIpamClient`][] run
+here; `crossipam.aio._drive` is the asyncio twin — the same loop, awaiting.
 
 ```python
 from crossipam._drive import drive
@@ -38,7 +38,6 @@ def _authorization_client(*args: Any, **kwargs: Any) -> Any:
     return AuthorizationManagementClient(*args, **kwargs)
 
 
-#: The sync SDK classes the step flows' clients are built from.
 SDK = _engine.SdkClasses(
     TenantBoundCredential,
     PipelineClient,
@@ -48,6 +47,7 @@ SDK = _engine.SdkClasses(
     _authorization_client,
     NetworkManagementClient,
 )
+"""The sync SDK classes the step flows' clients are built from."""
 
 
 def drive(steps: _engine.Steps[_T], clients: _engine.Clients, sleep: Callable[[float], Any]) -> _T:

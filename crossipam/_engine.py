@@ -3,16 +3,16 @@
 A flow is a generator that yields what it needs done and receives the answer (or has the call's exception thrown
 in, which it maps to a typed error or handles):
 
-- :class:`GraphCall` — a Microsoft Graph request; answered with the azure-core response (body read);
-- :class:`ArmCall` — an azure-mgmt SDK call (``client.<group>.<operation>(*args, **kwargs)``, sync or
+- `GraphCall` — a Microsoft Graph request; answered with the azure-core response (body read);
+- `ArmCall` — an azure-mgmt SDK call (``client.<group>.<operation>(*args, **kwargs)``, sync or
   ``.aio``); answered with its result (a paged result as a list);
-- :class:`BeginLro` — an ARM long-running operation started with crossipam's polling (the driver wraps the
+- `BeginLro` — an ARM long-running operation started with crossipam's polling (the driver wraps the
   poller it returns: sync ``LROPoller`` or ``AsyncLROPoller``); answered with that poller;
-- :class:`Sleep` — a wait; answered by the driver's ``sleep`` hook.
+- `Sleep` — a wait; answered by the driver's ``sleep`` hook.
 
-Onboarding, offboarding and readiness (:mod:`crossipam._onboarding_core`, :mod:`crossipam.readiness`) and the
-VNet operations (:mod:`crossipam._vnet_flows`) are flows; :mod:`crossipam._drive` and
-:mod:`crossipam.aio._drive` are the two drivers — the only code written twice is the loop that blocks or awaits.
+Onboarding, offboarding and readiness (`crossipam._onboarding_core`, [`crossipam.readiness`][]) and the
+VNet operations (`crossipam._vnet_flows`) are flows; `crossipam._drive` and
+`crossipam.aio._drive` are the two drivers — the only code written twice is the loop that blocks or awaits.
 
 ```python
 with Exchange(flow) as exchange:
@@ -77,7 +77,7 @@ Admin = Literal["managed", "management"]
 
 @dataclass(frozen=True)
 class GraphCall:
-    """A Microsoft Graph v1.0 request in the ``admin``'s tenant. The driver sends :meth:`http_request` through
+    """A Microsoft Graph v1.0 request in the ``admin``'s tenant. The driver sends `http_request` through
     that tenant's Graph pipeline and answers with the azure-core response (body read)."""
 
     admin: Admin
@@ -141,13 +141,13 @@ class BeginLro:
 
 
 Request: TypeAlias = GraphCall | ArmCall | BeginLro | Sleep
-#: A flow (or a part of one): yields requests, receives their answers, returns ``_T``.
 Steps = Generator[Request, Any, _T]
+"""A flow (or a part of one): yields requests, receives their answers, returns ``_T``."""
 
-#: Every Graph call onboarding makes is safe to repeat (PATCH sets a fixed value, a repeated POST of the
-#: service principal answers 409 and is read back), so azure-core may retry them like a GET after a dropped
-#: connection, a read timeout or a 429 (by default it retries neither POST nor PATCH).
 GRAPH_RETRY_METHODS = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST", "PATCH"})
+"""Every Graph call onboarding makes is safe to repeat (PATCH sets a fixed value, a repeated POST of the
+service principal answers 409 and is read back), so azure-core may retry them like a GET after a dropped
+connection, a read timeout or a 429 (by default it retries neither POST nor PATCH)."""
 
 
 class Clients(Protocol):
@@ -164,8 +164,8 @@ class _Answer:
 
 
 class Exchange(Generic[_T]):
-    """Runs a flow for a driver: :attr:`request` is what the flow waits for (``None`` once it has finished;
-    then :attr:`result` holds what it returned). Answer inside :meth:`answering`: an exception raised there is
+    """Runs a flow for a driver: `request` is what the flow waits for (``None`` once it has finished;
+    then `result` holds what it returned). Answer inside `answering`: an exception raised there is
     thrown into the flow, which maps it to a typed error (or handles it and asks for something else)."""
 
     def __init__(self, steps: Steps[_T]) -> None:
@@ -176,14 +176,14 @@ class Exchange(Generic[_T]):
 
     @property
     def result(self) -> _T:
-        """What the flow returned (only once :attr:`request` is ``None``)."""
+        """What the flow returned (only once `request` is ``None``)."""
         if not self._result:
             raise RuntimeError("the flow has not finished")
         return self._result[0]
 
     @contextmanager
     def answering(self) -> Iterator[_Answer]:
-        """Set ``.value`` of what this yields to the answer of :attr:`request`."""
+        """Set ``.value`` of what this yields to the answer of `request`."""
         answer = _Answer()
         try:
             yield answer
@@ -244,8 +244,8 @@ class RunClients:
         self._kwargs = dict(kwargs)
         self._on_create = on_create if "transport" not in kwargs else None
         self._clients: dict[tuple[str, str, str], Any] = {}
-        #: Base URL of Microsoft Graph (no trailing slash).
         self.graph_url = job.cloud.graph.rstrip("/")
+        """Base URL of Microsoft Graph (no trailing slash)."""
 
     def client_for(self, call: GraphCall | ArmCall) -> Any:
         """The Graph pipeline client or azure-mgmt client that executes ``call``."""
@@ -329,7 +329,7 @@ class Job(Generic[_T]):
 
 class PollingDelegate(Generic[_T]):
     """Delegates a polling method to azure-core's ARM polling (``inner``); ``run`` — sync or async — is the
-    driver's. :attr:`settled` replaces the inner result once ``run`` settled it."""
+    driver's. `settled` replaces the inner result once ``run`` settled it."""
 
     def __init__(self, inner: Any, map_error: Callable[[Exception], Exception]) -> None:
         self._inner = inner

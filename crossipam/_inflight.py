@@ -7,10 +7,11 @@ from such a read ("already has the allocation: unchanged") reports what Azure ma
 
 So before crossipam decides anything from a read, it waits until the state is terminal (``Succeeded``,
 ``Failed``, ``Canceled``): it reads again after ``Retry-After`` (when the answer carries one) or
-``polling_interval`` seconds, for at most ``operation_timeout`` seconds (:class:`OperationTimeoutError`
-then). If it had to wait and the VNet ended ``Failed``/``Canceled`` or disappeared, that is what Azure ended
-with: :class:`~crossipam.errors.OperationFailedError`. The loop that sleeps (or awaits) lives in each
-client; every decision lives here.
+``polling_interval`` seconds, for at most ``operation_timeout`` seconds
+([`OperationTimeoutError`][crossipam.errors.OperationTimeoutError] then). If it had to wait and the VNet ended
+``Failed``/``Canceled`` or disappeared, that is what Azure ended with:
+[`OperationFailedError`][crossipam.errors.OperationFailedError]. The loop that sleeps (or awaits) lives in
+each client; every decision lives here.
 
 ```python
 from crossipam._inflight import SettleWait, is_terminal, provisioning_state
@@ -42,10 +43,11 @@ __all__ = [
     "provisioning_state",
 ]
 
-#: ``provisioningState`` values after which no operation runs on the resource (compared case-insensitively).
 TERMINAL_STATES = frozenset({"succeeded", "failed", "canceled"})
-#: Default seconds crossipam waits for an operation in flight to end (``operation_timeout=``).
+"""``provisioningState`` values after which no operation runs on the resource (compared
+case-insensitively)."""
 DEFAULT_OPERATION_TIMEOUT = 900.0
+"""Default seconds crossipam waits for an operation in flight to end (``operation_timeout=``)."""
 
 
 def provisioning_state(body: Mapping[str, Any] | None) -> str | None:
@@ -101,7 +103,8 @@ class SettleWait:
 
     def delay(self, state: str | None, retry_after: float | None) -> float:
         """Seconds to wait before the next read of a resource seen in ``state``; raises
-        :class:`~crossipam.errors.OperationTimeoutError` once ``timeout`` seconds have passed.
+        [`OperationTimeoutError`][crossipam.errors.OperationTimeoutError] once ``timeout`` seconds have
+        passed.
 
         ```python
         time.sleep(wait.delay("Updating", retry_after=parse_retry_after(headers.get("Retry-After"))))
@@ -122,8 +125,9 @@ class SettleWait:
         return max(0.0, min(wanted, left))
 
     def check_outcome(self, body: Mapping[str, Any] | None) -> None:
-        """After waiting: raise :class:`~crossipam.errors.OperationFailedError` when the operation that was in
-        flight left the resource ``Failed``/``Canceled`` or removed it (a failed create).
+        """After waiting: raise [`OperationFailedError`][crossipam.errors.OperationFailedError] when the
+        operation that was in flight left the resource ``Failed``/``Canceled`` or removed it (a failed
+        create).
 
         ```python
         wait.check_outcome(body)     # returns None when the resource ended Succeeded
@@ -152,9 +156,10 @@ class SettleWait:
 
 def lro_failure(mapped: AzureServiceError, err: BaseException, resource_id: str) -> AzureServiceError:
     """A failed long-running operation (azure-core's ``OperationFailed``: the status monitor said ``Failed``
-    or ``Canceled``) as :class:`~crossipam.errors.OperationFailedError`, keeping the operation's error code
-    and diagnostics. An error whose code has a class of its own (``PoolExhaustedError``,
-    ``InvalidAllocationError``, …) keeps that class, and any other error is returned unchanged.
+    or ``Canceled``) as [`OperationFailedError`][crossipam.errors.OperationFailedError], keeping the
+    operation's error code and diagnostics. An error whose code has a class of its own
+    (``PoolExhaustedError``, ``InvalidAllocationError``, …) keeps that class, and any other error is returned
+    unchanged.
 
     ```python
     raise lro_failure(mapper(err), err, str(vnet)) from err

@@ -1,18 +1,18 @@
 """Onboarding written once: the steps as a sans-IO core that the sync and the async drivers run.
 
-:mod:`crossipam.onboarding` and :mod:`crossipam.aio.onboarding` share everything here — the results, the
+[`crossipam.onboarding`][] and [`crossipam.aio.onboarding`][] share everything here — the results, the
 validation, every read-before-write decision, the request bodies, how answers and errors map to steps and
 typed errors, and the directory-replication retry (what is retryable, how long, how often). A flow
-(:meth:`OnboardingJob.steps`, :meth:`OffboardingJob.steps`) is a generator that yields what it needs done and
+(`OnboardingJob.steps`, `OffboardingJob.steps`) is a generator that yields what it needs done and
 receives the answer:
 
-- :class:`GraphCall` — a Microsoft Graph request; answered with the azure-core response (body read);
-- :class:`ArmCall` — an azure-mgmt SDK call (azure-mgmt-authorization or azure-mgmt-network, sync or
+- `GraphCall` — a Microsoft Graph request; answered with the azure-core response (body read);
+- `ArmCall` — an azure-mgmt SDK call (azure-mgmt-authorization or azure-mgmt-network, sync or
   ``.aio``); answered with its result (a paged result as a list), or its exception is thrown in;
-- :class:`Sleep` — a wait between replication retries; answered by the driver's ``sleep`` hook.
+- `Sleep` — a wait between replication retries; answered by the driver's ``sleep`` hook.
 
-A driver builds its clients with :class:`RunClients` (the sync or async SDK classes in an :class:`SdkClasses`)
-and loops over an :class:`Exchange`:
+A driver builds its clients with `RunClients` (the sync or async SDK classes in an `SdkClasses`)
+and loops over an `Exchange`:
 
 ```python
 with Exchange(job.steps()) as exchange:
@@ -71,10 +71,10 @@ from .models import CloudEndpoints
 
 _LOGGER = logging.getLogger("crossipam.onboarding")
 
-#: The built-in role that lets a principal associate resources with an IPAM pool.
 IPAM_POOL_USER_ROLE = "IPAM Pool User"
-#: Its GUID (the same in every Azure cloud).
+"""The built-in role that lets a principal associate resources with an IPAM pool."""
 IPAM_POOL_USER_ROLE_ID = "7b3e853f-ad5d-4fb5-a7b8-56a3581c7037"
+"""Its GUID (the same in every Azure cloud)."""
 
 STEP_MAKE_MULTITENANT = "make_app_multitenant"
 STEP_CREATE_SERVICE_PRINCIPAL = "create_service_principal"
@@ -85,8 +85,8 @@ STEP_DELETE_SERVICE_PRINCIPAL = "delete_service_principal"
 
 StepStatus = Literal["done", "already_done", "planned"]
 
-#: Namespace of the deterministic role-assignment names (uuid5).
 _ASSIGNMENT_NAMESPACE = uuid.UUID("5f0c2a8e-3c1d-5b7e-9d2a-6e4f8b1c0a93")
+"""Namespace of the deterministic role-assignment names (uuid5)."""
 
 _GRAPH_WRITE_APP = "Application.ReadWrite.All (or Application.ReadWrite.OwnedBy as an owner of the app)"
 _GRAPH_READ_APP = "Application.Read.All (or Application.ReadWrite.All)"
@@ -130,8 +130,8 @@ class OnboardingStep:
     name: str
     status: StepStatus
     detail: str
-    #: The tenant the step acts in.
     tenant_id: str = ""
+    """The tenant the step acts in."""
 
     def describe(self) -> str:
         """One line for logs and error messages.
@@ -158,7 +158,7 @@ class OnboardingStep:
 
 @dataclass(frozen=True)
 class OnboardingResult:
-    """What :func:`onboard_service_principal` did (or, in a dry run, would do).
+    """What `onboard_service_principal` did (or, in a dry run, would do).
 
     Example:
         ```python
@@ -174,11 +174,11 @@ class OnboardingResult:
     management_tenant_id: str
     dry_run: bool
     steps: tuple[OnboardingStep, ...]
-    #: Object id of the app's service principal in the management tenant (``None`` if it does not exist
-    #: yet, i.e. in a dry run before it was created).
     service_principal_object_id: str | None
-    #: Resource id of the role assignment on the pool (``None`` in a dry run before it was created).
+    """Object id of the app's service principal in the management tenant (``None`` if it does not exist
+    yet, i.e. in a dry run before it was created)."""
     role_assignment_id: str | None
+    """Resource id of the role assignment on the pool (``None`` in a dry run before it was created)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data (what ``crossipam onboard --output json`` prints): the ids, ``dry_run``, ``changed``,
@@ -223,7 +223,7 @@ class OnboardingResult:
 
 @dataclass(frozen=True)
 class OffboardingResult:
-    """What :func:`offboard_service_principal` did (or, in a dry run, would do).
+    """What `offboard_service_principal` did (or, in a dry run, would do).
 
     Example:
         ```python
@@ -238,13 +238,13 @@ class OffboardingResult:
     dry_run: bool
     steps: tuple[OnboardingStep, ...]
     service_principal_object_id: str | None
-    #: Role assignments removed (or, in a dry run, that would be removed).
     removed_role_assignment_ids: tuple[str, ...]
+    """Role assignments removed (or, in a dry run, that would be removed)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data (what ``crossipam offboard --output json`` prints): as
-        :meth:`OnboardingResult.to_dict`, with ``removed_role_assignment_ids`` (a list) in place of the managed
-        tenant and the role assignment.
+        [`OnboardingResult.to_dict`][crossipam.onboarding.OnboardingResult.to_dict], with
+        ``removed_role_assignment_ids`` (a list) in place of the managed tenant and the role assignment.
 
         Example:
             ```python
@@ -315,7 +315,7 @@ def role_assignment_name(scope: str, principal_id: str, role_definition_id: str)
 
 @dataclass(frozen=True)
 class OnboardingJob(Job[OnboardingResult]):
-    """A validated onboarding run; :meth:`steps` is the flow (see ``onboard_service_principal``)."""
+    """A validated onboarding run; `steps` is the flow (see ``onboard_service_principal``)."""
 
     app_id: str
     pool: IpamPoolId
@@ -419,7 +419,7 @@ def prepare_onboarding(
 
 @dataclass(frozen=True)
 class OffboardingJob(Job[OffboardingResult]):
-    """A validated offboarding run; :meth:`steps` is the flow (see ``offboard_service_principal``)."""
+    """A validated offboarding run; `steps` is the flow (see ``offboard_service_principal``)."""
 
     app_id: str
     pool: IpamPoolId
@@ -1025,8 +1025,8 @@ def _step_connection(
 class _Progress:
     def __init__(self, operation: str, admins: Mapping[str, str]) -> None:
         self._operation = operation
-        #: tenant id -> which admin credential acts there ("managed-tenant", "management-tenant")
         self._admins = dict(admins)
+        """tenant id -> which admin credential acts there ("managed-tenant", "management-tenant")"""
         self._steps: list[OnboardingStep] = []
 
     @property
@@ -1087,8 +1087,8 @@ class _Pending(Exception):
 
 
 class _ReplicationRetry:
-    """Directory replication: what is retried (an operation that raised :class:`_Pending`), how often and for
-    how long. The wait itself is a :class:`Sleep` request, so the sync and async drivers wait alike."""
+    """Directory replication: what is retried (an operation that raised `_Pending`), how often and for
+    how long. The wait itself is a `Sleep` request, so the sync and async drivers wait alike."""
 
     def __init__(self, max_wait: float, interval: float, max_attempts: int | None = None) -> None:
         if max_wait < 0 or interval <= 0 or (max_attempts is not None and max_attempts < 1):
@@ -1129,7 +1129,7 @@ class _ReplicationRetry:
         tenant_id: str,
         progress: _Progress,
     ) -> Steps[_T]:
-        """Repeat ``fn`` while it raises :class:`_Pending`, within the attempt and time limits."""
+        """Repeat ``fn`` while it raises `_Pending`, within the attempt and time limits."""
         waited = 0.0
         attempts = 0
         while True:

@@ -32,6 +32,9 @@ def redact(text: str) -> str:
     """``text`` with secrets replaced by ``REDACTED``: form fields and JSON members that carry secrets or tokens,
     and JWT-looking strings.
 
+    Args:
+        text: A request or response as logged, an error message, a URL.
+
     ```python
     redact("client_id=x&client_secret=s3cr3t")   # 'client_id=x&client_secret=REDACTED'
     ```
@@ -43,7 +46,7 @@ def redact(text: str) -> str:
 
 def excerpt(text: str, limit: int = 300) -> str:
     """What an error message may quote of a raw answer it could not parse: the first non-empty line, redacted
-    (:func:`redact`), at most ``limit`` characters.
+    ([`redact`][crossipam.policies.redact]), at most ``limit`` characters.
 
     ```python
     excerpt("upstream failed\nAuthorization: Bearer eyJhbGciOi.eyJ0aWQi.c2ln")    # 'upstream failed'
@@ -55,7 +58,7 @@ def excerpt(text: str, limit: int = 300) -> str:
 
 
 def describe(exc: BaseException) -> str:
-    """``Type: first line of the message`` of an exception, redacted and capped (:func:`excerpt`); never raises,
+    """``Type: first line of the message`` of an exception, redacted and capped (`excerpt`); never raises,
     even for an exception whose ``__str__`` does.
 
     ```python

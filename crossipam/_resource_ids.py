@@ -15,8 +15,8 @@ Ids compare case-insensitively (as ARM does) and ``str(id)`` gives the canonical
 Every part is checked before any request (docs/deployment.md, "Names and ids"):
 
 * the subscription id is a GUID (``xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx``, hex digits, any case);
-* names follow Azure's rule for their type (:data:`RESOURCE_GROUP_NAME`, :data:`VIRTUAL_NETWORK_NAME`,
-  :data:`SUBNET_NAME`, :data:`NETWORK_MANAGER_NAME`, :data:`IPAM_POOL_NAME`); lengths count UTF-16 code units,
+* names follow Azure's rule for their type (`RESOURCE_GROUP_NAME`, `VIRTUAL_NETWORK_NAME`,
+  `SUBNET_NAME`, `NETWORK_MANAGER_NAME`, `IPAM_POOL_NAME`); lengths count UTF-16 code units,
   as ARM does;
 * no part of any id may change the request's URL path: ``.`` and ``..`` segments, ``/``, ``\\``, ``?``, ``#``,
   ``%`` (so no ``%2F``), NUL, whitespace, control, format (invisible) and unassigned characters are refused,
@@ -128,7 +128,7 @@ def path_problem(segment: str) -> str | None:
 def check_path_segment(
     value: object, what: str, *, error: type[InvalidInputError] = InvalidResourceIdError
 ) -> str:
-    """A non-empty string that cannot change the URL path (see :func:`path_problem`); raises ``error``.
+    """A non-empty string that cannot change the URL path (see `path_problem`); raises ``error``.
 
     ```python
     check_path_segment("Microsoft.Network", "resource provider namespace")   # 'Microsoft.Network'
@@ -170,9 +170,9 @@ def _ascii_alnum(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
-#: .NET's ``\w`` (what ARM's resource group pattern ``^[-\w._()]+$`` uses): letters, non-spacing marks,
-#: decimal digits and connector punctuation, in any script.
 _DOTNET_WORD = frozenset({"Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Nd", "Pc"})
+r""".NET's ``\w`` (what ARM's resource group pattern ``^[-\w._()]+$`` uses): letters, non-spacing marks,
+decimal digits and connector punctuation, in any script."""
 
 
 def _unicode_word(char: str) -> bool:
@@ -182,7 +182,7 @@ def _unicode_word(char: str) -> bool:
 @dataclass(frozen=True)
 class NameRule:
     """An Azure naming rule for one resource type: length (UTF-16 code units), allowed characters, first and
-    last character. :meth:`check` raises a typed error naming the part and the rule.
+    last character. `check` raises a typed error naming the part and the rule.
 
     ```python
     VIRTUAL_NETWORK_NAME.accepts("vnet-team_blue"), VIRTUAL_NETWORK_NAME.accepts("v.")   # (True, False)
@@ -190,23 +190,23 @@ class NameRule:
     ```
     """
 
-    #: What the name names, e.g. ``"virtual network name"``.
     kind: str
+    """What the name names, e.g. ``"virtual network name"``."""
     min_length: int
     max_length: int
-    #: Characters allowed besides letters and digits.
     punctuation: str
-    #: The rule in words (what the error messages quote).
+    """Characters allowed besides letters and digits."""
     summary: str
-    #: Letters and digits of any script (.NET ``\w``) instead of ASCII only.
+    """The rule in words (what the error messages quote)."""
     unicode: bool = False
-    #: The first character must be a letter or digit.
+    r"""Letters and digits of any script (.NET ``\w``) instead of ASCII only."""
     start_alphanumeric: bool = False
-    #: Characters allowed last besides letters and digits (``None``: any allowed character but those in
-    #: :attr:`not_last`).
+    """The first character must be a letter or digit."""
     last_punctuation: str | None = None
-    #: Characters that may not come last.
+    """Characters allowed last besides letters and digits (``None``: any allowed character but those in
+    `not_last`)."""
     not_last: str = ""
+    """Characters that may not come last."""
 
     def _alnum(self, char: str) -> bool:
         return _unicode_word(char) if self.unicode else _ascii_alnum(char)
@@ -269,8 +269,6 @@ class NameRule:
 
 _STRICT = "letters, digits, '_', '.' and '-', starting with a letter or digit and ending with a letter, digit or '_'"
 
-#: Resource groups: 1 to 90 characters; letters and digits of any script (ARM's ``^[-\w._()]+$`` in .NET, so
-#: also non-spacing marks and connector punctuation), ``_``, ``(``, ``)``, ``-``, ``.``; not ending in ``.``.
 RESOURCE_GROUP_NAME = NameRule(
     "resource group name",
     1,
@@ -281,8 +279,8 @@ RESOURCE_GROUP_NAME = NameRule(
     unicode=True,
     not_last=".",
 )
-#: Virtual networks: 2 to 64 characters; ASCII letters, digits, ``_``, ``.``, ``-``; first a letter or digit;
-#: last a letter, digit or ``_``.
+r"""Resource groups: 1 to 90 characters; letters and digits of any script (ARM's ``^[-\w._()]+$`` in .NET, so
+also non-spacing marks and connector punctuation), ``_``, ``(``, ``)``, ``-``, ``.``; not ending in ``.``."""
 VIRTUAL_NETWORK_NAME = NameRule(
     "virtual network name",
     2,
@@ -292,7 +290,8 @@ VIRTUAL_NETWORK_NAME = NameRule(
     start_alphanumeric=True,
     last_punctuation="_",
 )
-#: Subnets: 1 to 80 characters, otherwise as virtual networks.
+"""Virtual networks: 2 to 64 characters; ASCII letters, digits, ``_``, ``.``, ``-``; first a letter or digit;
+last a letter, digit or ``_``."""
 SUBNET_NAME = NameRule(
     "subnet name",
     1,
@@ -302,7 +301,7 @@ SUBNET_NAME = NameRule(
     start_alphanumeric=True,
     last_punctuation="_",
 )
-#: Network managers: 1 to 64 characters, ``^[0-9a-zA-Z]([0-9a-zA-Z_.-]{0,62}[0-9a-zA-Z_])?$``.
+"""Subnets: 1 to 80 characters, otherwise as virtual networks."""
 NETWORK_MANAGER_NAME = NameRule(
     "network manager name",
     1,
@@ -312,7 +311,7 @@ NETWORK_MANAGER_NAME = NameRule(
     start_alphanumeric=True,
     last_punctuation="_",
 )
-#: IPAM pools: as network managers (1 to 64 characters).
+"""Network managers: 1 to 64 characters, ``^[0-9a-zA-Z]([0-9a-zA-Z_.-]{0,62}[0-9a-zA-Z_])?$``."""
 IPAM_POOL_NAME = NameRule(
     "IPAM pool name",
     1,
@@ -322,14 +321,15 @@ IPAM_POOL_NAME = NameRule(
     start_alphanumeric=True,
     last_punctuation="_",
 )
+"""IPAM pools: as network managers (1 to 64 characters)."""
 
-#: The name rule of each known resource type (lower-cased ``namespace/type[/subtype]``).
 _TYPE_RULES: dict[str, NameRule] = {
     "microsoft.network/virtualnetworks": VIRTUAL_NETWORK_NAME,
     "microsoft.network/virtualnetworks/subnets": SUBNET_NAME,
     "microsoft.network/networkmanagers": NETWORK_MANAGER_NAME,
     "microsoft.network/networkmanagers/ipampools": IPAM_POOL_NAME,
 }
+"""The name rule of each known resource type (lower-cased ``namespace/type[/subtype]``)."""
 
 
 def _clean(value: object, what: str) -> str:
@@ -401,7 +401,8 @@ class ResourceId:
 
     @classmethod
     def parse(cls, value: str) -> ResourceId:
-        """Parse any ARM resource id; raises :class:`InvalidResourceIdError` naming the part and the rule.
+        """Parse any ARM resource id; raises
+        [`InvalidResourceIdError`][crossipam.errors.InvalidResourceIdError] naming the part and the rule.
 
         ```python
         ResourceId.parse(f"/subscriptions/{sub}/resourceGroups/rg").resource_group   # 'rg'
@@ -480,7 +481,7 @@ def _typed(value: object, what: str, expected: tuple[str, ...], example: str) ->
 @dataclass(frozen=True, eq=False)
 class VirtualNetworkId:
     """A ``Microsoft.Network/virtualNetworks`` id; its parts are validated when it is built (a GUID
-    subscription id, :data:`RESOURCE_GROUP_NAME`, :data:`VIRTUAL_NETWORK_NAME`).
+    subscription id, `RESOURCE_GROUP_NAME`, `VIRTUAL_NETWORK_NAME`).
 
     ```python
     VirtualNetworkId.parse(vnet_id).name
@@ -498,8 +499,8 @@ class VirtualNetworkId:
 
     @classmethod
     def parse(cls, value: str | VirtualNetworkId) -> VirtualNetworkId:
-        """Parse and validate; raises :class:`InvalidResourceIdError` for anything but a valid VNet id, naming
-        the part and the rule.
+        """Parse and validate; raises [`InvalidResourceIdError`][crossipam.errors.InvalidResourceIdError] for
+        anything but a valid VNet id, naming the part and the rule.
 
         ```python
         VirtualNetworkId.parse(f"/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v")
@@ -517,7 +518,7 @@ class VirtualNetworkId:
             return cls(sub, rg, names[0])
 
     def subnet_id(self, subnet: str) -> str:
-        """The id of one of its subnets (``subnet`` must follow :data:`SUBNET_NAME`).
+        """The id of one of its subnets (``subnet`` must follow `SUBNET_NAME`).
 
         ```python
         VirtualNetworkId.parse(vnet_id).subnet_id("app")   # vnet_id + "/subnets/app"
@@ -544,7 +545,7 @@ class VirtualNetworkId:
 @dataclass(frozen=True, eq=False)
 class IpamPoolId:
     """A ``Microsoft.Network/networkManagers/ipamPools`` id; its parts are validated when it is built (a GUID
-    subscription id, :data:`RESOURCE_GROUP_NAME`, :data:`NETWORK_MANAGER_NAME`, :data:`IPAM_POOL_NAME`).
+    subscription id, `RESOURCE_GROUP_NAME`, `NETWORK_MANAGER_NAME`, `IPAM_POOL_NAME`).
 
     ```python
     IpamPoolId.parse(pool_id).network_manager
@@ -563,8 +564,8 @@ class IpamPoolId:
 
     @classmethod
     def parse(cls, value: str | IpamPoolId) -> IpamPoolId:
-        """Parse and validate; raises :class:`InvalidResourceIdError` for anything but a valid IPAM pool id,
-        naming the part and the rule.
+        """Parse and validate; raises [`InvalidResourceIdError`][crossipam.errors.InvalidResourceIdError] for
+        anything but a valid IPAM pool id, naming the part and the rule.
 
         ```python
         IpamPoolId.parse(".../providers/Microsoft.Network/networkManagers/nm/ipamPools/p").name   # 'p'

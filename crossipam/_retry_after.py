@@ -1,5 +1,5 @@
 """Reading ``Retry-After``: one tolerant parser for every place crossipam reads a wait (a leaf: no I/O, no
-imports from the library). :mod:`crossipam.policies` re-exports both functions.
+imports from the library). [`crossipam.policies`][] re-exports both functions.
 
 ```python
 from crossipam._retry_after import parse_retry_after
@@ -20,15 +20,15 @@ from typing import Any
 
 __all__ = ["RETRY_AFTER_HEADERS", "parse_retry_after", "retry_after_from_headers"]
 
-#: The headers that ask a client to wait, and the unit of their value in seconds, in the order crossipam's bulk
-#: layer reads them (the first readable one wins).
 RETRY_AFTER_HEADERS: tuple[tuple[str, float], ...] = (
     ("retry-after-ms", 0.001),
     ("x-ms-retry-after-ms", 0.001),
     ("Retry-After", 1.0),
 )
-#: delay-seconds (RFC 9110: 1*DIGIT), tolerating a fraction; no sign, exponent, ``inf``/``nan`` or ``_``.
+"""The headers that ask a client to wait, and the unit of their value in seconds, in the order crossipam's
+bulk layer reads them (the first readable one wins)."""
 _DELAY_RX = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)")
+"""delay-seconds (RFC 9110: 1*DIGIT), tolerating a fraction; no sign, exponent, ``inf``/``nan`` or ``_``."""
 
 
 def parse_retry_after(
@@ -40,6 +40,12 @@ def parse_retry_after(
     ``retry-after-ms``), or — for seconds only — an HTTP date (a date in the past waits ``0.0``). Unreadable,
     hence treated as absent: ``None``, empty, ``"soon"``, ``"0.5x"``, negative or signed numbers, ``inf``/``nan``,
     an impossible date. Never raises.
+
+    Args:
+        value: The header's value (``str`` or ``bytes``; anything else is unreadable).
+        unit: Seconds per unit of a number: ``1.0`` for ``Retry-After``, ``0.001`` for the ``-ms`` headers
+            (which take no date).
+        now: The clock an HTTP date is compared with (seconds since the epoch).
 
     ```python
     parse_retry_after("5"), parse_retry_after("250", unit=0.001), parse_retry_after("soon")   # (5.0, 0.25, None)
@@ -72,8 +78,12 @@ def parse_retry_after(
 def retry_after_from_headers(
     headers: Mapping[str, Any] | None, *, now: Callable[[], float] = time.time
 ) -> float | None:
-    """The first readable wait among :data:`RETRY_AFTER_HEADERS` in ``headers`` (case-insensitive), in seconds;
-    ``None`` when none is present or readable.
+    """The first readable wait among [`RETRY_AFTER_HEADERS`][crossipam.policies.RETRY_AFTER_HEADERS] in
+    ``headers`` (case-insensitive), in seconds; ``None`` when none is present or readable.
+
+    Args:
+        headers: A response's headers (``None``, or anything that is not a mapping, has no wait).
+        now: The clock an HTTP date is compared with (seconds since the epoch).
 
     ```python
     retry_after_from_headers({"Retry-After": "soon", "x-ms-retry-after-ms": "1500"})   # 1.5

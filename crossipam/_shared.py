@@ -48,20 +48,20 @@ __all__ = [
 
 _LOGGER = logging.getLogger("crossipam.client")
 
-#: The api-version crossipam uses for VNets and IPAM pools (azure-mgmt-network 33's default).
 API_VERSION = "2026-03-01"
+"""The api-version crossipam uses for VNets and IPAM pools (azure-mgmt-network 33's default)."""
 
 
-#: Errors of an SDK call that crossipam maps to its typed errors: an HTTP error answer, or no answer at all
-#: (connection refused/dropped, read timeout) once azure-core's retries ran out.
 SDK_ERRORS = (HttpResponseError, ServiceRequestError, ServiceResponseError)
-#: azure-core retries only idempotent methods on connection errors and 429; getPoolUsage and
-#: listAssociatedResources are read-only POST actions, so crossipam lets azure-core retry them too.
+"""Errors of an SDK call that crossipam maps to its typed errors: an HTTP error answer, or no answer at all
+(connection refused/dropped, read timeout) once azure-core's retries ran out."""
 READ_ACTION_RETRY_METHODS = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST"})
-#: Default number of times a deploy/removal re-reads the VNet and plans again after 409
-#: AnotherOperationInProgress or 412 PreconditionFailed (a concurrent writer, or a retried PUT whose first
-#: attempt had already been applied).
+"""azure-core retries only idempotent methods on connection errors and 429; getPoolUsage and
+listAssociatedResources are read-only POST actions, so crossipam lets azure-core retry them too."""
 DEFAULT_CONFLICT_RETRIES = 4
+"""Default number of times a deploy/removal re-reads the VNet and plans again after 409
+AnotherOperationInProgress or 412 PreconditionFailed (a concurrent writer, or a retried PUT whose first
+attempt had already been applied)."""
 
 
 def conflict_delay(err: ConflictError, attempt: int, polling_interval: float) -> float:
@@ -91,9 +91,9 @@ class EnvironmentConfig:
     certificate_path: str | None = None
     certificate_password: str | None = field(default=None, repr=False)
     federated_token_file: str | None = None
-    #: The azure-core keyword arguments, with ``cloud`` removed and ``connection_verify`` defaulted from
-    #: ``REQUESTS_CA_BUNDLE``.
     kwargs: dict[str, Any] = field(default_factory=dict, repr=False)
+    """The azure-core keyword arguments, with ``cloud`` removed and ``connection_verify`` defaulted from
+    ``REQUESTS_CA_BUNDLE``."""
 
 
 def cloud_from_env(env: Mapping[str, str], base: AzureClouds | CloudEndpoints | str) -> CloudEndpoints:
@@ -117,7 +117,7 @@ def cloud_from_env(env: Mapping[str, str], base: AzureClouds | CloudEndpoints | 
 def environment_config(env: Mapping[str, str], kwargs: Mapping[str, Any]) -> EnvironmentConfig:
     """Read azure-identity's and crossipam's environment variables (see ``from_environment``).
 
-    Raises :class:`~crossipam.errors.ConfigurationError` naming every missing variable.
+    Raises [`ConfigurationError`][crossipam.errors.ConfigurationError] naming every missing variable.
 
     ```python
     environment_config(os.environ, {"transport": transport}).cloud

@@ -1,5 +1,5 @@
 """What a credential returned, checked before a pipeline uses it, and how its failures become typed errors —
-shared by the sync and asyncio tenant-bound credentials (:mod:`crossipam.credentials` re-exports the public
+shared by the sync and asyncio tenant-bound credentials ([`crossipam.credentials`][] re-exports the public
 names).
 
 ```python
@@ -49,6 +49,13 @@ def bound_token_kwargs(
 ) -> dict[str, Any]:
     """``get_token`` keyword arguments with the bound tenant forced (shared by the sync and async wrappers).
 
+    Args:
+        tenant_id: The bound tenant.
+        forward_tenant: Whether to pass ``tenant_id`` (a managed identity takes none).
+        claims: Claims a challenge asked for (``None``: none).
+        enable_cae: Whether to ask for a CAE token.
+        kwargs: The caller's other keyword arguments, passed on.
+
     ```python
     bound_token_kwargs(tenant_a, True, None, False, {})     # {'tenant_id': tenant_a}
     ```
@@ -68,6 +75,11 @@ def bound_token_options(
 ) -> tuple[TokenRequestOptions, dict[str, Any]]:
     """``get_token_info`` options with the bound tenant forced, and the legacy ``get_token`` kwargs for
     credentials without ``get_token_info``.
+
+    Args:
+        tenant_id: The bound tenant.
+        forward_tenant: Whether to pass ``tenant_id`` (a managed identity takes none).
+        options: The caller's ``TokenRequestOptions`` (its ``tenant_id`` is replaced).
 
     ```python
     opts, legacy = bound_token_options(tenant_a, True, None)
@@ -91,6 +103,9 @@ def token_tenant_id(token: str) -> str | None:
     """The ``tid`` claim of a JWT access token, lower-cased — the payload decoded, the signature not verified — or
     ``None`` when the token is not a three-part JWT with a JSON payload carrying a ``tid`` string (opaque).
 
+    Args:
+        token: The access token's string.
+
     ```python
     token_tenant_id(credential.get_token(scope).token)   # 'aaaaaaaa-…'
     token_tenant_id("opaque-token")                       # None
@@ -111,6 +126,9 @@ def token_tenant_id(token: str) -> str | None:
 def credential_name(credential: object) -> str:
     """The class name of ``credential``, and — for ``ChainedTokenCredential`` / ``DefaultAzureCredential`` — of
     the credential in the chain that answered (never anything secret).
+
+    Args:
+        credential: Any credential object (only class names are read).
 
     ```python
     credential_name(DefaultAzureCredential())   # 'DefaultAzureCredential', after a token:
@@ -162,11 +180,19 @@ def check_access_token(
     """Refuse what ``credential`` returned for ``tenant_id`` unless it is a usable access token of that tenant
     (shared by the sync and async wrappers).
 
-    Raises :class:`~crossipam.errors.CredentialError` for ``None`` or an object without a ``token`` string and a
-    numeric ``expires_on``, and :class:`~crossipam.errors.TokenTenantMismatchError` when the JWT's ``tid``
-    claim is another tenant. An opaque (non-JWT) token, a JWT without ``tid``, a bound tenant that is not a GUID
-    or ``verify_tenant=False`` skip the tenant check (logged at DEBUG). Messages name the credential's class and
+    Raises [`CredentialError`][crossipam.errors.CredentialError] for ``None`` or an object without a ``token``
+    string and a numeric ``expires_on``, and
+    [`TokenTenantMismatchError`][crossipam.errors.TokenTenantMismatchError] when the JWT's ``tid`` claim is
+    another tenant. An opaque (non-JWT) token, a JWT without ``tid``, a bound tenant that is not a GUID or
+    ``verify_tenant=False`` skip the tenant check (logged at DEBUG). Messages name the credential's class and
     the tenants, never the token.
+
+    Args:
+        token: What ``get_token`` / ``get_token_info`` returned.
+        credential: The credential that returned it (named in the messages).
+        tenant_id: The tenant the token was asked for.
+        client_id: The app's client id, named in the messages.
+        verify_tenant: ``False`` skips the tenant check.
 
     ```python
     check_access_token(credential.get_token(scope), credential=credential, tenant_id=tenant_a)
@@ -217,10 +243,16 @@ def check_access_token(
 def unexpected_credential_error(
     err: BaseException, *, credential: object, tenant_id: str, client_id: str | None = None
 ) -> CredentialError:
-    """A :class:`~crossipam.errors.CredentialError` for a credential that raised something else than
-    azure-identity's ``ClientAuthenticationError`` (a ``RuntimeError``, a ``FileNotFoundError`` of a token
-    file …); its message names the credential and the tenant and quotes the first line of the original
+    """A [`CredentialError`][crossipam.errors.CredentialError] for a credential that raised something else
+    than azure-identity's ``ClientAuthenticationError`` (a ``RuntimeError``, a ``FileNotFoundError`` of a
+    token file …); its message names the credential and the tenant and quotes the first line of the original
     (redacted), which the caller chains as ``__cause__``.
+
+    Args:
+        err: What the credential raised.
+        credential: The credential (named in the message).
+        tenant_id: The tenant the token was asked for.
+        client_id: The app's client id, named in the message.
 
     ```python
     except Exception as err:
@@ -240,8 +272,15 @@ def token_failure(
     err: Exception, *, credential: object, tenant_id: str, client_id: str | None = None
 ) -> CredentialError:
     """What a tenant-bound credential raises when ``credential`` raised ``err`` (shared by the sync and async
-    wrappers): :func:`credential_error` for azure-identity's ``ClientAuthenticationError``, else
-    :func:`unexpected_credential_error`.
+    wrappers): [`credential_error`][crossipam.credentials.credential_error] for azure-identity's
+    ``ClientAuthenticationError``, else
+    [`unexpected_credential_error`][crossipam.credentials.unexpected_credential_error].
+
+    Args:
+        err: What the credential raised.
+        credential: The credential (named in the message).
+        tenant_id: The tenant the token was asked for.
+        client_id: The app's client id, named in the message.
 
     ```python
     except Exception as err:
@@ -261,6 +300,14 @@ class BoundCredentialBase(Generic[_CredT]):
     """What the sync and asyncio tenant-bound credentials share: the binding, and how an answer or a failure of
     the wrapped credential becomes a checked token or a typed error (only the call itself blocks or awaits).
 
+    Args:
+        credential: The credential to ask for tokens (not owned: closing the wrapper does not close it).
+        tenant_id: The tenant every token is asked for, and checked against.
+        client_id: The app's client id, named in errors.
+        forward_tenant: Whether to pass ``tenant_id`` to the credential (``False`` for a managed identity,
+            which takes none).
+        verify_tenant: ``False`` skips the check of the token's ``tid`` claim.
+
     ```python
     TenantBoundCredential(credential, tenant_a).tenant_id    # tenant_a
     ```
@@ -278,8 +325,8 @@ class BoundCredentialBase(Generic[_CredT]):
         self._credential = credential
         self.tenant_id = tenant_id
         self.client_id = client_id
-        #: Managed identities do not take ``tenant_id``; the primary (home-tenant) binding then omits it.
         self._forward_tenant = forward_tenant
+        """Managed identities do not take ``tenant_id``; the primary (home-tenant) binding then omits it."""
         self._verify_tenant = verify_tenant
 
     @property
@@ -305,7 +352,8 @@ class BoundCredentialBase(Generic[_CredT]):
             ) from err
 
     def _checked(self, token: _AnswerT) -> _AnswerT:
-        """The credential's answer, once checked (:func:`check_access_token`)."""
+        """The credential's answer, once checked
+        ([`check_access_token`][crossipam.credentials.check_access_token])."""
         check_access_token(
             token,
             credential=self._credential,

@@ -32,12 +32,12 @@ __all__ = [
     "merge_tags",
 ]
 
-#: Azure's limits on tags.
+# Azure's limits on tags.
 MAX_TAGS_PER_RESOURCE = 50
 MAX_TAG_NAME_LENGTH = 512
 MAX_TAG_VALUE_LENGTH = 256
-#: Characters a tag name may not contain.
 TAG_NAME_FORBIDDEN = "<>%&\\?/"
+"""Characters a tag name may not contain."""
 
 _TAG_RULE = (
     f"Azure allows at most {MAX_TAGS_PER_RESOURCE} tags per resource; a tag name is 1 to {MAX_TAG_NAME_LENGTH} "
@@ -47,7 +47,7 @@ _TAG_RULE = (
 
 def check_count(value: object, what: str, limit: int | None = None) -> int:
     """A count of addresses: a positive ``int`` (not a ``bool``), at most ``limit``; raises
-    :class:`~crossipam.errors.InvalidInputError` naming ``what``.
+    [`InvalidInputError`][crossipam.errors.InvalidInputError] naming ``what``.
 
     ```python
     check_count(16, "number_of_ip_addresses", 2**32)    # 16
@@ -73,7 +73,7 @@ def _tag_error(message: str) -> InvalidInputError:
 
 def check_tags(tags: object, *, what: str = "tags") -> dict[str, str]:
     """Validate tags as Azure does (see the module's docstring); returns them as a new ``dict``. Raises
-    :class:`~crossipam.errors.InvalidInputError` naming the tag and the rule.
+    [`InvalidInputError`][crossipam.errors.InvalidInputError] naming the tag and the rule.
 
     ```python
     check_tags({"env": "prod"})          # {'env': 'prod'}
@@ -124,11 +124,11 @@ def check_tags(tags: object, *, what: str = "tags") -> dict[str, str]:
 def merge_tags(
     existing: Mapping[str, object] | None, requested: Mapping[str, str], *, resource_id: str | None = None
 ) -> dict[str, str]:
-    """The tags a resource has after ``requested`` (already checked by :func:`check_tags`) is merged into its
-    ``existing`` tags (as read): a requested tag replaces the value of the existing tag of the same name compared
-    case-insensitively, keeping that tag's spelling and place; new tags come last. Raises
-    :class:`~crossipam.errors.DeploymentRefusedError` (for ``resource_id``) when the result would hold more
-    than 50 tags — before anything is written.
+    """The tags a resource has after ``requested`` (already checked by `check_tags`) is merged into its
+    ``existing`` tags (as read): a requested tag replaces the value of the existing tag of the same name
+    compared case-insensitively, keeping that tag's spelling and place; new tags come last. Raises
+    [`DeploymentRefusedError`][crossipam.errors.DeploymentRefusedError] (for ``resource_id``) when the result
+    would hold more than 50 tags — before anything is written.
 
     ```python
     merge_tags({"Env": "dev"}, {"env": "prod", "owner": "net"})    # {'Env': 'prod', 'owner': 'net'}

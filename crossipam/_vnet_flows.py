@@ -1,10 +1,10 @@
-"""The VNet operations as step flows (:mod:`crossipam._engine`), written once for both clients.
+"""The VNet operations as step flows (`crossipam._engine`), written once for both clients.
 
 Each flow yields the requests it needs — ARM calls through the client's SDK clients, waits, a long-running
 PUT — and decides everything itself: read the VNet until no operation runs on it, plan (pure functions of
-:mod:`crossipam.deployment` and :mod:`crossipam.removal`), write, and after a conflict read and plan again.
-:class:`crossipam.CrossTenantIpamClient` runs them with :func:`crossipam._drive.drive`, the asyncio client with
-:func:`crossipam.aio._drive.drive`; a client only adds the per-VNet lock and wraps the outcome in a poller.
+`crossipam.deployment` and `crossipam.removal`), write, and after a conflict read and plan again.
+[`crossipam.CrossTenantIpamClient`][] runs them with `crossipam._drive.drive`, the asyncio client with
+`crossipam.aio._drive.drive`; a client only adds the per-VNet lock and wraps the outcome in a poller.
 
 ```python
 outcome = drive(deploy_flow(ctx, request), client, time.sleep)     # a poller, or the VNet when nothing changed
@@ -52,8 +52,8 @@ __all__ = [
 
 _LOGGER = logging.getLogger("crossipam.client")
 
-#: What a flow yields and what it is answered with.
 Flow = Generator[Any, Any, Any]
+"""What a flow yields and what it is answered with."""
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,9 @@ def _read_once(ctx: FlowContext, vnet: VirtualNetworkId) -> Flow:
 def read_settled(ctx: FlowContext, vnet: VirtualNetworkId, *, fail_after_wait: bool = True) -> Flow:
     """The VNet once no operation runs on it: a ``provisioningState`` that is not terminal is read again after
     ``Retry-After`` or ``polling_interval`` until it is, or ``operation_timeout`` raises
-    :class:`~crossipam.errors.OperationTimeoutError`. With ``fail_after_wait``, a VNet that ended ``Failed`` or
-    vanished while the flow waited raises :class:`~crossipam.errors.OperationFailedError`.
+    [`OperationTimeoutError`][crossipam.errors.OperationTimeoutError]. With ``fail_after_wait``, a VNet that
+    ended ``Failed`` or vanished while the flow waited raises
+    [`OperationFailedError`][crossipam.errors.OperationFailedError].
 
     ```python
     body = drive(read_settled(ctx, vnet), client, time.sleep)     # dict, or None when absent

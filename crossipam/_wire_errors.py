@@ -1,5 +1,5 @@
 """Errors as they come over the wire: the ARM, Microsoft Graph and Entra ID envelope parsers, the one table of
-service error codes (:data:`ERROR_CODES`) and the mappings built on them.
+service error codes (`ERROR_CODES`) and the mappings built on them.
 
 ``crossipam.errors`` says what an error *is* (the types); this module says what an answer *means*: which class
 a service error code becomes, its hint, whether and how it may be retried, and what it tells about the
@@ -68,29 +68,29 @@ __all__ = [
     "service_error_from_http",
 ]
 
-#: The built-in *IPAM Pool User* role (its permission :data:`ASSOCIATE_ACTION` lets a VNet take space from a pool).
 IPAM_POOL_USER_ROLE_ID = "7b3e853f-ad5d-4fb5-a7b8-56a3581c7037"
+"""The built-in *IPAM Pool User* role (its permission `ASSOCIATE_ACTION` lets a VNet use a pool's space)."""
 ASSOCIATE_ACTION = "Microsoft.Network/networkManagers/ipamPools/associateResourcesToPool/action"
 
-#: How an operation that failed with a code may be retried: ``throttle`` (slow down, wait ``Retry-After``),
-#: ``conflict`` (another writer: wait, read again, plan again), ``stale`` (the ETag was stale: read again at
-#: once), ``replication`` (the directory has not replicated a new principal yet: wait and repeat). A failure is
-#: transient by its status (5xx) or for want of an answer, not by its code (``crossipam.bulk.classify``).
 Retry = Literal["throttle", "conflict", "stale", "replication"]
-#: What a code tells about the resource at stake: ``absent`` (the resource itself does not exist — unlike
-#: ``ResourceGroupNotFound``), ``exists`` (what was to be created exists already), ``wrong_tenant`` (the token's
-#: tenant does not own the resource's subscription).
+"""How an operation that failed with a code may be retried: ``throttle`` (slow down, wait ``Retry-After``),
+``conflict`` (another writer: wait, read again, plan again), ``stale`` (the ETag was stale: read again at
+once), ``replication`` (the directory has not replicated a new principal yet: wait and repeat). A failure is
+transient by its status (5xx) or for want of an answer, not by its code (``crossipam.bulk.classify``)."""
 Means = Literal["absent", "exists", "wrong_tenant"]
+"""What a code tells about the resource at stake: ``absent`` (the resource itself does not exist — unlike
+``ResourceGroupNotFound``), ``exists`` (what was to be created exists already), ``wrong_tenant`` (the token's
+tenant does not own the resource's subscription)."""
 
 
 @dataclass(frozen=True)
 class ErrorCode:
-    """What crossipam makes of one service error code: one row of :data:`ERROR_CODES`.
+    """What crossipam makes of one service error code: one row of `ERROR_CODES`.
 
     ``error`` is the class the code becomes (``None``: the HTTP status decides); ``hint`` the remediation (text,
-    or a :class:`~crossipam.errors.Remedy` when it names a crossipam operation; Entra ID's hints may hold
-    ``{tenant_id}`` and ``{who}``, see :func:`hint_for`); ``retry`` how a failure with it may be retried
-    (:data:`Retry`, ``None``: it is final); ``means`` what it tells about the resource (:data:`Means`).
+    or a [`Remedy`][crossipam.errors.Remedy] when it names a crossipam operation; Entra ID's hints may hold
+    ``{tenant_id}`` and ``{who}``, see `hint_for`); ``retry`` how a failure with it may be retried
+    (`Retry`, ``None``: it is final); ``means`` what it tells about the resource (`Means`).
 
     ```python
     ErrorCode(ConflictError, "run the operation again", retry="conflict")
@@ -114,9 +114,6 @@ _THROTTLED_HINT = "ARM throttled the subscription's writes; retry after Retry-Af
 _NOT_FOUND_HINT = "check the resource id (subscription, resource group, name)"
 _REMOVE_ALLOCATION = "begin_remove_allocation"
 
-#: The one table: service error code → :class:`ErrorCode` (class, hint, retryability, meaning). ARM codes as
-#: ``error.code``, Entra ID's as ``AADSTS`` + the number. A code that is not here is mapped by its HTTP status
-#: (:func:`service_error_from_http`).
 ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
     {
         # ---- ARM: the pool cannot provide the addresses
@@ -269,10 +266,13 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
         ),
     }
 )
+"""The one table: service error code → `ErrorCode` (class, hint, retryability, meaning). ARM codes as
+``error.code``, Entra ID's as ``AADSTS`` + the number. A code that is not here is mapped by its HTTP status
+([`service_error_from_http`][crossipam.errors.service_error_from_http])."""
 
 
 def error_code(code: str | None) -> ErrorCode:
-    """The row of :data:`ERROR_CODES` for ``code``; an empty row (every field ``None``) for an unknown code or
+    """The row of `ERROR_CODES` for ``code``; an empty row (every field ``None``) for an unknown code or
     ``None``.
 
     ```python
@@ -285,7 +285,7 @@ def error_code(code: str | None) -> ErrorCode:
 
 def hint_for(code: str | None, **context: str) -> str | Remedy | None:
     """The hint of ``code`` with ``context`` filled in (``tenant_id``, ``who`` in Entra ID's hints); a
-    :class:`~crossipam.errors.Remedy` keeps its ``{action}`` for the front end to fill.
+    [`Remedy`][crossipam.errors.Remedy] keeps its ``{action}`` for the front end to fill.
 
     ```python
     hint_for("AADSTS90002", tenant_id=a, who="app x")   # 'tenant … does not exist in this cloud (…)'
@@ -410,7 +410,7 @@ def arm_error_details(err: Any) -> Diagnostics:
 @dataclass(frozen=True)
 class GraphError:
     """Microsoft Graph's error envelope (``{"error": {"code", "message", "innerError": {…}}}``) as read from an
-    answer by :func:`graph_error`.
+    answer by `graph_error`.
 
     ``message`` is ``error.message``, redacted (``None`` when the body has no error object); ``quoted`` is then
     what came back instead (its first line, redacted and capped). ``request_id``, ``correlation_id`` and
@@ -453,7 +453,7 @@ class GraphError:
 
 def graph_error(response: Any) -> GraphError:
     """Read Microsoft Graph's error envelope from an answer — the one Graph error parser (onboarding, readiness
-    and :func:`graph_error_details` use it).
+    and [`graph_error_details`][crossipam.errors.graph_error_details] use it).
 
     ```python
     error = graph_error(response)
@@ -549,7 +549,7 @@ def credential_error(
     err: ClientAuthenticationError, *, tenant_id: str, client_id: str | None
 ) -> CredentialError:
     """Map an azure-identity ``ClientAuthenticationError`` for ``tenant_id`` to a typed error (by its
-    ``AADSTS…`` code, through :data:`ERROR_CODES`).
+    ``AADSTS…`` code, through `ERROR_CODES`).
 
     The error keeps Entra ID's ``AADSTS…`` ``code``, ``trace_id`` (``request_id``), ``correlation_id`` and
     ``timestamp`` — from the response's JSON body when azure-identity kept it (``err.response``), else from the
@@ -645,7 +645,7 @@ def service_error_from_http(
     client_id: str | None = None,
 ) -> AzureServiceError:
     """Map an azure-core ``HttpResponseError`` to the typed error (keeping code, status and ids): the class
-    and hint of its code in :data:`ERROR_CODES`, else of its HTTP status.
+    and hint of its code in `ERROR_CODES`, else of its HTTP status.
 
     ``tenant_id`` is the tenant whose token the request carried; ``management_tenant_id`` names the pool's
     tenant for ``LinkedAuthorizationFailed``.

@@ -2,17 +2,19 @@
 
 The decisions are pure and shared by the sync client (threads) and the async client (asyncio tasks):
 
-* :func:`classify` decides whether a failed item is retried — throttling (429 ``SubscriptionRequestsThrottled``,
-  ``TooManyRequests``, ``RetryableErrorDueToAnotherOperation``), conflicts (409 ``AnotherOperationInProgress``,
-  412 ``PreconditionFailed``) and transient failures (5xx, connections lost after azure-core's own retries) are;
-  everything else (refusals, authorization, validation, a missing resource group …) is final;
-* :class:`SubscriptionGate` keeps, per subscription, a concurrency limit and a pause: a throttle or conflict
-  pauses new work for that subscription for ``Retry-After`` seconds and halves its limit; every success raises
-  it again by about one per round (AIMD), up to ``max_concurrency``;
+* [`classify`][crossipam.bulk.classify] decides whether a failed item is retried — throttling (429
+  ``SubscriptionRequestsThrottled``, ``TooManyRequests``, ``RetryableErrorDueToAnotherOperation``), conflicts
+  (409 ``AnotherOperationInProgress``, 412 ``PreconditionFailed``) and transient failures (5xx, connections
+  lost after azure-core's own retries) are; everything else (refusals, authorization, validation, a missing
+  resource group …) is final;
+* [`SubscriptionGate`][crossipam.bulk.SubscriptionGate] keeps, per subscription, a concurrency limit and a
+  pause: a throttle or conflict pauses new work for that subscription for ``Retry-After`` seconds and halves
+  its limit; every success raises it again by about one per round (AIMD), up to ``max_concurrency``;
 * ``_Scheduler`` hands the next item to a free worker: the first queued one whose subscription is neither
   paused nor at its limit and whose retry delay has passed, so a paused subscription holds no worker;
-* :func:`run_sync` / :func:`run_async` drive the items (bounded attempts, injectable ``sleep`` and ``clock``)
-  and return one :class:`~crossipam.models.BulkItemResult` per item, in input order.
+* [`run_sync`][crossipam.bulk.run_sync] / [`run_async`][crossipam.bulk.run_async] drive the items (bounded
+  attempts, injectable ``sleep`` and ``clock``) and return one
+  [`BulkItemResult`][crossipam.models.BulkItemResult] per item, in input order.
 
 ```python
 from crossipam import DeploymentSpec
@@ -95,9 +97,15 @@ class _SubscriptionState:
 class SubscriptionGate:
     """Per-subscription admission control (not thread-safe by itself: the drivers hold a lock around it).
 
-    Each subscription starts at ``max_concurrency`` concurrent operations. :meth:`slow_down` (a throttle or
-    conflict) pauses new starts for ``delay`` seconds and halves the limit (never below 1); each success adds
-    ``1/limit`` (about one per round of successes), up to ``max_concurrency``.
+    Each subscription starts at ``max_concurrency`` concurrent operations.
+    [`slow_down`][crossipam.bulk.SubscriptionGate.slow_down] (a throttle or conflict) pauses new starts for
+    ``delay`` seconds and halves the limit (never below 1); each success adds ``1/limit`` (about one per round
+    of successes), up to ``max_concurrency``.
+
+    Args:
+        max_concurrency: The most operations a subscription may run at once (a positive ``int``); its starting
+            limit.
+        clock: Seconds, monotonic (inject a fake in tests).
 
     ```python
     gate = SubscriptionGate(8, clock=fake_clock)
@@ -122,6 +130,9 @@ class SubscriptionGate:
     def limit(self, subscription: str) -> int:
         """The subscription's current concurrency limit.
 
+        Args:
+            subscription: The subscription id (any case).
+
         ```python
         gate.limit("sub-1")   # 8
         ```
@@ -130,6 +141,9 @@ class SubscriptionGate:
 
     def throttle_count(self, subscription: str) -> int:
         """How often the subscription was slowed down.
+
+        Args:
+            subscription: The subscription id (any case).
 
         ```python
         gate.throttle_count("sub-1")   # 0
@@ -140,6 +154,9 @@ class SubscriptionGate:
     def pause_remaining(self, subscription: str) -> float:
         """Seconds until new work for the subscription may start (0 when not paused).
 
+        Args:
+            subscription: The subscription id (any case).
+
         ```python
         gate.pause_remaining("sub-1")   # 0.0
         ```
@@ -149,6 +166,9 @@ class SubscriptionGate:
     def resumes_at(self, subscription: str) -> float:
         """The ``clock()`` time at which the subscription's pause ends (in the past when not paused).
 
+        Args:
+            subscription: The subscription id (any case).
+
         ```python
         gate.resumes_at("sub-1") <= clock()   # True: not paused
         ```
@@ -157,6 +177,9 @@ class SubscriptionGate:
 
     def can_start(self, subscription: str) -> bool:
         """Whether one more operation may start now (below the limit; pauses are checked by the caller).
+
+        Args:
+            subscription: The subscription id (any case).
 
         ```python
         if gate.can_start(sub): gate.started(sub)
@@ -168,6 +191,9 @@ class SubscriptionGate:
     def started(self, subscription: str) -> None:
         """Count an operation in.
 
+        Args:
+            subscription: The subscription id (any case).
+
         ```python
         gate.started("sub-1")
         ```
@@ -176,6 +202,10 @@ class SubscriptionGate:
 
     def finished(self, subscription: str, *, succeeded: bool) -> None:
         """Count an operation out; a success raises the limit additively.
+
+        Args:
+            subscription: The subscription id (any case).
+            succeeded: Whether the operation succeeded (only a success raises the limit).
 
         ```python
         gate.finished("sub-1", succeeded=True)
@@ -188,6 +218,10 @@ class SubscriptionGate:
 
     def slow_down(self, subscription: str, delay: float) -> None:
         """ARM throttled the subscription (or a conflict hit it): pause it for ``delay`` s, halve its limit.
+
+        Args:
+            subscription: The subscription id (any case).
+            delay: Seconds to pause new starts for (ARM's ``Retry-After``, else the backoff).
 
         ```python
         gate.slow_down("sub-1", retry_after_seconds(err) or 1.0)
@@ -283,7 +317,7 @@ class _Pending:
 class _Scheduler:
     """Which item runs next — pure logic shared by both drivers (they hold a lock around every call).
 
-    Items wait in one queue (input order); :meth:`take` hands out the first one whose subscription is neither
+    Items wait in one queue (input order); `take` hands out the first one whose subscription is neither
     paused nor at its limit and whose retry delay has passed, so a paused subscription never holds a worker:
     the other subscriptions' items queued behind it run meanwhile. A failed attempt that is retried goes back
     to the queue with ``not_before = now + delay``.
@@ -315,8 +349,8 @@ class _Scheduler:
         return min(waits) if waits else None
 
     def next(self, now: float) -> tuple[BulkItem, int] | float | None:
-        """What a free worker does at ``now``: run an item (:meth:`take`), sleep this many seconds
-        (:meth:`wake_in`), or — ``None`` — wait until another worker finishes (or exit when :attr:`all_done`)."""
+        """What a free worker does at ``now``: run an item (`take`), sleep this many seconds
+        (`wake_in`), or — ``None`` — wait until another worker finishes (or exit when `all_done`)."""
         taken = self.take(now)
         return taken if taken is not None else self.wake_in(now)
 
@@ -369,7 +403,7 @@ class _Scheduler:
 
 
 class _Results:
-    """One slot per input: the final results, and progress reporting (callers serialise :meth:`add`)."""
+    """One slot per input: the final results, and progress reporting (callers serialise `add`)."""
 
     def __init__(self, items: Sequence[BulkItem], on_progress: ProgressCallback | None) -> None:
         self._items = items
@@ -431,6 +465,15 @@ def run_sync(
     """Run ``attempt`` for every item on up to ``max_concurrency`` threads; exactly one result per item, in
     input order. Any ``Exception`` an attempt raises is that item's failure; a raising ``on_progress`` is
     logged and ignored; a raising ``sleep`` ends the items that were waiting (see ``docs/bulk-and-async.md``).
+
+    Args:
+        items: The numbered items (``bulk_items`` or ``prepare_bulk``).
+        attempt: Runs one item to its end and returns the VNet; what it raises is that attempt's failure.
+        max_concurrency: The most items running at once, overall and per subscription.
+        on_progress: Called as ``on_progress(done, total, result)`` after each item ends, one call at a time.
+        max_attempts: Runs per item, the first included.
+        sleep: Waits that many seconds (inject a fake in tests).
+        clock: Seconds, monotonic (inject a fake in tests).
 
     ```python
     run_sync(bulk_items(specs), lambda item: deploy(item).result(), max_concurrency=4)
@@ -494,7 +537,17 @@ async def run_async(
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> list[BulkItemResult]:
-    """The asyncio twin of :func:`run_sync`: up to ``max_concurrency`` worker tasks, the same guarantees.
+    """The asyncio twin of [`run_sync`][crossipam.bulk.run_sync]: up to ``max_concurrency`` worker tasks, the
+    same guarantees.
+
+    Args:
+        items: The numbered items (``bulk_items`` or ``prepare_bulk``).
+        attempt: Awaited to run one item to its end; what it raises is that attempt's failure.
+        max_concurrency: The most items running at once, overall and per subscription.
+        on_progress: Called as ``on_progress(done, total, result)`` after each item ends, one call at a time.
+        max_attempts: Runs per item, the first included.
+        sleep: Awaited to wait that many seconds (inject a fake in tests).
+        clock: Seconds, monotonic (inject a fake in tests).
 
     ```python
     await run_async(bulk_items(specs), deploy_one, max_concurrency=8)

@@ -4,7 +4,7 @@ An app registered in tenant B and onboarded into tenant A gets tokens for both w
 credential created with ``additionally_allowed_tenants=[A]``: ``get_token(scope)`` answers for B and
 ``get_token(scope, tenant_id=A)`` for A, both cached by MSAL (one token request per tenant per lifetime).
 azure-core policies call ``get_token(*scopes)`` without ``tenant_id``, so each tenant gets a
-:class:`TenantBoundCredential` that forwards it.
+[`TenantBoundCredential`][crossipam.credentials.TenantBoundCredential] that forwards it.
 
 ```python
 from azure.identity import ClientSecretCredential
@@ -16,21 +16,23 @@ for_a = TenantBoundCredential(credential, tenant_a)
 for_a.get_token("https://management.azure.com/.default")     # a tenant-A token
 ```
 
-Every token a :class:`TenantBoundCredential` hands to a pipeline (the bearer token and each auxiliary token) is
-checked before it is used, so nothing reaches Azure with a wrong token:
+Every token a [`TenantBoundCredential`][crossipam.credentials.TenantBoundCredential] hands to a pipeline (the
+bearer token and each auxiliary token) is checked before it is used, so nothing reaches Azure with a wrong
+token:
 
-* the ``tid`` claim of the JWT (its payload is decoded, the signature is not verified: Azure checks it) must be
-  the bound tenant, else :class:`~crossipam.errors.TokenTenantMismatchError` naming the credential that
-  answered (``ManagedIdentityCredential (in DefaultAzureCredential)``: a managed identity ignores ``tenant_id``)
-  and both tenants. A token that is not a JWT, or has no ``tid``, is not checked (logged at DEBUG): Entra ID
-  access tokens for ARM are JWTs, so only exotic credentials skip the check;
+* the ``tid`` claim of the JWT (its payload is decoded, the signature is not verified: Azure checks it) must
+  be the bound tenant, else [`TokenTenantMismatchError`][crossipam.errors.TokenTenantMismatchError] naming the
+  credential that answered (``ManagedIdentityCredential (in DefaultAzureCredential)``: a managed identity
+  ignores ``tenant_id``) and both tenants. A token that is not a JWT, or has no ``tid``, is not checked
+  (logged at DEBUG): Entra ID access tokens for ARM are JWTs, so only exotic credentials skip the check;
 * a credential that raises anything (not only azure-identity's ``ClientAuthenticationError``), or returns
   ``None`` or something without a ``token`` string and numeric ``expires_on``, becomes a
-  :class:`~crossipam.errors.CredentialError` naming the credential and the tenant.
+  [`CredentialError`][crossipam.errors.CredentialError] naming the credential and the tenant.
 
-The factories (:func:`certificate_credential`, :func:`workload_identity_credential` and their
-``build_…`` / async twins) refuse a missing or unreadable certificate or federated-token file at construction
-with :class:`~crossipam.errors.ConfigurationError` naming the file.
+The factories ([`certificate_credential`][crossipam.credentials.certificate_credential],
+[`workload_identity_credential`][crossipam.credentials.workload_identity_credential] and their ``build_…`` /
+async twins) refuse a missing or unreadable certificate or federated-token file at construction with
+[`ConfigurationError`][crossipam.errors.ConfigurationError] naming the file.
 """
 
 from __future__ import annotations
@@ -87,9 +89,6 @@ __all__ = [
 
 _LOGGER = logging.getLogger("crossipam.credentials")
 
-#: azure-core keyword arguments crossipam forwards to the credentials it builds. ``logging_enable`` is
-#: deliberately absent: azure-core's network trace would log the token request body (client secret or
-#: client assertion) in clear text.
 CREDENTIAL_PIPELINE_KWARGS = frozenset(
     {
         "transport",
@@ -108,10 +107,16 @@ CREDENTIAL_PIPELINE_KWARGS = frozenset(
         "user_agent",
     }
 )
+"""azure-core keyword arguments crossipam forwards to the credentials it builds. ``logging_enable`` is
+deliberately absent: azure-core's network trace would log the token request body (client secret or
+client assertion) in clear text."""
 
 
 def credential_pipeline_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """The subset of azure-core kwargs that crossipam forwards to credentials it builds.
+
+    Args:
+        kwargs: The azure-core keyword arguments a client was given.
 
     ```python
     credential_pipeline_kwargs({"transport": t, "polling_interval": 1})   # {'transport': t}
@@ -121,7 +126,12 @@ def credential_pipeline_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def validate_tenant_id(value: object, what: str) -> str:
-    """A tenant id must be a GUID (lower-cased on return); raises :class:`ConfigurationError`.
+    """A tenant id must be a GUID (lower-cased on return); raises
+    [`ConfigurationError`][crossipam.errors.ConfigurationError].
+
+    Args:
+        value: The tenant id to check.
+        what: The argument's name, for the error message.
 
     ```python
     validate_tenant_id("AAAAAAAA-0000-4000-8000-000000000001", "management_tenant_id")
@@ -137,6 +147,9 @@ def validate_tenant_id(value: object, what: str) -> str:
 
 def is_managed_identity(credential: object) -> bool:
     """Whether ``credential`` is a managed identity (which cannot get tokens in another tenant).
+
+    Args:
+        credential: Any credential; its class and base classes decide (a chain is not looked into).
 
     ```python
     is_managed_identity(ManagedIdentityCredential())   # True
@@ -173,10 +186,16 @@ def validate_multitenant_credential(
 ) -> None:
     """Check, without any request, that ``credential`` can supply tokens for the management tenant.
 
-    Raises :class:`ManagedIdentityNotSupportedError` for managed identities and :class:`TenantNotAllowedError`
-    when an azure-identity credential of another tenant does not list the management tenant (or ``"*"``) in
+    Raises [`ManagedIdentityNotSupportedError`][crossipam.errors.ManagedIdentityNotSupportedError] for managed
+    identities and [`TenantNotAllowedError`][crossipam.errors.TenantNotAllowedError] when an azure-identity
+    credential of another tenant does not list the management tenant (or ``"*"``) in
     ``additionally_allowed_tenants``. Credentials it cannot inspect pass; a token failure later is mapped by
-    :class:`TenantBoundCredential`.
+    [`TenantBoundCredential`][crossipam.credentials.TenantBoundCredential].
+
+    Args:
+        credential: The app's credential.
+        managed_tenant_id: Tenant B, the credential's home.
+        management_tenant_id: Tenant A, which the credential must be allowed to get tokens for.
 
     ```python
     validate_multitenant_credential(cred, managed_tenant_id=b, management_tenant_id=a)
@@ -219,13 +238,16 @@ def validate_multitenant_credential(
 class TenantBoundCredential(BoundCredentialBase[TokenCredential]):
     """A ``TokenCredential`` that always asks ``credential`` for tokens of ``tenant_id``, and checks them.
 
-    azure-core policies (bearer, auxiliary) call ``get_token(*scopes)`` without a tenant; this wrapper adds it.
-    What the credential answers is checked before a pipeline can send it (:func:`check_access_token`): a token
-    of another tenant (its JWT ``tid`` claim; ``verify_tenant=False`` turns this off) raises
-    :class:`~crossipam.errors.TokenTenantMismatchError`, ``None`` or a malformed answer a
-    :class:`~crossipam.errors.CredentialError`. Failures are typed errors naming the credential and the tenant:
-    azure-identity's ``ClientAuthenticationError`` by its ``AADSTS`` code (:func:`credential_error`), any other
-    exception as a ``CredentialError`` (:func:`unexpected_credential_error`). It does not own ``credential``.
+    azure-core policies (bearer, auxiliary) call ``get_token(*scopes)`` without a tenant; this wrapper adds
+    it. What the credential answers is checked before a pipeline can send it
+    ([`check_access_token`][crossipam.credentials.check_access_token]): a token of another tenant (its JWT
+    ``tid`` claim; ``verify_tenant=False`` turns this off) raises
+    [`TokenTenantMismatchError`][crossipam.errors.TokenTenantMismatchError], ``None`` or a malformed answer a
+    [`CredentialError`][crossipam.errors.CredentialError]. Failures are typed errors naming the credential and
+    the tenant: azure-identity's ``ClientAuthenticationError`` by its ``AADSTS`` code
+    ([`credential_error`][crossipam.credentials.credential_error]), any other exception as a
+    ``CredentialError`` ([`unexpected_credential_error`][crossipam.credentials.unexpected_credential_error]).
+    It does not own ``credential``.
 
     ```python
     TenantBoundCredential(credential, tenant_a).get_token("https://management.azure.com/.default")
@@ -234,6 +256,11 @@ class TenantBoundCredential(BoundCredentialBase[TokenCredential]):
 
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
         """A checked token for ``self.tenant_id`` (a different ``tenant_id`` argument is ignored).
+
+        Args:
+            *scopes: The token's scopes.
+            **kwargs: ``get_token`` options (``claims``, ``enable_cae`` …); ``tenant_id`` is replaced by the
+                bound one.
 
         ```python
         TenantBoundCredential(credential, tenant_a).get_token("https://management.azure.com/.default")
@@ -246,6 +273,10 @@ class TenantBoundCredential(BoundCredentialBase[TokenCredential]):
     def get_token_info(self, *scopes: str, options: TokenRequestOptions | None = None) -> AccessTokenInfo:
         """``get_token_info`` with ``tenant_id`` forced, checked (falls back to ``get_token`` on older
         credentials).
+
+        Args:
+            *scopes: The token's scopes.
+            options: ``TokenRequestOptions``; its ``tenant_id`` is replaced by the bound one.
 
         ```python
         TenantBoundCredential(credential, tenant_a).get_token_info("https://management.azure.com/.default")
@@ -280,6 +311,9 @@ class TenantBoundCredential(BoundCredentialBase[TokenCredential]):
 
 def authority_kwargs(cloud: CloudEndpoints) -> dict[str, Any]:
     """azure-identity keyword arguments for the cloud's authority (sync and async credentials).
+
+    Args:
+        cloud: The cloud whose authority host the credential uses.
 
     ```python
     authority_kwargs(CloudEndpoints())   # {'authority': 'https://login.microsoftonline.com'}
@@ -331,6 +365,15 @@ def build_secret_credential(
     """``identity.ClientSecretCredential`` (``identity``: ``azure.identity`` or ``azure.identity.aio``) of the
     managed tenant, allowed to get management-tenant tokens.
 
+    Args:
+        identity: ``azure.identity`` or ``azure.identity.aio``.
+        client_id: The app's client id.
+        client_secret: The app's secret.
+        managed_tenant_id: Tenant B, the app's home.
+        management_tenant_id: Tenant A, added to ``additionally_allowed_tenants``.
+        cloud: The cloud's endpoints (authority).
+        **kwargs: azure-core options; those of ``CREDENTIAL_PIPELINE_KWARGS`` are passed on.
+
     ```python
     build_secret_credential(azure.identity.aio, app_id, secret, managed_tenant_id=b, management_tenant_id=a,
                             cloud=CloudEndpoints())
@@ -362,6 +405,18 @@ def build_certificate_credential(
     **kwargs: Any,
 ) -> Any:
     """``identity.CertificateCredential`` (PEM or PKCS12 file, or ``certificate_data``) allowed in both tenants.
+
+    Args:
+        identity: ``azure.identity`` or ``azure.identity.aio``.
+        client_id: The app's client id.
+        certificate_path: A PEM (private key and certificate) or PKCS12 file, checked readable at once.
+        managed_tenant_id: Tenant B, the app's home.
+        management_tenant_id: Tenant A, added to ``additionally_allowed_tenants``.
+        cloud: The cloud's endpoints (authority).
+        certificate_data: The certificate's bytes, instead of a file.
+        password: The certificate's password, if it has one.
+        send_certificate_chain: Send the x5c header (subject name/issuer authentication).
+        **kwargs: azure-core options; those of ``CREDENTIAL_PIPELINE_KWARGS`` are passed on.
 
     ```python
     build_certificate_credential(azure.identity, app_id, "app.pem", managed_tenant_id=b, management_tenant_id=a,
@@ -414,6 +469,15 @@ def build_workload_identity_credential(
 ) -> Any:
     """``identity.WorkloadIdentityCredential`` (federated token file) allowed in both tenants.
 
+    Args:
+        identity: ``azure.identity`` or ``azure.identity.aio``.
+        client_id: The app's client id.
+        token_file_path: The federated token file, checked readable at once.
+        managed_tenant_id: Tenant B, the app's home.
+        management_tenant_id: Tenant A, added to ``additionally_allowed_tenants``.
+        cloud: The cloud's endpoints (authority).
+        **kwargs: azure-core options; those of ``CREDENTIAL_PIPELINE_KWARGS`` are passed on.
+
     ```python
     build_workload_identity_credential(azure.identity, app_id, "/var/run/token", managed_tenant_id=b,
                                        management_tenant_id=a, cloud=CloudEndpoints())
@@ -436,6 +500,11 @@ def secret_credential(client_id: str, client_secret: str, **kwargs: Any) -> Toke
     """A ``ClientSecretCredential`` of the managed tenant allowed to get management-tenant tokens (keywords:
     ``managed_tenant_id``, ``management_tenant_id``, ``cloud``, azure-core options).
 
+    Args:
+        client_id: The app's client id.
+        client_secret: The app's secret.
+        **kwargs: ``managed_tenant_id``, ``management_tenant_id``, ``cloud`` and azure-core options.
+
     ```python
     secret_credential(app_id, secret, managed_tenant_id=b, management_tenant_id=a, cloud=CloudEndpoints())
     ```
@@ -448,7 +517,14 @@ def secret_credential(client_id: str, client_secret: str, **kwargs: Any) -> Toke
 def certificate_credential(
     client_id: str, certificate_path: str | None = None, **kwargs: Any
 ) -> TokenCredential:
-    """A ``CertificateCredential`` allowed in both tenants (keywords: see :func:`build_certificate_credential`).
+    """A ``CertificateCredential`` allowed in both tenants (keywords: see
+    [`build_certificate_credential`][crossipam.credentials.build_certificate_credential]).
+
+    Args:
+        client_id: The app's client id.
+        certificate_path: A PEM or PKCS12 file (or pass ``certificate_data``).
+        **kwargs: ``managed_tenant_id``, ``management_tenant_id``, ``cloud``, the certificate's options and
+            azure-core options.
 
     ```python
     certificate_credential(app_id, "app.pem", managed_tenant_id=b, management_tenant_id=a, cloud=CloudEndpoints())
@@ -463,6 +539,11 @@ def certificate_credential(
 
 def workload_identity_credential(client_id: str, token_file_path: str, **kwargs: Any) -> TokenCredential:
     """A ``WorkloadIdentityCredential`` (federated token file) allowed in both tenants.
+
+    Args:
+        client_id: The app's client id.
+        token_file_path: The federated token file.
+        **kwargs: ``managed_tenant_id``, ``management_tenant_id``, ``cloud`` and azure-core options.
 
     ```python
     workload_identity_credential(app_id, "/var/run/token", managed_tenant_id=b, management_tenant_id=a,

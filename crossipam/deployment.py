@@ -2,11 +2,12 @@
 
 Pure functions over ARM JSON (no I/O), shared by the sync client and its async twin:
 
-* :func:`deployment_request` validates the caller's arguments before any request;
-* :func:`plan_deployment` decides, from the VNet as ARM returned it (or ``None`` when absent), whether to create,
+* `deployment_request` validates the caller's arguments before any request;
+* `plan_deployment` decides, from the VNet as ARM returned it (or ``None`` when absent), whether to create,
   update (read-modify-write keeping every property and subnet the call does not name) or do nothing, and
   refuses a decrease before any write;
-* :func:`deployment_from_wire` turns ARM's VNet JSON into a :class:`~crossipam.models.VirtualNetworkDeployment`.
+* `deployment_from_wire` turns ARM's VNet JSON into a
+  [`VirtualNetworkDeployment`][crossipam.models.VirtualNetworkDeployment].
 
 ```python
 from crossipam.deployment import deployment_request, plan_deployment
@@ -105,7 +106,7 @@ class DeploymentRequest:
         return out
 
 
-#: The most addresses a pool of each family can hold (the whole IPv4 / IPv6 space).
+# The most addresses a pool of each family can hold (the whole IPv4 / IPv6 space).
 MAX_IPV4_ADDRESSES = 2**32
 MAX_IPV6_ADDRESSES = 2**128
 
@@ -122,7 +123,7 @@ def deployment_request(
     tags: Mapping[str, str] | None = None,
 ) -> DeploymentRequest:
     """Validate the arguments (ids, counts, subnet names, IPv6 pairs, tags); raises
-    :class:`~crossipam.errors.InvalidInputError` before any request.
+    [`InvalidInputError`][crossipam.errors.InvalidInputError] before any request.
 
     ```python
     deployment_request(vnet_id, location="eastus", pool_id=pool_id, number_of_ip_addresses=100,
@@ -365,10 +366,11 @@ def _create_body(request: DeploymentRequest) -> dict[str, Any]:
 def plan_deployment(request: DeploymentRequest, existing: Mapping[str, Any] | None) -> DeploymentPlan:
     """Decide create / update / nothing from the VNet as read (``None``: it does not exist).
 
-    Raises :class:`~crossipam.errors.AllocationDecreaseError` for a decrease and
-    :class:`~crossipam.errors.AddressSpaceConflictError` when the VNet uses static prefixes or another pool —
-    before anything is written. A VNet that the last operation left ``Failed`` is never ``unchanged``: it is
-    written back (Azure's way to re-apply it). ``existing`` must be in a terminal state (the clients wait).
+    Raises [`AllocationDecreaseError`][crossipam.errors.AllocationDecreaseError] for a decrease and
+    [`AddressSpaceConflictError`][crossipam.errors.AddressSpaceConflictError] when the VNet uses static
+    prefixes or another pool — before anything is written. A VNet that the last operation left ``Failed`` is
+    never ``unchanged``: it is written back (Azure's way to re-apply it). ``existing`` must be in a terminal
+    state (the clients wait).
 
     ```python
     plan_deployment(request, None).action          # 'created'
@@ -484,7 +486,7 @@ def _prefixes(container: Mapping[str, Any], allocations: list[IpamAllocation]) -
 def deployment_from_wire(
     body: Mapping[str, Any], action: DeploymentAction = "read", *, vnet_id: VirtualNetworkId | None = None
 ) -> VirtualNetworkDeployment:
-    """Parse ARM's VNet JSON into a :class:`~crossipam.models.VirtualNetworkDeployment`.
+    """Parse ARM's VNet JSON into a [`VirtualNetworkDeployment`][crossipam.models.VirtualNetworkDeployment].
 
     ```python
     deployment_from_wire(vnet_json, "created").address_prefixes

@@ -1,4 +1,4 @@
-"""Typed exceptions: one hierarchy rooted in :class:`CrossIpamError`.
+"""Typed exceptions: one hierarchy rooted in [`CrossIpamError`][crossipam.errors.CrossIpamError].
 
 ```text
 CrossIpamError                              every error crossipam raises (message, tenant_id, hint)
@@ -36,15 +36,15 @@ CrossIpamError                              every error crossipam raises (messag
 ◆ also an ErrorDiagnostics (mixin, with every subclass): code, status, request_id, correlation_id, timestamp
 ```
 
-Errors that come from a service's answer (:class:`ErrorDiagnostics`) keep what support needs: the service's
-error ``code``, HTTP ``status``, ``request_id``, ``correlation_id`` and ``timestamp`` — from ARM's
-``x-ms-request-id`` / ``x-ms-correlation-request-id`` headers, Microsoft Graph's ``error.innerError``
-(``request-id``, ``client-request-id``, ``date``) or Entra ID's error (``AADSTS…`` code, ``trace_id``,
-``correlation_id``) — besides the ``tenant_id`` whose token or role is at stake and a remediation ``hint``.
-Tokens, secrets and client assertions never appear in them. This module holds the types only: which class,
-hint and retryability a service's error code gets is decided by one table, ``crossipam._wire_errors``, with the
-parsers of the answers (``arm_error_details``, ``graph_error_details``, ``entra_error_details``,
-``service_error_from_http`` are importable from here too).
+Errors that come from a service's answer ([`ErrorDiagnostics`][crossipam.errors.ErrorDiagnostics]) keep what
+support needs: the service's error ``code``, HTTP ``status``, ``request_id``, ``correlation_id`` and
+``timestamp`` — from ARM's ``x-ms-request-id`` / ``x-ms-correlation-request-id`` headers, Microsoft Graph's
+``error.innerError`` (``request-id``, ``client-request-id``, ``date``) or Entra ID's error (``AADSTS…`` code,
+``trace_id``, ``correlation_id``) — besides the ``tenant_id`` whose token or role is at stake and a
+remediation ``hint``. Tokens, secrets and client assertions never appear in them. This module holds the types
+only: which class, hint and retryability a service's error code gets is decided by one table,
+``crossipam._wire_errors``, with the parsers of the answers (``arm_error_details``, ``graph_error_details``,
+``entra_error_details``, ``service_error_from_http`` are importable from here too).
 
 ```python
 from crossipam.errors import CrossIpamError, LinkedAuthorizationError
@@ -116,11 +116,11 @@ __all__ = [
     "service_error_from_http",
 ]
 
-#: The parsers and the mapping live with the code table in ``crossipam._wire_errors`` (which imports this module);
-#: they stay importable from here, loaded on first use.
 _FROM_WIRE = frozenset(
     {"arm_error_details", "entra_error_details", "graph_error_details", "service_error_from_http"}
 )
+"""The parsers and the mapping live with the code table in ``crossipam._wire_errors`` (which imports this
+module); they stay importable from here, loaded on first use."""
 
 
 def __getattr__(name: str) -> Any:
@@ -154,7 +154,7 @@ class Remedy:
     call_syntax: bool = True
 
     def for_library(self) -> str:
-        """The hint as the library says it (what :attr:`CrossIpamError.hint` holds).
+        """The hint as the library says it (what `CrossIpamError.hint` holds).
 
         ```python
         Remedy("use {action} to convert", "begin_remove_allocation", call_syntax=False).for_library()
@@ -170,8 +170,9 @@ class Remedy:
 class CrossIpamError(Exception):
     """Root of every error crossipam raises.
 
-    ``str(err)`` is the message followed by the remediation hint, if any. ``hint`` is always text; when the hint
-    names a crossipam operation, ``remedy`` holds it as data (:class:`Remedy`), which the CLI renders as a command.
+    ``str(err)`` is the message followed by the remediation hint, if any. ``hint`` is always text; when the
+    hint names a crossipam operation, ``remedy`` holds it as data ([`Remedy`][crossipam.errors.Remedy]), which
+    the CLI renders as a command.
 
     ```python
     try:
@@ -195,9 +196,9 @@ class CrossIpamError(Exception):
 
 
 class ErrorDiagnostics:
-    """Mixin of the errors that come from a service's answer (:class:`CredentialError`,
-    :class:`AzureServiceError`, :class:`OnboardingError` and their subclasses): what support needs to find the
-    failed request. Each field is ``None`` when the answer did not carry it (or there was no answer).
+    """Mixin of the errors that come from a service's answer (``CredentialError``, ``AzureServiceError``,
+    ``OnboardingError`` and their subclasses): what support needs to find the failed request. Each field is
+    ``None`` when the answer did not carry it (or there was no answer).
 
     - ``code``: ARM's or Microsoft Graph's ``error.code`` (``AuthorizationFailed``,
       ``Authorization_RequestDenied``), or Entra ID's ``AADSTS…`` code (``AADSTS700016``);
@@ -247,8 +248,8 @@ class ErrorDiagnostics:
 
 
 class Diagnostics(TypedDict, total=False):
-    """The keyword arguments of :class:`ErrorDiagnostics`, as read from an answer by
-    :func:`arm_error_details`, :func:`graph_error_details` or :func:`entra_error_details`.
+    """The keyword arguments of [`ErrorDiagnostics`][crossipam.errors.ErrorDiagnostics], as read from an
+    answer by ``arm_error_details``, ``graph_error_details`` or ``entra_error_details``.
 
     ```python
     raise OnboardingError("…", tenant_id=a, **graph_error_details(response))
@@ -300,8 +301,8 @@ class CredentialError(CrossIpamError, ErrorDiagnostics):
     """A token could not be obtained for ``tenant_id``.
 
     When Entra ID answered, ``code`` is its ``AADSTS…`` code (``AADSTS7000215``: wrong secret), ``request_id``
-    its ``trace_id`` (also :attr:`trace_id`), ``correlation_id`` and ``timestamp`` its own; ``status`` is the
-    HTTP status when azure-identity kept the response.
+    its ``trace_id`` (also [`trace_id`][crossipam.errors.CredentialError.trace_id]), ``correlation_id`` and
+    ``timestamp`` its own; ``status`` is the HTTP status when azure-identity kept the response.
 
     ```python
     except CredentialError as err:
@@ -502,8 +503,7 @@ class AuthorizationError(AzureServiceError):
 
 class AuthenticationError(AuthorizationError):
     """401 from ARM: a primary or auxiliary token was rejected (``ExpiredAuthenticationToken``,
-    ``InvalidAuthenticationToken``, ``InvalidAuthenticationTokenTenant``, …). ``tenant_id`` names the tenant
-    whose token is at stake.
+    ``InvalidAuthenticationToken``, ``InvalidAuthenticationTokenTenant``, …); ``tenant_id`` names its tenant.
 
     ```python
     except AuthenticationError as err:
@@ -639,7 +639,7 @@ class OnboardingError(CrossIpamError, ErrorDiagnostics):
     """Onboarding (``crossipam.onboarding``) failed; ``completed_steps`` lists what was done before.
 
     A failure answered by Microsoft Graph, ARM or Entra ID keeps its ``code``, ``status``, ``request_id``,
-    ``correlation_id`` and ``timestamp`` (see :class:`ErrorDiagnostics`).
+    ``correlation_id`` and ``timestamp`` (see [`ErrorDiagnostics`][crossipam.errors.ErrorDiagnostics]).
 
     ```python
     except OnboardingError as err:

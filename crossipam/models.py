@@ -1,6 +1,6 @@
 """Typed, frozen models: clouds, subnet specs, deployments, pool usage and pool allocations.
 
-Counts are ``int``, prefixes are :mod:`ipaddress` networks, times are ``datetime``, ids are parsed — never the
+Counts are ``int``, prefixes are `ipaddress` networks, times are ``datetime``, ids are parsed — never the
 strings the wire carries.
 
 ```python
@@ -46,9 +46,9 @@ __all__ = [
 
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]  # noqa: UP007 (a runtime alias on 3.10)
 
-#: What a deploy/remove call did: ``created``/``updated`` (deploy), ``unchanged`` (nothing to do, no write),
-#: ``removed`` (allocations converted to static prefixes), ``no_allocation`` (removal had nothing to remove).
 DeploymentAction = Literal["created", "updated", "unchanged", "removed", "no_allocation", "read"]
+"""What a deploy/remove call did: ``created``/``updated`` (deploy), ``unchanged`` (nothing to do, no write),
+``removed`` (allocations converted to static prefixes), ``no_allocation`` (removal had nothing to remove)."""
 
 _KNOWN_AUTHORITIES = frozenset(
     {"login.microsoftonline.com", "login.chinacloudapi.cn", "login.microsoftonline.us"}
@@ -76,8 +76,8 @@ class CloudEndpoints:
     authority_host: str = "https://login.microsoftonline.com"
     resource_manager: str = "https://management.azure.com/"
     graph: str = "https://graph.microsoft.com"
-    #: The ARM token scope; derived from ``resource_manager`` when empty.
     resource_manager_scope: str = ""
+    """The ARM token scope; derived from ``resource_manager`` when empty."""
 
     def __post_init__(self) -> None:
         authority = self.authority_host if "://" in self.authority_host else f"https://{self.authority_host}"
@@ -92,6 +92,10 @@ class CloudEndpoints:
     @classmethod
     def for_cloud(cls, cloud: AzureClouds | CloudEndpoints | str | None) -> CloudEndpoints:
         """Endpoints of a named Azure cloud (``AzureClouds`` or its name), or ``cloud`` itself.
+
+        Args:
+            cloud: An ``AzureClouds`` value or name, a ``CloudEndpoints`` (returned as is), or ``None`` (the
+                public cloud).
 
         ```python
         CloudEndpoints.for_cloud(AzureClouds.AZURE_US_GOVERNMENT).graph   # 'https://graph.microsoft.us'
@@ -155,7 +159,7 @@ class SubnetSpec:
     """A subnet that takes ``number_of_ip_addresses`` from the VNet's IPv4 pool (and optionally
     ``ipv6_number_of_ip_addresses`` from its IPv6 pool). The name follows Azure's subnet rule (1 to 80
     characters: letters, digits, ``_``, ``.``, ``-``; first a letter or digit; last a letter, digit or ``_``),
-    checked when the spec is built (:class:`~crossipam.errors.InvalidInputError`).
+    checked when the spec is built ([`InvalidInputError`][crossipam.errors.InvalidInputError]).
 
     ```python
     SubnetSpec("workloads", 64)
@@ -175,7 +179,12 @@ class SubnetSpec:
 
 
 def parse_networks(values: Iterable[object] | None, what: str = "address prefixes") -> list[IPNetwork]:
-    """Parse CIDR strings (or networks) into :mod:`ipaddress` networks; raises :class:`InvalidInputError`.
+    """Parse CIDR strings (or networks) into `ipaddress` networks; raises
+    [`InvalidInputError`][crossipam.errors.InvalidInputError].
+
+    Args:
+        values: CIDR strings (surrounding spaces ignored, no host bits) or networks; ``None`` is empty.
+        what: What the values are, for the error message.
 
     ```python
     parse_networks(["10.0.0.0/24"])   # [IPv4Network('10.0.0.0/24')]
@@ -273,7 +282,8 @@ class SubnetDeployment:
     allocations: list[IpamAllocation] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready data: ``name``, ``address_prefixes`` (text), ``allocations`` (:meth:`IpamAllocation.to_dict`).
+        """JSON-ready data: ``name``, ``address_prefixes`` (text), ``allocations``
+        ([`IpamAllocation.to_dict`][crossipam.models.IpamAllocation.to_dict]).
 
         ```python
         deployment.subnet("app").to_dict()["address_prefixes"]   # ['10.0.0.0/26']
@@ -329,6 +339,9 @@ class VirtualNetworkDeployment:
 
     def subnet(self, name: str) -> SubnetDeployment:
         """The subnet named ``name`` (case-insensitive); ``KeyError`` if absent.
+
+        Args:
+            name: The subnet's name, in any case.
 
         ```python
         deployment.subnet("app").address_prefixes    # [IPv4Network('10.0.0.0/26')]
@@ -414,6 +427,9 @@ class PoolUsage:
     def from_wire(cls, body: Mapping[str, Any]) -> PoolUsage:
         """Parse the ``getPoolUsage`` JSON (counts as strings).
 
+        Args:
+            body: The JSON object ``getPoolUsage`` answered.
+
         ```python
         PoolUsage.from_wire({"totalNumberOfIPAddresses": "65536"}).total_number_of_ip_addresses   # 65536
         ```
@@ -479,6 +495,9 @@ class PoolAllocation:
     def from_wire(cls, body: Mapping[str, Any]) -> PoolAllocation:
         """Parse one ``listAssociatedResources`` item.
 
+        Args:
+            body: One element of the answer's ``value`` list.
+
         ```python
         PoolAllocation.from_wire({"resourceId": vnet_id, "addressPrefixes": ["10.0.0.0/25"]})
         ```
@@ -531,7 +550,7 @@ class PoolAllocation:
 
 @dataclass(frozen=True)
 class DeploymentSpec:
-    """One VNet to deploy with :meth:`~crossipam.CrossTenantIpamClient.deploy_many`: the arguments of
+    """One VNet to deploy with [`deploy_many`][crossipam.CrossTenantIpamClient.deploy_many]: the arguments of
     ``begin_deploy_virtual_network`` as a value. Validation happens when the item runs, so one bad spec fails
     alone with its typed error.
 
@@ -576,7 +595,8 @@ class BulkItemResult:
     """The outcome of one item of ``deploy_many`` / ``remove_many``: the deployment or the typed error.
 
     ``attempts`` counts the item's read-plan-write runs (more than 1 after throttling, conflicts or transient
-    failures were retried). ``spec`` is the :class:`DeploymentSpec` given (``None`` when ``remove_many`` got an id).
+    failures were retried). ``spec`` is the [`DeploymentSpec`][crossipam.models.DeploymentSpec] given
+    (``None`` when ``remove_many`` got an id).
 
     ```python
     for item in client.deploy_many(specs):
@@ -602,9 +622,12 @@ class BulkItemResult:
 
     def to_dict(self, error_to_dict: Callable[[CrossIpamError], Any] | None = None) -> dict[str, Any]:
         """JSON-ready data: ``vnet_id``, ``ok``, ``attempts``, ``action``, the ``deployment``
-        (:meth:`VirtualNetworkDeployment.to_dict`) and the ``error`` (``None`` when there is none) as
-        ``error_to_dict`` shapes it — by default its ``type``, ``message`` and ``hint``. The CLI passes its own,
-        which adds the exit code and the diagnostics.
+        ([`VirtualNetworkDeployment.to_dict`][crossipam.models.VirtualNetworkDeployment.to_dict]) and the
+        ``error`` (``None`` when there is none) as ``error_to_dict`` shapes it — by default its ``type``,
+        ``message`` and ``hint``. The CLI passes its own, which adds the exit code and the diagnostics.
+
+        Args:
+            error_to_dict: Shapes the error (``None``: its ``type``, ``message`` and ``hint``).
 
         ```python
         [item.to_dict() for item in client.deploy_many(specs)]

@@ -8,8 +8,9 @@ management tenant (A), three things must be true:
 2. the app has a **stub service principal** in tenant A (Microsoft Graph, tenant A);
 3. that service principal holds **IPAM Pool User** on the pool (Azure RBAC, tenant A).
 
-:func:`onboard_service_principal` makes them true, idempotently, and reports every step;
-:func:`offboard_service_principal` undoes the RBAC part (and optionally deletes the stub principal).
+[`onboard_service_principal`][crossipam.onboarding.onboard_service_principal] makes them true, idempotently,
+and reports every step; [`offboard_service_principal`][crossipam.onboarding.offboard_service_principal] undoes
+the RBAC part (and optionally deletes the stub principal).
 
 ```python
 from azure.identity import ClientSecretCredential
@@ -33,7 +34,7 @@ azure-mgmt-network. Directory replication (a fresh service principal is not visi
 waited out with a bounded backoff, as the Azure CLI does.
 
 The steps themselves live in ``crossipam._onboarding_core``, written once for this module and its asyncio twin
-:mod:`crossipam.aio.onboarding` (same arguments, steps, results and errors, awaited).
+[`crossipam.aio.onboarding`][] (same arguments, steps, results and errors, awaited).
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ def onboard_service_principal(
 ) -> OnboardingResult:
     """Onboard the managed tenant's app ``app_id`` onto the management tenant's IPAM pool ``pool_id``.
 
-    Steps, in order (each reported as an :class:`OnboardingStep`):
+    Steps, in order (each reported as an [`OnboardingStep`][crossipam.onboarding.OnboardingStep]):
 
     1. ``make_app_multitenant`` (tenant B, Graph): GET the app registration; PATCH ``signInAudience`` to
        ``AzureADMultipleOrgs`` unless it already is multitenant.
@@ -122,8 +123,9 @@ def onboard_service_principal(
        (409 = someone else created it: read it back), then wait until the directory shows it.
     3. ``assign_pool_role`` (tenant A, ARM): look up ``role_name`` at the pool scope; keep an existing
        assignment of that role to the principal at (or above) the pool; otherwise PUT one with
-       ``principalType=ServicePrincipal`` and the deterministic name :func:`role_assignment_name`
-       (409 ``RoleAssignmentExists`` = already done). ``PrincipalNotFound`` is retried.
+       ``principalType=ServicePrincipal`` and the deterministic name
+       [`role_assignment_name`][crossipam.onboarding.role_assignment_name] (409 ``RoleAssignmentExists`` =
+       already done). ``PrincipalNotFound`` is retried.
     4. ``check_connection`` (only with ``check_connection=True``): the network manager's scope connection to
        tenant B (and, with ``managed_subscription_id``, the subscription's network-manager connection) is
        ``Connected``.
@@ -222,7 +224,7 @@ def offboard_service_principal(
 
     The app registration itself is never changed (it may serve other management tenants), so
     ``managed_tenant_id`` / ``managed_tenant_credential`` are accepted only for symmetry with
-    :func:`onboard_service_principal` and are not used.
+    [`onboard_service_principal`][crossipam.onboarding.onboard_service_principal] and are not used.
 
     Args:
         app_id: Application (client) id of the automation app.

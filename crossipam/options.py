@@ -26,7 +26,7 @@ __all__ = ["AsyncBulkOptions", "BulkOptions", "DeployOptions", "ReadinessOptions
 
 class DeployOptions(TypedDict, total=False):
     """The options of ``begin_deploy_virtual_network`` (the sync client and its asyncio twin take them as
-    ``**options``), checked by :func:`deployment_request` before any request.
+    ``**options``), checked by `deployment_request` before any request.
 
     Attributes:
         location: The VNet's region (required), e.g. ``"eastus"``; an existing VNet must be there already.
@@ -78,8 +78,8 @@ class BulkOptions(_BulkLimits, total=False):
 
 
 class AsyncBulkOptions(_BulkLimits, total=False):
-    """The options of the asyncio client's ``deploy_many`` / ``remove_many``: those of :class:`BulkOptions`, with
-    an awaitable ``sleep`` (replaces ``asyncio.sleep``).
+    """The options of the asyncio client's ``deploy_many`` / ``remove_many``: those of
+    [`BulkOptions`][crossipam.options.BulkOptions], with an awaitable ``sleep`` (replaces ``asyncio.sleep``).
 
     ```python
     await client.deploy_many(specs, max_concurrency=16)

@@ -15,12 +15,13 @@ aux = CrossTenantAuxiliaryPolicy(credential, [tenant_a], "https://management.azu
 client = NetworkManagementClient(credential, sub_b, per_retry_policies=[aux])
 ```
 
-``Retry-After`` (and ``retry-after-ms`` / ``x-ms-retry-after-ms``) is read in one place, :func:`parse_retry_after`:
-a non-negative number of seconds (milliseconds for the ``-ms`` headers) or an HTTP date; anything else (``soon``,
-``0.5x``, ``-3``, ``inf``, empty) counts as absent, so the normal backoff applies. azure-core's own parser raises
-``ValueError`` on such a value (from inside ``RetryPolicy`` or the LRO poller), so every ARM pipeline crossipam
-builds carries :class:`RetryAfterPolicy`, which drops an unreadable value from the response before azure-core
-reads it.
+``Retry-After`` (and ``retry-after-ms`` / ``x-ms-retry-after-ms``) is read in one place,
+[`parse_retry_after`][crossipam.policies.parse_retry_after]: a non-negative number of seconds (milliseconds
+for the ``-ms`` headers) or an HTTP date; anything else (``soon``, ``0.5x``, ``-3``, ``inf``, empty) counts as
+absent, so the normal backoff applies. azure-core's own parser raises ``ValueError`` on such a value (from
+inside ``RetryPolicy`` or the LRO poller), so every ARM pipeline crossipam builds carries
+[`RetryAfterPolicy`][crossipam.policies.RetryAfterPolicy], which drops an unreadable value from the response
+before azure-core reads it.
 """
 
 from __future__ import annotations
@@ -54,21 +55,22 @@ __all__ = [
     "retry_after_from_headers",
 ]
 
-#: ARM accepts at most this many auxiliary tokens.
 MAX_AUXILIARY_TENANTS = 3
+"""ARM accepts at most this many auxiliary tokens."""
 AUXILIARY_HEADER = "x-ms-authorization-auxiliary"
 _SENSITIVE = ("authorization", AUXILIARY_HEADER)
-#: azure-core's network-trace logger (the one NetworkTraceLoggingPolicy writes to).
 _TRACE_LOGGER = logging.getLogger("azure.core.pipeline.policies._universal")
+"""azure-core's network-trace logger (the one NetworkTraceLoggingPolicy writes to)."""
 _LOGGER = logging.getLogger("crossipam.policies")
 
 
 class RetryAfterPolicy(SansIOHTTPPolicy[Any, Any]):
-    """Drops an unreadable ``Retry-After`` / ``retry-after-ms`` / ``x-ms-retry-after-ms`` value from a response
-    before azure-core reads it, so that ``RetryPolicy`` and the LRO poller fall back to their normal backoff or
-    polling interval instead of raising ``ValueError`` (azure-core 1.41 parses ``"soon"`` as an HTTP date and
-    fails). Readable values (see :func:`parse_retry_after`) are left as they are. Install it among
-    ``per_retry_policies`` (it must sit after ``RetryPolicy``); it works in sync and async pipelines.
+    """Drops an unreadable ``Retry-After`` / ``retry-after-ms`` / ``x-ms-retry-after-ms`` value from a
+    response before azure-core reads it, so that ``RetryPolicy`` and the LRO poller fall back to their normal
+    backoff or polling interval instead of raising ``ValueError`` (azure-core 1.41 parses ``"soon"`` as an
+    HTTP date and fails). Readable values (see [`parse_retry_after`][crossipam.policies.parse_retry_after])
+    are left as they are. Install it among ``per_retry_policies`` (it must sit after ``RetryPolicy``); it
+    works in sync and async pipelines.
 
     ```python
     client = NetworkManagementClient(credential, sub_b, per_retry_policies=[RetryAfterPolicy()])
@@ -77,6 +79,10 @@ class RetryAfterPolicy(SansIOHTTPPolicy[Any, Any]):
 
     def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
         """Remove the unreadable wait headers of ``response`` (called by the pipeline).
+
+        Args:
+            request: The request the response answers (not used).
+            response: The response whose headers are read, and changed when a wait header is unreadable.
 
         ```python
         RetryAfterPolicy().on_response(request, response)   # 'Retry-After: soon' is gone afterwards
@@ -100,6 +106,9 @@ class RetryAfterPolicy(SansIOHTTPPolicy[Any, Any]):
 
 def auxiliary_tenant_ids(tenant_ids: Sequence[str]) -> list[str]:
     """Validate 1 to 3 distinct auxiliary tenant ids (lower-cased, duplicates dropped; sync and async policies).
+
+    Args:
+        tenant_ids: The tenants, each a GUID (a single string is refused).
 
     ```python
     auxiliary_tenant_ids([tenant_a, tenant_a.upper()])   # [tenant_a]
@@ -126,6 +135,12 @@ def bind_auxiliary_credentials(
 ) -> list[TenantBoundCredential]:
     """Validate 1 to 3 distinct tenant ids and bind ``credential`` to each.
 
+    Args:
+        credential: The app's credential, allowed to get tokens in each of ``tenant_ids``.
+        tenant_ids: The auxiliary tenants, checked by
+            [`auxiliary_tenant_ids`][crossipam.policies.auxiliary_tenant_ids].
+        client_id: The app's client id, named in credential errors.
+
     ```python
     bind_auxiliary_credentials(credential, [tenant_a])   # [TenantBoundCredential(tenant_id='…')]
     ```
@@ -139,6 +154,13 @@ class CrossTenantAuxiliaryPolicy(AuxiliaryAuthenticationPolicy):
     """``AuxiliaryAuthenticationPolicy`` with one credential bound per tenant (≤ 3 tenants).
 
     Tokens come from the credential's cache and are renewed when any is within 5 minutes of expiry.
+
+    Args:
+        credential: The app's credential, allowed to get tokens in each of ``tenant_ids``.
+        tenant_ids: 1 to 3 auxiliary tenants (GUIDs), in header order.
+        *scopes: The ARM token scope (required), e.g. ``"https://management.azure.com/.default"``.
+        client_id: The app's client id, named in credential errors.
+        **kwargs: Passed on to azure-core's ``AuxiliaryAuthenticationPolicy``.
 
     ```python
     policy = CrossTenantAuxiliaryPolicy(credential, [tenant_a], "https://management.azure.com/.default")
@@ -188,6 +210,9 @@ class RedactingNetworkTraceLoggingPolicy(NetworkTraceLoggingPolicy):
     def on_request(self, request: PipelineRequest[Any]) -> None:
         """Log the outgoing request (URL, method, headers, body) with secrets redacted; called by the pipeline.
 
+        Args:
+            request: The request; its ``logging_enable`` option (else the policy's) turns the trace on.
+
         ```python
         pipeline = Pipeline(transport, policies=[RedactingNetworkTraceLoggingPolicy(logging_enable=True)])
         ```
@@ -221,6 +246,10 @@ class RedactingNetworkTraceLoggingPolicy(NetworkTraceLoggingPolicy):
 
     def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
         """Log the response (status, headers, body) with secrets redacted; called by the pipeline.
+
+        Args:
+            request: The request it answers (its context says whether the trace is on).
+            response: The response to log.
 
         ```python
         client.get_pool_usage(pool_id)    # with logging_enable=True: "Response content: {...}" at DEBUG

@@ -1,8 +1,8 @@
 """Readiness: can this app deploy a VNet in tenant B from this pool in tenant A — and if not, why not?
 
-:func:`check_readiness` reads (never writes) what a cross-tenant deployment depends on and reports each
-prerequisite as a :class:`ReadinessCheck` with a status (``pass``, ``fail`` or ``skip``), what it saw
-(``observed``) and how to fix it (``remedy``):
+[`check_readiness`][crossipam.readiness.check_readiness] reads (never writes) what a cross-tenant deployment
+depends on and reports each prerequisite as a [`ReadinessCheck`][crossipam.readiness.ReadinessCheck] with a
+status (``pass``, ``fail`` or ``skip``), what it saw (``observed``) and how to fix it (``remedy``):
 
 - ``token_managed_tenant``: a token for tenant B (the app's home) can be obtained;
 - ``token_management_tenant``: a token for tenant A can be obtained (AADSTS700016: not onboarded);
@@ -29,9 +29,9 @@ assert report.ok
 ```
 
 The reads are one generator (``_reads``) that yields the Graph requests and azure-mgmt calls it needs, as the
-onboarding steps do (``crossipam._onboarding_core``); :func:`check_readiness` executes them on the sync clients,
-:func:`crossipam.aio.readiness.check_readiness` on the ``aio`` ones, and the verdicts are pure functions of what was read.
-"""
+onboarding steps do (``crossipam._onboarding_core``); [`check_readiness`][crossipam.readiness.check_readiness]
+executes them on the sync clients, [`crossipam.aio.readiness.check_readiness`][] on the ``aio`` ones, and the
+verdicts are pure functions of what was read."""
 
 from __future__ import annotations
 
@@ -76,18 +76,17 @@ __all__ = [
 
 _LOGGER = logging.getLogger("crossipam.readiness")
 
-#: The api-version of the permissions API (Microsoft.Authorization) that the reads use (azure-mgmt-authorization's
-#: v2022_04_01 clients).
 PERMISSIONS_API_VERSION = "2022-04-01"
+"""The api-version of the permissions API (Microsoft.Authorization) that the reads use
+(azure-mgmt-authorization's v2022_04_01 clients)."""
 
 CheckStatus = Literal["pass", "fail", "skip"]
 
-#: Regions where Azure Virtual Network Manager IPAM is not offered (Microsoft Learn), normalized.
 IPAM_UNSUPPORTED_REGIONS = frozenset(
     {"chilecentral", "jioindiawest", "malaysiawest", "qatarcentral", "southafricawest", "westindia"}
 )
+"""Regions where Azure Virtual Network Manager IPAM is not offered (Microsoft Learn), normalized."""
 
-#: Every check, in the order reported.
 CHECK_NAMES = (
     "token_managed_tenant",
     "token_management_tenant",
@@ -99,6 +98,7 @@ CHECK_NAMES = (
     "pool_capacity",
     "region_supports_ipam",
 )
+"""Every check, in the order reported."""
 
 _GET_POOL_USAGE_ACTION = "Microsoft.Network/networkManagers/ipamPools/getPoolUsage/action"
 _VNET_ACTIONS = ("Microsoft.Network/virtualNetworks/read", "Microsoft.Network/virtualNetworks/write")
@@ -120,14 +120,14 @@ class ReadinessCheck:
 
     name: str
     status: CheckStatus
-    #: What the check saw (never a token or secret).
     observed: str
-    #: How to fix a failure (or, for a skip, how to let the check decide); empty when it passed.
+    """What the check saw (never a token or secret)."""
     remedy: str = ""
-    #: The tenant the check looked at.
+    """How to fix a failure (or, for a skip, how to let the check decide); empty when it passed."""
     tenant_id: str | None = None
-    #: ``remedy`` as data when it names a crossipam operation (the CLI shows the command instead).
+    """The tenant the check looked at."""
     fix: Remedy | None = None
+    """``remedy`` as data when it names a crossipam operation (the CLI shows the command instead)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form with stable keys.
@@ -147,7 +147,8 @@ class ReadinessCheck:
 
 @dataclass(frozen=True)
 class ReadinessReport:
-    """The result of :func:`check_readiness`: ``ok`` when no check failed (skips do not fail the report).
+    """The result of [`check_readiness`][crossipam.readiness.check_readiness]: ``ok`` when no check failed
+    (skips do not fail the report).
 
     ```python
     report = client.check_readiness(pool_id, vnet_id=vnet_id, number_of_ip_addresses=100)
@@ -305,8 +306,7 @@ class _Seen:
     """Everything the verdicts look at: the request, the two token answers and what the reads returned.
 
     A read's field is ``None`` when the read was not made (no token for its tenant, no VNet id, no count), an
-    :class:`_Unreadable` when Azure refused or failed it, else what it returned. :func:`_reads` fills it.
-    """
+    `_Unreadable` when Azure refused or failed it, else what it returned. `_reads` fills it."""
 
     managed_tenant_id: str
     management_tenant_id: str
@@ -317,18 +317,18 @@ class _Seen:
     count: int | None
     token_b: Exception | None = None
     token_a: Exception | None = None
-    #: The app registration's ``signInAudience`` (Microsoft Graph, tenant B).
     audience: str | _Unreadable | None = None
+    """The app registration's ``signInAudience`` (Microsoft Graph, tenant B)."""
     pool_body: Mapping[str, Any] | _Unreadable | None = None
-    #: The VNet; ``None`` also when it does not exist (yet).
     vnet_body: Mapping[str, Any] | _Unreadable | None = None
+    """The VNet; ``None`` also when it does not exist (yet)."""
     pool_permissions: list[Mapping[str, Any]] | _Unreadable | None = None
     vnet_permissions: list[Mapping[str, Any]] | _Unreadable | None = None
     scope_connections: list[Mapping[str, Any]] | _Unreadable | None = None
     network_manager_connections: list[Mapping[str, Any]] | _Unreadable | None = None
     usage: PoolUsage | _Unreadable | None = None
-    #: How long the VNet read waits for an operation in flight to end, and how often it reads meanwhile.
     operation_timeout: float = DEFAULT_OPERATION_TIMEOUT
+    """How long the VNet read waits for an operation in flight to end, and how often it reads meanwhile."""
     polling_interval: float = 30.0
 
     @property
@@ -371,7 +371,7 @@ def _json(response: Any) -> dict[str, Any]:
 
 
 def _permission_entries(items: Iterable[Any]) -> list[Mapping[str, Any]]:
-    """azure-mgmt-authorization ``Permission`` models as the REST entries :func:`actions_allow` takes."""
+    """azure-mgmt-authorization ``Permission`` models as the REST entries `actions_allow` takes."""
     return [{"actions": list(p.actions or []), "notActions": list(p.not_actions or [])} for p in items]
 
 
@@ -403,12 +403,12 @@ def _existing_allocation(seen: _Seen) -> int:
 
 # ---- the reads (sans I/O) -------------------------------------------------------------------------------
 
-#: What a read may fail with: an ARM/Graph answer or transport error, or a typed credential error.
 _READ_ERRORS = (AzureError, CrossIpamError)
+"""What a read may fail with: an ARM/Graph answer or transport error, or a typed credential error."""
 _V = TypeVar("_V")
-#: A part of the readiness flow: yields the Graph requests and azure-mgmt calls it needs (the sync or async
-#: driver executes them, see crossipam._onboarding_core) and receives their answers.
 _Steps = Generator["GraphCall | ArmCall | Sleep", Any, _V]
+"""A part of the readiness flow: yields the Graph requests and azure-mgmt calls it needs (the sync or async
+driver executes them, see crossipam._onboarding_core) and receives their answers."""
 
 
 def _attempt(call: GraphCall | ArmCall, convert: Callable[[Any], _V]) -> _Steps[_V | _Unreadable]:
@@ -562,7 +562,7 @@ def _flow(seen: _Seen) -> _Steps[ReadinessReport]:
 
 
 def _verdicts(seen: _Seen) -> tuple[ReadinessCheck, ...]:
-    """Every check, in :data:`CHECK_NAMES` order, decided on what was read (no I/O)."""
+    """Every check, in `CHECK_NAMES` order, decided on what was read (no I/O)."""
     return (
         _verdict_token_b(seen),
         _verdict_token_a(seen),
@@ -600,7 +600,7 @@ def _onboarding_remedy(seen: _Seen) -> str:
 
 
 def _onboarding_fix(seen: _Seen) -> Remedy:
-    """:func:`_onboarding_remedy` as data, for the command line (which shows the command alone)."""
+    """`_onboarding_remedy` as data, for the command line (which shows the command alone)."""
     return Remedy(
         f"make the app registration multitenant in tenant {seen.managed_tenant_id} and create its service "
         f"principal in tenant {seen.management_tenant_id} with the IPAM Pool User role on the pool: {{action}}; "
@@ -992,7 +992,7 @@ def _start(
 ) -> tuple[_Seen, CloudEndpoints, dict[str, Any], Job[ReadinessReport]]:
     """What both drivers start from: the parsed request, the endpoints, the azure-core options of the readers and
     the job (credentials per tenant) their clients are built for. The arguments are checked here, before any
-    request, as deploy checks them (:class:`~crossipam.errors.InvalidInputError`)."""
+    request, as deploy checks them ([`InvalidInputError`][crossipam.errors.InvalidInputError])."""
     pool = IpamPoolId.parse(pool_id)
     vnet = VirtualNetworkId.parse(vnet_id) if vnet_id is not None else None
     count = None
@@ -1041,10 +1041,10 @@ def check_readiness(
     """Read every prerequisite of a cross-tenant deployment and report each (nothing is written).
 
     ``managed_credential`` and ``management_credential`` must be bound to tenant B and tenant A (the client
-    passes its :class:`~crossipam.credentials.TenantBoundCredential` pair); ``kwargs`` are azure-core options
-    (``transport``, ``connection_verify``, ``retry_total`` …). Most callers use
-    :meth:`CrossTenantIpamClient.check_readiness <crossipam.CrossTenantIpamClient.check_readiness>`;
-    :func:`crossipam.aio.readiness.check_readiness` is the asyncio twin.
+    passes its [`TenantBoundCredential`][crossipam.credentials.TenantBoundCredential] pair); ``kwargs`` are
+    azure-core options (``transport``, ``connection_verify``, ``retry_total`` …). Most callers use
+    [`CrossTenantIpamClient.check_readiness`][crossipam.CrossTenantIpamClient.check_readiness];
+    [`crossipam.aio.readiness.check_readiness`][] is the asyncio twin.
 
     Args:
         pool_id: The IPAM pool in tenant A.

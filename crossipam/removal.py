@@ -100,9 +100,10 @@ def _static(container: dict[str, Any], nets: list[IPNetwork], *, single_key: str
 def plan_removal(existing: Mapping[str, Any], address_prefixes: list[IPNetwork] | None = None) -> RemovalPlan:
     """Plan converting every pool allocation of the VNet (and its subnets) into static prefixes.
 
-    Raises :class:`~crossipam.errors.AddressSpaceConflictError` if ``address_prefixes`` does not contain every
-    subnet — before anything is written. A VNet without allocations that the last operation left ``Failed``
-    is written back as it is (Azure's way to re-apply it), never reported as ``no_allocation``.
+    Raises [`AddressSpaceConflictError`][crossipam.errors.AddressSpaceConflictError] if ``address_prefixes``
+    does not contain every subnet — before anything is written. A VNet without allocations that the last
+    operation left ``Failed`` is written back as it is (Azure's way to re-apply it), never reported as
+    ``no_allocation``.
 
     ```python
     plan_removal(vnet_json).action     # 'removed'

@@ -1,6 +1,8 @@
-"""asyncio twins: :class:`CrossTenantIpamClient` over azure.identity.aio / azure.mgmt.network.aio, and the
-onboarding functions :func:`onboard_service_principal` / :func:`offboard_service_principal`
-(:mod:`crossipam.aio.onboarding`).
+"""asyncio twins: [`CrossTenantIpamClient`][crossipam.aio.CrossTenantIpamClient] over azure.identity.aio /
+azure.mgmt.network.aio, and the onboarding functions
+[`onboard_service_principal`][crossipam.aio.onboarding.onboard_service_principal] /
+[`offboard_service_principal`][crossipam.aio.onboarding.offboard_service_principal]
+([`crossipam.aio.onboarding`][]).
 
 Same names, arguments, results and typed errors as the sync API; ``begin_*`` are coroutines that return an
 ``azure.core.polling.AsyncLROPoller``. The default async transport needs ``aiohttp``.

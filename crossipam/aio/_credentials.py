@@ -40,10 +40,10 @@ __all__ = [
 
 
 class AsyncTenantBoundCredential(BoundCredentialBase[AsyncTokenCredential]):
-    """An ``AsyncTokenCredential`` that always asks ``credential`` for tokens of ``tenant_id`` and checks them —
-    the async twin of :class:`crossipam.credentials.TenantBoundCredential` (same tenant forcing, same token
-    checks, same error mapping). A sync credential is refused with a :class:`~crossipam.errors.CredentialError`
-    saying so.
+    """An ``AsyncTokenCredential`` that always asks ``credential`` for tokens of ``tenant_id`` and checks them
+    — the async twin of [`crossipam.credentials.TenantBoundCredential`][] (same tenant forcing, same token
+    checks, same error mapping). A sync credential is refused with a
+    [`CredentialError`][crossipam.errors.CredentialError] saying so.
 
     ```python
     token = await AsyncTenantBoundCredential(credential, tenant_a).get_token(scope)
@@ -149,7 +149,7 @@ class AsyncCrossTenantAuxiliaryPolicy(AsyncAuxiliaryAuthenticationPolicy):
 
 def async_secret_credential(client_id: str, client_secret: str, **kwargs: Any) -> AsyncTokenCredential:
     """An azure.identity.aio ``ClientSecretCredential`` of the managed tenant allowed in the management tenant
-    (keywords as :func:`crossipam.credentials.build_secret_credential`).
+    (keywords as [`crossipam.credentials.build_secret_credential`][]).
 
     ```python
     async_secret_credential(app_id, secret, managed_tenant_id=b, management_tenant_id=a, cloud=CloudEndpoints())

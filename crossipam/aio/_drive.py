@@ -1,6 +1,6 @@
-"""The asyncio driver of the step engine (:mod:`crossipam._engine`): executes what a flow yields, awaiting.
+"""The asyncio driver of the step engine (`crossipam._engine`): executes what a flow yields, awaiting.
 
-The twin of :mod:`crossipam._drive` for :mod:`crossipam.aio` (``azure.identity.aio``, ``azure.mgmt.*.aio``,
+The twin of `crossipam._drive` for `crossipam.aio` (``azure.identity.aio``, ``azure.mgmt.*.aio``,
 ``AsyncPipelineClient``); the flows are the same objects.
 
 ```python
@@ -42,7 +42,6 @@ def _authorization_client(*args: Any, **kwargs: Any) -> Any:
     return AuthorizationManagementClient(*args, **kwargs)
 
 
-#: The asyncio SDK classes the step flows' clients are built from.
 SDK = _engine.SdkClasses(
     AsyncTenantBoundCredential,
     AsyncPipelineClient,
@@ -52,12 +51,13 @@ SDK = _engine.SdkClasses(
     _authorization_client,
     NetworkManagementClient,
 )
+"""The asyncio SDK classes the step flows' clients are built from."""
 
 Sleeper = Callable[[float], Awaitable[Any]]
 
 
 async def drive(steps: _engine.Steps[_T], clients: _engine.Clients, sleep: Sleeper) -> _T:
-    """Run a flow to its end, awaiting each request it yields (see :func:`crossipam._drive.drive`).
+    """Run a flow to its end, awaiting each request it yields (see `crossipam._drive.drive`).
 
     ```python
     body = await drive(read_settled(ctx, vnet), client_provider, asyncio.sleep)
@@ -102,7 +102,7 @@ async def run_job(
     steps: _engine.Steps[_T] | None = None,
 ) -> _T:
     """Run ``steps`` (by default ``job.steps()``) on asyncio clients built for the job's admins, closing the
-    clients it created (see :func:`crossipam._drive.run_job`).
+    clients it created (see `crossipam._drive.run_job`).
 
     ```python
     report = await run_job(job, asyncio.sleep, {}, steps=readiness_flow)

@@ -1,6 +1,7 @@
-"""asyncio onboarding: :func:`onboard_service_principal` and :func:`offboard_service_principal`, awaited.
+"""asyncio onboarding: [`onboard_service_principal`][crossipam.aio.onboarding.onboard_service_principal] and
+[`offboard_service_principal`][crossipam.aio.onboarding.offboard_service_principal], awaited.
 
-The async twins of :mod:`crossipam.onboarding`: the same arguments, steps (names, statuses, details), results,
+The async twins of [`crossipam.onboarding`][]: the same arguments, steps (names, statuses, details), results,
 typed errors, dry runs and directory-replication retries — the steps are the same code
 (``crossipam._onboarding_core``); only the I/O differs. Credentials are ``AsyncTokenCredential`` (for example
 from ``azure.identity.aio``); Microsoft Graph goes through an azure-core ``AsyncPipelineClient``, role
@@ -74,19 +75,39 @@ async def onboard_service_principal(
 ) -> OnboardingResult:
     """Onboard the managed tenant's app ``app_id`` onto the management tenant's IPAM pool ``pool_id``.
 
-    Awaitable twin of :func:`crossipam.onboarding.onboard_service_principal` — see it for the steps and every
+    Awaitable twin of [`crossipam.onboarding.onboard_service_principal`][] — see it for the steps and every
     argument. The differences: both admin credentials are ``AsyncTokenCredential`` (you close them), ``sleep``
     is awaited between replication retries (default ``asyncio.sleep``; inject a fake in tests), and
     ``azure_core_kwargs`` go to async pipelines (``transport`` is an async transport).
 
+    Args:
+        app_id: Application (client) id of the automation app, registered in the managed tenant.
+        pool_id: Resource id of the IPAM pool in the management tenant.
+        managed_tenant_id: Tenant B, the app's home tenant.
+        management_tenant_id: Tenant A, owner of the pool.
+        managed_tenant_credential: An ``AsyncTokenCredential`` that can get Graph tokens in tenant B and may
+            update the app registration.
+        management_tenant_credential: An ``AsyncTokenCredential`` for tenant A that may create service
+            principals and write role assignments on the pool.
+        cloud: ``CloudEndpoints`` or an ``azure.core.AzureClouds`` value / name; the public cloud if omitted.
+        dry_run: Only read and report what would be done (steps ``"planned"``).
+        check_connection: Also verify the cross-tenant network-manager connection.
+        managed_subscription_id: With ``check_connection``: also check the managed subscription's side.
+        role_name: Role to assign on the pool.
+        max_replication_wait: Seconds to keep retrying while directory replication catches up; 0 disables it.
+        replication_poll_interval: Seconds between those retries.
+        max_replication_attempts: A cap on the attempts of one operation while replication is pending.
+        sleep: Awaited to wait between retries (inject a fake in tests).
+        **azure_core_kwargs: Passed to every async azure-core pipeline and SDK client (``transport``, …).
+
     Returns:
-        The same :class:`~crossipam.onboarding.OnboardingResult` as the sync function.
+        The same [`OnboardingResult`][crossipam.onboarding.OnboardingResult] as the sync function.
 
     Raises:
         OnboardingError: The sync function's typed errors, for the same causes —
             ``InsufficientPrivilegesError``, ``ReplicationPendingError``, ``ApplicationNotFoundError``,
-            ``AdminCredentialError``, ``RoleDefinitionNotFoundError``, ``CrossTenantConnectionError`` — with the
-            same ``code``, ``status``, ``request_id``, ``correlation_id`` and ``timestamp``.
+            ``AdminCredentialError``, ``RoleDefinitionNotFoundError``, ``CrossTenantConnectionError`` — with
+            the same ``code``, ``status``, ``request_id``, ``correlation_id`` and ``timestamp``.
 
     Example:
         ```python
@@ -133,8 +154,22 @@ async def offboard_service_principal(
 ) -> OffboardingResult:
     """Take the pool away from the app: remove its role assignment on ``pool_id`` (idempotently).
 
-    Awaitable twin of :func:`crossipam.onboarding.offboard_service_principal` (same steps and arguments);
+    Awaitable twin of [`crossipam.onboarding.offboard_service_principal`][] (same steps and arguments);
     ``management_tenant_credential`` is an ``AsyncTokenCredential``.
+
+    Args:
+        app_id: Application (client) id of the automation app.
+        pool_id: Resource id of the IPAM pool in the management tenant.
+        management_tenant_id: Tenant A.
+        management_tenant_credential: An ``AsyncTokenCredential`` for tenant A that may delete role
+            assignments on the pool (and, with ``delete_service_principal``, service principals).
+        managed_tenant_id: Unused (symmetry with onboarding).
+        managed_tenant_credential: Unused (symmetry with onboarding).
+        cloud: ``CloudEndpoints`` or an ``azure.core.AzureClouds`` value / name; the public cloud if omitted.
+        dry_run: Only read and report what would be removed.
+        delete_service_principal: Also delete the stub service principal in tenant A.
+        role_name: The role onboarding assigned.
+        **azure_core_kwargs: Passed to every async azure-core pipeline and SDK client.
 
     Returns:
         The steps and the removed role assignments.

@@ -1,7 +1,8 @@
-"""Readiness for asyncio: :func:`check_readiness`, the twin of :func:`crossipam.readiness.check_readiness`.
+"""Readiness for asyncio: [`check_readiness`][crossipam.aio.readiness.check_readiness], the twin of
+[`crossipam.readiness.check_readiness`][].
 
-The reads are the same flow (:mod:`crossipam.readiness`), the verdicts the same pure functions; only the driver
-differs (:mod:`crossipam.aio._drive`).
+The reads are the same flow ([`crossipam.readiness`][]), the verdicts the same pure functions; only the driver
+differs (`crossipam.aio._drive`).
 
 ```python
 from crossipam.aio.readiness import check_readiness
@@ -41,10 +42,28 @@ async def check_readiness(
     operation_timeout: float = DEFAULT_OPERATION_TIMEOUT,
     **kwargs: Any,
 ) -> ReadinessReport:
-    """The asyncio twin of :func:`crossipam.readiness.check_readiness` (same reads, verdicts and report) over ``AsyncTokenCredential``
-    s bound to tenant B and tenant A, azure-core's ``AsyncPipelineClient`` (Microsoft Graph) and the
-    ``azure.mgmt.*.aio`` clients. Most callers use
-    :meth:`crossipam.aio.CrossTenantIpamClient.check_readiness`.
+    """The asyncio twin of [`crossipam.readiness.check_readiness`][] (same reads, verdicts and report) over
+    ``AsyncTokenCredential``s bound to tenant B and tenant A, azure-core's ``AsyncPipelineClient`` (Microsoft
+    Graph) and the ``azure.mgmt.*.aio`` clients. Most callers use
+    [`crossipam.aio.CrossTenantIpamClient.check_readiness`][].
+
+    Args:
+        managed_credential: An ``AsyncTokenCredential`` bound to tenant B (the app's home).
+        management_credential: An ``AsyncTokenCredential`` bound to tenant A (the pool's tenant).
+        managed_tenant_id: Tenant B, which owns the VNet.
+        management_tenant_id: Tenant A, which owns the IPAM pool.
+        pool_id: The IPAM pool in tenant A.
+        vnet_id: The VNet in tenant B (existing or to be created); enables the VNet-side checks.
+        number_of_ip_addresses: The count to deploy; enables ``pool_capacity`` (an existing VNet's allocation
+            from the pool is subtracted).
+        location: The region of a VNet that does not exist yet (an existing VNet's own region wins).
+        client_id: The app's (client) id: Graph reads its registration (without it ``app_multitenant`` is
+            skipped), and the remedies name it.
+        cloud: The cloud's endpoints; the public cloud when omitted.
+        operation_timeout: Seconds to wait when the VNet is being updated (``provisioningState`` not
+            terminal), reading it every ``polling_interval`` seconds; past that the VNet counts as unreadable.
+        **kwargs: azure-core options for the async pipelines (``transport``, ``connection_verify``,
+            ``retry_total``, ``polling_interval`` …).
 
     ```python
     report = await check_readiness(for_b, for_a, managed_tenant_id=b, management_tenant_id=a,

@@ -21,7 +21,7 @@ Exit codes: 0 success, 1 Azure or operation error, 2 usage or bad input, 3 authe
 4 readiness check failed. Errors are one line plus a hint on stderr (``--output json`` also prints
 ``{"error": …}`` on stdout); ``--debug`` adds the details. Tokens and secrets are never printed.
 
-Only the ``demo`` and ``emulator`` commands (:mod:`crossipam.cli._demo`) import :mod:`crossipam.testing` (the
+Only the ``demo`` and ``emulator`` commands (`crossipam.cli._demo`) import `crossipam.testing` (the
 offline Azure); the library never does.
 
 The package: ``_parser`` (argparse), ``_commands`` (one function per command), ``_render`` (JSON, tables,

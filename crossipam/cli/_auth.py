@@ -54,7 +54,7 @@ class Setup:
 
 
 def read_setup(args: argparse.Namespace, environ: Mapping[str, str]) -> Setup:
-    """The :class:`Setup` of a command: options win over the variables they stand for (``--tenant`` over
+    """The `Setup` of a command: options win over the variables they stand for (``--tenant`` over
     ``AZURE_TENANT_ID`` …); a CA bundle is checked before it is used.
 
     ```python
@@ -83,7 +83,7 @@ def read_setup(args: argparse.Namespace, environ: Mapping[str, str]) -> Setup:
 
 
 def tenants(setup: Setup) -> tuple[str, str]:
-    """The managed tenant B and the management tenant A, validated (a :class:`UsageError` names what is missing).
+    """The managed tenant B and the management tenant A, validated (a `UsageError` names what is missing).
 
     ```python
     managed, management = tenants(read_setup(args, os.environ))
@@ -250,7 +250,7 @@ def admin_credential(
 
 
 def check_certificate_file(path: str, field: str) -> None:
-    """Refuse a certificate file that is missing, unreadable, empty or larger than :data:`MAX_INPUT_FILE_BYTES`
+    """Refuse a certificate file that is missing, unreadable, empty or larger than `MAX_INPUT_FILE_BYTES`
     (azure-identity then reads it; what it cannot use is reported by the caller).
 
     ```python

@@ -1,5 +1,5 @@
 """The commands of the ``crossipam`` console script that talk to Azure, one function each (``demo`` and
-``emulator`` are in :mod:`crossipam.cli._demo`): read the options, call the library, print the result.
+``emulator`` are in `crossipam.cli._demo`): read the options, call the library, print the result.
 
 ```python
 code = COMMANDS["show"](build_parser().parse_args(["show", vnet_id]), CommandIO(sys.stdout, sys.stderr, os.environ))
@@ -186,7 +186,6 @@ def _cmd_onboard(args: argparse.Namespace, io_: CommandIO) -> int:
     return EXIT_OK
 
 
-#: The commands that talk to Azure, by name (``offboard`` shares ``onboard``'s function).
 COMMANDS: dict[str, Callable[[argparse.Namespace, CommandIO], int]] = {
     "deploy": _cmd_deploy,
     "remove": _cmd_remove,
@@ -196,6 +195,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, CommandIO], int]] = {
     "onboard": _cmd_onboard,
     "offboard": _cmd_onboard,
 }
+"""The commands that talk to Azure, by name (``offboard`` shares ``onboard``'s function)."""
 
 
 # ---- progress ----------------------------------------------------------------------------------------------

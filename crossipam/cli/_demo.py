@@ -1,5 +1,5 @@
 """The ``demo`` and ``emulator`` commands: the only part of crossipam outside the tests that imports the offline
-Azure (:mod:`crossipam.testing`), and only inside the functions that start it.
+Azure (`crossipam.testing`), and only inside the functions that start it.
 
 ```python
 run_demo(addresses=100)            # the walk-through of the README's quick start

@@ -1,5 +1,5 @@
 """The exit codes of the ``crossipam`` console script and the error of bad command-line input (a leaf of
-:mod:`crossipam.cli`: every other part of it may import this one).
+`crossipam.cli`: every other part of it may import this one).
 
 ```python
 exit_code_for(UsageError("deploy needs --location"))   # 2 (EXIT_USAGE)
@@ -18,14 +18,14 @@ from ..errors import (
     InvalidInputError,
 )
 
-#: Exit codes of the console script.
+# Exit codes of the console script.
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_AUTH = 3
 EXIT_NOT_READY = 4
-#: The reader of stdout went away (128 + SIGPIPE, what a shell reports for a writer killed by it).
 EXIT_BROKEN_PIPE = 141
+"""The reader of stdout went away (128 + SIGPIPE, what a shell reports for a writer killed by it)."""
 
 
 class UsageError(CrossIpamError):

@@ -1,9 +1,9 @@
 """The files the ``crossipam`` console script reads, read defensively: size cap, UTF-8, CSV, and YAML read
-strictly (no anchors, aliases or duplicate keys). What the rows say is read in :mod:`crossipam.cli._specs`.
+strictly (no anchors, aliases or duplicate keys). What the rows say is read in `crossipam.cli._specs`.
 
-Every problem with an input file — too large, not UTF-8, binary, malformed CSV or YAML, YAML anchors or aliases,
-duplicate keys — is an :class:`InvalidInputError` (exit code 2) whose message names the file, the line where
-there is one and the field:
+Every problem with an input file — too large, not UTF-8, binary, malformed CSV or YAML, YAML anchors or
+aliases, duplicate keys — is an [`InvalidInputError`][crossipam.errors.InvalidInputError] (exit code 2) whose
+message names the file, the line where there is one and the field:
 
 ```python
 rows = load_rows("vnets.yaml", fields=DEPLOY_FIELDS)
@@ -28,11 +28,11 @@ from typing import Any
 
 from ..errors import InvalidInputError
 
-#: The largest input file crossipam reads (spec files, certificates, token files): 1 MiB. Larger files are
-#: refused before they are read.
 MAX_INPUT_FILE_BYTES = 1024 * 1024
-#: The deepest nesting of collections a YAML file may have (a VNet file needs 5 levels).
+"""The largest input file crossipam reads (spec files, certificates, token files): 1 MiB. Larger files are
+refused before they are read."""
 MAX_YAML_DEPTH = 16
+"""The deepest nesting of collections a YAML file may have (a VNet file needs 5 levels)."""
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 _NO_ALIASES_HINT = "write the values out: crossipam does not accept YAML anchors (&name) or aliases (*name)"
@@ -108,7 +108,7 @@ class Row:
 
 
 def read_input_file(path: str, field: str | None = None) -> bytes:
-    """The bytes of ``path``, at most :data:`MAX_INPUT_FILE_BYTES` (a larger file is refused before it is read).
+    """The bytes of ``path``, at most `MAX_INPUT_FILE_BYTES` (a larger file is refused before it is read).
 
     ``field`` names the option or variable that gave the path, for the error message.
 
@@ -170,7 +170,7 @@ def decode_text(data: bytes, path: str) -> str:
 
 
 def load_rows(path: str, *, fields: Sequence[str] | None = None) -> list[Row]:
-    """The VNets of a CSV or YAML (``.yaml``/``.yml``) file, one :class:`Row` each, in file order.
+    """The VNets of a CSV or YAML (``.yaml``/``.yml``) file, one `Row` each, in file order.
 
     With ``fields``, other columns or keys are refused (without, they are ignored); ``vnet_id`` is always
     required as a column (CSV).
@@ -313,7 +313,7 @@ class _Refused(Exception):  # internal: becomes an InvalidInputError naming the 
 
 def load_yaml(text: str, path: str) -> Any:
     """Parse one YAML document with PyYAML's safe loader, refusing anchors, aliases, merge keys (``<<``),
-    duplicate keys and nesting deeper than :data:`MAX_YAML_DEPTH`; mappings and lists remember their lines.
+    duplicate keys and nesting deeper than `MAX_YAML_DEPTH`; mappings and lists remember their lines.
 
     ```python
     load_yaml("vnets: []\\n", "vnets.yaml")   # {'vnets': []}

@@ -1,5 +1,5 @@
 """What the ``crossipam`` console script prints: JSON (``--output json``), tables (the default), and errors —
-one line plus a hint on stderr, with the hint's :class:`~crossipam.errors.Remedy` said as a ``crossipam``
+one line plus a hint on stderr, with the hint's [`Remedy`][crossipam.errors.Remedy] said as a ``crossipam``
 command.
 
 The JSON shapes of results live with the models (``to_dict()``); what is the CLI's own is here: the error
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 
 # ---- errors ---------------------------------------------------------------------------------------------------
 
-#: The command that does what a library operation does, and the arguments it takes positionally (the others are
-#: ``--flags``): how a :class:`~crossipam.errors.Remedy` is said on the command line.
 _CLI_COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "onboard_service_principal": ("crossipam onboard", ()),
     "offboard_service_principal": ("crossipam offboard", ()),
@@ -43,11 +41,14 @@ _CLI_COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "deploy_many": ("crossipam deploy --from-file", ()),
     "remove_many": ("crossipam remove --from-file", ()),
 }
+"""The command that does what a library operation does, and the arguments it takes positionally (the others
+are ``--flags``): how a [`Remedy`][crossipam.errors.Remedy] is said on the command line."""
 
 
 def cli_remedy(remedy: Remedy) -> str:
-    """A :class:`~crossipam.errors.Remedy` as the command line says it: the operation becomes the ``crossipam``
-    command that does the same, with its arguments (a value when known, else the argument's name in capitals).
+    """A [`Remedy`][crossipam.errors.Remedy] as the command line says it: the operation becomes the
+    ``crossipam`` command that does the same, with its arguments (a value when known, else the argument's name
+    in capitals).
 
     ```python
     cli_remedy(Remedy("check {action} and ask for fewer", "get_pool_usage", (("pool_id", None),)))
@@ -145,7 +146,8 @@ def emit_json(data: Any, out: TextIO) -> None:
 
 
 def usage_json(pool_id: str, usage: PoolUsage) -> dict[str, Any]:
-    """``pool usage --output json``: the pool's id, then :meth:`PoolUsage.to_dict`.
+    """``pool usage --output json``: the pool's id, then
+    [`PoolUsage.to_dict`][crossipam.models.PoolUsage.to_dict].
 
     ```python
     usage_json(pool_id, client.get_pool_usage(pool_id))["number_of_available_ip_addresses"]
@@ -171,7 +173,8 @@ def bulk_to_dict(results: Sequence[BulkItemResult]) -> dict[str, Any]:
 
 
 def report_to_dict(report: ReadinessReport) -> dict[str, Any]:
-    """``check --output json``: :meth:`ReadinessReport.to_dict`, each fix also said as a command (``remedy``).
+    """``check --output json``: [`ReadinessReport.to_dict`][crossipam.readiness.ReadinessReport.to_dict], each
+    fix also said as a command (``remedy``).
 
     ```python
     report_to_dict(client.check_readiness(pool_id))["ok"]

@@ -1,8 +1,10 @@
 """What the rows of a ``crossipam`` input file say: counts, subnets and tags read strictly into
-:class:`~crossipam.models.DeploymentSpec` values (``deploy --from-file``) and VNet ids (``remove --from-file``).
+[`DeploymentSpec`][crossipam.models.DeploymentSpec] values (``deploy --from-file``) and VNet ids
+(``remove --from-file``).
 
 A value of the wrong type — a boolean or a decimal where a count belongs, a Unicode digit (``²``, ``٣``), a
-subnet without a name — is an :class:`InvalidInputError` (exit code 2) naming the file, the line and the field:
+subnet without a name — is an [`InvalidInputError`][crossipam.errors.InvalidInputError] (exit code 2) naming
+the file, the line and the field:
 
 ```python
 specs = read_deployment_file("vnets.yaml", default_location="eastus")
@@ -21,10 +23,10 @@ from ..models import DeploymentSpec, SubnetSpec
 from ._errors import UsageError
 from ._input import Row, Where, item_line, key_line, kind, load_rows, show
 
-#: The keys of a VNet in a ``deploy --from-file`` file (CSV columns or YAML keys).
 DEPLOY_FIELDS = ("vnet_id", "location", "pool_id", "number_of_ip_addresses", "subnets", "tags")
-#: The keys of a subnet given as a YAML mapping in a list.
+"""The keys of a VNet in a ``deploy --from-file`` file (CSV columns or YAML keys)."""
 SUBNET_FIELDS = ("name", "number_of_ip_addresses")
+"""The keys of a subnet given as a YAML mapping in a list."""
 
 _DIGITS = re.compile(r"[0-9]{1,40}")  # ASCII only (``\d`` and ``int()`` also take ``²`` or ``٣``)
 
@@ -204,7 +206,8 @@ def tags_value(value: Any, where: Where) -> dict[str, str]:
 def deployment_specs(
     rows: Sequence[Row], *, default_location: str | None, default_pool_id: str | None
 ) -> list[DeploymentSpec]:
-    """The :class:`DeploymentSpec` of each row; empty ``location`` / ``pool_id`` take the defaults.
+    """The [`DeploymentSpec`][crossipam.models.DeploymentSpec] of each row; empty ``location`` / ``pool_id``
+    take the defaults.
 
     ```python
     deployment_specs(load_rows("vnets.csv", fields=DEPLOY_FIELDS), default_location="eastus", default_pool_id=None)
@@ -254,7 +257,8 @@ def vnet_ids(rows: Sequence[Row]) -> list[str]:
 
 
 def parse_subnets(text: str) -> tuple[SubnetSpec, ...]:
-    """``"app:64;data:16"`` → subnet specs (``,`` also separates); raises :class:`InvalidInputError`.
+    """``"app:64;data:16"`` → subnet specs (``,`` also separates); raises
+    [`InvalidInputError`][crossipam.errors.InvalidInputError].
 
     ```python
     parse_subnets("app:64;data:16")   # (SubnetSpec('app', 64), SubnetSpec('data', 16))
@@ -266,13 +270,15 @@ def parse_subnets(text: str) -> tuple[SubnetSpec, ...]:
 def read_deployment_file(
     path: str, *, default_location: str | None = None, default_pool_id: str | None = None
 ) -> list[DeploymentSpec]:
-    """Read a CSV or YAML file of VNets to deploy into :class:`~crossipam.models.DeploymentSpec` values.
+    """Read a CSV or YAML file of VNets to deploy into [`DeploymentSpec`][crossipam.models.DeploymentSpec]
+    values.
 
     Columns/keys: ``vnet_id``, ``location``, ``pool_id``, ``number_of_ip_addresses``, ``subnets``
     (``"app:64;data:16"``), optional ``tags`` (``"env=prod;owner=net"``); others are refused. Empty
-    ``location``/``pool_id`` take the defaults. Raises :class:`InvalidInputError` naming the file, the line and
-    the field: for a file larger than :data:`MAX_INPUT_FILE_BYTES`, not UTF-8, not valid CSV/YAML, with YAML
-    anchors, aliases or duplicate keys, or with a value of the wrong type.
+    ``location``/``pool_id`` take the defaults. Raises
+    [`InvalidInputError`][crossipam.errors.InvalidInputError] naming the file, the line and the field: for a
+    file larger than `MAX_INPUT_FILE_BYTES`, not UTF-8, not valid CSV/YAML, with YAML anchors, aliases or
+    duplicate keys, or with a value of the wrong type.
 
     ```python
     specs = read_deployment_file("vnets.csv", default_pool_id=pool_id)
@@ -288,7 +294,7 @@ def read_deployment_file(
 
 def read_removal_file(path: str) -> list[str]:
     """Read the ``vnet_id`` column (CSV) or key (YAML) of a file; other columns are ignored, rows without an id
-    skipped. Raises :class:`InvalidInputError` like :func:`read_deployment_file`.
+    skipped. Raises [`InvalidInputError`][crossipam.errors.InvalidInputError] like `read_deployment_file`.
 
     ```python
     client.remove_many(read_removal_file("vnets.csv"))
