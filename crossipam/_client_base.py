@@ -1,4 +1,4 @@
-"""What :class:`crossipam.CrossTenantIpamClient` and its asyncio twin share: no I/O here.
+"""What [`crossipam.CrossTenantIpamClient`][] and its asyncio twin share: no I/O here.
 
 Argument validation, the alternative constructors, ``from_environment``, the tenant properties and the repr are
 written once; a twin supplies only its credential types (sync azure-identity or ``azure.identity.aio``) through
@@ -71,8 +71,8 @@ class ClientBase(Generic[CredT, BoundT]):
     ```
     """
 
-    #: Shown by ``repr``: ``CrossTenantIpamClient`` or ``aio.CrossTenantIpamClient``.
     _REPR_NAME: ClassVar[str] = "CrossTenantIpamClient"
+    """Shown by ``repr``: ``CrossTenantIpamClient`` or ``aio.CrossTenantIpamClient``."""
 
     # ---- the twin's credential hooks ----------------------------------------------------------------------------
     _bind: ClassVar[Callable[..., Any]]
@@ -118,9 +118,9 @@ class ClientBase(Generic[CredT, BoundT]):
         # the pipelines crossipam builds append RetryAfterPolicy to these (one policy or a sequence is accepted)
         self._kwargs["per_retry_policies"] = _policy_list(kwargs.get("per_retry_policies"))
         self._closed = False
-        #: The SDK clients, one per (tenant side, subscription); the per-VNet locks; the lock that guards both
-        #: (the asyncio client runs on one thread and needs none of it but the dictionaries).
         self._clients: dict[tuple[str, str], Any] = {}
+        """The SDK clients, one per (tenant side, subscription); the per-VNet locks; the lock that guards both
+        (the asyncio client runs on one thread and needs none of it but the dictionaries)."""
         self._vnet_locks: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -138,6 +138,14 @@ class ClientBase(Generic[CredT, BoundT]):
     ) -> _C:
         """A client over a ``ClientSecretCredential`` allowed in both tenants (``azure.identity.aio``'s for
         ``crossipam.aio``); the client owns and closes it.
+
+        Args:
+            client_id: The automation app's application (client) id.
+            client_secret: Its client secret (never logged).
+            managed_tenant_id: Tenant B, which owns the VNets (the app's home).
+            management_tenant_id: Tenant A, which owns the IPAM pool.
+            cloud: An ``azure.core.AzureClouds`` value, its name, or ``CloudEndpoints``.
+            **kwargs: azure-core options for the credential and every pipeline (see the client).
 
         ```python
         client = CrossTenantIpamClient.from_client_secret(app_id, secret, managed_tenant_id=b,
@@ -168,6 +176,17 @@ class ClientBase(Generic[CredT, BoundT]):
     ) -> _C:
         """A client over a ``CertificateCredential`` (PEM/PKCS12 file or ``certificate_data``); the client owns
         and closes it.
+
+        Args:
+            client_id: The automation app's application (client) id.
+            certificate_path: A PEM (private key + certificate) or PKCS12 file; checked at construction.
+            managed_tenant_id: Tenant B, which owns the VNets (the app's home).
+            management_tenant_id: Tenant A, which owns the IPAM pool.
+            cloud: An ``azure.core.AzureClouds`` value, its name, or ``CloudEndpoints``.
+            certificate_data: The certificate's bytes instead of ``certificate_path``.
+            password: The certificate's password, if it has one (never logged).
+            send_certificate_chain: Send the x5c header (subject name / issuer authentication).
+            **kwargs: azure-core options for the credential and every pipeline (see the client).
 
         ```python
         client = CrossTenantIpamClient.from_client_certificate(app_id, "app.pem", managed_tenant_id=b,
@@ -200,6 +219,10 @@ class ClientBase(Generic[CredT, BoundT]):
         ``CROSSIPAM_MANAGEMENT_TENANT_ID`` (required), ``CROSSIPAM_ARM_ENDPOINT``, ``CROSSIPAM_GRAPH_ENDPOINT``.
         ``REQUESTS_CA_BUNDLE`` becomes ``connection_verify`` unless a transport or ``connection_verify`` is given.
         ``environ`` reads these from another mapping than ``os.environ``.
+
+        Args:
+            environ: The variables to read (default ``os.environ``).
+            **kwargs: azure-core options for the credential and every pipeline (see the client).
 
         ```python
         os.environ.update(AZURE_CLIENT_ID=app_id, AZURE_CLIENT_SECRET=secret, AZURE_TENANT_ID=b,
@@ -292,11 +315,11 @@ class ClientBase(Generic[CredT, BoundT]):
         return self._cloud
 
     # ---- error mapping (no I/O: both clients raise the same errors) ---------------------------------------------
-    #: The flows' clients are this client's SDK clients (crossipam._engine.Clients); no Graph here.
     graph_url = ""
+    """The flows' clients are this client's SDK clients (crossipam._engine.Clients); no Graph here."""
 
-    #: The auxiliary-token policy class of the twin (sync or asyncio).
     _aux_policy: ClassVar[Callable[..., Any]]
+    """The auxiliary-token policy class of the twin (sync or asyncio)."""
 
     def _network(self, which: str, subscription_id: str) -> Any:  # pragma: no cover - each twin has one
         raise NotImplementedError
@@ -350,6 +373,9 @@ class ClientBase(Generic[CredT, BoundT]):
     def client_for(self, call: Any) -> Any:
         """The SDK client that executes a flow's ARM call (the step engine's ``Clients``): the managed tenant's
         (with the auxiliary-token policy) or the management tenant's ``NetworkManagementClient``.
+
+        Args:
+            call: The flow's ``ArmCall`` (its ``admin`` side and ``subscription_id`` pick the client).
 
         ```python
         client.client_for(ArmCall("network", "managed", sub_b, "virtual_networks.get"))

@@ -125,10 +125,11 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
     ) -> LROPoller[VirtualNetworkDeployment]:
         """Create or grow a VNet whose address space (and subnets') come from the management tenant's pool.
 
-        An existing VNet is updated by read-modify-write (every property and subnet not named is kept; the
-        PUT carries ``If-Match``). A decrease is refused before any write
-        (:class:`~crossipam.errors.AllocationDecreaseError`); the same call twice writes nothing the second
-        time (``result().action == "unchanged"``). ``tags`` are merged into the existing tags.
+        An existing VNet is updated by read-modify-write (every property and subnet not named is kept; the PUT
+        carries ``If-Match``). A decrease is refused before any write
+        ([`AllocationDecreaseError`][crossipam.errors.AllocationDecreaseError]); the same call twice writes
+        nothing the second time (``result().action == "unchanged"``). ``tags`` are merged into the existing
+        tags.
 
         ```python
         poller = client.begin_deploy_virtual_network(vnet_id, location="eastus", pool_id=pool_id,
@@ -155,7 +156,8 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         return cast(LROPoller[VirtualNetworkDeployment], outcome)
 
     def get_virtual_network_allocation(self, vnet_id: str | VirtualNetworkId) -> VirtualNetworkDeployment:
-        """The VNet's prefixes and pool allocations (raises :class:`~crossipam.errors.NotFoundError` if absent).
+        """The VNet's prefixes and pool allocations (raises [`NotFoundError`][crossipam.errors.NotFoundError]
+        if absent).
 
         ```python
         client.get_virtual_network_allocation(vnet_id).allocations
@@ -176,9 +178,9 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
 
         By default the static prefixes are the ones the allocations hold, so nothing is renumbered;
         ``address_prefixes`` replaces the VNet's space and must contain every subnet
-        (:class:`~crossipam.errors.AddressSpaceConflictError` otherwise, before any write). Subnets, peerings,
-        tags and DNS settings are kept. Without an allocation nothing is written and the result's ``action`` is
-        ``"no_allocation"``.
+        ([`AddressSpaceConflictError`][crossipam.errors.AddressSpaceConflictError] otherwise, before any
+        write). Subnets, peerings, tags and DNS settings are kept. Without an allocation nothing is written
+        and the result's ``action`` is ``"no_allocation"``.
 
         ```python
         deployment = client.begin_remove_allocation(vnet_id).result()
@@ -201,7 +203,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         self, pool_id: str | IpamPoolId, **options: Unpack[ReadinessOptions]
     ) -> _readiness.ReadinessReport:
         """Check, read-only, everything a cross-tenant deployment from ``pool_id`` needs (tokens in both
-        tenants, onboarding, roles, the connection, pool capacity, region); see :mod:`crossipam.readiness`.
+        tenants, onboarding, roles, the connection, pool capacity, region); see [`crossipam.readiness`][].
 
         ```python
         report = client.check_readiness(pool_id, vnet_id=vnet_id, number_of_ip_addresses=256)
@@ -269,7 +271,8 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         vnet_ids_or_specs: Iterable[str | VirtualNetworkId | DeploymentSpec],
         **options: Unpack[BulkOptions],
     ) -> list[BulkItemResult]:
-        """Remove the pool allocations of many VNets (keeping their prefixes), like :meth:`deploy_many`.
+        """Remove the pool allocations of many VNets (keeping their prefixes), like
+        [`deploy_many`][crossipam.CrossTenantIpamClient.deploy_many].
 
         ```python
         results = client.remove_many(vnet_ids)

@@ -37,8 +37,13 @@ FENCE = "```"
 #: render" checks below until they are converted (``python docs_convert.py FILE …``, then ``Args:`` sections
 #: written), then removed from here. This set only shrinks: an entry with nothing left to convert fails
 #: ``test_not_yet_google_style_is_still_needed``. An entry covers the module and its submodules.
-NOT_YET_GOOGLE_STYLE: frozenset[str] = frozenset(
-    {"crossipam.client", "crossipam.aio.client", "crossipam._client_base", "crossipam.testing"}
+NOT_YET_GOOGLE_STYLE: frozenset[str] = frozenset()
+
+#: Modules whose docstrings are converted (no Sphinx markup: checked) but whose rendered callables do not all
+#: name their parameters in ``Args:`` yet. Only shrinks: ``test_args_not_yet_written_is_still_needed`` fails
+#: for an entry whose callables all document their parameters.
+ARGS_NOT_YET_WRITTEN: frozenset[str] = frozenset(
+    {"crossipam.client", "crossipam.aio.client", "crossipam.testing"}
 )
 
 #: Modules the size ratchet holds at their ceiling (``OVERSIZED`` in tests/test_architecture.py): an ``Args:``
@@ -435,9 +440,15 @@ def _not_yet_google_style(module: str) -> str | None:
     return "in NOT_YET_GOOGLE_STYLE" if is_not_yet_google_style(module) else None
 
 
+def _in(names: frozenset[str], module: str) -> bool:
+    return any(module == name or module.startswith(name + ".") for name in names)
+
+
 def _args_skip(rendered: Rendered) -> str | None:
     if rendered.module in ARGS_WAIT_FOR_SPLIT:
         return "in ARGS_WAIT_FOR_SPLIT (held at its size ceiling)"
+    if _in(ARGS_NOT_YET_WRITTEN, rendered.module):
+        return "in ARGS_NOT_YET_WRITTEN"
     return _not_yet_google_style(rendered.module)
 
 
@@ -496,6 +507,19 @@ def test_not_yet_google_style_is_still_needed(name: str) -> None:
         for names, documented in [parameters_and_documented(r.obj)]
     )
     assert sphinx or undocumented, f"{name} is converted: remove it from NOT_YET_GOOGLE_STYLE"
+
+
+@pytest.mark.skipif(not HAS_GRIFFE, reason=NO_GRIFFE)
+@pytest.mark.parametrize("name", sorted(ARGS_NOT_YET_WRITTEN))
+def test_args_not_yet_written_is_still_needed(name: str) -> None:
+    """The allow-list only shrinks: an entry whose rendered callables all document their parameters goes."""
+    undocumented = any(
+        set(names) - documented
+        for r in PAGE_CALLABLES
+        if _in(frozenset({name}), r.module)
+        for names, documented in [parameters_and_documented(r.obj)]
+    )
+    assert undocumented, f"{name} documents every parameter: remove it from ARGS_NOT_YET_WRITTEN"
 
 
 def _oversized() -> set[str]:

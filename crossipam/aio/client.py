@@ -1,7 +1,7 @@
 """The asyncio ``CrossTenantIpamClient``: the sync client's twin over azure.identity.aio and
 azure.mgmt.network.aio.
 
-Same names, arguments, results, errors and request sequence as :class:`crossipam.CrossTenantIpamClient`; the
+Same names, arguments, results, errors and request sequence as [`crossipam.CrossTenantIpamClient`][]; the
 request bodies, plans, parsing and error mapping are the same functions (``crossipam.deployment``,
 ``crossipam.removal``, ``crossipam._shared``). ``begin_*`` are coroutines returning an
 ``azure.core.polling.AsyncLROPoller``.
@@ -168,7 +168,8 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
     async def get_virtual_network_allocation(
         self, vnet_id: str | VirtualNetworkId
     ) -> VirtualNetworkDeployment:
-        """The VNet's prefixes and pool allocations (raises :class:`~crossipam.errors.NotFoundError` if absent).
+        """The VNet's prefixes and pool allocations (raises [`NotFoundError`][crossipam.errors.NotFoundError]
+        if absent).
 
         ```python
         (await client.get_virtual_network_allocation(vnet_id)).allocations
@@ -206,7 +207,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         self, pool_id: str | IpamPoolId, **options: Unpack[ReadinessOptions]
     ) -> _readiness.ReadinessReport:
         """Check, read-only, everything a cross-tenant deployment from ``pool_id`` needs — the same checks,
-        verdicts and report as the sync client (see :mod:`crossipam.readiness`).
+        verdicts and report as the sync client (see [`crossipam.readiness`][]).
 
         ```python
         report = await client.check_readiness(pool_id, vnet_id=vnet_id, number_of_ip_addresses=256)
@@ -247,7 +248,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
     ) -> list[BulkItemResult]:
         """Deploy many VNets as asyncio tasks (at most ``max_concurrency`` at once); results in input order.
 
-        Same guarantees as the sync :meth:`crossipam.CrossTenantIpamClient.deploy_many`.
+        Same guarantees as the sync [`crossipam.CrossTenantIpamClient.deploy_many`][].
 
         ```python
         results = await client.deploy_many([DeploymentSpec(vnet_id, "eastus", pool_id, 64) for vnet_id in ids])
@@ -271,7 +272,8 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         vnet_ids_or_specs: Iterable[str | VirtualNetworkId | DeploymentSpec],
         **options: Unpack[AsyncBulkOptions],
     ) -> list[BulkItemResult]:
-        """Remove the pool allocations of many VNets, like :meth:`deploy_many`.
+        """Remove the pool allocations of many VNets, like
+        [`deploy_many`][crossipam.aio.CrossTenantIpamClient.deploy_many].
 
         ```python
         results = await client.remove_many(vnet_ids)

@@ -153,7 +153,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None, *, serve_prog: str | None = None) -> int:
-    """Entry point; returns the process exit code. ``serve_prog``: see :func:`build_parser`."""
+    """Entry point; returns the process exit code. ``serve_prog``: see `build_parser`."""
     parser = build_parser(serve_prog=serve_prog)
     args, extras = parser.parse_known_args(argv)
     if extras:  # reported by the command they were given to, under its name

@@ -1,11 +1,11 @@
 """What the services of the offline Azure are given: the narrow context their handlers take.
 
-Entra ID, Graph and ARM authorization handlers take a :class:`ServiceContext` (Microsoft.Network's take a
+Entra ID, Graph and ARM authorization handlers take a `ServiceContext` (Microsoft.Network's take a
 ``NetworkContext`` that adds the network's own state). It holds the shared lock, the clock, the knobs, the
 endpoints, the directory (tenants, apps, principals, RBAC) and the signing key — and nothing of
-:class:`AzureEmulator`, the façade that builds it: no fronts, dispatch, journal, faults or seeding API. So a
-service module cannot reach another service's handlers through the emulator, and none of them imports
-``emulator.py``.
+[`AzureEmulator`][crossipam.testing.AzureEmulator], the façade that builds it: no fronts, dispatch, journal,
+faults or seeding API. So a service module cannot reach another service's handlers through the emulator, and
+none of them imports ``emulator.py``.
 
 ```python
 services = ServiceContext(Settings(), Endpoints())
@@ -38,13 +38,14 @@ class ServiceContext:
     settings: Settings
     endpoints: Endpoints
     clock: Clock = field(default_factory=Clock)
-    #: Tenants, subscriptions, apps, service principals, role definitions and assignments.
     directory: State = field(default_factory=State)
+    """Tenants, subscriptions, apps, service principals, role definitions and assignments."""
     tokens: TokenIssuer = field(default_factory=TokenIssuer)
-    #: One lock for all state: handlers take it for each read-modify-write.
     lock: threading.RLock = field(default_factory=threading.RLock)
-    #: Every secret issued or given (tokens, client secrets, assertions), so that tests can scan logs for leaks.
+    """One lock for all state: handlers take it for each read-modify-write."""
     issued_secrets: set[str] = field(default_factory=set)
+    """Every secret issued or given (tokens, client secrets, assertions), so that tests can scan logs for
+    leaks."""
 
     def add_service_principal(self, app_id: str, tenant_id: str, *, replicated: bool) -> ServicePrincipal:
         """The app's service principal in ``tenant_id``, created if absent (``replicated=False`` starts the

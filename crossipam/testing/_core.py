@@ -30,8 +30,8 @@ __all__ = [
     "is_write",
 ]
 
-#: What the router calls: a handler already bound to the context of its service.
 Handler = Callable[[Request, dict[str, str]], Response]
+"""What the router calls: a handler already bound to the context of its service."""
 C = TypeVar("C")
 
 
@@ -83,41 +83,41 @@ class Settings:
     ```
     """
 
-    #: Lifetime of issued access tokens (Entra ID issues 60-90 minutes).
     token_lifetime: int = 3600
-    #: Number of ``InProgress`` answers an LRO status monitor gives before its final state.
+    """Lifetime of issued access tokens (Entra ID issues 60-90 minutes)."""
     lro_polls: int = 0
-    #: Integer ``Retry-After`` sent with LRO responses. Real ARM sends about 10; 0 lets the client's
-    #: ``polling_interval`` decide.
+    """Number of ``InProgress`` answers an LRO status monitor gives before its final state."""
     lro_retry_after: int = 0
-    #: Seconds an LRO takes (emulator clock); alternative to ``lro_polls``. 0 disables.
+    """Integer ``Retry-After`` sent with LRO responses. Real ARM sends about 10; 0 lets the client's
+    ``polling_interval`` decide."""
     lro_duration: float = 0.0
-    #: A service principal younger than this (emulator seconds) is not yet replicated: role assignments
-    #: without ``principalType`` answer ``PrincipalNotFound`` and Graph reads of it 404.
+    """Seconds an LRO takes (emulator clock); alternative to ``lro_polls``. 0 disables."""
     replication_delay: float = 0.0
-    #: Alternatively, the number of attempts that fail during replication (counted per principal).
+    """A service principal younger than this (emulator seconds) is not yet replicated: role assignments
+    without ``principalType`` answer ``PrincipalNotFound`` and Graph reads of it 404."""
     replication_failures: int = 0
-    #: [unverified] Whether a cross-tenant VNet PUT requires a Connected network-manager connection.
+    """Alternatively, the number of attempts that fail during replication (counted per principal)."""
     require_connection: bool = False
-    #: Artificial latency added to every request, in seconds (benchmarks).
+    """[unverified] Whether a cross-tenant VNet PUT requires a Connected network-manager connection."""
     latency: float = 0.0
-    #: Per-subscription write budget (token bucket) like ARM's; None disables throttling.
+    """Artificial latency added to every request, in seconds (benchmarks)."""
     write_bucket_capacity: int | None = None
-    #: Refill rate of the write bucket, tokens per second.
+    """Per-subscription write budget (token bucket) like ARM's; None disables throttling."""
     write_bucket_refill: float = 10.0
-    #: Page size of ``listAssociatedResources`` and other list operations.
+    """Refill rate of the write bucket, tokens per second."""
     page_size: int = 100
-    #: [unverified] Whether a virtual network PUT honours ``If-Match`` (412 ``PreconditionFailed`` on a
-    #: stale ETag); the spec declares no If-Match for virtual networks.
+    """Page size of ``listAssociatedResources`` and other list operations."""
     vnet_honor_if_match: bool = True
-    #: [unverified] What a VNet write whose operation ends ``Failed`` leaves behind: ``"rollback"`` — the VNet
-    #: as it was before the request (a failed create leaves no VNet); ``"failed"`` — the VNet as written, with
-    #: ``provisioningState: Failed`` (its allocations held) until a later PUT succeeds.
+    """[unverified] Whether a virtual network PUT honours ``If-Match`` (412 ``PreconditionFailed`` on a
+    stale ETag); the spec declares no If-Match for virtual networks."""
     failed_write: Literal["rollback", "failed"] = "rollback"
+    """[unverified] What a VNet write whose operation ends ``Failed`` leaves behind: ``"rollback"`` — the VNet
+    as it was before the request (a failed create leaves no VNet); ``"failed"`` — the VNet as written, with
+    ``provisioningState: Failed`` (its allocations held) until a later PUT succeeds."""
 
 
-#: Base URLs of the in-process front (never resolved: the in-process transport answers them).
 IN_PROCESS_AUTHORITY = "https://login.crossipam.test"
+"""Base URLs of the in-process front (never resolved: the in-process transport answers them)."""
 IN_PROCESS_ARM = "https://management.crossipam.test/"
 IN_PROCESS_GRAPH = "https://graph.crossipam.test"
 
@@ -204,18 +204,18 @@ class JournalEntry:
     service: str
     status: int
     api_version: str | None = None
-    #: Tenant and app id of the primary bearer token (ARM and Graph), or of the token request (login).
     tenant_id: str | None = None
+    """Tenant and app id of the primary bearer token (ARM and Graph), or of the token request (login)."""
     app_id: str | None = None
-    #: Tenants of the tokens in ``x-ms-authorization-auxiliary``.
     aux_tenant_ids: tuple[str, ...] = ()
+    """Tenants of the tokens in ``x-ms-authorization-auxiliary``."""
     error_code: str | None = None
     fault: bool = False
-    #: Whether this request was a token request (POST to the token endpoint).
     is_token_request: bool = False
-    #: ``True`` for requests that change state (PUT/PATCH/POST/DELETE outside the token endpoint and
-    #: read-only POST actions such as getPoolUsage).
+    """Whether this request was a token request (POST to the token endpoint)."""
     is_write: bool = False
+    """``True`` for requests that change state (PUT/PATCH/POST/DELETE outside the token endpoint and
+    read-only POST actions such as getPoolUsage)."""
 
 
 class Journal:
@@ -232,7 +232,8 @@ class Journal:
         self._lock = threading.Lock()
 
     def record(self, entry: JournalEntry) -> None:
-        """Append one entry (:meth:`AzureEmulator.handle` records every request; tests rarely need this).
+        """Append one entry ([`AzureEmulator.handle`][crossipam.testing.AzureEmulator.handle] records every
+        request; tests rarely need this).
 
         ```python
         emulator.journal.record(JournalEntry("GET", url, "/subscriptions", "arm", 200))
@@ -308,7 +309,7 @@ class Journal:
 class Fault:
     """An injected failure for requests matching ``method`` and ``path`` (regex, searched).
 
-    Armed with :meth:`Faults.add`, which returns it:
+    Armed with [`Faults.add`][crossipam.testing.Faults.add], which returns it:
 
     ```python
     fault = emulator.faults.add("PUT", r"/virtualNetworks/", status=429, retry_after=1, times=2)
@@ -322,15 +323,15 @@ class Fault:
     status: int = 500
     code: str = "InternalServerError"
     message: str = "Injected fault."
-    #: Seconds (sent as an integer), or a ``str`` sent as is (``"soon"``, an HTTP date, ``""``).
     retry_after: int | str | None = None
+    """Seconds (sent as an integer), or a ``str`` sent as is (``"soon"``, an HTTP date, ``""``)."""
     latency: float = 0.0
     drop_connection: bool = False
     times: int = 1
     service: str | None = None
-    #: "before" answers instead of the service; "after" lets the service act, then answers with the fault
-    #: (a lost response: the write happened but the client never heard of it).
     when: str = "before"
+    """"before" answers instead of the service; "after" lets the service act, then answers with the fault
+    (a lost response: the write happened but the client never heard of it)."""
     hits: int = 0
     _rx: re.Pattern[str] | None = field(default=None, repr=False)
 

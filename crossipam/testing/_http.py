@@ -24,9 +24,9 @@ __all__ = [
     "graph_error",
 ]
 
-#: Deepest nesting of JSON objects and arrays a body may have (Json.NET's default ``MaxDepth``, which
-#: ARM's deserializer is built on); deeper bodies are 400 ``InvalidRequestContent``. [unverified for ARM]
 MAX_JSON_DEPTH = 64
+"""Deepest nesting of JSON objects and arrays a body may have (Json.NET's default ``MaxDepth``, which
+ARM's deserializer is built on); deeper bodies are 400 ``InvalidRequestContent``. [unverified for ARM]"""
 
 
 @dataclass
@@ -43,10 +43,10 @@ class Request:
     url: str
     headers: dict[str, str]
     body: bytes = b""
-    #: Filled in by the dispatcher: which service the URL belongs to ("login", "arm", "graph").
     service: str = ""
-    #: Set by the dispatcher for use by handlers and the journal.
+    """Filled in by the dispatcher: which service the URL belongs to ("login", "arm", "graph")."""
     context: dict[str, Any] = field(default_factory=dict)
+    """Set by the dispatcher for use by handlers and the journal."""
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()
@@ -90,7 +90,7 @@ class Request:
 
     def json(self) -> Any:
         """The body parsed as JSON (``None`` when empty). Bodies that are not UTF-8, not JSON (``NaN`` and
-        numbers too large for a double included) or nested deeper than :data:`MAX_JSON_DEPTH` raise ARM's 400
+        numbers too large for a double included) or nested deeper than `MAX_JSON_DEPTH` raise ARM's 400
         ``InvalidRequestContent``.
 
         ```python

@@ -2,9 +2,9 @@
 
 A shape is a template such as ``/subscriptions/{sub}/resourceGroups/{rg}``. Its literal segments match
 case-insensitively (ARM ids are case-insensitive) and each ``{name}`` is one non-empty segment (anything but
-``/``). The same template gives the router its pattern (:attr:`IdTemplate.route`, named groups as in the
-template), builds an id from a route's parameters (:meth:`IdTemplate.build`) and parses an id read from a request
-body, a scope or a seeding call (:meth:`IdTemplate.parse`, or :meth:`IdTemplate.parse_prefix` for the start of a
+``/``). The same template gives the router its pattern (`IdTemplate.route`, named groups as in the
+template), builds an id from a route's parameters (`IdTemplate.build`) and parses an id read from a request
+body, a scope or a seeding call (`IdTemplate.parse`, or `IdTemplate.parse_prefix` for the start of a
 deeper scope). Services never write their own regular expression for an id.
 
 ```python
@@ -33,8 +33,8 @@ __all__ = [
 ]
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-#: One segment of an id: at least one character, no slash.
 _SEGMENT = "[^/]+"
+"""One segment of an id: at least one character, no slash."""
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,14 @@
 """ARM long-running operations as Microsoft.Network runs them: ``Azure-AsyncOperation`` status monitors.
 
-A write that starts an operation answers at once (201/200/202) with an ``Azure-AsyncOperation`` URL (and,
-for deletes, a ``Location`` URL) plus an integer ``Retry-After``. The status monitor answers
-``{"status": "InProgress"}`` :attr:`Settings.lro_polls` times and until :attr:`Settings.lro_duration`
-seconds (emulator clock) have passed, then ``Succeeded`` — or ``Failed`` with an ``error`` when a failure
-was armed with :meth:`Operations.fail_next`. Reads of the resource (GET) count like status polls, so an
-operation ends even when nobody polls its monitor (its write answer was lost). While it runs, the resource
-reads with ``provisioningState: Updating``. A failed operation runs its ``on_failure`` callback: the network
-layer rolls the resource back to its state before the request, or leaves it ``Failed``
-(:attr:`Settings.failed_write`).
+A write that starts an operation answers at once (201/200/202) with an ``Azure-AsyncOperation`` URL (and, for
+deletes, a ``Location`` URL) plus an integer ``Retry-After``. The status monitor answers
+``{"status": "InProgress"}`` [`Settings.lro_polls`][crossipam.testing.Settings.lro_polls] times and until
+[`Settings.lro_duration`][crossipam.testing.Settings.lro_duration] seconds (emulator clock) have passed, then
+``Succeeded`` — or ``Failed`` with an ``error`` when a failure was armed with `Operations.fail_next`. Reads of
+the resource (GET) count like status polls, so an operation ends even when nobody polls its monitor (its write
+answer was lost). While it runs, the resource reads with ``provisioningState: Updating``. A failed operation
+runs its ``on_failure`` callback: the network layer rolls the resource back to its state before the request,
+or leaves it ``Failed`` ([`Settings.failed_write`][crossipam.testing.Settings.failed_write]).
 """
 
 from __future__ import annotations
@@ -130,8 +130,9 @@ class Operations:
         """The running operation on ``resource_id`` (case-insensitive), if any.
 
         With ``observe``, the caller is a read of the resource (a GET): like a status poll, it counts towards
-        :attr:`Settings.lro_polls` — time passes between two reads as it does between two polls, so an
-        operation whose write answer was lost still ends while its resource is read.
+        [`Settings.lro_polls`][crossipam.testing.Settings.lro_polls] — time passes between two reads as it
+        does between two polls, so an operation whose write answer was lost still ends while its resource is
+        read.
         """
         rid = resource_id.lower()
         for op in self._ops.values():
@@ -185,7 +186,7 @@ class Operations:
         return hdrs
 
     def status_response(self, op: Operation) -> Response:
-        """The status monitor's answer for ``op`` (after :meth:`poll`)."""
+        """The status monitor's answer for ``op`` (after `poll`)."""
         body: dict[str, Any] = {"id": self.async_operation_url(op).split("?", 1)[0], "name": op.op_id}
         body["status"] = op.status
         if op.error is not None:

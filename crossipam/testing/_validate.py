@@ -1,19 +1,19 @@
 """What ARM checks before a resource provider acts: the ``api-version``, the body's size and the body's shape.
 
-* **api-version** (:func:`check_api_version`): every ARM request names one. Missing → 400
+* **api-version** (`check_api_version`): every ARM request names one. Missing → 400
   ``MissingApiVersionParameter``; not a date (``YYYY-MM-DD``, optionally ``-preview``), or outside the
-  :class:`ApiVersionRange` of the resource type → 400 ``InvalidApiVersionParameter``. Versions compare as
-  dates. The ranges are :data:`DEFAULT_API_VERSIONS` (``AzureEmulator.api_versions`` holds each emulator's
+  `ApiVersionRange` of the resource type → 400 ``InvalidApiVersionParameter``. Versions compare as
+  dates. The ranges are `DEFAULT_API_VERSIONS` (``AzureEmulator.api_versions`` holds each emulator's
   copy); a path whose resource type has no range (Graph, unknown providers) is left to the router.
-* **Body size** (:func:`check_body_size`): more than ``AzureEmulator.max_body_bytes`` (4 MiB, as ARM) →
+* **Body size** (`check_body_size`): more than ``AzureEmulator.max_body_bytes`` (4 MiB, as ARM) →
   413 ``RequestContentTooLarge``. The HTTPS front checks ``Content-Length`` before reading the body.
-* **Body shape** (:func:`check_shape` with the schemas :data:`RESOURCE`, :data:`VIRTUAL_NETWORK`, …): where a
+* **Body shape** (`check_shape` with the schemas `RESOURCE`, `VIRTUAL_NETWORK`, …): where a
   handler expects an object, an array or a scalar and the JSON has another kind of value, the answer is 400
   ``InvalidRequestContent`` ("could not be deserialized", as Json.NET-based ARM answers), naming the path.
   A ``null`` member counts as absent (it is removed). Scalars are not type-checked here: ARM's deserializer
   converts numbers and booleans to strings, and the handlers validate the values.
 
-Parsing itself (invalid JSON, non-UTF-8 bytes, nesting deeper than 64) is :meth:`Request.json`'s job.
+Parsing itself (invalid JSON, non-UTF-8 bytes, nesting deeper than 64) is `Request.json`'s job.
 """
 
 from __future__ import annotations
@@ -45,9 +45,9 @@ __all__ = [
     "too_large",
 ]
 
-#: ARM refuses request bodies above 4 MB (413 ``RequestContentTooLarge``, "The request content size exceeds
-#: the maximum size of 4 MB.").
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+"""ARM refuses request bodies above 4 MB (413 ``RequestContentTooLarge``, "The request content size exceeds
+the maximum size of 4 MB.")."""
 
 _VERSION_RX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(-preview)?$", re.IGNORECASE)
 
@@ -100,10 +100,6 @@ class ApiVersionRange:
         return day is not None and lo is not None and hi is not None and lo <= day <= hi
 
 
-#: The api-versions the offline Azure accepts, by resource type (lower-case; the longest matching prefix
-#: of ``namespace/type/subtype`` wins). [unverified] Real ARM accepts a list of published versions per type;
-#: a date range is the emulator's simplification: the oldest published version to the newest one the Azure
-#: SDKs of docs/offline-azure.md send.
 DEFAULT_API_VERSIONS: Mapping[str, ApiVersionRange] = {
     # virtual networks (the cross-tenant tutorial uses 2022-07-01), locations/operations, …
     "microsoft.network": ApiVersionRange("2015-06-15", "2026-03-01"),
@@ -117,6 +113,10 @@ DEFAULT_API_VERSIONS: Mapping[str, ApiVersionRange] = {
     # cloud metadata: optional (the document of 2022-09-01 when omitted)
     "metadata": ApiVersionRange("2015-01-01", "2022-09-01", required=False),
 }
+"""The api-versions the offline Azure accepts, by resource type (lower-case; the longest matching prefix
+of ``namespace/type/subtype`` wins). [unverified] Real ARM accepts a list of published versions per type;
+a date range is the emulator's simplification: the oldest published version to the newest one the Azure
+SDKs of docs/offline-azure.md send."""
 
 
 def resource_type(path: str) -> str | None:
@@ -225,7 +225,8 @@ def check_body_size(req: Request, limit: int) -> None:
 
 
 def check_request(req: Request, *, max_body_bytes: int, api_versions: Mapping[str, ApiVersionRange]) -> None:
-    """The checks :meth:`AzureEmulator.handle` runs before routing: body size, then (ARM) api-version.
+    """The checks [`AzureEmulator.handle`][crossipam.testing.AzureEmulator.handle] runs before routing: body
+    size, then (ARM) api-version.
 
     ```python
     req = Request("GET", f"{arm}subscriptions?api-version=abc", {})
@@ -261,8 +262,8 @@ class Map:
     value: Shape
 
 
-#: Schema: any JSON value that is not an object or an array.
 SCALAR = "scalar"
+"""Schema: any JSON value that is not an object or an array."""
 
 Shape: TypeAlias = "Obj | Arr | Map | str"
 
@@ -277,10 +278,9 @@ _COMMON: dict[str, Shape] = {
     "etag": SCALAR,
 }
 
-#: Any ARM resource body: ``properties`` an object, ``tags`` an object of scalars, ``location`` a scalar.
 RESOURCE = Obj({**_COMMON, "properties": Obj({})})
+"""Any ARM resource body: ``properties`` an object, ``tags`` an object of scalars, ``location`` a scalar."""
 
-#: A virtual network PUT body (the members the offline Azure reads).
 VIRTUAL_NETWORK = Obj(
     {
         **_COMMON,
@@ -308,8 +308,8 @@ VIRTUAL_NETWORK = Obj(
         ),
     }
 )
+"""A virtual network PUT body (the members the offline Azure reads)."""
 
-#: An IPAM pool PUT/PATCH body.
 IPAM_POOL = Obj(
     {
         **_COMMON,
@@ -323,8 +323,8 @@ IPAM_POOL = Obj(
         ),
     }
 )
+"""An IPAM pool PUT/PATCH body."""
 
-#: A static CIDR PUT body.
 STATIC_CIDR = Obj(
     {
         **_COMMON,
@@ -333,8 +333,8 @@ STATIC_CIDR = Obj(
         ),
     }
 )
+"""A static CIDR PUT body."""
 
-#: A role assignment PUT body.
 ROLE_ASSIGNMENT = Obj(
     {
         "properties": Obj(
@@ -349,10 +349,11 @@ ROLE_ASSIGNMENT = Obj(
         )
     }
 )
+"""A role assignment PUT body."""
 
-#: Location names: letters, digits and spaces ("East US", "eastus2"); anything else would break the
-#: operation URLs (and header values) built from it.
 _LOCATION_RX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ]{0,63}$")
+"""Location names: letters, digits and spaces ("East US", "eastus2"); anything else would break the
+operation URLs (and header values) built from it."""
 
 
 def _kind(value: Any) -> str:

@@ -75,27 +75,27 @@ class AzureEmulator:
     """
 
     def __init__(self, settings: Settings | None = None) -> None:
-        #: What the services' handlers are given (the emulator itself never is): shared with them, the
-        #: attributes below are the same objects.
         self.services = ServiceContext(settings or Settings(), Endpoints())
+        """What the services' handlers are given (the emulator itself never is): shared with them, the
+        attributes below are the same objects."""
         self.clock = self.services.clock
-        #: Tenants, subscriptions, apps, service principals, role definitions and assignments.
         self.state = self.services.directory
+        """Tenants, subscriptions, apps, service principals, role definitions and assignments."""
         self.tokens = self.services.tokens
-        #: One lock for all state: handlers take it for each read-modify-write.
         self.lock = self.services.lock
-        #: Every secret the emulator issued or was given (tokens, client secrets, assertions), so that
-        #: tests can scan logs for leaks.
+        """One lock for all state: handlers take it for each read-modify-write."""
         self.issued_secrets = self.services.issued_secrets
+        """Every secret the emulator issued or was given (tokens, client secrets, assertions), so that
+        tests can scan logs for leaks."""
         self.journal = Journal()
         self.faults = Faults()
-        #: Microsoft.Network: its stores (``vnets``, ``pools``, …) and its seeding API.
         self.network = network.Network(self.services)
-        #: The api-versions ARM requests may name, by resource type (see :class:`ApiVersionRange`); edit it
-        #: to accept a newer SDK's api-version before the offline Azure knows it.
+        """Microsoft.Network: its stores (``vnets``, ``pools``, …) and its seeding API."""
         self.api_versions: dict[str, _validate.ApiVersionRange] = dict(_validate.DEFAULT_API_VERSIONS)
-        #: Largest request body accepted (ARM's 4 MB); larger ones are 413 ``RequestContentTooLarge``.
+        """The api-versions ARM requests may name, by resource type (see `ApiVersionRange`); edit it
+        to accept a newer SDK's api-version before the offline Azure knows it."""
         self.max_body_bytes: int = _validate.DEFAULT_MAX_BODY_BYTES
+        """Largest request body accepted (ARM's 4 MB); larger ones are 413 ``RequestContentTooLarge``."""
         self.router = Router()
         entra.register(self.router, self.services)
         graph.register(self.router, self.services)
@@ -106,7 +106,8 @@ class AzureEmulator:
 
     @property
     def settings(self) -> Settings:
-        """The knobs (see :class:`Settings`); change them on a running emulator, or replace them.
+        """The knobs (see [`Settings`][crossipam.testing.Settings]); change them on a running emulator, or
+        replace them.
 
         ```python
         emulator.settings.lro_polls = 2
@@ -121,7 +122,8 @@ class AzureEmulator:
 
     @property
     def endpoints(self) -> Endpoints:
-        """Where each service answers (the loopback URLs once served; see :meth:`set_endpoints`).
+        """Where each service answers (the loopback URLs once served; see
+        [`set_endpoints`][crossipam.testing.AzureEmulator.set_endpoints]).
 
         ```python
         emulator.endpoints.arm  # "https://management.crossipam.test/"
@@ -149,7 +151,7 @@ class AzureEmulator:
         return sync_transport(self)
 
     def async_transport(self) -> AsyncioRequestsTransport:
-        """The asyncio twin of :meth:`transport`.
+        """The asyncio twin of [`transport`][crossipam.testing.AzureEmulator.transport].
 
         ```python
         client = crossipam.aio.CrossTenantIpamClient.from_client_secret(
@@ -162,7 +164,8 @@ class AzureEmulator:
         return async_transport(self)
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> EmulatorServer:
-        """Serve over HTTPS on loopback (three listeners). Switches :attr:`endpoints` to the real URLs.
+        """Serve over HTTPS on loopback (three listeners). Switches
+        [`endpoints`][crossipam.testing.AzureEmulator.endpoints] to the real URLs.
 
         ```python
         with emulator.serve() as server:

@@ -1,7 +1,8 @@
 """Microsoft Graph v1.0: applications, service principals and the organization.
 
-App-only callers are authorized by the Graph application permissions in their token's ``roles`` claim
-(granted with :meth:`AzureEmulator.grant_graph_permission`; a token keeps the roles it was issued with).
+App-only callers are authorized by the Graph application permissions in their token's ``roles`` claim (granted
+with [`AzureEmulator.grant_graph_permission`][crossipam.testing.AzureEmulator.grant_graph_permission]; a token
+keeps the roles it was issued with).
 
 - Reads need ``Application.Read.All`` or any write permission (``Application.ReadWrite.OwnedBy`` reads only the
   applications the caller owns).

@@ -3,16 +3,16 @@
 No I/O and no state: every function takes lists of networks and returns new ones, so the emulator's
 network layer decides *what* the containers and the used space are and this module only does the sums.
 
-How Azure hands out a requested number of addresses, and so how :func:`allocate` does:
+How Azure hands out a requested number of addresses, and so how `allocate` does:
 
 * the count is **not** rounded up to a power of two; it is split into power-of-two CIDR blocks that add
   up to exactly the count (``100`` → ``/26 + /27 + /30``, i.e. 64 + 32 + 4), which need not be contiguous;
 * each block is aligned to its own size and placed, largest first, at the lowest free aligned position
   (first fit) in the free space of the containers;
 * an allocation is all-or-nothing: if any block cannot be placed, nothing is allocated and
-  :class:`InsufficientAddressSpace` tells how much was asked for and what is left.
+  `InsufficientAddressSpace` tells how much was asked for and what is left.
 
-The same :func:`allocate` serves a pool (containers = the pool's prefixes; used = its allocations, static
+The same `allocate` serves a pool (containers = the pool's prefixes; used = its allocations, static
 CIDRs and child pools) and a subnet (containers = the virtual network's blocks from that pool; used = the
 other subnets' prefixes).
 
@@ -60,7 +60,7 @@ class InsufficientAddressSpace(Exception):
     """The requested number of addresses cannot be placed in the free space.
 
     Attributes:
-        requested: the number of addresses that had to be found (for :func:`grow`, the increase).
+        requested: the number of addresses that had to be found (for `grow`, the increase).
         available: the number of free addresses in the containers.
         largest_block: the size, in addresses, of the largest free aligned CIDR block (0 if none).
 
@@ -337,7 +337,7 @@ def split_count(count: int) -> list[int]:
     """Split ``count`` addresses into the power-of-two block sizes that add up to it, largest first.
 
     This is the binary expansion of ``count``: ``100`` → ``[64, 32, 4]``, ``80`` → ``[64, 16]``,
-    ``2**64`` → ``[2**64]``. Raises :class:`InvalidAllocationCount` (a ``ValueError``) if ``count`` is
+    ``2**64`` → ``[2**64]``. Raises `InvalidAllocationCount` (a ``ValueError``) if ``count`` is
     not a positive integer.
 
     ```python
@@ -366,7 +366,7 @@ def address_count(prefixes: Iterable[IPNetwork]) -> int:
 def summarize(prefixes: Iterable[IPNetwork]) -> list[IPNetwork]:
     """The minimal list of CIDR prefixes covering exactly the addresses of ``prefixes``, sorted by address.
 
-    Like :func:`ipaddress.collapse_addresses`, but refuses mixed families with a ``ValueError``.
+    Like `ipaddress.collapse_addresses`, but refuses mixed families with a ``ValueError``.
 
     ```python
     >>> from ipaddress import ip_network as net
@@ -413,11 +413,11 @@ def largest_free_block(containers: Sequence[IPNetwork], used: Sequence[IPNetwork
 def allocate(count: int, containers: Sequence[IPNetwork], used: Sequence[IPNetwork]) -> list[IPNetwork]:
     """Allocate exactly ``count`` addresses from ``containers`` minus ``used``, the way Azure IPAM does.
 
-    Returns the blocks of :func:`split_count` (largest first, so sorted by size descending), each aligned
+    Returns the blocks of `split_count` (largest first, so sorted by size descending), each aligned
     to its size and placed at the lowest free aligned position left by the blocks before it. The blocks
-    need not be contiguous. Raises :class:`InvalidAllocationCount` if ``count`` is not positive or exceeds
-    the address family, :class:`InsufficientAddressSpace` if the blocks cannot all be placed (then nothing
-    is allocated), and :class:`MixedAddressFamilies` (a ``ValueError``) if IPv4 and IPv6 are mixed.
+    need not be contiguous. Raises `InvalidAllocationCount` if ``count`` is not positive or exceeds
+    the address family, `InsufficientAddressSpace` if the blocks cannot all be placed (then nothing
+    is allocated), and `MixedAddressFamilies` (a ``ValueError``) if IPv4 and IPv6 are mixed.
 
     Placing the largest block first loses nothing: whenever any placement of the blocks exists, this one
     succeeds, so the exception means the request cannot fit at all.
@@ -445,10 +445,10 @@ def grow(
     """Grow an allocation to exactly ``new_count`` addresses, keeping its existing blocks.
 
     Returns ``existing`` (unchanged, in its order) followed by the new blocks for the difference, as
-    :func:`allocate` would place them. ``used`` should include ``existing`` (they are taken away from the
+    `allocate` would place them. ``used`` should include ``existing`` (they are taken away from the
     free space either way). The same count returns ``existing`` as it is; a smaller one raises
-    :class:`AllocationDecrease` (a ``ValueError``). If the increase cannot be placed,
-    :class:`InsufficientAddressSpace` is raised with ``requested`` = the increase.
+    `AllocationDecrease` (a ``ValueError``). If the increase cannot be placed,
+    `InsufficientAddressSpace` is raised with ``requested`` = the increase.
 
     ```python
     >>> from ipaddress import ip_network as net

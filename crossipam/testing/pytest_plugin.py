@@ -1,7 +1,8 @@
 """pytest plugin (entry point ``pytest11``): fixtures for the offline Azure.
 
-- ``azure_emulator``: an in-process :class:`AzureEmulator` with the ``onboarded`` scenario loaded
-  (``azure_emulator.scenario``); use ``azure_emulator.transport()`` as the azure-core transport.
+- ``azure_emulator``: an in-process [`AzureEmulator`][crossipam.testing.AzureEmulator] with the ``onboarded``
+  scenario loaded (``azure_emulator.scenario``); use ``azure_emulator.transport()`` as the azure-core
+  transport.
 - ``azure_emulator_fresh``: the same with the ``fresh`` scenario (onboarding not done).
 - ``azure_emulator_https``: the ``onboarded`` scenario served over HTTPS on loopback; the scenario's
   endpoints are the real URLs and ``ca_bundle`` is set.

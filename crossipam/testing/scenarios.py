@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["SCENARIOS", "AdminCredentials", "ScenarioInfo", "load"]
 
 SCENARIOS = ("onboarded", "fresh")
-"""The names :meth:`AzureEmulator.load_scenario` accepts.
+"""The names [`AzureEmulator.load_scenario`][crossipam.testing.AzureEmulator.load_scenario] accepts.
 
 ```python
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -125,7 +125,7 @@ class ScenarioInfo:
         return asdict(self)
 
     def to_json(self) -> str:
-        """:meth:`to_dict` as one line of JSON (what ``python -m crossipam.testing serve`` prints).
+        """`to_dict` as one line of JSON (what ``python -m crossipam.testing serve`` prints).
 
         ```python
         Path("emulator.json").write_text(info.to_json())
@@ -135,7 +135,9 @@ class ScenarioInfo:
 
 
 def load(emu: AzureEmulator, name: str) -> ScenarioInfo:
-    """Seed ``name`` into ``emu`` (see :meth:`AzureEmulator.load_scenario`, which also remembers the result).
+    """Seed ``name`` into ``emu`` (see
+    [`AzureEmulator.load_scenario`][crossipam.testing.AzureEmulator.load_scenario], which also remembers the
+    result).
 
     ```python
     info = load(AzureEmulator(), "fresh")

@@ -95,7 +95,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     # ---- the request body: never trust Content-Length -------------------------------------------------
     def _declared_length(self) -> int | None:
-        """The body length the headers announce (``None``: chunked); raises :class:`_Refused` with a 400 for
+        """The body length the headers announce (``None``: chunked); raises `_Refused` with a 400 for
         malformed framing and a 413 above the emulator's ``max_body_bytes``."""
         service, limit = self.server.service, self.server.emulator.max_body_bytes
         lengths = self.headers.get_all("Content-Length") or []
@@ -170,9 +170,9 @@ class _Refused(Exception):
         self.drain = drain
 
 
-#: After a 413/400, up to this many body bytes are read and dropped (waiting at most ``_DRAIN_IDLE`` seconds
-#: for each piece) so that a client still sending reads the answer; the connection is then closed.
 _DRAIN_LIMIT = 64 * 1024 * 1024
+"""After a 413/400, up to this many body bytes are read and dropped (waiting at most ``_DRAIN_IDLE`` seconds
+for each piece) so that a client still sending reads the answer; the connection is then closed."""
 _DRAIN_IDLE = 2.0
 _DIGITS_RX = re.compile(r"[0-9]{1,18}")
 _HEX_RX = re.compile(rb"[0-9A-Fa-f]{1,15}")
@@ -204,7 +204,8 @@ class _TLSServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 class EmulatorServer:
-    """Serves one :class:`AzureEmulator` over HTTPS until :meth:`close`. Use as a context manager.
+    """Serves one [`AzureEmulator`][crossipam.testing.AzureEmulator] over HTTPS until `close`. Use as a
+    context manager.
 
     ```python
     with emulator.serve() as server:  # or EmulatorServer(emulator)

@@ -1,6 +1,6 @@
 """The offline Azure's directory and resource-manager state (tenants, apps, principals, RBAC).
 
-Network state (network managers, IPAM pools, virtual networks) lives in :mod:`crossipam.testing.network.state`.
+Network state (network managers, IPAM pools, virtual networks) lives in `crossipam.testing.network.state`.
 Plain data: handlers and the seeding API hold the services' one lock (``ServiceContext.lock``) while they use it.
 """
 
@@ -111,11 +111,11 @@ class Application:
     display_name: str
     sign_in_audience: str = "AzureADMyOrg"
     secrets: list[str] = field(default_factory=list, repr=False)
-    #: DER-encoded X.509 certificates whose private keys may sign client assertions.
     certificates: list[bytes] = field(default_factory=list, repr=False)
+    """DER-encoded X.509 certificates whose private keys may sign client assertions."""
     federated_credentials: list[FederatedCredential] = field(default_factory=list)
-    #: Object ids of the owners (service principals of the home tenant).
     owners: set[str] = field(default_factory=set)
+    """Object ids of the owners (service principals of the home tenant)."""
 
     @property
     def is_multitenant(self) -> bool:
@@ -137,17 +137,17 @@ class ServicePrincipal:
     tenant_id: str
     display_name: str
     app_owner_tenant_id: str
-    #: Emulator time of creation, for replication delay.
     created_at: float = 0.0
-    #: Microsoft Graph application permissions granted to it (``Application.ReadWrite.All`` …).
+    """Emulator time of creation, for replication delay."""
     graph_app_roles: set[str] = field(default_factory=set)
-    #: Replication-delay failures already served for this principal.
+    """Microsoft Graph application permissions granted to it (``Application.ReadWrite.All`` …)."""
     replication_misses: int = 0
+    """Replication-delay failures already served for this principal."""
 
 
 @dataclass
 class RoleDefinition:
-    """An Azure RBAC role definition (the built-ins are in :data:`BUILTIN_ROLES`).
+    """An Azure RBAC role definition (the built-ins are in `BUILTIN_ROLES`).
 
     ```python
     emulator.state.role_by_name("IPAM Pool User").allows("Microsoft.Network/networkManagers/ipamPools/read")
@@ -162,10 +162,10 @@ class RoleDefinition:
     data_actions: tuple[str, ...] = ()
     not_data_actions: tuple[str, ...] = ()
     role_type: str = "BuiltInRole"
-    #: [unverified] Actions the offline Azure grants beyond the published ``actions`` (never shown in the
-    #: definition's JSON). Used where Azure's wildcard semantics are not documented, e.g. whether
-    #: ``…/ipamPools/*/read`` covers ``…/ipamPools/read``.
     implied_actions: tuple[str, ...] = ()
+    """[unverified] Actions the offline Azure grants beyond the published ``actions`` (never shown in the
+    definition's JSON). Used where Azure's wildcard semantics are not documented, e.g. whether
+    ``…/ipamPools/*/read`` covers ``…/ipamPools/read``."""
 
     def resource_id(self, scope: str = "") -> str:
         """The definition's id at ``scope`` (built-ins are addressable below any subscription)."""
@@ -283,7 +283,6 @@ _NETWORK_CONTRIBUTOR_ACTIONS = (
     "Microsoft.Support/*",
 )
 
-#: Built-in role definitions with their real GUIDs and (trimmed to what matters here) action patterns.
 BUILTIN_ROLES: tuple[RoleDefinition, ...] = (
     RoleDefinition(
         "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
@@ -366,6 +365,7 @@ BUILTIN_ROLES: tuple[RoleDefinition, ...] = (
         ("Microsoft.Network/networkManagers/*/read", "Microsoft.Network/networkManagers/read"),
     ),
 )
+"""Built-in role definitions with their real GUIDs and (trimmed to what matters here) action patterns."""
 
 
 class State:
@@ -375,8 +375,8 @@ class State:
         self.tenants: dict[str, Tenant] = {}
         self.subscriptions: dict[str, Subscription] = {}
         self.applications: dict[str, Application] = {}  # by appId
-        #: (tenant_id, app_id) -> service principal
         self.service_principals: dict[tuple[str, str], ServicePrincipal] = {}
+        """(tenant_id, app_id) -> service principal"""
         self.role_definitions: dict[str, RoleDefinition] = {r.role_id: r for r in BUILTIN_ROLES}
         self.role_assignments: dict[str, RoleAssignment] = {}  # by lower-case name (GUID)
 

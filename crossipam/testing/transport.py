@@ -26,7 +26,7 @@ __all__ = ["EmulatorAdapter", "emulator_session"]
 
 
 class EmulatorAdapter(requests.adapters.BaseAdapter):
-    """A ``requests`` adapter that answers from an :class:`AzureEmulator`.
+    """A ``requests`` adapter that answers from an [`AzureEmulator`][crossipam.testing.AzureEmulator].
 
     ```python
     session = requests.Session()
@@ -122,7 +122,8 @@ def emulator_session(emulator: AzureEmulator) -> requests.Session:
 
 
 def sync_transport(emulator: AzureEmulator) -> RequestsTransport:
-    """An azure-core ``RequestsTransport`` over :func:`emulator_session` (see :meth:`AzureEmulator.transport`).
+    """An azure-core ``RequestsTransport`` over `emulator_session` (see
+    [`AzureEmulator.transport`][crossipam.testing.AzureEmulator.transport]).
 
     ```python
     client = NetworkManagementClient(credential, subscription_id, transport=sync_transport(emulator))
@@ -132,8 +133,8 @@ def sync_transport(emulator: AzureEmulator) -> RequestsTransport:
 
 
 def async_transport(emulator: AzureEmulator) -> AsyncioRequestsTransport:
-    """The asyncio ``AsyncioRequestsTransport`` over :func:`emulator_session` (see
-    :meth:`AzureEmulator.async_transport`).
+    """The asyncio ``AsyncioRequestsTransport`` over `emulator_session` (see
+    [`AzureEmulator.async_transport`][crossipam.testing.AzureEmulator.async_transport]).
 
     ```python
     client = aio.NetworkManagementClient(credential, subscription_id, transport=async_transport(emulator))

@@ -3,13 +3,13 @@ IPAM pools, static CIDRs, scope connections and network-manager connections.
 
 One room, four layers (each imports only those above it; see ``docs/architecture.md``):
 
-* :mod:`.state` — the records and :class:`NetworkState`, the stores with what they hold together (plain data);
-* :mod:`.rules`, :mod:`.vnet_rules` — what may be written, over :mod:`crossipam.testing.ipam` (pure: they
+* `.state` — the records and `NetworkState`, the stores with what they hold together (plain data);
+* `.rules`, `.vnet_rules` — what may be written, over `crossipam.testing.ipam` (pure: they
   return the record to store or raise ARM's 400);
-* :mod:`.common` and the handlers :mod:`.vnets`, :mod:`.managers`, :mod:`.pools`, :mod:`.connections` — the
-  wire: each handler takes a :class:`NetworkContext` (the shared services and the network's state), never the
+* `.common` and the handlers `.vnets`, `.managers`, `.pools`, `.connections` — the
+  wire: each handler takes a `NetworkContext` (the shared services and the network's state), never the
   emulator;
-* :mod:`.seeding` — :class:`Network`, what a test sees as ``emulator.network``.
+* `.seeding` — `Network`, what a test sees as ``emulator.network``.
 
 Error codes. Observed in the field: ``CannotMixAddressPrefixAndPoolInPayload``, ``CannotHaveDuplicatePoolIds``,
 ``SubnetPoolsMustBeSubsetOfVnetPools``, ``LinkedAuthorizationFailed``, ``AnotherOperationInProgress`` (409),

@@ -1,8 +1,8 @@
 """What every Microsoft.Network handler shares: the context it takes and ARM's request plumbing.
 
-:class:`NetworkContext` is all a handler is given — the services every ARM handler shares (lock, clock, knobs,
-endpoints, directory; what :func:`~crossipam.testing.entra.authenticate` and
-:func:`~crossipam.testing.authorization.require` take) and the network's own state (records and operations).
+`NetworkContext` is all a handler is given — the services every ARM handler shares (lock, clock, knobs,
+endpoints, directory; what `authenticate` and
+`require` take) and the network's own state (records and operations).
 The helpers answer what ARM answers before a resource provider acts: authentication, the caller's tenant, a
 missing resource group or resource, the body as a JSON object of a shape, paging, ``If-Match``/``If-None-Match``
 and an operation already in flight.
@@ -40,8 +40,8 @@ __all__ = [
     "resource_group_or_404",
 ]
 
-#: A route's parameters (``sub``, ``rg``, ``nm``, ``pool``, …; see :mod:`crossipam.testing._ids`).
 Params = dict[str, str]
+"""A route's parameters (``sub``, ``rg``, ``nm``, ``pool``, …; see `crossipam.testing._ids`)."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,7 +1,7 @@
 """Microsoft.Network IPAM pools and their static CIDRs: GET, list, PUT, PATCH, DELETE, ``getPoolUsage`` and
 ``listAssociatedResources``.
 
-A pool PUT and the deletes of pools and static CIDRs are long-running operations (see :mod:`.vnets`); a pool that
+A pool PUT and the deletes of pools and static CIDRs are long-running operations (see `.vnets`); a pool that
 still has allocations, static CIDRs or child pools is not deleted (400 ``IpamPoolHasAssociatedResources``).
 ``listAssociatedResources`` lists VNets (by their own ids, e.g. in another tenant) and static CIDRs (with
 ``reservedPrefixes``); subnets are not listed separately. Collection GETs return only what the caller may read.

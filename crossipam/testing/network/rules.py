@@ -1,9 +1,9 @@
-"""What Microsoft.Network allows, over :mod:`crossipam.testing.ipam`: values, pools, static CIDRs, allocation.
+"""What Microsoft.Network allows, over `crossipam.testing.ipam`: values, pools, static CIDRs, allocation.
 
-Each rule reads :class:`~.state.NetworkState` and returns the record a write would store, or raises ARM's 400
-answer (:func:`bad_request`); none of them writes, takes the lock or knows of HTTP beyond that answer. The
+Each rule reads `NetworkState` and returns the record a write would store, or raises ARM's 400
+answer (`bad_request`); none of them writes, takes the lock or knows of HTTP beyond that answer. The
 handlers and the seeding API call them under the services' lock and store what they return. The rules for a
-virtual network's PUT body (address space, IPAM allocations, subnets) are :mod:`.vnet_rules`.
+virtual network's PUT body (address space, IPAM allocations, subnets) are `.vnet_rules`.
 
 Choices where Azure documents nothing (see ``docs/offline-azure.md``): a pool holds one address family
 (``IpamPoolMixedAddressFamilies``); a child pool lies inside its parent (``IpamPoolPrefixesNotInParentPool``) and

@@ -1,7 +1,7 @@
 """Microsoft.Network as a test sees it (``emulator.network``): the network's stores and the seeding API.
 
 Seeding writes directly, without requests or authorization, under the services' lock, through the same rules the
-handlers use (:mod:`.rules`, :mod:`.vnet_rules`): what cannot be written over the wire cannot be seeded either
+handlers use (`.rules`, `.vnet_rules`): what cannot be written over the wire cannot be seeded either
 (``ValueError`` with ARM's error body).
 """
 
@@ -22,8 +22,8 @@ from .vnet_rules import build_vnet, succeed
 
 __all__ = ["DEFAULT_API_VERSION", "Network"]
 
-#: The api-version :meth:`Network.add_virtual_network` writes with (it decides whether omitted subnets are kept).
 DEFAULT_API_VERSION = "2024-05-01"
+"""The api-version `Network.add_virtual_network` writes with (it decides whether omitted subnets are kept)."""
 
 
 class Network:
@@ -38,8 +38,8 @@ class Network:
     """
 
     def __init__(self, services: ServiceContext) -> None:
-        #: What the Microsoft.Network handlers are given (see :func:`crossipam.testing.network.register`).
         self.context = NetworkContext(services, NetworkState(Operations(services)))
+        """What the Microsoft.Network handlers are given (see `crossipam.testing.network.register`)."""
 
     # ---- the stores (by lower-case id) -----------------------------------------------------------
     @property

@@ -1,10 +1,10 @@
 """Microsoft.Network's state in the offline Azure: the records it stores and what they hold together.
 
-The records (:class:`NetworkManager`, :class:`Pool`, :class:`StaticCidr`, :class:`VNet`, :class:`Connection`)
-and :class:`NetworkState`, the stores of one offline Azure with the questions asked of them (what a pool holds,
+The records (`NetworkManager`, `Pool`, `StaticCidr`, `VNet`, `Connection`)
+and `NetworkState`, the stores of one offline Azure with the questions asked of them (what a pool holds,
 its usage and associated resources, whether a connection is Connected). It is plain data: no lock (callers hold
 the services' lock), no clock, no HTTP, no reference to the emulator or to a handler. What may be written is
-decided by :mod:`.rules` and :mod:`.vnet_rules`; the handlers and the seeding API write it.
+decided by `.rules` and `.vnet_rules`; the handlers and the seeding API write it.
 """
 
 from __future__ import annotations
@@ -153,8 +153,8 @@ class VNet:
     name: str
     body: dict[str, Any]
     api_version: str
-    #: pool id (lower) -> emulator time the VNet first took an allocation from it
     alloc_created: dict[str, float] = field(default_factory=dict)
+    """pool id (lower) -> emulator time the VNet first took an allocation from it"""
 
     @property
     def location(self) -> str:

@@ -1,7 +1,7 @@
-"""What a virtual network PUT may hold, over :mod:`crossipam.testing.ipam`: address space, IPAM allocations,
+"""What a virtual network PUT may hold, over `crossipam.testing.ipam`: address space, IPAM allocations,
 subnets.
 
-:func:`build_vnet` validates a PUT body against :class:`~.state.NetworkState` and returns the record to store
+`build_vnet` validates a PUT body against `NetworkState` and returns the record to store
 (nothing is written): ``ipamPoolPrefixAllocations`` (count as a string) split into aligned power-of-two blocks
 (first fit), returned in ``allocatedAddressPrefixes`` and mirrored into ``addressSpace.addressPrefixes``; subnet
 allocations carved from the VNet's blocks of the same pool and mirrored into the subnet's ``addressPrefixes``.
@@ -45,8 +45,8 @@ __all__ = [
     "succeed",
 ]
 
-#: From this api-version on, a VNet PUT that omits ``subnets`` keeps the existing ones.
 SUBNETS_KEPT_FROM = "2023-09-01"
+"""From this api-version on, a VNet PUT that omits ``subnets`` keeps the existing ones."""
 
 
 def build_vnet(
