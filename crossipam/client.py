@@ -30,7 +30,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from azure.core.credentials import TokenCredential
 from azure.core.polling import LROPoller
@@ -44,9 +44,7 @@ from . import removal as _removal
 from ._client_base import ClientBase
 from ._drive import done_poller, drive
 from ._resource_ids import IpamPoolId, VirtualNetworkId
-from ._shared import (
-    API_VERSION,
-)
+from ._shared import API_VERSION
 from .credentials import (
     TenantBoundCredential,
     certificate_credential,
@@ -54,9 +52,7 @@ from .credentials import (
     workload_identity_credential,
 )
 from .models import BulkItemResult, DeploymentSpec, PoolAllocation, PoolUsage, VirtualNetworkDeployment
-from .policies import (
-    CrossTenantAuxiliaryPolicy,
-)
+from .policies import CrossTenantAuxiliaryPolicy
 
 if TYPE_CHECKING:  # annotations only (typing.Unpack needs Python 3.11)
     from typing_extensions import Unpack
@@ -66,7 +62,6 @@ if TYPE_CHECKING:  # annotations only (typing.Unpack needs Python 3.11)
 __all__ = ["API_VERSION", "CrossTenantIpamClient"]
 
 _LOGGER = logging.getLogger("crossipam.client")
-_T = TypeVar("_T")
 
 
 class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):

@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.polling import AsyncLROPoller
@@ -55,7 +55,6 @@ if TYPE_CHECKING:  # annotations only (typing.Unpack needs Python 3.11)
 __all__ = ["CrossTenantIpamClient"]
 
 _LOGGER = logging.getLogger("crossipam.client")
-_T = TypeVar("_T")
 
 
 def _custom_tls(kwargs: Mapping[str, Any]) -> bool:
