@@ -368,13 +368,11 @@ class TokenTenantMismatchError(CredentialError):
         self,
         message: str,
         *,
-        tenant_id: str | None = None,
-        hint: str | Remedy | None = None,
         token_tenant_id: str | None = None,
         credential_name: str | None = None,
-        **diagnostics: Unpack[Diagnostics],
+        **kwargs: Any,
     ) -> None:
-        super().__init__(message, tenant_id=tenant_id, hint=hint, **diagnostics)
+        super().__init__(message, **kwargs)
         self.token_tenant_id = token_tenant_id
         self.credential_name = credential_name
 

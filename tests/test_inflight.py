@@ -151,11 +151,13 @@ async def test_async_operation_timeout_bounds_the_wait(
     emu.settings.lro_polls = 1000
     _start_other_grow(w, make_client)
     emu.journal.clear()
-    async with make_async_client(emu, operation_timeout=0.2) as client:
-        with pytest.raises(OperationTimeoutError):
+    # operation_timeout=0: the first read that is not terminal ends the wait (no wall-clock, no busy loop)
+    async with make_async_client(emu, operation_timeout=0) as client:
+        with pytest.raises(OperationTimeoutError) as caught:
             await client.begin_remove_allocation(w.rich_id)
+    assert caught.value.provisioning_state == "Updating" and caught.value.resource_id == w.rich_id
     reads = emu.journal.entries(service="arm", method="GET", path=f"/virtualNetworks/{fault_matrix.rich}")
-    assert len(reads) >= 1 and not emu.journal.writes()
+    assert len(reads) == 1 and not emu.journal.writes()
 
 
 @pytest.mark.parametrize("value", [-1, True, "10", float("nan")])
