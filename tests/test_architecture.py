@@ -196,6 +196,75 @@ def test_modules_stay_small_enough_to_read_in_one_sitting() -> None:
     assert gone == set(), f"these modules are small now: remove them from OVERSIZED: {gone}"
 
 
+#: How many lines in a row make a copy: a block of this many (non-blank, non-comment) lines that stands in a
+#: sync module and in its ``aio/`` twin alike is decision logic or boilerplate written twice.
+TWIN_BLOCK = 6
+#: Sync/aio pairs that still share such blocks. Only shrinks: ``test_twins_still_sharing_is_still_needed`` fails
+#: when an entry no longer does.
+TWINS_STILL_SHARING: frozenset[str] = frozenset({"onboarding", "readiness"})
+
+
+def twin_pairs() -> Iterator[tuple[Path, Path]]:
+    """Every ``crossipam/aio/X.py`` with the sync module it mirrors (``aio/_credentials`` mirrors ``credentials``)."""
+    for twin in sorted((PACKAGE / "aio").glob("*.py")):
+        name = twin.name.lstrip("_") if not (PACKAGE / twin.name).exists() else twin.name
+        sync = PACKAGE / name
+        if sync.exists() and twin.name != "__init__.py":
+            yield sync, twin
+
+
+def shared_blocks(sync: Path, twin: Path, size: int = TWIN_BLOCK) -> list[tuple[int, int]]:
+    """(sync line, twin line) where ``size`` identical lines (stripped; blank and comment lines skipped) begin."""
+
+    def lines(path: Path) -> list[tuple[int, str]]:
+        text = path.read_text(encoding="utf-8").splitlines()
+        return [
+            (n, s)
+            for n, s in ((n, line.strip()) for n, line in enumerate(text, 1))
+            if s and not s.startswith("#")
+        ]
+
+    a, b = lines(sync), lines(twin)
+    windows = {tuple(s for _, s in b[i : i + size]): b[i][0] for i in range(len(b) - size + 1)}
+    found = []
+    for i in range(len(a) - size + 1):
+        window = tuple(s for _, s in a[i : i + size])
+        if window in windows:
+            found.append((a[i][0], windows[window]))
+    return found
+
+
+def test_the_twin_checker_sees_a_copied_block(tmp_path: Path) -> None:
+    block = "\n".join(f"x{i} = {i}" for i in range(TWIN_BLOCK))
+    (tmp_path / "a.py").write_text("import os\n" + block + "\n")
+    (tmp_path / "b.py").write_text("# twin\n\n" + block + "\ny = 1\n")
+    assert shared_blocks(tmp_path / "a.py", tmp_path / "b.py") == [(2, 3)]
+    (tmp_path / "b.py").write_text(block.replace("x3", "z3"))
+    assert shared_blocks(tmp_path / "a.py", tmp_path / "b.py") == []
+
+
+def test_the_twins_are_paired_as_expected() -> None:
+    pairs = {(s.stem, t.stem) for s, t in twin_pairs()}
+    assert {("client", "client"), ("_drive", "_drive"), ("credentials", "_credentials")} <= pairs
+
+
+@pytest.mark.parametrize("sync,twin", list(twin_pairs()), ids=lambda p: p.stem)
+def test_no_block_of_six_lines_stands_in_a_sync_module_and_its_aio_twin(sync: Path, twin: Path) -> None:
+    """Issue 15: nothing of the clients, drivers, credentials, onboarding or readiness is written twice."""
+    if sync.stem in TWINS_STILL_SHARING:
+        pytest.skip(f"{sync.stem} is in TWINS_STILL_SHARING")
+    assert shared_blocks(sync, twin) == [], (
+        f"{sync.name} and aio/{twin.name} share these blocks (sync, aio lines)"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(TWINS_STILL_SHARING))
+def test_twins_still_sharing_is_still_needed(name: str) -> None:
+    assert shared_blocks(PACKAGE / f"{name}.py", PACKAGE / "aio" / f"{name}.py"), (
+        f"{name} no longer shares a block with its aio twin: remove it from TWINS_STILL_SHARING"
+    )
+
+
 def test_import_crossipam_loads_neither_authorization_nor_the_cli() -> None:
     """``import crossipam`` costs what a deploy needs: azure-mgmt-authorization (onboarding, readiness's
     permission reads) and the CLI's dependencies load on first use."""
