@@ -105,6 +105,8 @@ class CloudEndpoints:
             return cls()
         if isinstance(cloud, CloudEndpoints):
             return cloud
+        if hasattr(cloud, "resource_manager"):  # any object with these fields: ScenarioInfo.cloud
+            return cls(**{name: getattr(cloud, name) for name in cls.__dataclass_fields__})
         try:
             name = AzureClouds(cloud)
         except ValueError:

@@ -43,7 +43,7 @@ from ..errors import CrossIpamError
 # two private helpers the tests reach as crossipam.cli._certificate_file and crossipam.cli._error_dict
 from ._auth import _certificate_file as _certificate_file
 from ._commands import COMMANDS, CommandIO
-from ._demo import run_demo, run_emulator
+from ._demo import needs_testing_extra, run_demo, run_emulator
 from ._errors import (
     EXIT_AUTH,
     EXIT_BROKEN_PIPE,
@@ -153,7 +153,10 @@ def _main(argv: Sequence[str] | None) -> int:
             return EXIT_USAGE
         with _configure_logging(False, args.verbose, sys.stdout):
             try:
-                return run_demo(addresses=args.addresses, vnet_name=args.vnet_name, https=args.https)
+                return needs_testing_extra(
+                    "demo",
+                    lambda: run_demo(addresses=args.addresses, vnet_name=args.vnet_name, https=args.https),
+                )
             except CrossIpamError as err:
                 print(f"crossipam demo failed: {err}", file=errout)
                 return EXIT_ERROR

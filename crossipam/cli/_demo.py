@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..client import CrossTenantIpamClient
@@ -235,6 +235,40 @@ def run_emulator(argv: Sequence[str]) -> int:
     run_emulator(["--scenario", "fresh"])   # serves until interrupted; prints one JSON line first
     ```
     """
-    from ..testing.__main__ import main as testing_main  # the offline Azure's own `serve`
 
-    return testing_main(["serve", *argv], serve_prog="crossipam emulator")
+    def serve() -> int:
+        from ..testing.__main__ import main as testing_main  # the offline Azure's own `serve`
+
+        return testing_main(["serve", *argv], serve_prog="crossipam emulator")
+
+    return needs_testing_extra("emulator", serve)
+
+
+EXIT_MISSING_EXTRA = 2
+"""``demo`` and ``emulator`` without the ``testing`` extra: a usage error of the installation, not of Azure."""
+_TESTING_EXTRA = frozenset({"trustme", "cryptography", "jwt", "requests", "aiohttp"})
+
+
+def needs_testing_extra(command: str, run: Callable[[], int]) -> int:
+    """``run()``, with a missing dependency of the offline Azure said as one line naming the ``testing`` extra
+    (exit 2) instead of a traceback.
+
+    Args:
+        command: The command, for the message (``demo``, ``emulator``).
+        run: What the command does; returns its exit code.
+
+    ```python
+    needs_testing_extra("demo", lambda: run_demo(addresses=100))
+    ```
+    """
+    try:
+        return run()
+    except ModuleNotFoundError as err:
+        if err.name is None or err.name.split(".")[0] not in _TESTING_EXTRA:
+            raise
+        print(
+            f"crossipam {command}: the offline Azure needs the `testing` extra ({err.name} is not installed)\n"
+            'hint: in a checkout of crossipam: pip install -e ".[testing]"',
+            file=sys.stderr,
+        )
+        return EXIT_MISSING_EXTRA

@@ -12,7 +12,7 @@ from ._credentials import AppCredentials, CertificateCredentials
 from ._http import Request, Response
 from ._validate import ApiVersionRange
 from .emulator import AzureEmulator
-from .scenarios import SCENARIOS, AdminCredentials, ScenarioInfo
+from .scenarios import SCENARIOS, AdminCredentials, OfflineCloud, ScenarioInfo
 
 __all__ = [
     "SCENARIOS",
@@ -27,6 +27,7 @@ __all__ = [
     "Faults",
     "Journal",
     "JournalEntry",
+    "OfflineCloud",
     "Request",
     "Response",
     "ScenarioInfo",

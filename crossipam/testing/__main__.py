@@ -12,7 +12,10 @@ jq -r .ca_bundle emulator.json
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import re
+import shlex
 import signal
 import sys
 import threading
@@ -23,7 +26,7 @@ from ._core import Settings
 from .emulator import AzureEmulator
 from .scenarios import SCENARIOS
 
-__all__ = ["build_parser", "main", "settings_from_args"]
+__all__ = ["build_parser", "env_text", "main", "settings_from_args"]
 
 
 def build_parser(*, serve_prog: str | None = None) -> argparse.ArgumentParser:
@@ -44,6 +47,14 @@ def build_parser(*, serve_prog: str | None = None) -> argparse.ArgumentParser:
         help="first port: login, ARM and Graph take PORT, PORT+1, PORT+2 (default 0: any free ports)",
     )
     serve.add_argument("--scenario", choices=SCENARIOS, default="onboarded", help="what to seed")
+    serve.add_argument(
+        "--print-env",
+        nargs="?",
+        const="shell",
+        choices=("shell", "dotenv"),
+        help="print the environment variables that point the CLI and the SDKs here (AZURE_*, CROSSIPAM_*, "
+        "REQUESTS_CA_BUNDLE) instead of the JSON line: shell `export` lines (default) or a dotenv file",
+    )
     serve.add_argument(
         "--lro-polls", type=_count, default=0, help="InProgress answers before an LRO completes"
     )
@@ -143,13 +154,30 @@ def serve(args: argparse.Namespace) -> int:
         return 1
     try:
         info.ca_bundle = server.ca_bundle
-        sys.stdout.write(info.to_json() + "\n")
+        sys.stdout.write(
+            env_text(info.environment(), args.print_env) if args.print_env else info.to_json() + "\n"
+        )
         sys.stdout.flush()
         while not stop.wait(0.5):
             pass
     finally:
         server.close()
     return 0
+
+
+_PLAIN = re.compile(r"[\w@%+=:,./-]*")
+
+
+def env_text(env: dict[str, str], form: str) -> str:
+    """Environment variables as ``export`` lines a POSIX shell evaluates (``shell``) or a dotenv file.
+
+    ```python
+    env_text({"AZURE_TENANT_ID": "bbbb…"}, "shell")   # "export AZURE_TENANT_ID=bbbb…\n"
+    ```
+    """
+    if form == "dotenv":  # quoted (JSON's escapes, which dotenv readers accept) when not a plain word
+        return "".join(f"{k}={v if _PLAIN.fullmatch(v) else json.dumps(v)}\n" for k, v in env.items())
+    return "".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items())
 
 
 def main(argv: Sequence[str] | None = None, *, serve_prog: str | None = None) -> int:

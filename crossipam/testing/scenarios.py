@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .emulator import AzureEmulator
 
-__all__ = ["SCENARIOS", "AdminCredentials", "ScenarioInfo", "load"]
+__all__ = ["SCENARIOS", "AdminCredentials", "OfflineCloud", "ScenarioInfo", "load"]
 
 SCENARIOS = ("onboarded", "fresh")
 """The names [`AzureEmulator.load_scenario`][crossipam.testing.AzureEmulator.load_scenario] accepts.
@@ -33,6 +33,22 @@ MANAGEMENT_TENANT = "aaaaaaaa-0000-4000-8000-000000000001"
 MANAGED_SUBSCRIPTION = "bbbbbbbb-1111-4000-8000-000000000002"
 MANAGEMENT_SUBSCRIPTION = "aaaaaaaa-1111-4000-8000-000000000002"
 AUTOMATION_APP = "c0ffee00-0000-4000-8000-00000000a11c"
+
+
+@dataclass(frozen=True)
+class OfflineCloud:
+    """The offline Azure's endpoints, in the shape of crossipam's ``CloudEndpoints`` (the library accepts it as
+    ``cloud=``; `crossipam.testing` does not import the library).
+
+    ```python
+    client = CrossTenantIpamClient.from_client_secret(..., cloud=info.cloud)
+    ```
+    """
+
+    authority_host: str
+    resource_manager: str
+    graph: str
+    resource_manager_scope: str
 
 
 @dataclass
@@ -114,6 +130,67 @@ class ScenarioInfo:
             f"/subscriptions/{self.managed_subscription_id}/resourceGroups/{self.resource_group}"
             f"/providers/Microsoft.Network/virtualNetworks/{name}"
         )
+
+    @property
+    def cloud(self) -> OfflineCloud:
+        """The endpoints as the clients' ``cloud=`` argument takes them (instead of a ``CloudEndpoints(...)``
+        block written out in every test).
+
+        ```python
+        CrossTenantIpamClient.from_client_secret(app_id, secret, ..., cloud=info.cloud)
+        ```
+        """
+        return OfflineCloud(self.authority, self.arm_endpoint, self.graph_endpoint, self.arm_scope)
+
+    def client_kwargs(self, **overrides: Any) -> dict[str, Any]:
+        """The keyword arguments of ``CrossTenantIpamClient.from_client_secret`` (and its asyncio twin) for the
+        scenario's automation app: its id and secret, both tenants, the cloud, ``polling_interval=0`` (the
+        offline Azure's operations finish at once) and, when served over HTTPS, ``connection_verify`` (the CA
+        bundle).
+
+        Args:
+            overrides: Keyword arguments added or replaced, e.g. ``transport=emulator.transport()``.
+
+        ```python
+        with CrossTenantIpamClient.from_client_secret(**info.client_kwargs(transport=emulator.transport())) as c:
+            c.get_pool_usage(info.pool_id)
+        ```
+        """
+        kwargs: dict[str, Any] = {
+            "client_id": self.app.client_id,
+            "client_secret": self.app.client_secret,
+            "managed_tenant_id": self.managed_tenant_id,
+            "management_tenant_id": self.management_tenant_id,
+            "cloud": self.cloud,
+            "polling_interval": 0,
+        }
+        if self.ca_bundle:
+            kwargs["connection_verify"] = self.ca_bundle
+        kwargs.update(overrides)
+        return kwargs
+
+    def environment(self) -> dict[str, str]:
+        """The environment variables that point the ``crossipam`` CLI, ``CrossTenantIpamClient.from_environment``
+        and azure-identity's ``EnvironmentCredential`` at this offline Azure as its automation app
+        (``crossipam emulator --print-env`` prints them).
+
+        ```python
+        os.environ.update(info.environment())
+        client = CrossTenantIpamClient.from_environment()
+        ```
+        """
+        env = {
+            "AZURE_CLIENT_ID": self.app.client_id,
+            "AZURE_CLIENT_SECRET": self.app.client_secret,
+            "AZURE_TENANT_ID": self.managed_tenant_id,
+            "AZURE_AUTHORITY_HOST": self.authority,
+            "CROSSIPAM_MANAGEMENT_TENANT_ID": self.management_tenant_id,
+            "CROSSIPAM_ARM_ENDPOINT": self.arm_endpoint,
+            "CROSSIPAM_GRAPH_ENDPOINT": self.graph_endpoint,
+        }
+        if self.ca_bundle:
+            env["REQUESTS_CA_BUNDLE"] = self.ca_bundle
+        return env
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as plain data (nested credentials included, secrets too).
