@@ -65,7 +65,7 @@ PAGES: dict[str, Page] = {
     "docs/api.md": Page(),
     "docs/architecture.md": Page(),
     "docs/bulk-and-async.md": Page(prints=("10 deployed;", "too-big", "['created', 'created'")),
-    "docs/cli.md": Page(),
+    "docs/cli.md": Page(shell_env={"POOL": "pool_id"}),
     "docs/concepts.md": Page(),
     "docs/deployment.md": Page(),
     "docs/errors.md": Page(

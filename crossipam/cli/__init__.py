@@ -17,8 +17,8 @@ Credentials, in this order (the first that applies wins; ``--auth`` forces one):
    ``AZURE_TENANT_ID``, ``AZURE_CLIENT_SECRET`` | ``AZURE_CLIENT_CERTIFICATE_PATH`` | ``AZURE_FEDERATED_TOKEN_FILE``).
 3. The Azure CLI's login (``AzureCliCredential``, allowed to get tokens for the management tenant).
 
-Exit codes: 0 success, 1 Azure or operation error, 2 usage or bad input, 3 authentication or authorization,
-4 readiness check failed. Errors are one line plus a hint on stderr (``--output json`` also prints
+Exit codes (0-3 as in ``az``): 0 success, 1 Azure or operation error, 2 usage or bad input, 3 not found (a VNet,
+pool or app Azure does not know), 4 readiness check failed, 5 authentication or authorization. Errors are one line plus a hint on stderr (``--output json`` also prints
 ``{"error": …}`` on stdout); ``--debug`` adds the details. Tokens and secrets are never printed.
 
 Only the ``demo`` and ``emulator`` commands (`crossipam.cli._demo`) import `crossipam.testing` (the
@@ -48,6 +48,7 @@ from ._errors import (
     EXIT_AUTH,
     EXIT_BROKEN_PIPE,
     EXIT_ERROR,
+    EXIT_NOT_FOUND,
     EXIT_NOT_READY,
     EXIT_OK,
     EXIT_USAGE,
@@ -64,6 +65,7 @@ __all__ = [
     "EXIT_AUTH",
     "EXIT_BROKEN_PIPE",
     "EXIT_ERROR",
+    "EXIT_NOT_FOUND",
     "EXIT_NOT_READY",
     "EXIT_OK",
     "EXIT_USAGE",
@@ -146,10 +148,9 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.addresses <= 0:
             print("crossipam demo: --addresses must be positive", file=errout)
             return EXIT_USAGE
-        if args.output == "json":  # given before the command
-            print(
-                "crossipam demo: --output json is not supported (the demo prints a walk-through)", file=errout
-            )
+        if args.output != "table" or args.query:  # given before the command
+            given = f"--output {args.output}" if args.output != "table" else "--query"
+            print(f"crossipam demo: {given} is not supported (the demo prints a walk-through)", file=errout)
             return EXIT_USAGE
         with _configure_logging(False, args.verbose, sys.stdout):
             try:
@@ -160,7 +161,7 @@ def _main(argv: Sequence[str] | None) -> int:
             except CrossIpamError as err:
                 print(f"crossipam demo failed: {err}", file=errout)
                 return EXIT_ERROR
-    with _configure_logging(args.debug, False, errout):
+    with _configure_logging(args.debug, args.verbose, errout):
         try:
             return COMMANDS[args.command](args, CommandIO(out, errout, os.environ))
         except CrossIpamError as err:

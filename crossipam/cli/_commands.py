@@ -18,9 +18,10 @@ from ..models import BulkItemResult
 from ._auth import admin_credential, make_client, read_setup, tenants
 from ._errors import EXIT_ERROR, EXIT_NOT_READY, EXIT_OK, UsageError, exit_code_for
 from ._input import Where
+from ._output import emit
+from ._progress import activity
 from ._render import (
     bulk_to_dict,
-    emit_json,
     print_allocations,
     print_bulk,
     print_deployment,
@@ -51,10 +52,44 @@ class CommandIO:
 
 
 def _emit(args: argparse.Namespace, io_: CommandIO, data: Any, table: Callable[[TextIO], None]) -> None:
-    if args.output == "json":
-        emit_json(data, io_.out)
-    else:
-        table(io_.out)
+    emit(args, io_.out, data, table)
+
+
+def vnet_id_of(args: argparse.Namespace, env: Mapping[str, str]) -> str | None:
+    """The VNet the command names: ``VNET_ID``, or ``-g/-n`` (+ ``--subscription`` or ``AZURE_SUBSCRIPTION_ID``)
+    as ``az`` names resources; ``None`` when neither is given.
+
+    Args:
+        args: The parsed options.
+        env: The environment (``AZURE_SUBSCRIPTION_ID``).
+
+    ```python
+    vnet_id_of(build_parser().parse_args(["show", "-g", "rg", "-n", "vnet-a", "--subscription", sub]), {})
+    ```
+    """
+    group, name = getattr(args, "resource_group", None), getattr(args, "name", None)
+    if group is None and name is None:
+        if getattr(args, "subscription", None):
+            raise UsageError("--subscription names a VNet only with -g/--resource-group and -n/--name")
+        return args.vnet_id  # type: ignore[no-any-return]
+    if args.vnet_id:
+        raise UsageError("give a VNet id or -g/-n, not both")
+    if not (group and name):
+        raise UsageError("a VNet by name needs both -g/--resource-group and -n/--name")
+    subscription = args.subscription or env.get("AZURE_SUBSCRIPTION_ID")
+    if not subscription:
+        raise UsageError(
+            f"which subscription is {name} in?", hint="give --subscription ID, or set AZURE_SUBSCRIPTION_ID"
+        )
+    return f"/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Network/virtualNetworks/{name}"
+
+
+def _name(resource_id: str) -> str:
+    return resource_id.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _bulk_mode(args: argparse.Namespace) -> str:
+    return "none" if args.only_show_errors else str(args.progress)
 
 
 def _bulk_exit(results: Sequence[BulkItemResult]) -> int:
@@ -65,6 +100,7 @@ def _bulk_exit(results: Sequence[BulkItemResult]) -> int:
 
 
 def _cmd_deploy(args: argparse.Namespace, io_: CommandIO) -> int:
+    args.vnet_id = vnet_id_of(args, io_.env)
     if args.from_file:
         if args.vnet_id:
             raise UsageError("give a VNet id or --from-file, not both")
@@ -73,7 +109,7 @@ def _cmd_deploy(args: argparse.Namespace, io_: CommandIO) -> int:
         )
         with (
             make_client(args, io_.env) as client,
-            progress(args.progress, len(specs), "deploy", io_.err) as cb,
+            progress(_bulk_mode(args), len(specs), "deploy", io_.err) as cb,
         ):
             results = client.deploy_many(specs, max_concurrency=args.max_concurrency, on_progress=cb)
         _emit(args, io_, bulk_to_dict(results), lambda o: print_bulk(results, o))
@@ -83,7 +119,7 @@ def _cmd_deploy(args: argparse.Namespace, io_: CommandIO) -> int:
         raise UsageError(f"deploy needs {', '.join(missing)}", hint="or --from-file FILE for many VNets")
     subnets = subnets_from_text(args.subnets, Where("--subnets"))
     tags = tags_value(args.tag, Where("--tag")) if args.tag else None
-    with make_client(args, io_.env) as client:
+    with make_client(args, io_.env) as client, activity(args, io_.err, f"deploying {_name(args.vnet_id)}"):
         deployment = client.begin_deploy_virtual_network(
             args.vnet_id,
             location=args.location,
@@ -99,20 +135,21 @@ def _cmd_deploy(args: argparse.Namespace, io_: CommandIO) -> int:
 
 
 def _cmd_remove(args: argparse.Namespace, io_: CommandIO) -> int:
+    args.vnet_id = vnet_id_of(args, io_.env)
     if args.from_file:
         if args.vnet_id:
             raise UsageError("give a VNet id or --from-file, not both")
         ids = read_removal_file(args.from_file)
         with (
             make_client(args, io_.env) as client,
-            progress(args.progress, len(ids), "remove", io_.err) as cb,
+            progress(_bulk_mode(args), len(ids), "remove", io_.err) as cb,
         ):
             results = client.remove_many(ids, max_concurrency=args.max_concurrency, on_progress=cb)
         _emit(args, io_, bulk_to_dict(results), lambda o: print_bulk(results, o))
         return _bulk_exit(results)
     if not args.vnet_id:
         raise UsageError("remove needs a VNet id", hint="or --from-file FILE for many VNets")
-    with make_client(args, io_.env) as client:
+    with make_client(args, io_.env) as client, activity(args, io_.err, f"removing {_name(args.vnet_id)}"):
         deployment = client.begin_remove_allocation(
             args.vnet_id, address_prefixes=args.address_prefix
         ).result()
@@ -121,8 +158,11 @@ def _cmd_remove(args: argparse.Namespace, io_: CommandIO) -> int:
 
 
 def _cmd_show(args: argparse.Namespace, io_: CommandIO) -> int:
+    vnet_id = vnet_id_of(args, io_.env)
+    if not vnet_id:
+        raise UsageError("show needs a VNet id", hint="or -g RESOURCE_GROUP -n NAME")
     with make_client(args, io_.env) as client:
-        deployment = client.get_virtual_network_allocation(args.vnet_id)
+        deployment = client.get_virtual_network_allocation(vnet_id)
     _emit(args, io_, deployment.to_dict(), lambda o: print_deployment(deployment, o))
     return EXIT_OK
 
@@ -156,32 +196,35 @@ def _cmd_onboard(args: argparse.Namespace, io_: CommandIO) -> int:
     b, a = tenants(setup)
     admin_a = admin_credential(args, setup, "management", a, b)
     result: OnboardingResult | OffboardingResult
+    busy = activity(args, io_.err, f"{args.command}ing app {args.app_id}")
     if args.command == "onboard":
         admin_b = admin_credential(args, setup, "managed", b, a)
-        result = onboard_service_principal(
-            args.app_id,
-            args.pool_id,
-            managed_tenant_id=b,
-            management_tenant_id=a,
-            managed_tenant_credential=admin_b,
-            management_tenant_credential=admin_a,
-            cloud=setup.cloud,
-            dry_run=args.dry_run,
-            check_connection=args.check_connection,
-            managed_subscription_id=args.managed_subscription,
-            **setup.kwargs,
-        )
+        with busy:
+            result = onboard_service_principal(
+                args.app_id,
+                args.pool_id,
+                managed_tenant_id=b,
+                management_tenant_id=a,
+                managed_tenant_credential=admin_b,
+                management_tenant_credential=admin_a,
+                cloud=setup.cloud,
+                dry_run=args.dry_run,
+                check_connection=args.check_connection,
+                managed_subscription_id=args.managed_subscription,
+                **setup.kwargs,
+            )
     else:
-        result = offboard_service_principal(
-            args.app_id,
-            args.pool_id,
-            management_tenant_id=a,
-            management_tenant_credential=admin_a,
-            cloud=setup.cloud,
-            dry_run=args.dry_run,
-            delete_service_principal=args.delete_service_principal,
-            **setup.kwargs,
-        )
+        with busy:
+            result = offboard_service_principal(
+                args.app_id,
+                args.pool_id,
+                management_tenant_id=a,
+                management_tenant_credential=admin_a,
+                cloud=setup.cloud,
+                dry_run=args.dry_run,
+                delete_service_principal=args.delete_service_principal,
+                **setup.kwargs,
+            )
     _emit(args, io_, result.to_dict(), lambda o: print_onboarding(result, o))
     return EXIT_OK
 

@@ -17,10 +17,18 @@ from azure.core import AzureClouds
 
 from .._version import __version__
 from ._errors import EXIT_USAGE
+from ._examples import add_examples
+from ._output import OUTPUT_FORMATS
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with exit code 2 and a one-line error (argparse's default, kept explicit)."""
+    """argparse with exit code 2 and a one-line error (argparse's default, kept explicit), and no abbreviated
+    options (``--pool`` is not ``--pool-id``: as in ``az``, a mistyped option is an error)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> Any:  # pragma: no cover - argparse exits
         self.print_usage(sys.stderr)
@@ -36,9 +44,16 @@ def _common_options(*, defaults: bool = True) -> _Parser:
     g.add_argument(
         "--output",
         "-o",
-        choices=("table", "json"),
+        choices=OUTPUT_FORMATS,
         default="table" if defaults else argparse.SUPPRESS,
-        help="table (for people, default) or json (for scripts: stable keys, prefixes as strings)",
+        help="table (for people, default), json (for scripts: stable keys, prefixes as strings), jsonc "
+        "(coloured on a terminal), tsv, yaml or none",
+    )
+    g.add_argument(
+        "--query",
+        metavar="JMESPATH",
+        default=None if defaults else argparse.SUPPRESS,
+        help="JMESPath query applied to the JSON result, as in az (e.g. \"checks[?status=='fail'].name\")",
     )
     g.add_argument(
         "--debug",
@@ -46,7 +61,31 @@ def _common_options(*, defaults: bool = True) -> _Parser:
         default=False if defaults else argparse.SUPPRESS,
         help="log what crossipam does and print error details (tokens and secrets are never printed)",
     )
+    g.add_argument(
+        "--verbose",
+        action="store_true",
+        default=False if defaults else argparse.SUPPRESS,
+        help="say what crossipam does, step by step, on stderr",
+    )
+    g.add_argument(
+        "--only-show-errors",
+        action="store_true",
+        default=False if defaults else argparse.SUPPRESS,
+        help="print nothing on stderr but errors (no progress, no warnings)",
+    )
     return common
+
+
+def _vnet_options() -> _Parser:
+    """``-g/-n/--subscription``: a VNet named as ``az`` names it, instead of its resource id."""
+    vnet = _Parser(add_help=False)
+    v = vnet.add_argument_group("the VNet by name (instead of VNET_ID, as in az)")
+    v.add_argument("--resource-group", "-g", metavar="RG", help="resource group of the VNet")
+    v.add_argument("--name", "-n", metavar="NAME", help="name of the VNet")
+    v.add_argument(
+        "--subscription", metavar="ID", help="subscription of the VNet (default AZURE_SUBSCRIPTION_ID)"
+    )
+    return vnet
 
 
 def _azure_options() -> _Parser:
@@ -102,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"crossipam {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
-    common, azure = _common_options(defaults=False), _azure_options()
+    common, azure, by_name = _common_options(defaults=False), _azure_options(), _vnet_options()
 
     demo = sub.add_parser(
         "demo",
@@ -123,11 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve the offline Azure over HTTPS on loopback (default in-process)",
     )
-    demo.add_argument("--verbose", "-v", action="store_true", help="log what crossipam does")
+    demo.add_argument(
+        "--verbose", "-v", action="store_true", default=argparse.SUPPRESS, help="log what crossipam does"
+    )
 
     deploy = sub.add_parser(
         "deploy",
-        parents=[common, azure],
+        parents=[common, by_name, azure],
         help="create or grow VNets with address space from the pool",
         description="Create or grow a VNet in the managed tenant (or many, with --from-file) whose address "
         "space comes from the management tenant's IPAM pool. Idempotent: the same call twice writes nothing.",
@@ -162,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     remove = sub.add_parser(
         "remove",
-        parents=[common, azure],
+        parents=[common, by_name, azure],
         help="detach VNets from the pool (their prefixes become static; nothing is renumbered)",
     )
     remove.add_argument("vnet_id", nargs="?", help="resource id of the VNet (omit with --from-file)")
@@ -181,8 +222,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     remove.add_argument("--progress", choices=("auto", "rich", "plain", "none"), default="auto")
 
-    show = sub.add_parser("show", parents=[common, azure], help="show a VNet's prefixes and pool allocations")
-    show.add_argument("vnet_id", help="resource id of the VNet")
+    show = sub.add_parser(
+        "show", parents=[common, by_name, azure], help="show a VNet's prefixes and pool allocations"
+    )
+    show.add_argument("vnet_id", nargs="?", help="resource id of the VNet (or -g/-n)")
 
     pool = sub.add_parser("pool", parents=[common], help="read an IPAM pool (usage, allocations)")
     pool_sub = pool.add_subparsers(
@@ -246,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the offline Azure over HTTPS (options: crossipam emulator --help)",
         description="Same as python -m crossipam.testing serve.",
     )
+    add_examples(parser)
     return parser
 
 

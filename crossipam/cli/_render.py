@@ -116,7 +116,7 @@ def report_error(err: BaseException, args: argparse.Namespace, out: TextIO, erro
         details = {k: v for k, v in info.items() if k not in ("message", "hint") and v is not None}
         print("details: " + ", ".join(f"{k}={v}" for k, v in details.items()), file=errout)
         print("".join(traceback.format_exception(type(err), err, err.__traceback__)).rstrip(), file=errout)
-    if getattr(args, "output", "table") == "json":
+    if getattr(args, "output", "table") in ("json", "jsonc"):
         emit_json({"error": info}, out)
     return int(info["exit_code"])
 

@@ -35,8 +35,14 @@ def build_parser(*, serve_prog: str | None = None) -> argparse.ArgumentParser:
     passes its own)."""
     parser = argparse.ArgumentParser(prog="python -m crossipam.testing", description="The offline Azure.")
     sub = parser.add_subparsers(dest="command", required=True)
+    prog = serve_prog or "python -m crossipam.testing serve"
     serve = sub.add_parser(
-        "serve", prog=serve_prog, help="serve a seeded offline Azure over HTTPS on loopback"
+        "serve",
+        prog=serve_prog,
+        help="serve a seeded offline Azure over HTTPS on loopback",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"Examples:\n  Serve the fresh scenario; one JSON line\n    {prog} --scenario fresh\n\n"
+        f"  Point this shell at it\n    {prog} --print-env > offline.env & sleep 3; . ./offline.env\n",
     )
     serve.set_defaults(command_parser=serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
