@@ -19,6 +19,7 @@ from ._auth import admin_credential, make_client, read_setup, tenants
 from ._errors import EXIT_ERROR, EXIT_NOT_READY, EXIT_OK, UsageError, exit_code_for
 from ._input import Where
 from ._output import emit
+from ._picture import blocks, pool_html, pool_svg, print_usage_picture
 from ._progress import activity
 from ._render import (
     bulk_to_dict,
@@ -171,10 +172,39 @@ def _cmd_pool(args: argparse.Namespace, io_: CommandIO) -> int:
     with make_client(args, io_.env) as client:
         if args.pool_command == "usage":
             usage = client.get_pool_usage(args.pool_id)
-            _emit(args, io_, usage_json(args.pool_id, usage), lambda o: print_usage(args.pool_id, usage, o))
+            pictured = args.output == "table" and not args.query  # the picture names what holds the space
+            held = client.list_pool_allocations(args.pool_id) if pictured else []
+
+            def table(out: TextIO) -> None:
+                print_usage(args.pool_id, usage, out)
+                print_usage_picture(usage, held, out)
+
+            _emit(args, io_, usage_json(args.pool_id, usage), table)
+        elif args.pool_command == "map":
+            return _pool_map(args, io_, client)
         else:
             items = client.list_pool_allocations(args.pool_id)
             _emit(args, io_, [a.to_dict() for a in items], lambda o: print_allocations(items, o))
+    return EXIT_OK
+
+
+def _pool_map(args: argparse.Namespace, io_: CommandIO, client: Any) -> int:
+    usage = client.get_pool_usage(args.pool_id)
+    held = client.list_pool_allocations(args.pool_id)
+    path = args.svg or args.html
+    text = (pool_svg if args.svg else pool_html)(args.pool_id, usage, held)
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
+    blocks_ = len(blocks(usage, held))
+    _emit(
+        args,
+        io_,
+        {"pool_id": args.pool_id, "file": path, "blocks": blocks_},
+        lambda o: print(f"wrote {path} ({blocks_} blocks)", file=o),
+    )
     return EXIT_OK
 
 

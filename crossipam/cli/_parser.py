@@ -237,6 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
         "allocations", parents=[common, azure], help="everything that holds space in the pool"
     )
     allocs.add_argument("pool_id", help="resource id of the IPAM pool")
+    pool_map = pool_sub.add_parser(
+        "map", parents=[common, azure], help="a picture of the pool's address space (SVG or HTML file)"
+    )
+    pool_map.add_argument("pool_id", help="resource id of the IPAM pool")
+    drawn = pool_map.add_mutually_exclusive_group(required=True)
+    drawn.add_argument("--svg", metavar="FILE", help="write the map as an SVG picture")
+    drawn.add_argument("--html", metavar="FILE", help="write the map as a web page (the picture and a table)")
 
     check = sub.add_parser(
         "check",

@@ -297,12 +297,39 @@ def print_report(report: ReadinessReport, out: TextIO) -> None:
     print_report(client.check_readiness(pool_id), sys.stdout)
     ```
     """
+    if out.isatty() and _coloured_report(report, out):
+        return
     marks = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}
     for c in report.checks:
         print(f"{marks[c.status]}  {c.name}: {c.observed}", file=out)
         if c.remedy and c.status != "pass":
             print(f"      fix: {cli_remedy(c.fix) if c.fix else c.remedy}", file=out)
     print("ready" if report.ok else f"not ready: {len(report.failed)} check(s) failed", file=out)
+
+
+def _coloured_report(report: ReadinessReport, out: TextIO) -> bool:
+    """``check`` on a terminal: a table with the status in colour (rich); ``False`` without rich."""
+    try:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+    except ImportError:
+        return False
+    styles = {"pass": ("PASS", "bold green"), "fail": ("FAIL", "bold red"), "skip": ("SKIP", "yellow")}
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for column in ("", "check", "observed", "fix"):
+        table.add_column(column, overflow="fold")
+    for c in report.checks:
+        mark, style = styles[c.status]
+        fix = (cli_remedy(c.fix) if c.fix else c.remedy or "") if c.status != "pass" else ""
+        table.add_row(
+            Text(mark, style=style), Text(c.name), Text(c.observed), Text(fix)
+        )  # text, never markup
+    console = Console(file=out, force_terminal=True, highlight=False)
+    console.print(table)
+    failed = f"not ready: {len(report.failed)} check(s) failed"
+    console.print(Text("ready", style="bold green") if report.ok else Text(failed, style="bold red"))
+    return True
 
 
 def print_onboarding(result: OnboardingResult | OffboardingResult, out: TextIO) -> None:
