@@ -188,12 +188,10 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
         # ---- ARM: authorization and tokens
         "AuthorizationFailed": ErrorCode(
             AuthorizationError,
-            "the principal lacks a role on the scope: Network Contributor on the VNet's resource group in the "
-            "managed tenant, or IPAM Pool User on the pool in the management tenant",
+            "a role is missing (Network Contributor on the VNet's resource group, IPAM Pool User on the pool), "
+            "or the id is wrong: ARM answers 403, not 404, for a scope you cannot read — check the id as well",
         ),
-        "LinkedAuthorizationFailed": ErrorCode(
-            LinkedAuthorizationError
-        ),  # hint: see _linked_authorization_error
+        "LinkedAuthorizationFailed": ErrorCode(LinkedAuthorizationError),  # hint: _linked_authorization_error
         "InvalidAuthenticationTokenTenant": ErrorCode(
             hint="the token comes from the wrong tenant: managed_tenant_id must own the VNet's subscription and "
             "management_tenant_id the pool's",
@@ -236,7 +234,7 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
         ),
         "AADSTS90002": ErrorCode(
             CredentialError,
-            "tenant {tenant_id} does not exist in this cloud (check the tenant id and authority host)",
+            "tenant {tenant_id} does not exist in this cloud: check the tenant id and the authority host",
         ),
         "AADSTS7000222": ErrorCode(CredentialError, "the client secret expired; create a new one"),
         "AADSTS70021": ErrorCode(
@@ -565,7 +563,8 @@ def credential_error(
     first = text.strip().splitlines()[0] if text.strip() else type(err).__name__
     details = entra_error_details(text, getattr(err, "response", None))
     found = _AADSTS_NUMBER_RX.search(text) or _AADSTS_NUMBER_RX.search(details.get("code") or "")
-    code = f"AADSTS{found.group(1)}" if found else None
+    unknown_tenant = "Unable to get authority configuration" in text  # MSAL, when Entra ID says AADSTS90002
+    code = f"AADSTS{found.group(1)}" if found else "AADSTS90002" if unknown_tenant else None
     who = f"app {client_id}" if client_id else "the app"
     message = f"could not get a token for tenant {tenant_id}: {first}"
     hint = hint_for(code, tenant_id=tenant_id, who=who)
@@ -623,7 +622,7 @@ def _linked_authorization_error(
         linked_hint = Remedy(
             f"{who} has no permission '{ASSOCIATE_ACTION}' on {scope} in the management tenant "
             f"{management_tenant_id}: assign it the 'IPAM Pool User' role ({IPAM_POOL_USER_ROLE_ID}) on the "
-            "pool ({action} does it); role changes take up to 10 minutes to apply",
+            "pool ({action} does it); roles apply within 10 minutes — or the pool id is wrong: check it",
             "crossipam.onboarding.onboard_service_principal",
             call_syntax=False,
         )

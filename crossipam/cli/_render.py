@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
@@ -66,10 +67,45 @@ def cli_remedy(remedy: Remedy) -> str:
     return remedy.text.format(action=f"`{' '.join(parts)}`")
 
 
+_PYTHON_TO_OPTIONS = (
+    (r"\bmanaged_tenant_id\b", "--tenant"),
+    (r"\bmanagement_tenant_id\b", "--management-tenant"),
+    (r"\bipv6_number_of_ip_addresses\b", "--ipv6-addresses"),
+    (r"\bnumber_of_ip_addresses\b", "--addresses"),
+    (r"\bipv6_pool_id\b", "--ipv6-pool-id"),
+    (r"\bpool_id\b", "--pool-id"),
+    (r"\baddress_prefixes\b", "--address-prefix"),
+    (r"\bsubnets=", "--subnets"),
+    (r"\bcloud= endpoints\b", "--cloud or --arm-endpoint/--authority/--graph-endpoint"),
+    (r"\bcloud=", "--cloud"),
+    (r", or pass a larger operation_timeout\b", ""),
+)
+"""The library's parameter names in hints, as the command line's options say them."""
+
+
+def cli_hint(hint: str) -> str:
+    """A library hint as the command line says it: parameter names become the options that set them.
+
+    Args:
+        hint: The library's hint.
+
+    ```python
+    cli_hint("pass that pool as pool_id")   # 'pass that pool as --pool-id'
+    ```
+    """
+    for pattern, option in _PYTHON_TO_OPTIONS:
+        hint = re.sub(pattern, option, hint)
+    return hint
+
+
 def _hint_of(err: BaseException) -> Any:
-    """The hint as the command line says it: the remedy's command when the hint names an operation."""
+    """The hint as the command line says it: the remedy's command when the hint names an operation, the
+    options where it names parameters."""
     remedy = getattr(err, "remedy", None)
-    return cli_remedy(remedy) if isinstance(remedy, Remedy) else getattr(err, "hint", None)
+    if isinstance(remedy, Remedy):
+        return cli_hint(cli_remedy(remedy))
+    hint = getattr(err, "hint", None)
+    return cli_hint(hint) if isinstance(hint, str) else hint
 
 
 def _error_dict(err: BaseException) -> dict[str, Any]:
