@@ -4,6 +4,7 @@ progress on a terminal (a pseudo-terminal here) and its absence from stdout with
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pty
@@ -17,6 +18,7 @@ import yaml
 
 from crossipam.cli import EXIT_AUTH, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, build_parser, main
 from crossipam.cli._examples import EXAMPLES, commands
+from crossipam.cli._output import emit
 from crossipam.testing.__main__ import build_parser as serve_parser
 from crossipam.testing.pytest_plugin import SeededEmulator
 
@@ -194,3 +196,17 @@ def test_progress_on_a_terminal_and_not_on_stdout(env: SeededEmulator) -> None:
     code, out, err = _spawn([*deploy, info.vnet_id("vnet-quick")], tty=False)
     assert code == EXIT_OK and json.loads(out)["name"] == "vnet-quick"
     assert err == ""  # auto, not a terminal, over in less than a second: nothing
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_jsonc_is_coloured_on_a_terminal_only() -> None:
+    args = build_parser().parse_args(["pool", "usage", "P", "-o", "jsonc"])
+    terminal, pipe = _Terminal(), io.StringIO()
+    for out in (terminal, pipe):
+        emit(args, out, {"ok": True, "prefixes": ["10.0.0.0/24"]}, lambda o: None)
+    assert "\x1b[" in terminal.getvalue() and "10.0.0.0/24" in terminal.getvalue()
+    assert json.loads(pipe.getvalue()) == {"ok": True, "prefixes": ["10.0.0.0/24"]}
