@@ -210,3 +210,27 @@ def test_jsonc_is_coloured_on_a_terminal_only() -> None:
         emit(args, out, {"ok": True, "prefixes": ["10.0.0.0/24"]}, lambda o: None)
     assert "\x1b[" in terminal.getvalue() and "10.0.0.0/24" in terminal.getvalue()
     assert json.loads(pipe.getvalue()) == {"ok": True, "prefixes": ["10.0.0.0/24"]}
+
+
+def test_a_replication_wait_is_shown_while_onboarding(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """Onboarding waits for Entra ID's replication: stderr (not a terminal) says so in plain lines once the wait
+    outlasts a second; stdout keeps the JSON document only."""
+    emu = SeededEmulator("fresh")
+    emu.settings.replication_delay = 2.0  # a new service principal is unknown to ARM for two seconds
+    with emu.serve() as server:
+        info = emu.scenario
+        info.ca_bundle = server.ca_bundle
+        for name, value in info.environment().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("CROSSIPAM_MANAGED_ADMIN_CLIENT_SECRET", info.admins["managed"].client_secret)
+        monkeypatch.setenv(
+            "CROSSIPAM_MANAGEMENT_ADMIN_CLIENT_SECRET", info.admins["management"].client_secret
+        )
+        code = main(["onboard", "--app-id", info.app.client_id, "--pool-id", info.pool_id, "-o", "json",
+                     "--managed-admin-client-id", info.admins["managed"].client_id,
+                     "--management-admin-client-id", info.admins["management"].client_id])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == EXIT_OK, captured.err
+    assert json.loads(captured.out)["changed"] is True
+    assert captured.err.startswith(f"onboarding app {info.app.client_id} …\n")
+    assert "waiting for directory replication" in captured.err

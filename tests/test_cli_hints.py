@@ -96,3 +96,9 @@ def test_no_cli_hint_names_a_python_parameter() -> None:
     assert (
         cli_hint("check cloud= endpoints") == "check --cloud or --arm-endpoint/--authority/--graph-endpoint"
     )
+
+
+def test_library_only_knobs_are_left_out_of_cli_hints() -> None:
+    assert cli_hint(
+        "run onboarding again in a few minutes (it is safe to re-run), or raise max_replication_wait"
+    ) == ("run onboarding again in a few minutes (it is safe to re-run)")

@@ -79,6 +79,7 @@ _PYTHON_TO_OPTIONS = (
     (r"\bcloud= endpoints\b", "--cloud or --arm-endpoint/--authority/--graph-endpoint"),
     (r"\bcloud=", "--cloud"),
     (r", or pass a larger operation_timeout\b", ""),
+    (r", or raise max_replication_wait\b", ""),
 )
 """The library's parameter names in hints, as the command line's options say them."""
 
