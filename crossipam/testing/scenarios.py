@@ -73,8 +73,8 @@ class ScenarioInfo:
 
     ```python
     info = emulator.load_scenario("onboarded")
-    cloud = CloudEndpoints(authority_host=info.authority, resource_manager=info.arm_endpoint,
-                           graph=info.graph_endpoint, resource_manager_scope=info.arm_scope)
+    client = CrossTenantIpamClient.from_client_secret(**info.client_kwargs(transport=emulator.transport()))
+    # or, piece by piece: info.app.client_id, info.managed_tenant_id, ..., cloud=info.cloud
     ```
     """
 
