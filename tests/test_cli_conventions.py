@@ -98,6 +98,9 @@ def test_vnet_by_resource_group_and_name(env: SeededEmulator, capsys: pytest.Cap
     monkeypatch.delenv("AZURE_SUBSCRIPTION_ID")
     code, _, err = run(capsys, "show", *by_name)
     assert code == EXIT_USAGE and "--subscription" in err and "AZURE_SUBSCRIPTION_ID" in err
+    code, out, _ = run(capsys, "check", "--pool-id", info.pool_id, *by_name, "--subscription", info.managed_subscription_id,
+                       "--query", "vnet_id", "-o", "tsv")  # fmt: skip
+    assert (code, out) == (EXIT_OK, info.vnet_id("vnet-gn") + "\n")
 
 
 def test_exit_codes_follow_az(env: SeededEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip

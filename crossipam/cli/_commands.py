@@ -211,6 +211,7 @@ def _pool_map(args: argparse.Namespace, io_: CommandIO, client: Any) -> int:
 def _cmd_check(args: argparse.Namespace, io_: CommandIO) -> int:
     if args.addresses is not None and args.addresses <= 0:
         raise UsageError("--addresses must be positive")
+    args.vnet_id = vnet_id_of(args, io_.env)
     with make_client(args, io_.env) as client:
         report = client.check_readiness(
             args.pool_id, vnet_id=args.vnet_id, number_of_ip_addresses=args.addresses, location=args.location

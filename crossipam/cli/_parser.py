@@ -247,13 +247,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser(
         "check",
-        parents=[common, azure],
+        parents=[common, by_name, azure],
         help="check every prerequisite of a cross-tenant deployment (exit 4 if one fails)",
         description="Read-only: tokens in both tenants, onboarding, IPAM Pool User on the pool, Network "
         "Contributor where the VNet goes, the cross-tenant connection, pool capacity and region.",
     )
     check.add_argument("--pool-id", required=True, help="resource id of the IPAM pool")
-    check.add_argument("--vnet-id", help="resource id of the VNet (existing or to be created)")
+    check.add_argument("--vnet-id", help="resource id of the VNet (existing or to be created; or -g/-n)")
     check.add_argument(
         "--addresses", type=_whole_number, help="number of addresses to check the pool's capacity for"
     )
