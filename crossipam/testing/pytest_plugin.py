@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from ._core import Settings
 from .emulator import AzureEmulator
 from .scenarios import ScenarioInfo
 
@@ -31,17 +32,19 @@ class SeededEmulator(AzureEmulator):
 
     Args:
         scenario: The scenario to seed (``onboarded`` or ``fresh``).
+        settings: The knobs (see [`Settings`][crossipam.testing.Settings]); the defaults when omitted.
 
     ```python
     def test_deploy(azure_emulator: SeededEmulator) -> None:
         info = azure_emulator.scenario          # ScenarioInfo, not ScenarioInfo | None
+    slow = SeededEmulator("fresh", Settings(replication_delay=15))
     ```
     """
 
     scenario: ScenarioInfo
 
-    def __init__(self, scenario: str = "onboarded") -> None:
-        super().__init__()
+    def __init__(self, scenario: str = "onboarded", settings: Settings | None = None) -> None:
+        super().__init__(settings)
         self.load_scenario(scenario)
 
 
