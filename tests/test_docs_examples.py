@@ -17,7 +17,7 @@ import shlex
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ import pytest
 from azure.identity import ClientSecretCredential
 
 from crossipam import CrossTenantIpamClient
+from crossipam.testing import ScenarioInfo
 from crossipam.testing.pytest_plugin import SeededEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,14 +47,14 @@ class Page:
     """What a page's examples assume.
 
     ``scenario``: the offline Azure they run against; ``setup``: Python run before the page's first block (beyond
-    the names every page gets, see ``namespace``); ``shell_env``: variables of its shell blocks (scenario
+    the names every page gets, see ``namespace``); ``shell_env``: variables of its shell blocks (from the scenario
     attributes); ``prints``: what its Python blocks must print (so that an example that silently does nothing
     fails).
     """
 
     scenario: str = "onboarded"
     setup: str = ""
-    shell_env: dict[str, str] = field(default_factory=dict)
+    shell_env: dict[str, Callable[[ScenarioInfo], str]] = field(default_factory=dict)
     prints: tuple[str, ...] = ()
 
 
@@ -65,7 +66,7 @@ PAGES: dict[str, Page] = {
     "docs/api.md": Page(),
     "docs/architecture.md": Page(),
     "docs/bulk-and-async.md": Page(prints=("10 deployed;", "too-big", "['created', 'created'")),
-    "docs/cli.md": Page(shell_env={"POOL": "pool_id"}),
+    "docs/cli.md": Page(shell_env={"POOL": lambda info: info.pool_id}),
     "docs/concepts.md": Page(),
     "docs/deployment.md": Page(),
     "docs/errors.md": Page(
@@ -81,7 +82,7 @@ PAGES: dict[str, Page] = {
     "docs/performance.md": Page(),
     "docs/quickstart.md": Page(prints=("[IPv4Network('10.0.0.0/24')]",)),
     "docs/readiness.md": Page(
-        shell_env={"POOL": "pool_id", "VNET": "vnet_id('vnet-docs')"},
+        shell_env={"POOL": lambda info: info.pool_id, "VNET": lambda info: info.vnet_id("vnet-docs")},
         prints=("pass token_management_tenant",),
     ),
     "docs/reliability.md": Page(),
@@ -208,9 +209,7 @@ def test_shell_examples_run(page: str, served: SeededEmulator, tmp_path: Path) -
     (shim / "crossipam").chmod(0o755)
     info = served.scenario
     env = {**os.environ, "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
-    env.update(
-        {name: str(eval(f"info.{attr}", {"info": info})) for name, attr in PAGES[page].shell_env.items()}
-    )
+    env.update({name: value(info) for name, value in PAGES[page].shell_env.items()})
     ran = 0
     for command in shell_commands(page):
         if not command.startswith("crossipam "):
