@@ -53,8 +53,6 @@ ARGS_NOT_YET_WRITTEN: frozenset[str] = frozenset(
 ARGS_WAIT_FOR_SPLIT: frozenset[str] = frozenset(
     {
         "crossipam._onboarding_core",
-        "crossipam._wire_errors",
-        "crossipam.errors",
         "crossipam.readiness",
     }
 )
