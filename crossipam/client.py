@@ -126,6 +126,10 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         nothing the second time (``result().action == "unchanged"``). ``tags`` are merged into the existing
         tags.
 
+        Args:
+            vnet_id: The virtual network in the managed tenant: a resource id or a parsed `VirtualNetworkId`.
+            **options: What to deploy: the keywords of [`DeployOptions`][crossipam.options.DeployOptions] (``location``, ``pool_id``, ``number_of_ip_addresses``, ``subnets``, …).
+
         ```python
         poller = client.begin_deploy_virtual_network(vnet_id, location="eastus", pool_id=pool_id,
                                                      number_of_ip_addresses=100, subnets=[SubnetSpec("app", 64)])
@@ -154,6 +158,9 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         """The VNet's prefixes and pool allocations (raises [`NotFoundError`][crossipam.errors.NotFoundError]
         if absent).
 
+        Args:
+            vnet_id: The virtual network in the managed tenant: a resource id or a parsed `VirtualNetworkId`.
+
         ```python
         client.get_virtual_network_allocation(vnet_id).allocations
         ```
@@ -176,6 +183,10 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         ([`AddressSpaceConflictError`][crossipam.errors.AddressSpaceConflictError] otherwise, before any
         write). Subnets, peerings, tags and DNS settings are kept. Without an allocation nothing is written
         and the result's ``action`` is ``"no_allocation"``.
+
+        Args:
+            vnet_id: The virtual network in the managed tenant: a resource id or a parsed `VirtualNetworkId`.
+            address_prefixes: Static prefixes to replace the VNet's space with (every subnet must fit); default: the prefixes the allocations hold.
 
         ```python
         deployment = client.begin_remove_allocation(vnet_id).result()
@@ -200,6 +211,10 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         """Check, read-only, everything a cross-tenant deployment from ``pool_id`` needs (tokens in both
         tenants, onboarding, roles, the connection, pool capacity, region); see [`crossipam.readiness`][].
 
+        Args:
+            pool_id: The IPAM pool in the management tenant: a resource id or a parsed `IpamPoolId`.
+            **options: The checks' inputs: [`ReadinessOptions`][crossipam.options.ReadinessOptions] (``vnet_id``, ``number_of_ip_addresses``, ``location``, …).
+
         ```python
         report = client.check_readiness(pool_id, vnet_id=vnet_id, number_of_ip_addresses=256)
         print(report.ok, [(c.name, c.remedy) for c in report.failed])
@@ -211,6 +226,9 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
     def get_pool_usage(self, pool_id: str | IpamPoolId) -> PoolUsage:
         """The pool's usage, read in the management tenant.
 
+        Args:
+            pool_id: The IPAM pool in the management tenant: a resource id or a parsed `IpamPoolId`.
+
         ```python
         usage = client.get_pool_usage(pool_id)
         print(usage.number_of_allocated_ip_addresses, usage.available_address_prefixes)
@@ -221,6 +239,9 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
 
     def list_pool_allocations(self, pool_id: str | IpamPoolId) -> list[PoolAllocation]:
         """Everything that holds space in the pool (VNets of any tenant, static CIDRs), all pages.
+
+        Args:
+            pool_id: The IPAM pool in the management tenant: a resource id or a parsed `IpamPoolId`.
 
         ```python
         [a.resource_id.name for a in client.list_pool_allocations(pool_id)]
@@ -242,6 +263,10 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         (429) and conflicts (409 ``AnotherOperationInProgress``) pause and slow down the affected subscription
         and retry the item (at most ``max_attempts`` runs); see ``docs/bulk-and-async.md``. ``sleep`` and
         ``clock`` replace ``time.sleep`` / ``time.monotonic`` (tests).
+
+        Args:
+            specs: One [`DeploymentSpec`][crossipam.models.DeploymentSpec] per VNet; any iterable (not a string).
+            **options: [`BulkOptions`][crossipam.options.BulkOptions]: ``max_concurrency``, ``max_attempts``, ``progress``, …
 
         ```python
         results = client.deploy_many([DeploymentSpec(vnet_id, "eastus", pool_id, 64) for vnet_id in ids])
@@ -268,6 +293,10 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
     ) -> list[BulkItemResult]:
         """Remove the pool allocations of many VNets (keeping their prefixes), like
         [`deploy_many`][crossipam.CrossTenantIpamClient.deploy_many].
+
+        Args:
+            vnet_ids_or_specs: The VNets, as resource ids, parsed ids or [`DeploymentSpec`][crossipam.models.DeploymentSpec]s (their ``vnet_id`` is used).
+            **options: [`BulkOptions`][crossipam.options.BulkOptions], as for ``deploy_many``.
 
         ```python
         results = client.remove_many(vnet_ids)

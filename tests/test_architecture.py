@@ -1,6 +1,7 @@
 """The layering rules of docs/architecture.md, checked on the import statements of every module.
 
-* the ground floor (``models``, ``errors``, ``_resource_ids``, ``_redact``, ``_validation``, ``_retry_after``) imports nothing of crossipam above it;
+* the ground floor (``models``, ``errors`` and the error modules, ``_resource_ids``, ``_redact``, ``_validation``,
+  ``_retry_after``) imports nothing of crossipam above it;
 * the library never imports ``crossipam.testing`` at module level (the CLI's ``demo``/``emulator`` commands
   import it inside the function that needs it);
 * ``crossipam.testing`` imports nothing of the library, so that a mistake in the library's requests cannot be

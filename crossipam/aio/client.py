@@ -140,6 +140,10 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
     ) -> AsyncLROPoller[VirtualNetworkDeployment]:
         """Create or grow a VNet from the management tenant's pool (see the sync client for the rules).
 
+        Args:
+            vnet_id: The virtual network's resource id (or a parsed `VirtualNetworkId`).
+            **options: What to deploy: see [`DeployOptions`][crossipam.options.DeployOptions] (``location``, ``pool_id``, ``number_of_ip_addresses``, ``subnets``, …).
+
         ```python
         poller = await client.begin_deploy_virtual_network(vnet_id, location="eastus", pool_id=pool_id,
                                                            number_of_ip_addresses=100)
@@ -170,6 +174,9 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         """The VNet's prefixes and pool allocations (raises [`NotFoundError`][crossipam.errors.NotFoundError]
         if absent).
 
+        Args:
+            vnet_id: The virtual network's resource id (or a parsed `VirtualNetworkId`).
+
         ```python
         (await client.get_virtual_network_allocation(vnet_id)).allocations
         ```
@@ -185,6 +192,10 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         address_prefixes: Iterable[str] | None = None,
     ) -> AsyncLROPoller[VirtualNetworkDeployment]:
         """Convert the VNet's (and its subnets') pool allocations into static prefixes, freeing the pool.
+
+        Args:
+            vnet_id: The virtual network's resource id (or a parsed `VirtualNetworkId`).
+            address_prefixes: Static prefixes to use instead of the allocated ones.
 
         ```python
         removed = await (await client.begin_remove_allocation(vnet_id)).result()
@@ -208,6 +219,10 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         """Check, read-only, everything a cross-tenant deployment from ``pool_id`` needs — the same checks,
         verdicts and report as the sync client (see [`crossipam.readiness`][]).
 
+        Args:
+            pool_id: The IPAM pool's resource id (or a parsed `IpamPoolId`).
+            **options: See [`ReadinessOptions`][crossipam.options.ReadinessOptions] (``vnet_id``, ``number_of_ip_addresses``, ``location``, …).
+
         ```python
         report = await client.check_readiness(pool_id, vnet_id=vnet_id, number_of_ip_addresses=256)
         print(report.ok, [(c.name, c.remedy) for c in report.failed])
@@ -218,6 +233,9 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
 
     async def get_pool_usage(self, pool_id: str | IpamPoolId) -> PoolUsage:
         """The pool's usage, read in the management tenant.
+
+        Args:
+            pool_id: The IPAM pool's resource id (or a parsed `IpamPoolId`).
 
         ```python
         usage = await client.get_pool_usage(pool_id)
@@ -230,6 +248,9 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
 
     async def list_pool_allocations(self, pool_id: str | IpamPoolId) -> list[PoolAllocation]:
         """Everything that holds space in the pool (VNets of any tenant, static CIDRs), all pages.
+
+        Args:
+            pool_id: The IPAM pool's resource id (or a parsed `IpamPoolId`).
 
         ```python
         [a.resource_id.name for a in await client.list_pool_allocations(pool_id)]
@@ -248,6 +269,10 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         """Deploy many VNets as asyncio tasks (at most ``max_concurrency`` at once); results in input order.
 
         Same guarantees as the sync [`crossipam.CrossTenantIpamClient.deploy_many`][].
+
+        Args:
+            specs: One [`DeploymentSpec`][crossipam.models.DeploymentSpec] per VNet (any iterable).
+            **options: [`AsyncBulkOptions`][crossipam.options.AsyncBulkOptions]: ``max_concurrency``, ``max_attempts``, ``progress``, …
 
         ```python
         results = await client.deploy_many([DeploymentSpec(vnet_id, "eastus", pool_id, 64) for vnet_id in ids])
@@ -273,6 +298,10 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
     ) -> list[BulkItemResult]:
         """Remove the pool allocations of many VNets, like
         [`deploy_many`][crossipam.aio.CrossTenantIpamClient.deploy_many].
+
+        Args:
+            vnet_ids_or_specs: The VNets, as resource ids, parsed ids or specs.
+            **options: [`AsyncBulkOptions`][crossipam.options.AsyncBulkOptions], as for ``deploy_many``.
 
         ```python
         results = await client.remove_many(vnet_ids)

@@ -235,6 +235,9 @@ class Journal:
         """Append one entry ([`AzureEmulator.handle`][crossipam.testing.AzureEmulator.handle] records every
         request; tests rarely need this).
 
+        Args:
+            entry: The entry.
+
         ```python
         emulator.journal.record(JournalEntry("GET", url, "/subscriptions", "arm", 200))
         ```
@@ -271,6 +274,12 @@ class Journal:
     ) -> list[JournalEntry]:
         """Entries matching all given filters; ``path`` is a regular expression searched in the path.
 
+        Args:
+            service: ``entra``, ``graph`` or ``arm``.
+            method: The HTTP method.
+            path: A regular expression searched in the path.
+            status: The answer's status.
+
         ```python
         vnet_puts = emulator.journal.entries(service="arm", method="PUT", path=r"/virtualNetworks/")
         throttled = emulator.journal.entries(status=429)
@@ -288,6 +297,9 @@ class Journal:
 
     def token_requests(self, tenant_id: str | None = None) -> list[JournalEntry]:
         """Token endpoint requests, optionally for one tenant.
+
+        Args:
+            tenant_id: Only this tenant's (default: all).
 
         ```python
         assert len(emulator.journal.token_requests(info.management_tenant_id)) == 1
@@ -444,6 +456,10 @@ class Faults:
 
     def take(self, req: Request, when: str) -> Fault | None:
         """The first armed fault matching ``req`` at stage ``when``, consuming one of its ``times``.
+
+        Args:
+            req: The request.
+            when: ``before`` (instead of handling) or ``after`` (instead of answering).
 
         ```python
         fault = emulator.faults.take(req, "before")  # what AzureEmulator.handle does; None if none applies
