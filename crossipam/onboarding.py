@@ -33,8 +33,9 @@ retry, logging), role assignments through azure-mgmt-authorization, connection c
 azure-mgmt-network. Directory replication (a fresh service principal is not visible everywhere at once) is
 waited out with a bounded backoff, as the Azure CLI does.
 
-The steps themselves live in ``crossipam._onboarding_core``, written once for this module and its asyncio twin
-[`crossipam.aio.onboarding`][] (same arguments, steps, results and errors, awaited).
+The steps themselves live in ``crossipam._onboarding_core`` and its ``_onboarding_*`` siblings, written once
+for this module and its asyncio twin [`crossipam.aio.onboarding`][] (same arguments, steps, results and errors,
+awaited).
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ from azure.core import AzureClouds
 from azure.core.credentials import TokenCredential
 
 from ._drive import run_job
-from ._onboarding_core import (
+from ._onboarding_core import prepare_offboarding, prepare_onboarding
+from ._onboarding_rbac import role_assignment_name
+from ._onboarding_results import (
     IPAM_POOL_USER_ROLE,
     IPAM_POOL_USER_ROLE_ID,
     STEP_ASSIGN_POOL_ROLE,
@@ -60,9 +63,6 @@ from ._onboarding_core import (
     OnboardingResult,
     OnboardingStep,
     StepStatus,
-    prepare_offboarding,
-    prepare_onboarding,
-    role_assignment_name,
 )
 from .models import CloudEndpoints
 

@@ -32,14 +32,8 @@ from typing import Any, TypeVar
 from azure.core import AzureClouds
 from azure.core.credentials_async import AsyncTokenCredential
 
-from .._onboarding_core import (
-    IPAM_POOL_USER_ROLE,
-    OffboardingResult,
-    OnboardingResult,
-    OnboardingStep,
-    prepare_offboarding,
-    prepare_onboarding,
-)
+from .._onboarding_core import prepare_offboarding, prepare_onboarding
+from .._onboarding_results import IPAM_POOL_USER_ROLE, OffboardingResult, OnboardingResult, OnboardingStep
 from ..models import CloudEndpoints
 from ._drive import run_job
 
