@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +45,12 @@ from ._onboarding_graph import (
 )
 from ._onboarding_progress import Progress, ReplicationRetry
 from ._onboarding_rbac import remove_assignments, step_role_assignment
-from ._onboarding_results import STEP_REMOVE_ROLE_ASSIGNMENT, OffboardingResult, OnboardingResult
+from ._onboarding_results import (
+    IPAM_POOL_USER_ROLE,
+    STEP_REMOVE_ROLE_ASSIGNMENT,
+    OffboardingResult,
+    OnboardingResult,
+)
 from ._resource_ids import IpamPoolId
 from .credentials import validate_tenant_id
 from .errors import InvalidInputError
@@ -118,21 +124,24 @@ class OnboardingJob(Job[OnboardingResult]):
 def prepare_onboarding(
     app_id: str,
     pool_id: str,
-    *,
-    managed_tenant_id: str,
-    management_tenant_id: str,
     managed_tenant_credential: Any,
     management_tenant_credential: Any,
-    cloud: Any,
-    dry_run: bool,
-    check_connection: bool,
-    managed_subscription_id: str | None,
-    role_name: str,
-    max_replication_wait: float,
-    replication_poll_interval: float,
-    max_replication_attempts: int | None,
-) -> OnboardingJob:
-    """Validate the arguments of ``onboard_service_principal`` (sync or async) before any request."""
+    options: Mapping[str, Any],
+) -> tuple[OnboardingJob, dict[str, Any]]:
+    """Validate the arguments of ``onboard_service_principal`` (sync or async) before any request.
+
+    ``options`` are its ``**options`` (``crossipam.options.OnboardingOptions``), their defaults written here
+    once. Returns the job and the keywords that are not onboarding's own: azure-core's, for every pipeline
+    and SDK client.
+    """
+    rest = dict(options)
+    managed_tenant_id = _required(rest, "managed_tenant_id", "onboard_service_principal")
+    management_tenant_id, cloud, dry_run, role_name = _run_options(rest, "onboard_service_principal")
+    check_connection: bool = rest.pop("check_connection", False)
+    managed_subscription_id: str | None = rest.pop("managed_subscription_id", None)
+    max_replication_wait: float = rest.pop("max_replication_wait", 180.0)
+    replication_poll_interval: float = rest.pop("replication_poll_interval", 5.0)
+    max_replication_attempts: int | None = rest.pop("max_replication_attempts", None)
     app_id = _validate_guid(app_id, "app_id")
     managed_tenant_id = validate_tenant_id(managed_tenant_id, "managed_tenant_id")
     management_tenant_id = validate_tenant_id(management_tenant_id, "management_tenant_id")
@@ -141,7 +150,7 @@ def prepare_onboarding(
     if managed_subscription_id is not None:
         managed_subscription_id = _validate_guid(managed_subscription_id, "managed_subscription_id")
     retry = ReplicationRetry(max_replication_wait, replication_poll_interval, max_replication_attempts)
-    return OnboardingJob(
+    job = OnboardingJob(
         cloud=CloudEndpoints.for_cloud(cloud),
         credentials={
             "managed": (managed_tenant_id, managed_tenant_credential),
@@ -157,6 +166,7 @@ def prepare_onboarding(
         role_name=role_name,
         retry=retry,
     )
+    return job, rest
 
 
 @dataclass(frozen=True)
@@ -216,22 +226,22 @@ class OffboardingJob(Job[OffboardingResult]):
 
 
 def prepare_offboarding(
-    app_id: str,
-    pool_id: str,
-    *,
-    management_tenant_id: str,
-    management_tenant_credential: Any,
-    cloud: Any,
-    dry_run: bool,
-    delete_service_principal: bool,
-    role_name: str,
-) -> OffboardingJob:
-    """Validate the arguments of ``offboard_service_principal`` (sync or async) before any request."""
+    app_id: str, pool_id: str, management_tenant_credential: Any, options: Mapping[str, Any]
+) -> tuple[OffboardingJob, dict[str, Any]]:
+    """Validate the arguments of ``offboard_service_principal`` (sync or async) before any request.
+
+    As `prepare_onboarding`, for ``crossipam.options.OffboardingOptions``; ``managed_tenant_id`` is accepted
+    for symmetry with onboarding and not used.
+    """
+    rest = dict(options)
+    management_tenant_id, cloud, dry_run, role_name = _run_options(rest, "offboard_service_principal")
+    delete_service_principal: bool = rest.pop("delete_service_principal", False)
+    rest.pop("managed_tenant_id", None)  # accepted for symmetry only
     app_id = _validate_guid(app_id, "app_id")
     management_tenant_id = validate_tenant_id(management_tenant_id, "management_tenant_id")
     pool = IpamPoolId.parse(pool_id)
     _validate_role_name(role_name)
-    return OffboardingJob(
+    job = OffboardingJob(
         cloud=CloudEndpoints.for_cloud(cloud),
         credentials={"management": (management_tenant_id, management_tenant_credential)},
         app_id=app_id,
@@ -241,6 +251,23 @@ def prepare_offboarding(
         delete_service_principal=delete_service_principal,
         role_name=role_name,
     )
+    return job, rest
+
+
+def _run_options(rest: dict[str, Any], function: str) -> tuple[str, Any, bool, str]:
+    """Take the options both operations have out of ``rest``: the management tenant (required), ``cloud``,
+    ``dry_run`` and ``role_name``, with their defaults."""
+    management_tenant_id = _required(rest, "management_tenant_id", function)
+    dry_run: bool = rest.pop("dry_run", False)
+    return management_tenant_id, rest.pop("cloud", None), dry_run, rest.pop("role_name", IPAM_POOL_USER_ROLE)
+
+
+def _required(rest: dict[str, Any], name: str, function: str) -> Any:
+    """Take the required keyword ``name`` out of ``rest``; missing, the ``TypeError`` Python raises for a missing
+    keyword-only argument."""
+    if name not in rest:
+        raise TypeError(f"{function}() missing 1 required keyword-only argument: {name!r}")
+    return rest.pop(name)
 
 
 def _validate_guid(value: str, name: str) -> str:

@@ -124,17 +124,14 @@ class OnboardingResult:
         """The step called ``name`` (``KeyError`` if absent).
 
         Args:
-            name: A step's name, e.g. ``"assign_pool_role"`` (the ``STEP_*`` constants).
+            name: One of onboarding's step names, e.g. ``"create_service_principal"`` (``STEP_*``).
 
         Example:
             ```python
             result.step("create_service_principal").status   # "done" | "already_done" | "planned"
             ```
         """
-        for step in self.steps:
-            if step.name == name:
-                return step
-        raise KeyError(name)
+        return _step_named(self.steps, name)
 
 
 @dataclass(frozen=True)
@@ -181,20 +178,17 @@ class OffboardingResult:
         return any(step.status == "done" for step in self.steps)
 
     def step(self, name: str) -> OnboardingStep:
-        """The step called ``name`` (``KeyError`` if absent).
+        """The offboarding step called ``name``; ``KeyError`` when this run had no such step.
 
         Args:
-            name: A step's name, e.g. ``"assign_pool_role"`` (the ``STEP_*`` constants).
+            name: ``"remove_role_assignment"`` or ``"delete_service_principal"``.
 
         Example:
             ```python
             result.step("remove_role_assignment").status
             ```
         """
-        for step in self.steps:
-            if step.name == name:
-                return step
-        raise KeyError(name)
+        return _step_named(self.steps, name)
 
 
 def _result_dict(result: OnboardingResult | OffboardingResult) -> dict[str, Any]:
@@ -208,3 +202,10 @@ def _result_dict(result: OnboardingResult | OffboardingResult) -> dict[str, Any]
         "service_principal_object_id": result.service_principal_object_id,
         "steps": [step.to_dict() for step in result.steps],
     }
+
+
+def _step_named(steps: tuple[OnboardingStep, ...], name: str) -> OnboardingStep:
+    for step in steps:
+        if step.name == name:
+            return step
+    raise KeyError(name)
