@@ -184,7 +184,7 @@ class PipelineOptions(_PipelineKeywords, total=False):
         tracing_attributes: Attributes set on every tracing span.
         permit_redirects: Whether redirects are followed (default ``True``).
         redirect_max: The most redirects followed.
-        retry_total: azure-core's retries of a request (its other ``retry_*`` counts, backoff and mode likewise).
+        retry_total: Retries of a request in all (azure-core's default: 10).
         retry_connect: Retries of connection errors.
         retry_read: Retries of read errors.
         retry_status: Retries of retryable status codes.

@@ -34,6 +34,7 @@ from crossipam.onboarding import (
     STEP_DELETE_SERVICE_PRINCIPAL,
     STEP_MAKE_MULTITENANT,
     STEP_REMOVE_ROLE_ASSIGNMENT,
+    offboard_service_principal,
     onboard_service_principal,
     role_assignment_name,
 )
@@ -309,6 +310,21 @@ def test_replication_attempts_can_be_capped(
     assert sleep.call_args_list == [call(5.0)] * 2
 
 
+def test_replication_is_waited_out_for_180_seconds_in_5_second_steps_by_default(
+    azure_emulator_fresh: AzureEmulator, onboard: Onboard, fake_sleep: FakeSleep
+) -> None:
+    """The defaults of the options (written once, in the core): like the Azure CLI's 36 x 5 s."""
+    emu = azure_emulator_fresh
+    emu.settings.replication_delay = 600
+    sleep = fake_sleep(emu)
+
+    with pytest.raises(ReplicationPendingError) as caught:
+        onboard(emu, sleep=sleep)
+
+    assert caught.value.waited_seconds == 180 and caught.value.attempts == 37
+    assert sleep.call_args_list == [call(5.0)] * 36
+
+
 def test_transient_graph_and_arm_failures_are_retried_by_azure_core(
     azure_emulator_fresh: AzureEmulator,
     onboard: Onboard,
@@ -546,6 +562,28 @@ def test_arguments_are_validated() -> None:
             "/resourceGroups/r/providers/Microsoft.Network/networkManagers/n/ipamPools/p",
             role_name="Reader' or roleName eq 'Owner",
             **common,
+        )
+    assert cred.scopes == []
+
+
+def test_a_missing_tenant_is_the_type_error_of_a_missing_keyword_before_any_request() -> None:
+    """The tenants are required keywords of ``**options``: missing, Python's own ``TypeError``, as before."""
+    cred = _StaticCredential()
+    pool_id = (
+        "/subscriptions/00000000-0000-4000-8000-000000000001"
+        "/resourceGroups/r/providers/Microsoft.Network/networkManagers/n/ipamPools/p"
+    )
+    with pytest.raises(TypeError, match=r"onboard_service_principal\(\) missing .* 'managed_tenant_id'"):
+        onboard_service_principal(  # type: ignore[call-arg]
+            str(uuid.uuid4()),
+            pool_id,
+            management_tenant_id=str(uuid.uuid4()),
+            managed_tenant_credential=cred,
+            management_tenant_credential=cred,
+        )
+    with pytest.raises(TypeError, match=r"offboard_service_principal\(\) missing .* 'management_tenant_id'"):
+        offboard_service_principal(  # type: ignore[call-arg]
+            str(uuid.uuid4()), pool_id, management_tenant_credential=cred, managed_tenant_id=str(uuid.uuid4())
         )
     assert cred.scopes == []
 
