@@ -296,33 +296,30 @@ def test_replication_still_pending_gives_typed_error_then_rerun_completes(
     }
 
 
+@pytest.mark.parametrize(
+    ("options", "attempts"),
+    # capped; and by default (the options' defaults, written once in the core): 180 s in 5 s steps, like the
+    # Azure CLI's 36 x 5 s
+    [({"max_replication_attempts": 3}, 3), ({}, 37)],
+    ids=["capped", "default"],
+)
 def test_replication_attempts_can_be_capped(
-    azure_emulator_fresh: AzureEmulator, onboard: Onboard, fake_sleep: FakeSleep
+    azure_emulator_fresh: AzureEmulator,
+    onboard: Onboard,
+    fake_sleep: FakeSleep,
+    options: dict[str, Any],
+    attempts: int,
 ) -> None:
     emu = azure_emulator_fresh
     emu.settings.replication_delay = 600
     sleep = fake_sleep(emu)
 
     with pytest.raises(ReplicationPendingError) as caught:
-        onboard(emu, sleep=sleep, max_replication_attempts=3)
+        onboard(emu, sleep=sleep, **options)
 
-    assert caught.value.attempts == 3
-    assert sleep.call_args_list == [call(5.0)] * 2
-
-
-def test_replication_is_waited_out_for_180_seconds_in_5_second_steps_by_default(
-    azure_emulator_fresh: AzureEmulator, onboard: Onboard, fake_sleep: FakeSleep
-) -> None:
-    """The defaults of the options (written once, in the core): like the Azure CLI's 36 x 5 s."""
-    emu = azure_emulator_fresh
-    emu.settings.replication_delay = 600
-    sleep = fake_sleep(emu)
-
-    with pytest.raises(ReplicationPendingError) as caught:
-        onboard(emu, sleep=sleep)
-
-    assert caught.value.waited_seconds == 180 and caught.value.attempts == 37
-    assert sleep.call_args_list == [call(5.0)] * 36
+    assert caught.value.attempts == attempts
+    assert sleep.call_args_list == [call(5.0)] * (attempts - 1)
+    assert caught.value.waited_seconds == 5.0 * (attempts - 1)
 
 
 def test_transient_graph_and_arm_failures_are_retried_by_azure_core(
