@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from ._bulk_items import ProgressCallback
 from ._resource_ids import IpamPoolId, VirtualNetworkId
-from .models import SubnetSpec
+from .models import CloudEndpoints, SubnetSpec
 
 if TYPE_CHECKING:  # annotations only (typing.Required needs Python 3.11)
     from typing_extensions import Required
 
-__all__ = ["AsyncBulkOptions", "BulkOptions", "DeployOptions", "ReadinessOptions"]
+__all__ = ["AsyncBulkOptions", "BulkOptions", "DeployOptions", "ReadinessArguments", "ReadinessOptions"]
 
 
 class DeployOptions(TypedDict, total=False):
@@ -106,3 +106,58 @@ class ReadinessOptions(TypedDict, total=False):
     vnet_id: str | VirtualNetworkId | None
     number_of_ip_addresses: int | None
     location: str | None
+
+
+class _ReadPipelineOptions(TypedDict, total=False):
+    """The azure-core options readiness's reads use (``CREDENTIAL_PIPELINE_KWARGS``, ``logging_enable``,
+    ``polling_interval``): any other is ignored."""
+
+    transport: Any
+    connection_verify: bool | str
+    connection_cert: Any
+    connection_timeout: float
+    read_timeout: float
+    retry_total: int
+    retry_connect: int
+    retry_read: int
+    retry_status: int
+    retry_backoff_factor: float
+    retry_backoff_max: float
+    retry_mode: Any
+    proxies: Mapping[str, str]
+    user_agent: str
+    logging_enable: bool
+    polling_interval: float
+
+
+class ReadinessArguments(ReadinessOptions, _ReadPipelineOptions, total=False):
+    """What [`crossipam.readiness.check_readiness`][] and its asyncio twin take besides the two credentials (their
+    ``**options``): the pool and the tenants (required), [`ReadinessOptions`][crossipam.options.ReadinessOptions],
+    the app, the cloud, how long to wait for an operation in flight, and the azure-core options of the reads.
+
+    Attributes:
+        managed_tenant_id: Tenant B, the app's home, which owns the VNet (required).
+        management_tenant_id: Tenant A, which owns the IPAM pool (required).
+        pool_id: The IPAM pool in tenant A (required).
+        client_id: The app's (client) id: Microsoft Graph reads its registration (without it ``app_multitenant``
+            is skipped), and the remedies name it.
+        cloud: The cloud's endpoints; the public cloud when omitted.
+        operation_timeout: Seconds to wait when the VNet is being updated (``provisioningState`` not terminal:
+            its allocation may still change), reading it every ``polling_interval`` seconds (default 30); past
+            that the VNet counts as unreadable.
+
+    The azure-core options (``transport``, ``connection_verify``, ``retry_total`` …, ``logging_enable``) go to
+    the pipelines of the reads; ``logging_enable`` never reaches a credential.
+
+    ```python
+    arguments: ReadinessArguments = {"managed_tenant_id": b, "management_tenant_id": a, "pool_id": pool_id}
+    report = check_readiness(for_b, for_a, vnet_id=vnet_id, **arguments)
+    ```
+    """
+
+    managed_tenant_id: Required[str]
+    management_tenant_id: Required[str]
+    pool_id: Required[str | IpamPoolId]
+    client_id: str | None
+    cloud: CloudEndpoints | None
+    operation_timeout: float

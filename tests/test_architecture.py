@@ -183,7 +183,6 @@ def test_the_clients_decide_nothing_the_flows_decide() -> None:
 MAX_LINES = 650
 OVERSIZED = {
     "crossipam._onboarding_core": 1250,
-    "crossipam.readiness": 1090,
 }
 
 
@@ -202,7 +201,7 @@ def test_modules_stay_small_enough_to_read_in_one_sitting() -> None:
 TWIN_BLOCK = 6
 #: Sync/aio pairs that still share such blocks. Only shrinks: ``test_twins_still_sharing_is_still_needed`` fails
 #: when an entry no longer does.
-TWINS_STILL_SHARING: frozenset[str] = frozenset({"onboarding", "readiness"})
+TWINS_STILL_SHARING: frozenset[str] = frozenset({"onboarding"})
 
 
 def twin_pairs() -> Iterator[tuple[Path, Path]]:

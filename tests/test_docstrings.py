@@ -53,7 +53,6 @@ ARGS_NOT_YET_WRITTEN: frozenset[str] = frozenset(
 ARGS_WAIT_FOR_SPLIT: frozenset[str] = frozenset(
     {
         "crossipam._onboarding_core",
-        "crossipam.readiness",
     }
 )
 
