@@ -22,6 +22,7 @@ from azure.core.exceptions import HttpResponseError
 
 from ._inflight import DEFAULT_OPERATION_TIMEOUT
 from ._resource_ids import IpamPoolId, VirtualNetworkId
+from ._wire_errors import arm_error_code, arm_error_message
 from .errors import CrossIpamError, Remedy
 from .models import PoolUsage
 
@@ -206,10 +207,11 @@ class _Seen:
 
 
 def _describe(err: BaseException) -> str:
-    """The first sentence of an error (Entra ID and ARM messages go on with boilerplate and trace ids)."""
-    odata = getattr(err, "error", None)  # an ARM error answer: code and message, as ARM sent them
-    if isinstance(err, HttpResponseError) and odata is not None and odata.code and odata.message:
-        text = f"{odata.code}: {odata.message}"
+    """The first sentence of an error (Entra ID and ARM messages go on with boilerplate and trace ids); an ARM
+    answer as ``code: message``, read by the one ARM error parser (``crossipam._wire_errors``)."""
+    code = arm_error_code(err) if isinstance(err, HttpResponseError) else None
+    if code:
+        text = f"{code}: {arm_error_message(err)}"
     elif isinstance(err, CrossIpamError):
         text = err.message
     else:
