@@ -65,7 +65,7 @@ _READ_ERRORS = (AzureError, CrossIpamError)
 _V = TypeVar("_V")
 _Steps = Generator["GraphCall | ArmCall | Sleep", Any, _V]
 """A part of the readiness flow: yields the Graph requests and azure-mgmt calls it needs (the sync or async
-driver executes them, see crossipam._onboarding_core) and receives their answers."""
+driver executes them, see crossipam._engine) and receives their answers."""
 
 
 def _attempt(call: GraphCall | ArmCall, convert: Callable[[Any], _V]) -> _Steps[_V | _Unreadable]:
