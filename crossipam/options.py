@@ -37,6 +37,7 @@ __all__ = [
     "OffboardingOptions",
     "OnboardingOptions",
     "PipelineOptions",
+    "ReadinessArguments",
     "ReadinessOptions",
 ]
 
@@ -310,3 +311,37 @@ class AsyncOffboardingOptions(_OffboardingKeywords, AsyncPipelineOptions, total=
                                      management_tenant_id=tenant_a)
     ```
     """
+
+
+class ReadinessArguments(ReadinessOptions, _PipelineKeywords, total=False):
+    """What [`crossipam.readiness.check_readiness`][] and its asyncio twin take besides the two credentials (their
+    ``**options``): the pool and the tenants (required), [`ReadinessOptions`][crossipam.options.ReadinessOptions],
+    the app, the cloud, how long to wait for an operation in flight, and the azure-core options of the reads.
+
+    Attributes:
+        managed_tenant_id: Tenant B, the app's home, which owns the VNet (required).
+        management_tenant_id: Tenant A, which owns the IPAM pool (required).
+        pool_id: The IPAM pool in tenant A (required).
+        client_id: The app's (client) id: Microsoft Graph reads its registration (without it ``app_multitenant``
+            is skipped), and the remedies name it.
+        cloud: The cloud's endpoints; the public cloud when omitted.
+        operation_timeout: Seconds to wait when the VNet is being updated (``provisioningState`` not terminal:
+            its allocation may still change), reading it every ``polling_interval`` seconds (default 30); past
+            that the VNet counts as unreadable.
+
+    The azure-core options (``transport``, ``connection_verify``, ``retry_total`` …, ``logging_enable``) go to
+    the pipelines of the reads; ``logging_enable`` never reaches a credential.
+
+    ```python
+    arguments: ReadinessArguments = {"managed_tenant_id": b, "management_tenant_id": a, "pool_id": pool_id}
+    report = check_readiness(for_b, for_a, vnet_id=vnet_id, **arguments)
+    ```
+    """
+
+    managed_tenant_id: Required[str]
+    management_tenant_id: Required[str]
+    pool_id: Required[str | IpamPoolId]
+    client_id: str | None
+    cloud: CloudEndpoints | None
+    operation_timeout: float
+    transport: Any

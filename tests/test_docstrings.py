@@ -33,16 +33,6 @@ PACKAGE = Path(__file__).resolve().parent.parent / "crossipam"
 TESTING = PACKAGE / "testing"
 FENCE = "```"
 
-#: Modules the size ratchet holds at their ceiling (``OVERSIZED`` in tests/test_architecture.py): an ``Args:``
-#: entry per parameter would grow them past it, so the parameter check skips the callables they define until
-#: they are split (or their ceiling is raised). Only shrinks: ``test_args_wait_for_split_is_still_needed`` fails
-#: for a module that left ``OVERSIZED`` or whose callables all document their parameters.
-ARGS_WAIT_FOR_SPLIT: frozenset[str] = frozenset(
-    {
-        "crossipam.readiness",
-    }
-)
-
 #: Library definitions still without an example in the committed code: to be documented (then empty this
 #: set). Listed ones are expected failures; an XPASS in the summary means one can be removed.
 KNOWN_MISSING: frozenset[str] = frozenset()
@@ -417,8 +407,6 @@ def _grouped(items: list[Any], id_of: Any, skip_reason: Any) -> list[object]:
 
 
 def _args_skip(rendered: Rendered) -> str | None:
-    if rendered.module in ARGS_WAIT_FOR_SPLIT:
-        return "in ARGS_WAIT_FOR_SPLIT (held at its size ceiling)"
     return None
 
 
@@ -463,30 +451,3 @@ def test_rendered_callables_document_every_parameter(rendered: Rendered) -> None
     assert not missing, (
         f"{rendered.identifier} ({rendered.obj.filepath}:{rendered.obj.lineno}): no Args: entry for {missing}"
     )
-
-
-def _oversized() -> set[str]:
-    """The modules tests/test_architecture.py holds at a size ceiling (its ``OVERSIZED``), read from its source: a
-    test module never imports another."""
-    tree = parse(Path(__file__).resolve().parent / "test_architecture.py")
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "OVERSIZED" for t in node.targets
-        ):
-            return set(ast.literal_eval(node.value))
-    raise LookupError("OVERSIZED is not in tests/test_architecture.py")
-
-
-@pytest.mark.skipif(not HAS_GRIFFE, reason=NO_GRIFFE)
-@pytest.mark.parametrize("module", sorted(ARGS_WAIT_FOR_SPLIT))
-def test_args_wait_for_split_is_still_needed(module: str) -> None:
-    """Only a module held at its size ceiling may skip the parameter check, and only while it needs to."""
-    assert module in _oversized(), f"{module} left OVERSIZED: remove it from ARGS_WAIT_FOR_SPLIT"
-    undocumented = [
-        r.identifier
-        for r in PAGE_CALLABLES
-        if r.module == module
-        for names, documented in [parameters_and_documented(r.obj)]
-        if set(names) - documented
-    ]
-    assert undocumented, f"{module} documents every parameter: remove it from ARGS_WAIT_FOR_SPLIT"
