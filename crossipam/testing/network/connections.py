@@ -44,6 +44,7 @@ def register(router: Router, ctx: NetworkContext) -> None:
 
 def _conn_to_arm(ctx: NetworkContext, c: Connection) -> dict[str, Any]:
     props = copy.deepcopy(c.properties)
+    props.setdefault("description", "")  # the examples answer with one even when the PUT sent none
     props["connectionState"] = ctx.state.connection_state(c, ctx.directory)
     return {
         "id": c.id,
