@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from azure.core.exceptions import HttpResponseError
+from azure.core.polling import LROPoller
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.network.models import IpamPool, IpamPoolProperties, IpamPoolUpdate, IpamPoolUpdateProperties
 
@@ -49,6 +50,12 @@ def network_a(
         polling_interval=0,
         **net_kwargs(emu),
     )
+
+
+def _begin_create(client: NetworkManagementClient, name: str, prefix: str) -> LROPoller[IpamPool]:
+    """The SDK's ``ipam_pools.begin_create`` of a root pool ``name`` in `NM` holding ``prefix``."""
+    pool = IpamPool(location="eastus", properties=IpamPoolProperties(address_prefixes=[prefix]))
+    return client.ipam_pools.begin_create(RG, NM, name, pool)
 
 
 # ---- paging -----------------------------------------------------------------------------------------------
@@ -127,12 +134,7 @@ def test_system_data_names_the_writer_and_keeps_the_creation(
 ) -> None:
     seeded = network_a.ipam_pools.get(RG, NM, "p0")
     assert seeded.system_data is not None and seeded.system_data.created_by == SEEDED_BY
-    created = network_a.ipam_pools.begin_create(
-        RG,
-        NM,
-        "fresh",
-        IpamPool(location="eastus", properties=IpamPoolProperties(address_prefixes=["10.9.0.0/16"])),
-    ).result()
+    created = _begin_create(network_a, "fresh", "10.9.0.0/16").result()
     stamp = created.system_data
     assert stamp is not None
     assert (stamp.created_by, stamp.created_by_type) == (info.admins["management"].client_id, "Application")
@@ -205,12 +207,7 @@ def test_pool_operations_are_polled_at_their_ipam_pool_monitor(
     done = arm.get_url(monitor)
     assert done.status_code == 200 and done.json()["status"] == "Succeeded"
     # the SDK's pollers follow it to the end, for a create and a delete
-    pool = network_a.ipam_pools.begin_create(
-        RG,
-        NM,
-        "sdk",
-        IpamPool(location="eastus", properties=IpamPoolProperties(address_prefixes=["10.7.0.0/16"])),
-    ).result()
+    pool = _begin_create(network_a, "sdk", "10.7.0.0/16").result()
     assert pool.properties is not None and pool.properties.provisioning_state == "Succeeded"
     network_a.ipam_pools.begin_delete(RG, NM, "sdk").result()
     polls = emu.journal.entries(service="arm", method="GET", path="/ipamPoolOperationResults/")
@@ -222,12 +219,7 @@ def test_a_failed_pool_operation_fails_the_sdk_poller(
     emu: AzureEmulator, network_a: NetworkManagementClient, nm_id: str
 ) -> None:
     emu.network.fail_next_operation("InternalServerError", "Injected failure.", resource_type="ipamPools")
-    poller = network_a.ipam_pools.begin_create(
-        RG,
-        NM,
-        "doomed",
-        IpamPool(location="eastus", properties=IpamPoolProperties(address_prefixes=["10.6.0.0/16"])),
-    )
+    poller = _begin_create(network_a, "doomed", "10.6.0.0/16")
     with pytest.raises(HttpResponseError) as caught:
         poller.result()
     assert caught.value.error is not None and caught.value.error.code == "InternalServerError"

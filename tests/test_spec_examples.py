@@ -100,6 +100,12 @@ def spec(example: dict[str, Any], model: type, props: type | None = None, under:
     return shape
 
 
+def expect(response: HttpResponse, status: int, shape: Any) -> None:
+    """The example's status code and a body of the example's shape."""
+    assert response.status_code == status, response.text()
+    assert_shape(response.json(), shape)
+
+
 def listing(item: dict[str, Any]) -> dict[str, Any]:
     """A list answer: ``value`` and, on all but the last page, ``nextLink`` (every list example shows one)."""
     return {"value": [item], "nextLink": Opt(str)}
@@ -319,16 +325,13 @@ def test_network_manager_put_and_get(emu: AzureEmulator, info: ScenarioInfo, arm
         "location": "eastus",
     }
     created = arm.send("PUT", path, "2025-03-01", body)
-    assert created.status_code == 201, created.text()
-    assert_shape(created.json(), NETWORK_MANAGER)
+    expect(created, 201, NETWORK_MANAGER)
     assert created.json()["systemData"]["createdBy"] == info.admins["management"].client_id
     assert created.json()["systemData"]["createdByType"] == "Application"
     again = arm.send("PUT", path, "2025-03-01", body)
-    assert again.status_code == 200, again.text()
-    assert_shape(again.json(), NETWORK_MANAGER)
+    expect(again, 200, NETWORK_MANAGER)
     got = arm.send("GET", path, "2024-05-01")
-    assert got.status_code == 200, got.text()
-    assert_shape(got.json(), NETWORK_MANAGER)
+    expect(got, 200, NETWORK_MANAGER)
 
 
 # ---- IPAM pools -------------------------------------------------------------------------------------------
@@ -352,8 +355,7 @@ def test_ipam_pools_create(emu: AzureEmulator, info: ScenarioInfo, arm_as: ArmAs
     assert created.json()["properties"]["ipAddressType"] == ["IPv4"]
     assert _settle(arm, created)["status"] == "Succeeded"
     again = arm.send("PUT", f"{nm_id}/ipamPools/TestPool", "2025-03-01", body)
-    assert again.status_code == 200, again.text()
-    assert_shape(again.json(), IPAM_POOL)
+    expect(again, 200, IPAM_POOL)
 
 
 def test_ipam_pools_get_and_list(emu: AzureEmulator, arm_as: ArmAs, nm_id: str) -> None:
@@ -361,11 +363,9 @@ def test_ipam_pools_get_and_list(emu: AzureEmulator, arm_as: ArmAs, nm_id: str) 
     pool_id = emu.add_ipam_pool(nm_id, "TestPool", ["10.0.0.0/24"])
     arm = arm_as(emu, "management")
     got = arm.send("GET", pool_id, "2024-05-01")
-    assert got.status_code == 200, got.text()
-    assert_shape(got.json(), IPAM_POOL)
+    expect(got, 200, IPAM_POOL)
     listed = arm.send("GET", f"{nm_id}/ipamPools", "2025-03-01")
-    assert listed.status_code == 200, listed.text()
-    assert_shape(listed.json(), listing(IPAM_POOL))
+    expect(listed, 200, listing(IPAM_POOL))
     assert [p["name"] for p in listed.json()["value"]] == ["TestPool"]
 
 
@@ -375,8 +375,7 @@ def test_ipam_pools_update(emu: AzureEmulator, arm_as: ArmAs, nm_id: str) -> Non
     arm = arm_as(emu, "management")
     body = {"properties": {"description": "Test description.", "displayName": "TestPool"}}
     updated = arm.send("PATCH", pool_id, "2025-03-01", body)
-    assert updated.status_code == 200, updated.text()
-    assert_shape(updated.json(), IPAM_POOL)
+    expect(updated, 200, IPAM_POOL)
     assert updated.json()["properties"]["description"] == "Test description."
     assert updated.json()["properties"]["displayName"] == "TestPool"
 
@@ -441,8 +440,7 @@ def test_ipam_pools_list_associated_resources(emu: AzureEmulator, info: Scenario
     assert created.status_code == 201, created.text()
     assert _settle(app, created)["status"] == "Succeeded"
     listed = arm_as(emu, "management").send("POST", f"{info.pool_id}/listAssociatedResources", "2024-10-01")
-    assert listed.status_code == 200, listed.text()
-    assert_shape(listed.json(), listing(POOL_ASSOCIATION))
+    expect(listed, 200, listing(POOL_ASSOCIATION))
     row = next(r for r in listed.json()["value"] if r["resourceId"] == info.vnet_id("testVnet"))
     assert {k: row[k] for k in ("addressPrefixes", "reservedPrefixes", "totalNumberOfIPAddresses")} == {
         "addressPrefixes": ["10.0.0.0/24"],
@@ -463,14 +461,12 @@ def test_static_cidrs_create_get_list_delete(emu: AzureEmulator, arm_as: ArmAs, 
     path = f"{pool_id}/staticCidrs/TestStaticCidr"
     body = {"properties": {"description": "test description", "addressPrefixes": ["10.0.0.0/24"]}}
     created = arm.send("PUT", path, "2025-03-01", body)
-    assert created.status_code == 201, created.text()
-    assert_shape(created.json(), STATIC_CIDR)
+    expect(created, 201, STATIC_CIDR)
     assert created.json()["properties"]["numberOfIPAddressesToAllocate"] == ""
     again = arm.send("PUT", path, "2025-03-01", body)
     assert again.status_code == 200, again.text()
     got = arm.send("GET", path, "2024-05-01")
-    assert got.status_code == 200, got.text()
-    assert_shape(got.json(), STATIC_CIDR)
+    expect(got, 200, STATIC_CIDR)
     assert got.json()["name"] == "TestStaticCidr"
     assert got.json()["type"] == "Microsoft.Network/networkManagers/ipamPools/staticCidrs"
     assert got.json()["properties"]["totalNumberOfIPAddresses"] == "256"
@@ -483,8 +479,7 @@ def test_static_cidrs_create_get_list_delete(emu: AzureEmulator, arm_as: ArmAs, 
     assert by_count.status_code == 201, by_count.text()
     assert by_count.json()["properties"]["numberOfIPAddressesToAllocate"] == "64"
     listed = arm.send("GET", f"{pool_id}/staticCidrs", "2024-10-01")
-    assert listed.status_code == 200, listed.text()
-    assert_shape(listed.json(), listing(STATIC_CIDR))
+    expect(listed, 200, listing(STATIC_CIDR))
     deleted = arm.send("DELETE", path, "2024-05-01")
     assert deleted.status_code == 202, deleted.text()
     location = deleted.headers["Location"]
@@ -518,12 +513,10 @@ def test_virtual_network_create_with_ipam_pool(emu: AzureEmulator, info: Scenari
         "location": "eastus",
     }
     created = app.send("PUT", info.vnet_id("test-vnet"), "2024-05-01", body)
-    assert created.status_code == 201, created.text()
-    assert_shape(created.json(), VIRTUAL_NETWORK)
+    expect(created, 201, VIRTUAL_NETWORK)
     assert _settle(app, created)["status"] == "Succeeded"
     got = app.send("GET", info.vnet_id("test-vnet"), "2024-05-01")
-    assert got.status_code == 200, got.text()
-    assert_shape(got.json(), VIRTUAL_NETWORK)
+    expect(got, 200, VIRTUAL_NETWORK)
     props = got.json()["properties"]
     assert props["addressSpace"]["addressPrefixes"] == ["10.0.0.0/16"]
     assert props["subnets"][0]["properties"]["addressPrefixes"] == ["10.0.0.0/26", "10.0.0.64/28"]
@@ -532,38 +525,43 @@ def test_virtual_network_create_with_ipam_pool(emu: AzureEmulator, info: Scenari
 # ---- connections ------------------------------------------------------------------------------------------
 
 
+def _connection_crud(arm: Arm, path: str, body: Any, put_get: tuple[str, str], shape: Any) -> None:
+    """PUT (201, then 200), GET, list (the parent path, 2025-03-01) and DELETE (200, then 204) a connection;
+    PUT and GET answer with an ``ETag`` header, the ``connectionState`` is the examples' ``Pending``."""
+    put_api, get_api = put_get
+    created = arm.send("PUT", path, put_api, body)
+    assert created.status_code == 201, created.text()
+    assert created.headers["ETag"]
+    assert_shape(created.json(), shape)
+    assert created.json()["properties"]["connectionState"] == "Pending"
+    again = arm.send("PUT", path, put_api, body)
+    assert again.status_code == 200 and again.headers["ETag"], again.text()
+    got = arm.send("GET", path, get_api)
+    assert got.status_code == 200 and got.headers["ETag"] == again.headers["ETag"], got.text()
+    assert_shape(got.json(), shape)
+    listed = arm.send("GET", path.rsplit("/", 1)[0], "2025-03-01")
+    expect(listed, 200, listing(shape))
+    assert arm.send("DELETE", path, "2025-03-01").status_code == 200
+    assert arm.send("DELETE", path, "2025-03-01").status_code == 204
+
+
 def test_network_manager_connections(
     emu: AzureEmulator, info: ScenarioInfo, arm_as: ArmAs, nm_id: str
 ) -> None:
     """{NET}/2025-03-01/examples/NetworkManagerConnectionSubscriptionPut.json, …Get.json, …List.json and
-    …Delete.json: PUT and GET answer with an ``ETag`` header."""
-    arm = arm_as(emu, "managed")
-    path = f"/subscriptions/{info.managed_subscription_id}/providers/Microsoft.Network/networkManagerConnections/TestNMConnection"
+    …Delete.json."""
+    path = (
+        f"/subscriptions/{info.managed_subscription_id}/providers/Microsoft.Network/networkManagerConnections"
+        "/TestNMConnection"
+    )
     body = {"properties": {"networkManagerId": nm_id}}
-    created = arm.send("PUT", path, "2025-03-01", body)
-    assert created.status_code == 201, created.text()
-    assert created.headers["ETag"]
-    assert_shape(created.json(), NM_CONNECTION)
-    assert created.json()["properties"]["connectionState"] == "Pending"
-    again = arm.send("PUT", path, "2025-03-01", body)
-    assert again.status_code == 200 and again.headers["ETag"], again.text()
-    got = arm.send("GET", path, "2025-03-01")
-    assert got.status_code == 200, got.text()
-    assert got.headers["ETag"] == again.headers["ETag"]
-    assert_shape(got.json(), NM_CONNECTION)
-    listed = arm.send("GET", path.rsplit("/", 1)[0], "2025-03-01")
-    assert listed.status_code == 200, listed.text()
-    assert_shape(listed.json(), {"value": [NM_CONNECTION], "nextLink": Opt(str)})
-    assert arm.send("DELETE", path, "2025-03-01").status_code == 200
-    assert arm.send("DELETE", path, "2025-03-01").status_code == 204
+    _connection_crud(arm_as(emu, "managed"), path, body, ("2025-03-01", "2025-03-01"), NM_CONNECTION)
 
 
 def test_scope_connections(emu: AzureEmulator, info: ScenarioInfo, arm_as: ArmAs, nm_id: str) -> None:
     """{NET}/2024-05-01/examples/NetworkManagerScopeConnectionPut.json and …Get.json, {NET}/2025-03-01/
     examples/NetworkManagerScopeConnectionList.json and …Delete.json (the example's ``resourceId`` has no
     leading slash)."""
-    arm = arm_as(emu, "management")
-    path = f"{nm_id}/scopeConnections/TestScopeConnection"
     body = {
         "properties": {
             "tenantId": info.managed_tenant_id,
@@ -571,21 +569,8 @@ def test_scope_connections(emu: AzureEmulator, info: ScenarioInfo, arm_as: ArmAs
             "description": "This is a scope connection to a cross tenant subscription.",
         }
     }
-    created = arm.send("PUT", path, "2024-05-01", body)
-    assert created.status_code == 201, created.text()
-    assert created.headers["ETag"]
-    assert_shape(created.json(), SCOPE_CONNECTION)
-    assert created.json()["properties"]["connectionState"] == "Pending"
-    again = arm.send("PUT", path, "2024-05-01", body)
-    assert again.status_code == 200 and again.headers["ETag"], again.text()
-    got = arm.send("GET", path, "2024-05-01")
-    assert got.status_code == 200 and got.headers["ETag"] == again.headers["ETag"], got.text()
-    assert_shape(got.json(), SCOPE_CONNECTION)
-    listed = arm.send("GET", f"{nm_id}/scopeConnections", "2025-03-01")
-    assert listed.status_code == 200, listed.text()
-    assert_shape(listed.json(), listing(SCOPE_CONNECTION))
-    assert arm.send("DELETE", path, "2025-03-01").status_code == 200
-    assert arm.send("DELETE", path, "2025-03-01").status_code == 204
+    path = f"{nm_id}/scopeConnections/TestScopeConnection"
+    _connection_crud(arm_as(emu, "management"), path, body, ("2024-05-01", "2024-05-01"), SCOPE_CONNECTION)
 
 
 # ---- role assignments -------------------------------------------------------------------------------------
@@ -607,15 +592,11 @@ def test_role_assignments_create_get_list(emu: AzureEmulator, info: ScenarioInfo
         }
     }
     created = arm.send("PUT", path, "2022-04-01", body)
-    assert created.status_code == 201, created.text()
-    assert_shape(created.json(), ROLE_ASSIGNMENT)
+    expect(created, 201, ROLE_ASSIGNMENT)
     again = arm.send("PUT", path, "2022-04-01", body)
-    assert again.status_code == 200, again.text()
-    assert_shape(again.json(), ROLE_ASSIGNMENT)
+    expect(again, 200, ROLE_ASSIGNMENT)
     got = arm.send("GET", path, "2022-04-01")
-    assert got.status_code == 200, got.text()
-    assert_shape(got.json(), ROLE_ASSIGNMENT)
+    expect(got, 200, ROLE_ASSIGNMENT)
     listed = arm.send("GET", path.rsplit("/", 1)[0], "2022-04-01")
-    assert listed.status_code == 200, listed.text()
-    assert_shape(listed.json(), listing(ROLE_ASSIGNMENT))
+    expect(listed, 200, listing(ROLE_ASSIGNMENT))
     assert "05c5a614-a7d6-4502-b150-c2fb455033ff" in [r["name"] for r in listed.json()["value"]]
