@@ -21,7 +21,8 @@ family on a VNet), ``IpamPoolInsufficientAddressSpace`` (pool or VNet blocks exh
 ``InvalidAddressPrefixFormat``, ``NetworkManagerConnectionNotConnected`` (403, with ``require_connection``),
 ``IpamPoolPrefixesNotInParentPool``, ``IpamPoolPrefixesOverlap``, ``IpamPoolPrefixInUse``,
 ``IpamPoolMixedAddressFamilies``, ``IpamPoolHasAssociatedResources`` (pool delete while in use),
-``StaticCidrPrefixesNotInPool``, ``StaticCidrPrefixesOverlap``. ``If-Match`` on VNets is honoured
+``StaticCidrPrefixesNotInPool``, ``StaticCidrPrefixesOverlap``, ``InvalidQueryParameterValue`` (a list's
+``top``/``$top``/``skip`` not an integer in range). ``If-Match`` on VNets is honoured
 (``Settings.vnet_honor_if_match``, default on) though the spec declares none. Pool/VNet region equality is
 not enforced.
 """

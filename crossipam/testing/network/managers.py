@@ -18,6 +18,7 @@ from .common import (
     page,
     require_subscription_tenant,
     resource_group_or_404,
+    stamped,
 )
 from .state import NetworkManager
 
@@ -57,7 +58,7 @@ def _list_nms(ctx: NetworkContext, req: Request, p: Params) -> Response:
             if nm.id.lower().startswith(prefix)
             and ctx.directory.is_authorized(caller.object_id, "Microsoft.Network/networkManagers/read", nm.id)
         ]
-    return page(ctx, req, items)
+    return page(ctx, req, items, top="$top")
 
 
 def _put_nm(ctx: NetworkContext, req: Request, p: Params) -> Response:
@@ -78,6 +79,7 @@ def _put_nm(ctx: NetworkContext, req: Request, p: Params) -> Response:
             str(body.get("location") or (existing.location if existing else "eastus")),
             props,
             dict(body.get("tags") or {}),
+            system_data=stamped(ctx, caller, existing.system_data if existing else None),
         )
         ctx.state.managers[nid.lower()] = nm
         return Response.json_body(201 if existing is None else 200, nm.to_arm())
