@@ -15,7 +15,10 @@ One room, four layers (each imports only those above it; see ``docs/architecture
 Error codes. Observed in the field: ``CannotMixAddressPrefixAndPoolInPayload``, ``CannotHaveDuplicatePoolIds``,
 ``SubnetPoolsMustBeSubsetOfVnetPools``, ``LinkedAuthorizationFailed``, ``AnotherOperationInProgress`` (409),
 ``NetcfgSubnetRangesOverlap``, ``NetcfgInvalidSubnet``, ``InvalidResourceReference``,
-``LinkedInvalidPropertyId``, ``ResourceGroupNotFound``, ``ResourceNotFound``, ``PreconditionFailed`` (412).
+``LinkedInvalidPropertyId``, ``ResourceGroupNotFound``, ``ResourceNotFound``, ``PreconditionFailed`` (412),
+``NotFound`` (a missing subnet), ``CannotDeleteResource`` (409, a manager with pools), ``RetryableErrorDueToAnotherOperation``
+(429, with ``Settings.subnet_write_during_operation``). Field reports, each a knob: ``InvalidStaticCidrNumberOfIPAddresses``
+(``Settings.static_cidr_count``), summarised grows (``Settings.summarize_grown_prefixes``).
 **Unverified choices** (all 400 unless noted): ``OnlyOneIpamPoolPerIpTypeAllowed`` (more than one pool of a
 family on a VNet), ``IpamPoolInsufficientAddressSpace`` (pool or VNet blocks exhausted),
 ``IpamAllocationCannotBeDecreased``, ``InvalidIpamPoolAllocationNumberOfIpAddresses``,
