@@ -39,9 +39,8 @@ from .common import (
     busy,
     check_preconditions,
     json_body,
-    not_found,
     page,
-    resource_group_or_404,
+    vnet_or_404,
 )
 from .linked import SUBNET_WRITE, linked_checks
 from .state import VNet
@@ -91,14 +90,9 @@ def register(router: Router, ctx: NetworkContext) -> None:
 
 def _vnet_or_404(ctx: NetworkContext, p: Params, *, observe: bool = False) -> VNet:
     """The VNet of the route (a read first counts as a poll of its running operation), or 404."""
-    resource_group_or_404(ctx, p["sub"], p["rg"])
-    vid = VIRTUAL_NETWORK_ID.build(p)
     if observe:
-        ctx.state.operations.in_progress(vid, observe=True)
-    rec = ctx.state.vnets.get(vid.lower())
-    if rec is None:
-        raise not_found("Microsoft.Network/virtualNetworks", p["name"], p["rg"])
-    return rec
+        ctx.state.operations.in_progress(VIRTUAL_NETWORK_ID.build(p), observe=True)
+    return vnet_or_404(ctx, p)
 
 
 def _subnet_not_found(vnet: VNet, name: str) -> EmulatorHTTPError:

@@ -19,18 +19,9 @@ from .._http import Request, Response
 from .._ids import VIRTUAL_NETWORK_ID
 from .._validate import SCALAR, Map, Obj
 from ..authorization import require
-from .common import (
-    NetworkContext,
-    Params,
-    authenticated,
-    busy,
-    json_body,
-    not_found,
-    page,
-    resource_group_or_404,
-)
+from .common import NetworkContext, Params, authenticated, busy, json_body, page, vnet_or_404
 from .linked import VNET_WRITE
-from .state import VNet, new_etag
+from .state import new_etag
 
 __all__ = ["RESERVED_PER_SUBNET", "register"]
 
@@ -61,14 +52,6 @@ def register(router: Router, ctx: NetworkContext) -> None:
     )
 
 
-def _vnet(ctx: NetworkContext, p: Params) -> VNet:
-    resource_group_or_404(ctx, p["sub"], p["rg"])
-    rec = ctx.state.vnets.get(VIRTUAL_NETWORK_ID.build(p).lower())
-    if rec is None:
-        raise not_found("Microsoft.Network/virtualNetworks", p["name"], p["rg"])
-    return rec
-
-
 def _update_tags(ctx: NetworkContext, req: Request, p: Params) -> Response:
     caller, _ = authenticated(ctx, req)
     vid = VIRTUAL_NETWORK_ID.build(p)
@@ -76,7 +59,7 @@ def _update_tags(ctx: NetworkContext, req: Request, p: Params) -> Response:
     body = json_body(req, _TAGS)
     with ctx.lock:
         running = ctx.state.operations.in_progress(vid)
-        rec = _vnet(ctx, p)
+        rec = vnet_or_404(ctx, p)
         if running is not None:
             raise busy(ctx, running)
         if "tags" in body:
@@ -102,7 +85,7 @@ def _list_usage(ctx: NetworkContext, req: Request, p: Params) -> Response:
     require(ctx.services, caller, "Microsoft.Network/virtualNetworks/read", vid)
     with ctx.lock:
         ctx.state.operations.in_progress(vid, observe=True)
-        rec = _vnet(ctx, p)
+        rec = vnet_or_404(ctx, p)
         items = []
         for s in rec.subnets():
             props = s.get("properties") or {}
