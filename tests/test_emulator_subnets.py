@@ -115,6 +115,9 @@ def test_a_subnet_put_changes_only_that_subnet(
     assert a_after.provisioning_state == "Succeeded"
     assert after.address_space.address_prefixes == before.address_space.address_prefixes
     assert [s.name for s in after.subnets] == ["a", "b"]  # replaced in place, not moved
+    # a client PUTs back what it read (the CLI's `subnet update`): accepted, nothing moves
+    again = _put_subnet(net, info, "vnet-two", "a", net.subnets.get(info.resource_group, "vnet-two", "a"))
+    assert again.address_prefixes == a_before.address_prefixes
     # the same IPAM rules as a VNet body: overlap with a sibling, a pool the VNet does not use, a decrease
     overlap = {"properties": {"addressPrefix": a_after.address_prefixes[0]}}
     assert (
