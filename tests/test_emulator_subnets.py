@@ -213,7 +213,9 @@ def test_subnet_writes_are_operations_on_the_vnet(
     second = _raw(net, "PUT", info.vnet_id("vnet-op") + "/subnets/db", _ipam_subnet(info, 32))
     assert second.status_code == 409 and second.json()["error"]["code"] == "AnotherOperationInProgress"
     emu.settings.subnet_write_during_operation = "retryable"
-    second = _raw(net, "PUT", info.vnet_id("vnet-op") + "/subnets/db", _ipam_subnet(info, 32))
+    db_url = info.vnet_id("vnet-op") + "/subnets/db"
+    db = HttpRequest("PUT", db_url, params={"api-version": "2026-03-01"}, json=_ipam_subnet(info, 32))
+    second = net.send_request(db, retry_total=0)  # azure-core would retry a 429 after Retry-After
     assert (
         second.status_code == 429 and second.json()["error"]["code"] == "RetryableErrorDueToAnotherOperation"
     )
@@ -227,6 +229,12 @@ def test_subnet_writes_are_operations_on_the_vnet(
         "Succeeded",
     )
     assert net.subnets.get(info.resource_group, "vnet-op", "app").provisioning_state == "Succeeded"
+    # If-None-Match: * on an existing subnet, as on a VNet
+    hdrs = {"If-None-Match": "*"}
+    again = HttpRequest(
+        "PUT", url, params={"api-version": "2026-03-01"}, json=_ipam_subnet(info, 64), headers=hdrs
+    )
+    assert net.send_request(again).status_code == 412
     gone = _raw(net, "DELETE", url)
     assert gone.status_code == 202 and "operationResults" in gone.headers["Location"]
     assert "Azure-AsyncOperation" in gone.headers
