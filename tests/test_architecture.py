@@ -407,9 +407,11 @@ NETWORK = "crossipam.testing.network"
 NETWORK_LAYERS = (
     {"state"},
     {"rules"},
+    {"subnet_rules"},
     {"vnet_rules"},
     {"common"},
-    {"vnets", "managers", "pools", "connections"},
+    {"linked"},
+    {"vnets", "vnet_extras", "subnets", "managers", "pools", "connections", "mg_connections", "provider"},
     {"seeding"},
     {""},  # the package itself (``network/__init__.py``): re-exports and ``register``
 )
@@ -497,7 +499,12 @@ def test_network_state_and_rules_know_no_service_and_no_handler_context() -> Non
     graph = offline_azure_imports()
     offenders = sorted(
         (module, imported)
-        for module in (f"{NETWORK}.state", f"{NETWORK}.rules", f"{NETWORK}.vnet_rules")
+        for module in (
+            f"{NETWORK}.state",
+            f"{NETWORK}.rules",
+            f"{NETWORK}.subnet_rules",
+            f"{NETWORK}.vnet_rules",
+        )
         for imported in graph[module]
         if imported in forbidden
     )

@@ -114,6 +114,19 @@ class Settings:
     """[unverified] What a VNet write whose operation ends ``Failed`` leaves behind: ``"rollback"`` — the VNet
     as it was before the request (a failed create leaves no VNet); ``"failed"`` — the VNet as written, with
     ``provisioningState: Failed`` (its allocations held) until a later PUT succeeds."""
+    subnet_write_during_operation: Literal["conflict", "retryable"] = "conflict"
+    """[unverified] A subnet PUT/DELETE while an operation runs on its VNet (or another subnet of it):
+    ``"conflict"`` — 409 ``AnotherOperationInProgress`` (what a second VNet write gets); ``"retryable"`` — 429
+    ``RetryableErrorDueToAnotherOperation`` with ``Retry-After`` (also seen in the field)."""
+    summarize_grown_prefixes: bool = True
+    """[field] Whether an IPAM allocation that grew into contiguous space is reported as the summarised
+    prefixes (two adjacent /21 → one /20), as the Azure Verified Modules team observed; ``False`` keeps the
+    old blocks and lists the new ones after them."""
+    static_cidr_count: Literal["power_of_two", "round_up", "split"] = "power_of_two"
+    """[field] What ``numberOfIPAddressesToAllocate`` of a static CIDR may be: ``"power_of_two"`` — a power of
+    two, else 400 ``InvalidStaticCidrNumberOfIPAddresses`` (the field report of issue 11); ``"round_up"`` — rounded
+    up to the next power of two (Terraform's docs say Azure answers "the nearest power of 2");
+    ``"split"`` — any count, split into blocks like a VNet allocation."""
 
 
 IN_PROCESS_AUTHORITY = "https://login.crossipam.test"

@@ -94,7 +94,7 @@ class AzureEmulator(SeedingApi):
         entra.register(self.router, self.services)
         graph.register(self.router, self.services)
         authorization.register(self.router, self.services)
-        network.register(self.router, self.network.context)
+        network.register(self.router, self.network.context, self.api_versions)
         self._buckets = WriteBuckets()
         self.scenario: ScenarioInfo | None = None
 

@@ -18,12 +18,12 @@ from typing import Any
 from .._context import ServiceContext
 from .._core import Clock, Endpoints, Settings
 from .._http import EmulatorHTTPError, Request, Response, arm_error
-from .._ids import NETWORK_MANAGER_ID
+from .._ids import NETWORK_MANAGER_ID, VIRTUAL_NETWORK_ID
 from .._lro import Operation, Operations
 from .._validate import RESOURCE, Shape, check_shape
 from ..entra import Caller, authenticate, authenticate_auxiliary
 from ..state import State
-from .state import NetworkManager, NetworkState, SystemData
+from .state import NetworkManager, NetworkState, SystemData, VNet
 
 __all__ = [
     "NetworkContext",
@@ -39,6 +39,7 @@ __all__ = [
     "require_subscription_tenant",
     "resource_group_or_404",
     "stamped",
+    "vnet_or_404",
 ]
 
 Params = dict[str, str]
@@ -140,6 +141,15 @@ def manager_or_404(ctx: NetworkContext, p: Params) -> NetworkManager:
     if nm is None:
         raise not_found("Microsoft.Network/networkManagers", p["nm"], p["rg"])
     return nm
+
+
+def vnet_or_404(ctx: NetworkContext, p: Params) -> VNet:
+    """The virtual network the route names (its resource group must exist), or 404 ``ResourceNotFound``."""
+    resource_group_or_404(ctx, p["sub"], p["rg"])
+    rec = ctx.state.vnets.get(VIRTUAL_NETWORK_ID.build(p).lower())
+    if rec is None:
+        raise not_found("Microsoft.Network/virtualNetworks", p["name"], p["rg"])
+    return rec
 
 
 def json_body(req: Request, shape: Shape = RESOURCE) -> dict[str, Any]:

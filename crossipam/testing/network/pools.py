@@ -290,7 +290,14 @@ def _put_cidr(ctx: NetworkContext, req: Request, p: Params) -> Response:
     with ctx.lock:
         pool = _pool_or_404(ctx, p)
         existing = ctx.state.static_cidrs.get(STATIC_CIDR_ID.build(p).lower())
-        sc = validated_static_cidr(ctx.state, ctx.clock, pool, p["cidr"], dict(body.get("properties") or {}))
+        sc = validated_static_cidr(
+            ctx.state,
+            ctx.clock,
+            pool,
+            p["cidr"],
+            dict(body.get("properties") or {}),
+            count_rule=ctx.settings.static_cidr_count,
+        )
         sc.system_data = stamped(ctx, caller, existing.system_data if existing else None)
         ctx.state.static_cidrs[sc.id.lower()] = sc
         return Response.json_body(200 if existing else 201, sc.to_arm())

@@ -230,7 +230,15 @@ class Network:
             existing = self.vnets.get(vnet_id.lower())
             try:
                 rec = build_vnet(
-                    self.state, self.context.clock, existing, body, m["sub"], m["rg"], name, api_version
+                    self.state,
+                    self.context.clock,
+                    existing,
+                    body,
+                    m["sub"],
+                    m["rg"],
+                    name,
+                    api_version,
+                    summarize_grow=self.context.settings.summarize_grown_prefixes,
                 )
             except EmulatorHTTPError as err:
                 raise ValueError(err.response.body.decode()) from None

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import ipam
-from .._ids import SUBSCRIPTION_ID
+from .._ids import MANAGEMENT_GROUP_ID, SUBSCRIPTION_ID
 from .._lro import Operations
 from ..ipam import IPNetwork
 from ..state import State
@@ -268,8 +268,8 @@ class Connection:
 
     id: str
     name: str
-    kind: str  # "scope" | "nmc"
-    owner: str  # network manager id (scope) or subscription id (nmc)
+    kind: str  # "scope" | "nmc" | "mg" (a network-manager connection of a management group)
+    owner: str  # network manager id (scope), subscription id (nmc) or management group id (mg), lower-case
     properties: dict[str, Any]
     etag: str = field(default_factory=new_etag)
     system_data: SystemData | None = None
@@ -362,6 +362,8 @@ class NetworkState:
     def connection_state(self, conn: Connection, directory: State) -> str:
         """``Connected`` when both sides exist with the same scope (and, for a scope connection, the tenant it
         names owns the subscription), else ``Pending``."""
+        if conn.kind == "mg" or (conn.kind == "scope" and MANAGEMENT_GROUP_ID.parse(self._scope_of(conn))):
+            return "Connected" if self._mg_connected(conn) else "Pending"
         if conn.kind == "scope":
             rid = str(conn.properties.get("resourceId", "")).lower().rstrip("/")
             scope = SUBSCRIPTION_ID.parse(rid)
@@ -374,6 +376,26 @@ class NetworkState:
             return "Connected" if self._has_nmc(scope["sub"], conn.owner) else "Pending"
         nm_id = str(conn.properties.get("networkManagerId", "")).lower()
         return "Connected" if self._has_scope(nm_id, conn.owner) else "Pending"
+
+    @staticmethod
+    def _scope_of(conn: Connection) -> str:
+        return str(conn.properties.get("resourceId", "")).lower().rstrip("/")
+
+    def _mg_connected(self, conn: Connection) -> bool:
+        """Both sides of a management group's connection: a scope connection naming the group and the
+        group's network-manager connection naming the manager."""
+        mg, nm = (
+            (conn.owner, self._manager_of(conn)) if conn.kind == "mg" else (self._scope_of(conn), conn.owner)
+        )
+        return any(
+            c.kind == "scope" and c.owner == nm and self._scope_of(c) == mg for c in self.connections.values()
+        ) and any(
+            c.kind == "mg" and c.owner == mg and self._manager_of(c) == nm for c in self.connections.values()
+        )
+
+    @staticmethod
+    def _manager_of(conn: Connection) -> str:
+        return str(conn.properties.get("networkManagerId", "")).lower()
 
     def is_connected(self, network_manager_id: str, subscription_id: str) -> bool:
         """Whether the network manager and the subscription are connected on both sides."""
