@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from . import _validate, authorization, entra, graph, network
+from . import _validate, authorization, entra, graph, metadata, network
 from ._context import ServiceContext
 from ._core import (
     IN_PROCESS_ARM,
@@ -100,6 +100,7 @@ class AzureEmulator:
         entra.register(self.router, self.services)
         graph.register(self.router, self.services)
         authorization.register(self.router, self.services)
+        metadata.register(self.router, self.services)
         network.register(self.router, self.network.context)
         self._buckets = WriteBuckets()
         self.scenario: ScenarioInfo | None = None
