@@ -95,7 +95,7 @@ def _metadata_endpoints(ctx: ServiceContext, req: Request, params: dict[str, str
         "attestationResourceId": "https://attest.azure.net",
         "synapseAnalyticsResourceId": "https://dev.azuresynapse.net",
         "logAnalyticsResourceId": "https://api.loganalytics.io",
-        "ossrDbmsResourceId": "https://ossrdbms-aad.database.windows.net",
+        "ossrdbmsResourceId": "https://ossrdbms-aad.database.windows.net",
         "suffixes": {
             "acrLoginServer": "azurecr.crossipam.test",
             "keyVaultDns": "vault.crossipam.test",
