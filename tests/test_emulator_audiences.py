@@ -58,7 +58,9 @@ def _claims(token: str) -> dict[str, Any]:
 
 def _arm_get(s: requests.Session, info: ScenarioInfo, token: str) -> requests.Response:
     return s.get(
-        f"{info.arm_endpoint}subscriptions?{ARM_API}", headers={"Authorization": f"Bearer {token}"}, timeout=30
+        f"{info.arm_endpoint}subscriptions?{ARM_API}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
     )
 
 
@@ -213,7 +215,9 @@ def test_public_audiences_knob_off(emu: AzureEmulator, info: ScenarioInfo, sessi
     assert doc["authentication"]["audiences"] == [info.arm_endpoint]
 
 
-def test_metadata_endpoints_as_the_azure_cli_reads_them(info: ScenarioInfo, session: requests.Session) -> None:
+def test_metadata_endpoints_as_the_azure_cli_reads_them(
+    info: ScenarioInfo, session: requests.Session
+) -> None:
     """``az cloud register --endpoint-resource-manager <arm>`` reads ``?api-version=2022-09-01``: the authority
     from ``authentication.loginEndpoint``, the ARM resource from ``authentication.audiences[0]``, Graph (its URL
     and its token resource) from ``microsoftGraphResourceId``."""
