@@ -35,7 +35,12 @@ __all__ = ["APPLICATION", "SERVICE_PRINCIPAL", "EntityType", "ODataQuery"]
 
 @dataclass(frozen=True)
 class EntityType:
-    """What an entity set lets ``$filter`` and ``$select`` name."""
+    """What an entity set lets ``$filter`` and ``$select`` name.
+
+    ```python
+    "servicePrincipalNames" in SERVICE_PRINCIPAL.collections  # True
+    ```
+    """
 
     name: str
     """The type's name in Graph's messages (``ServicePrincipal``)."""
@@ -111,7 +116,13 @@ def _split_and(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class ODataQuery:
-    """A parsed ``$filter`` and ``$select`` for one entity type."""
+    """A parsed ``$filter`` and ``$select`` for one entity type.
+
+    ```python
+    query = ODataQuery.parse("startswith(displayName,'spoke')", "id,appId", SERVICE_PRINCIPAL)
+    [query.select(sp) for sp in service_principals if query.matches(sp)]
+    ```
+    """
 
     predicates: tuple[Predicate, ...] = ()
     selected: tuple[str, ...] = ()

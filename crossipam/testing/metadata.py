@@ -43,13 +43,31 @@ _LIST_OF_CLOUDS = _dt.date(2018, 1, 1)
 
 
 def register(router: Router, ctx: ServiceContext) -> None:
-    """Register ``GET /metadata/endpoints`` on ARM."""
+    """Register ``GET /metadata/endpoints`` on ARM.
+
+    Args:
+        router: the emulator's router.
+        ctx: the services' context the handler is bound to.
+
+    ```python
+    metadata.register(emulator.router, emulator.services)  # what AzureEmulator does
+    ```
+    """
     router.register("arm", ctx, [("GET", r"/metadata/endpoints", _metadata_endpoints)])
 
 
 def audiences(ctx: ServiceContext) -> list[str]:
     """``authentication.audiences``: Azure's two ARM resource ids (in Azure's order), then the offline Azure's
-    own ARM URL; only the latter with ``Settings.public_audiences`` off."""
+    own ARM URL; only the latter with ``Settings.public_audiences`` off.
+
+    Args:
+        ctx: the services' context (its knobs and endpoints).
+
+    ```python
+    audiences(emulator.services)
+    # ["https://management.core.windows.net/", "https://management.azure.com/", "https://management.crossipam.test/"]
+    ```
+    """
     public = list(PUBLIC_ARM_AUDIENCES) if ctx.settings.public_audiences else []
     return [*public, ctx.endpoints.arm]
 
