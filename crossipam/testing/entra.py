@@ -136,15 +136,15 @@ def _token_v1(ctx: ServiceContext, req: Request, p: dict[str, str]) -> Response:
     form = req.form()
     resource = form.get("resource", "")
     token, expires_in = _client_credentials(ctx, req, p, form, lambda: _known_resource(ctx, resource))
-    now = int(ctx.clock.time())
+    claims = _peek(token)
     return Response.json_body(
         200,
         {
             "token_type": "Bearer",
             "expires_in": str(expires_in),
             "ext_expires_in": str(expires_in),
-            "expires_on": str(now + expires_in),
-            "not_before": str(now),
+            "expires_on": str(claims["exp"]),
+            "not_before": str(claims["nbf"]),
             "resource": resource,
             "access_token": token,
         },
