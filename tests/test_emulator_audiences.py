@@ -13,6 +13,10 @@ import pytest
 import requests
 from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import ClientSecretCredential
+from azure.mgmt.authorization import AuthorizationManagementClient
+from azure.mgmt.core.policies import AuxiliaryAuthenticationPolicy
+from azure.mgmt.network import NetworkManagementClient
+from azure.mgmt.network.models import VirtualNetwork
 
 from crossipam.testing import AzureEmulator, ScenarioInfo
 from crossipam.testing.transport import emulator_session
@@ -117,6 +121,72 @@ def test_public_graph_scopes_give_the_audience_asked_and_graph_accepts_it(
     error = refused.json()["error"]
     assert error["code"] == "InvalidAuthenticationTokenAudience"
     assert f"'{aud}'" in error["message"]
+
+
+def test_sdk_clients_with_their_default_public_scope(emu: AzureEmulator, info: ScenarioInfo) -> None:
+    """azure-mgmt-network and azure-mgmt-authorization ask for ``https://management.azure.com/.default`` unless
+    told otherwise: pointed at the offline Azure with ``base_url`` alone, they deploy across tenants."""
+    app = info.app
+    pipeline: dict[str, Any] = (
+        {"connection_verify": info.ca_bundle} if info.ca_bundle else {"transport": emu.transport()}
+    )
+
+    def credential(tenant: str) -> ClientSecretCredential:
+        return ClientSecretCredential(
+            tenant,
+            app.client_id,
+            app.client_secret,
+            authority=info.authority,
+            disable_instance_discovery=True,
+            **pipeline,
+        )
+
+    network = NetworkManagementClient(
+        credential(info.managed_tenant_id),
+        info.managed_subscription_id,
+        base_url=info.arm_endpoint,
+        polling_interval=0,
+        per_retry_policies=[
+            AuxiliaryAuthenticationPolicy(
+                [credential(info.management_tenant_id)], "https://management.azure.com/.default"
+            )
+        ],
+        **pipeline,
+    )
+    body = VirtualNetwork(
+        {
+            "location": info.location,
+            "properties": {
+                "addressSpace": {
+                    "ipamPoolPrefixAllocations": [
+                        {"numberOfIpAddresses": "256", "pool": {"id": info.pool_id}}
+                    ]
+                }
+            },
+        }
+    )
+    vnet = network.virtual_networks.begin_create_or_update(
+        info.resource_group, "vnet-default-scope", body
+    ).result()
+    assert vnet.address_space is not None and vnet.address_space.address_prefixes == ["10.0.0.0/24"]
+    [put] = emu.journal.entries(service="arm", method="PUT", path="/virtualNetworks/vnet-default-scope")
+    assert (put.status, put.tenant_id, put.aux_tenant_ids) == (
+        201,
+        info.managed_tenant_id,
+        (info.management_tenant_id,),
+    )
+    auds = {
+        _aud(t) for t in emu.issued_secrets if t.count(".") == 2 and _claims(t).get("appid") == app.client_id
+    }
+    assert auds == {"https://management.azure.com"}
+    authz = AuthorizationManagementClient(
+        credential(info.management_tenant_id),
+        info.management_subscription_id,
+        base_url=info.arm_endpoint,
+        **pipeline,
+    )
+    [role] = authz.role_definitions.list(info.pool_id, filter="roleName eq 'IPAM Pool User'")
+    assert role.role_name == "IPAM Pool User"
 
 
 def test_the_offline_azures_own_urls_with_either_slash(
