@@ -26,6 +26,10 @@ from typing import Any
 
 import jwt
 import pytest
+from azure.identity import AzureCliCredential
+from azure.mgmt.core.policies import AuxiliaryAuthenticationPolicy
+from azure.mgmt.network import NetworkManagementClient
+from azure.mgmt.network.models import VirtualNetwork
 
 AZ = shutil.which("az")
 REQUIRED = os.environ.get("CROSSIPAM_REQUIRE_AZ") == "1"
@@ -307,3 +311,49 @@ def test_cloud_register_discovers_the_same_endpoints(az: AzureCli) -> None:
     ):
         assert discovered[key] == explicit[key], key
     assert discovered["activeDirectory"].rstrip("/") == explicit["activeDirectory"].rstrip("/")
+
+
+@pytest.mark.parametrize("served", ["onboarded"], indirect=True)
+def test_azure_identity_drives_the_azure_cli(az: AzureCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """azure-identity's ``AzureCliCredential`` takes its tokens from the ``az`` logged in to the offline Azure
+    (``az account get-access-token --resource https://management.azure.com --tenant …``), and
+    azure-mgmt-network, with its default public scope, deploys across tenants with them."""
+    info = az.info
+    a, b = info["management_tenant_id"], info["managed_tenant_id"]
+    app = info["app"]
+    az.login(app["client_id"], app["client_secret"], b)
+    az.login(app["client_id"], app["client_secret"], a)
+    for name, value in az.env.items():  # AzureCliCredential runs az with this process's environment
+        if name.startswith("AZURE_") or name == "REQUESTS_CA_BUNDLE":
+            monkeypatch.setenv(name, value)
+    for name in ("PYTHONPATH", "PYTHONHOME"):
+        monkeypatch.delenv(name, raising=False)
+    network = NetworkManagementClient(
+        AzureCliCredential(tenant_id=b),
+        info["managed_subscription_id"],
+        base_url=info["arm_endpoint"],
+        connection_verify=info["ca_bundle"],
+        polling_interval=0,
+        per_retry_policies=[
+            AuxiliaryAuthenticationPolicy(
+                [AzureCliCredential(tenant_id=a)], "https://management.azure.com/.default"
+            )
+        ],
+    )
+    body = VirtualNetwork(
+        {
+            "location": info["location"],
+            "properties": {
+                "addressSpace": {
+                    "ipamPoolPrefixAllocations": [
+                        {"numberOfIpAddresses": "256", "pool": {"id": info["pool_id"]}}
+                    ]
+                }
+            },
+        }
+    )
+    vnet = network.virtual_networks.begin_create_or_update(
+        info["resource_group"], "vnet-cli-credential", body
+    ).result()
+    assert vnet.address_space is not None and vnet.address_space.address_prefixes == ["10.0.0.0/24"]
+    assert _pool_usage(az) == "256"
