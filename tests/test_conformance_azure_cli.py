@@ -87,24 +87,28 @@ class AzureCli:
 
 
 @pytest.fixture
-def served(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """``crossipam emulator --scenario <scenario>`` in a process of its own (the scenario: the test's indirect
-    parameter); its JSON line."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "crossipam", "emulator", "--scenario", request.param],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_clean_env(),
-    )
+    parameter); its JSON line. Its stderr goes to a file (a pipe nobody reads could fill and stall it)."""
+    log = tmp_path / "emulator.stderr"
+    with log.open("w") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crossipam", "emulator", "--scenario", request.param],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env=_clean_env(),
+        )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
-        assert line, proc.stderr.read() if proc.stderr else "the emulator printed nothing"
+        assert line, f"the emulator printed nothing: {log.read_text()}"
         yield json.loads(line)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def cloud_register_args(info: dict[str, Any], name: str = "crossipam") -> list[str]:
