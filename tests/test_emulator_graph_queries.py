@@ -175,9 +175,7 @@ def test_select(emu: AzureEmulator, info: ScenarioInfo, graph_a: Graph) -> None:
     )
     body = resp.json()
     assert body["@odata.context"].endswith("/v1.0/$metadata#servicePrincipals(appId,servicePrincipalType)")
-    assert body["value"] == [  # Graph keeps the id
-        {"id": _stub(emu, info)["id"], "appId": app_id, "servicePrincipalType": "Application"}
-    ]
+    assert body["value"] == [{"appId": app_id, "servicePrincipalType": "Application"}]  # only those
     one = graph_a.get(
         f"/servicePrincipals(appId='{app_id}')", **{"$select": "id,appOwnerOrganizationId"}
     ).json()
@@ -208,9 +206,9 @@ def test_applications_queries(emu: AzureEmulator, info: ScenarioInfo) -> None:
     with graph_b.session:
         by_key = graph_b.get(f"/applications(appId='{app_id}')", **{"$select": "appId,signInAudience"}).json()
         assert by_key["appId"] == app_id and by_key["signInAudience"] == "AzureADMultipleOrgs"
-        assert set(by_key) == {"@odata.context", "id", "appId", "signInAudience"}
+        assert set(by_key) == {"@odata.context", "appId", "signInAudience"}
         [app] = graph_b.values("/applications", **{"$filter": f"appId eq '{app_id}'"})
-        assert app["id"] == by_key["id"]
+        assert app["appId"] == by_key["appId"]
         assert graph_b.values("/applications", **{"$filter": f"id in ('{app['id']}')"}) == [app]
         assert graph_b.values("/applications", **{"$filter": "identifierUris/any(s:s eq 'api://x')"}) == []
         starts = graph_b.values(

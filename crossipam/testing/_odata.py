@@ -167,19 +167,18 @@ class ODataQuery:
         return all(p(obj) for p in self.predicates)
 
     def select(self, obj: dict[str, Any]) -> dict[str, Any]:
-        """``obj`` reduced to the ``$select``ed properties (Graph always keeps ``id``).
+        """``obj`` reduced to the ``$select``ed properties (as Graph answers: only those, not even ``id``).
 
         Args:
             obj: the entity as Graph answers it.
 
         ```python
-        query.select({"id": "1", "appId": "2", "displayName": "x"})  # with $select=appId: id and appId
+        query.select({"id": "1", "appId": "2", "displayName": "x"})  # with $select=appId: {"appId": "2"}
         ```
         """
         if not self.selected or "*" in self.selected:
             return obj
-        keep = {"id", *self.selected}
-        return {k: v for k, v in obj.items() if k in keep}
+        return {k: v for k, v in obj.items() if k in self.selected}
 
     def context_suffix(self) -> str:
         """What ``@odata.context`` adds after the entity set for a ``$select`` (``(id,appId)``).
