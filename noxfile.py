@@ -65,7 +65,7 @@ def conformance(session: nox.Session) -> None:
     from pathlib import Path
 
     session.install("-e", ".[dev]")
-    azure_cli = Path(session.create_tmp()) / "azure-cli"
+    azure_cli = Path(session.create_tmp()).resolve() / "azure-cli"  # absolute: tools resolve az on PATH
     bin_dir = azure_cli / ("Scripts" if os.name == "nt" else "bin")
     if not (bin_dir / ("az.bat" if os.name == "nt" else "az")).exists():
         session.run("python", "-m", "venv", "--clear", str(azure_cli))
