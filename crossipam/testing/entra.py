@@ -363,7 +363,7 @@ def _check_assertion(ctx: ServiceContext, app: Application, tenant_id: str, asse
         expected_aud = f"{ctx.endpoints.authority}/{tenant_id}/oauth2/v2.0/token"
         aud = str(claims.get("aud", ""))
         if aud.rstrip("/").lower() != expected_aud.lower() and not re.fullmatch(
-            rf"{re.escape(ctx.endpoints.authority)}/[^/]+/oauth2/v2\.0/token", aud, re.IGNORECASE
+            rf"{re.escape(ctx.endpoints.authority)}/[^/]+/oauth2/(?:v2\.0/)?token", aud, re.IGNORECASE
         ):
             # a certificate assertion's audience is the token endpoint; Entra ID answers a wrong one with
             # AADSTS700023 (700212 is the federated-credential error and does not apply here)
