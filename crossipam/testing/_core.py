@@ -17,6 +17,8 @@ __all__ = [
     "IN_PROCESS_ARM",
     "IN_PROCESS_AUTHORITY",
     "IN_PROCESS_GRAPH",
+    "PUBLIC_ARM_AUDIENCES",
+    "PUBLIC_GRAPH_AUDIENCES",
     "Clock",
     "Endpoints",
     "Fault",
@@ -85,6 +87,10 @@ class Settings:
 
     token_lifetime: int = 3600
     """Lifetime of issued access tokens (Entra ID issues 60-90 minutes)."""
+    public_audiences: bool = True
+    """Whether Entra ID also issues, and ARM and Graph also accept, tokens for the public cloud's resource ids
+    (`PUBLIC_ARM_AUDIENCES`, `PUBLIC_GRAPH_AUDIENCES`) besides the offline Azure's own URLs, as Azure does
+    for code that hard-codes them (the Azure CLI, ``https://management.azure.com/.default``)."""
     lro_polls: int = 0
     """Number of ``InProgress`` answers an LRO status monitor gives before its final state."""
     lro_retry_after: int = 0
@@ -129,6 +135,11 @@ class Settings:
     ``"split"`` — any count, split into blocks like a VNet allocation."""
 
 
+PUBLIC_ARM_AUDIENCES = ("https://management.core.windows.net/", "https://management.azure.com/")
+"""ARM's resource ids in the public cloud, in the order ``/metadata/endpoints`` lists them."""
+PUBLIC_GRAPH_AUDIENCES = ("https://graph.microsoft.com/",)
+"""Microsoft Graph's resource id in the public cloud."""
+
 IN_PROCESS_AUTHORITY = "https://login.crossipam.test"
 """Base URLs of the in-process front (never resolved: the in-process transport answers them)."""
 IN_PROCESS_ARM = "https://management.crossipam.test/"
@@ -168,24 +179,36 @@ class Endpoints:
         """
         return self.graph.rstrip("/") + "/.default"
 
-    def audiences_for(self, service: str) -> set[str]:
-        """The token audiences ``service`` accepts (ARM's for anything but ``"graph"``), lower-case.
+    def audiences_for(self, service: str, *, public: bool = False) -> set[str]:
+        """The token audiences ``service`` accepts (ARM's for anything but ``"graph"``), lower-case and without
+        a trailing slash.
+
+        Args:
+            service: ``"graph"`` or ``"arm"``.
+            public: also the public cloud's resource ids of the service (`PUBLIC_ARM_AUDIENCES`,
+                `PUBLIC_GRAPH_AUDIENCES`; the knob ``Settings.public_audiences``).
 
         ```python
         Endpoints().audiences_for("graph")  # {"https://graph.crossipam.test"}
+        Endpoints().audiences_for("graph", public=True)  # … and "https://graph.microsoft.com"
         ```
         """
-        base = self.graph if service == "graph" else self.arm
-        return {base.rstrip("/").lower()}
+        base, known = (
+            (self.graph, PUBLIC_GRAPH_AUDIENCES) if service == "graph" else (self.arm, PUBLIC_ARM_AUDIENCES)
+        )
+        return {a.rstrip("/").lower() for a in (base, *(known if public else ()))}
 
-    def audiences(self) -> set[str]:
+    def audiences(self, *, public: bool = False) -> set[str]:
         """Every audience the emulator issues tokens for (ARM's and Graph's).
+
+        Args:
+            public: also the public cloud's resource ids (see `audiences_for`).
 
         ```python
         Endpoints().audiences()  # {"https://management.crossipam.test", "https://graph.crossipam.test"}
         ```
         """
-        return self.audiences_for("arm") | self.audiences_for("graph")
+        return self.audiences_for("arm", public=public) | self.audiences_for("graph", public=public)
 
     def service_of(self, netloc: str) -> str | None:
         """The service (``"login"``, ``"arm"`` or ``"graph"``) answering at host ``netloc``, or ``None``.

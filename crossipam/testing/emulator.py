@@ -18,7 +18,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING
 
-from . import _validate, authorization, entra, graph, network
+from . import _validate, authorization, entra, graph, metadata, network
 from ._context import ServiceContext
 from ._core import (
     IN_PROCESS_ARM,
@@ -94,6 +94,7 @@ class AzureEmulator(SeedingApi):
         entra.register(self.router, self.services)
         graph.register(self.router, self.services)
         authorization.register(self.router, self.services)
+        metadata.register(self.router, self.services)
         network.register(self.router, self.network.context, self.api_versions)
         self._buckets = WriteBuckets()
         self.scenario: ScenarioInfo | None = None
