@@ -2,7 +2,8 @@
 commands (``pool show|list|reserve|unreserve|reservations``): their options, what they call, what they print.
 
 ``crossipam plan --from-file FILE`` exits like Terraform's ``plan -detailed-exitcode``: 0 when nothing would
-change, 2 when something would, 1 when an item is refused or cannot be planned.
+change, 2 when something would, 1 when an item is refused or cannot be planned, or on any error (a bad file,
+no credential: not 2, which means "changes" here; only argparse's own usage errors still exit 2).
 
 ```sh
 crossipam plan --from-file vnets.yaml                     # a table; exit 0, 1 or 2
@@ -18,12 +19,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
+from ..errors import CrossIpamError
 from ..models import DeploymentSpec
 from ..plans import Plan, VnetPlan
 from ..pools import IpamPool, StaticCidr
 from ._auth import make_client
 from ._errors import EXIT_ERROR, EXIT_OK, UsageError
-from ._render import _table, emit_json, usage_json
+from ._render import _table, emit_json, report_error, usage_json
 from ._specs import read_deployment_file
 
 if TYPE_CHECKING:
@@ -178,9 +180,13 @@ def cmd_plan(args: argparse.Namespace, io_: _IO) -> int:
     code = cmd_plan(build_parser().parse_args(["plan", "--from-file", "vnets.yaml"]), io_)
     ```
     """
-    specs = _specs(args)
-    with make_client(args, io_.env) as client:
-        plan = client.plan_many(specs)
+    try:
+        specs = _specs(args)
+        with make_client(args, io_.env) as client:
+            plan = client.plan_many(specs)
+    except CrossIpamError as err:  # -detailed-exitcode: every error is 1 (2 means "changes")
+        report_error(err, args, io_.out, io_.err)
+        return EXIT_ERROR
     _emit(args, io_, plan.to_dict(), lambda o: print_plan(plan, o))
     return plan_exit(plan)
 
