@@ -267,6 +267,11 @@ class PlanChangedError(CrossIpamError):
     """``deploy_many(specs, plan=…)`` read something else than the plan saw: that VNet was not written; `plan`
     is what would be done now.
 
+    Args:
+        message: What changed, in words.
+        plan: The new plan of the VNet.
+        hint: What to do about it.
+
     ```python
     except PlanChangedError as err:
         print(err.plan.action, err.plan.changes)
