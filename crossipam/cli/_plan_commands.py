@@ -220,10 +220,10 @@ def confirm_deployment(
         )
     plan = client.plan_many(specs)
     shown = io_.err if args.output == "json" else io_.out
-    if args.output != "json" or not args.yes:
+    if args.yes and args.output != "json":
         print(summary_line(plan), file=shown, flush=True)
     if not args.yes:
-        print_plan(plan, shown)
+        print_plan(plan, shown)  # the table ends with the summary line
         shown.write("Apply this plan? Only 'yes' is accepted: ")
         shown.flush()
         if stdin.readline().strip().lower() != "yes":
