@@ -83,7 +83,8 @@ def test_plan_exit_codes_and_deploy_applies_the_plan(
     assert not emu.journal.writes()
     monkeypatch.setattr("sys.stdin", Tty("yes\n"))
     code, out, _ = run(capsys, "deploy", "--from-file", path, "--progress", "none", *app)
-    assert code == EXIT_OK and out.startswith("Plan: 2 to create.")
+    assert code == EXIT_OK and out.startswith("VNET") and "Plan: 2 to create.\nApply this plan?" in out
+    assert out.count("Plan: 2 to create.") == 1 and "2 of 2 succeeded" in out
 
     code, out, _ = run(capsys, "plan", "--from-file", path, *app)
     assert code == EXIT_OK and out.splitlines()[-1] == "Plan: 2 unchanged."
