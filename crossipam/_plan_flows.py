@@ -80,7 +80,7 @@ def plan_many_flow(ctx: FlowContext, specs: Iterable[DeploymentSpec]) -> Flow:
     """
     known: dict[str, PoolUsage] = {}
     items = []
-    for spec in specs:
+    for spec in _planning.spec_list(specs):
         try:
             plan, _existing, _decided = yield from _read_and_decide(ctx, _planning.spec_request(spec), known)
         except CrossIpamError as err:

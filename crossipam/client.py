@@ -270,7 +270,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
             results = client.deploy_many(specs, plan=plan)
         ```
         """
-        return cast(Plan, self._run(_plans.plan_many_flow(self._flow_context(), list(specs))))
+        return cast(Plan, self._run(_plans.plan_many_flow(self._flow_context(), specs)))
 
     def plan_removal(self, vnet_id: str | VirtualNetworkId) -> VnetPlan:
         """What ``begin_remove_allocation`` would do (``remove`` or ``unchanged``); no write.

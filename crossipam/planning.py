@@ -65,6 +65,7 @@ __all__ = [
     "pools_to_check",
     "removal_plan",
     "replanned",
+    "spec_list",
     "spec_request",
     "take_from",
     "with_replans",
@@ -407,6 +408,26 @@ def spec_request(spec: DeploymentSpec) -> _deployment.DeploymentRequest:
     if not isinstance(spec, DeploymentSpec):
         raise InvalidInputError(f"a plan takes DeploymentSpec values, got {type(spec).__name__}")
     return _deployment.deployment_request(spec.vnet_id, **spec.deploy_kwargs())
+
+
+def spec_list(values: object) -> list[DeploymentSpec]:
+    """``plan_many``'s specs as a list; a single spec, a string or a mapping is refused
+    ([`InvalidInputError`][crossipam.errors.InvalidInputError]) rather than iterated.
+
+    Args:
+        values: What the caller passed as the list of specs.
+
+    ```python
+    spec_list([spec])          # [spec]
+    spec_list(spec)            # raises: wrap one spec in a list
+    ```
+    """
+    if isinstance(values, (str, bytes, DeploymentSpec, Mapping)) or not isinstance(values, Iterable):
+        raise InvalidInputError(
+            f"plan_many takes a list of DeploymentSpec values, got {type(values).__name__}",
+            hint="wrap one spec in a list: plan_many([spec])",
+        )
+    return list(values)
 
 
 def replanned(expected: VnetPlan | None, plan: VnetPlan) -> PlanChangedError:

@@ -9,7 +9,7 @@ plan.summary(), [item.to_dict() for item in plan.items if item.changed]
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -295,7 +295,7 @@ class PlannedItemResult(BulkItemResult):
 
     replanned: VnetPlan | None = None
 
-    def to_dict(self, error_to_dict: Any = None) -> dict[str, Any]:
+    def to_dict(self, error_to_dict: Callable[[CrossIpamError], Any] | None = None) -> dict[str, Any]:
         """The bulk item's JSON data plus ``replanned`` (the new plan, or ``None``).
 
         Args:

@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 from crossipam import DeploymentSpec, SubnetSpec
-from crossipam.errors import AllocationDecreaseError, DeploymentRefusedError, PoolExhaustedError
+from crossipam.errors import (
+    AllocationDecreaseError,
+    DeploymentRefusedError,
+    InvalidInputError,
+    PoolExhaustedError,
+)
 from crossipam.planning import decide, take_from
 from crossipam.plans import Plan, PlanChangedError, PlannedItemResult, VnetPlan
 from crossipam.testing import AzureEmulator
@@ -164,6 +169,8 @@ async def test_a_spec_that_cannot_be_planned_is_an_error_item(
     plan = await ipam_call(emu, "plan_many", [good, bad])
     assert [p.action for p in plan.items] == ["create", "error"]
     assert "number_of_ip_addresses must be a positive integer" in plan.items[1].message
+    with pytest.raises(InvalidInputError, match="wrap one spec in a list"):
+        await ipam_call(emu, "plan_many", good)
 
 
 async def test_a_plan_applied_after_the_world_changed_is_replanned_not_applied(

@@ -273,7 +273,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         results = await client.deploy_many(specs, plan=plan)
         ```
         """
-        outcome = await self._run(_plans.plan_many_flow(self._flow_context(), list(specs)))
+        outcome = await self._run(_plans.plan_many_flow(self._flow_context(), specs))
         return cast(Plan, outcome)
 
     async def plan_removal(self, vnet_id: str | VirtualNetworkId) -> VnetPlan:
