@@ -444,6 +444,6 @@ def replanned(expected: VnetPlan | None, plan: VnetPlan) -> PlanChangedError:
     was = expected.action if expected is not None else "not in the plan"
     return PlanChangedError(
         f"{plan.vnet_id.name} changed since the plan ({was} -> {plan.action}); nothing was written",
-        plan=replace(plan, error=None) if plan.action != "refused" else plan,
+        plan=plan,
         hint="review the new plan (result.replanned) and apply again",
     )
