@@ -13,6 +13,7 @@ from crossipam.errors import (
     AllocationDecreaseError,
     DeploymentRefusedError,
     InvalidInputError,
+    NotFoundError,
     PoolExhaustedError,
 )
 from crossipam.planning import decide, take_from
@@ -254,3 +255,31 @@ def test_plan_exit_codes(action: str) -> None:
     vnet = VirtualNetworkId("00000000-0000-4000-8000-000000000001", "rg", "vnet")
     plan = Plan((VnetPlan(vnet, action),))  # type: ignore[arg-type]
     assert plan_exit(plan) == {"create": 2, "unchanged": 0, "refused": 1}[action]
+
+
+async def test_dual_stack_reads_both_pools_and_an_absent_vnet_has_no_removal_plan(
+    azure_emulator: AzureEmulator, ipam_call: IpamCall
+) -> None:
+    emu = azure_emulator
+    info = emu.scenario
+    assert info is not None
+    dual = DeploymentSpec(
+        info.vnet_id("v-dual"),
+        "eastus",
+        info.pool_id,
+        256,
+        ipv6_pool_id=info.ipv6_pool_id,
+        ipv6_number_of_ip_addresses=2**64,
+    )
+    plan = await plan_without_writing(emu, ipam_call, "plan_deployment", dual)
+    assert plan.action == "create"
+    assert [(a.pool_id.name, a.number_of_ip_addresses) for a in plan.target] == [
+        ("pool-eastus", 256),
+        ("pool-eastus-v6", 2**64),
+    ]
+    assert [r.url.split("/ipamPools/")[1].split("?")[0] for r in plan.requests if r.method == "POST"] == [
+        "pool-eastus/getPoolUsage",
+        "pool-eastus-v6/getPoolUsage",
+    ]
+    with pytest.raises(NotFoundError):
+        await ipam_call(emu, "plan_removal", info.vnet_id("v-absent"))
