@@ -21,6 +21,7 @@ from crossipam.plans import Plan, PlanChangedError, PlannedItemResult, VnetPlan
 from crossipam.testing import AzureEmulator
 
 if TYPE_CHECKING:
+    from .fixtures.onboarding import FakeAsyncSleep, FakeSleep
     from .fixtures.planning import FragmentedPool, IpamCall
 
 
@@ -283,3 +284,32 @@ async def test_dual_stack_reads_both_pools_and_an_absent_vnet_has_no_removal_pla
     ]
     with pytest.raises(NotFoundError):
         await ipam_call(emu, "plan_removal", info.vnet_id("v-absent"))
+
+
+async def test_an_apply_that_meets_a_conflict_reads_and_decides_again(
+    azure_emulator: AzureEmulator,
+    ipam_call: IpamCall,
+    driver: str,
+    fake_sleep: FakeSleep,
+    fake_async_sleep: FakeAsyncSleep,
+) -> None:
+    emu = azure_emulator
+    sleep = fake_sleep(emu) if driver == "sync" else fake_async_sleep(emu)
+    wanted = [spec(emu, "v-busy", 64)]
+    plan = await ipam_call(emu, "plan_many", wanted)
+    fault = emu.faults.add(
+        "PUT",
+        "virtualNetworks/v-busy",
+        status=412,
+        code="PreconditionFailed",
+        service="arm",
+    )
+    [result] = await ipam_call(emu, "deploy_many", wanted, plan=plan, sleep=sleep, clock=emu.clock.time)
+    assert fault.hits == 1 and sleep.call_count == 1  # the bulk retry's backoff
+    assert result.ok and result.attempts == 2 and result.replanned is None
+    assert [(e.method, e.status) for e in emu.journal.entries(service="arm", method="PUT")] == [
+        ("PUT", 412),
+        ("PUT", 201),
+    ]
+    # each attempt read the VNet and the pool again before it decided
+    assert len(emu.journal.entries(service="arm", path="getPoolUsage")) == 1 + 2
