@@ -196,11 +196,10 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
         "AuthorizationFailed": ErrorCode(
             AuthorizationError,
             "the principal lacks a role on the scope: Network Contributor on the VNet's resource group in the "
-            "managed tenant, or IPAM Pool User on the pool in the management tenant",
+            "managed tenant, or IPAM Pool User on the pool in the management tenant (static CIDRs need more: "
+            "Microsoft.Network/networkManagers/ipamPools/staticCidrs/write and /delete, e.g. Network Contributor)",
         ),
-        "LinkedAuthorizationFailed": ErrorCode(
-            LinkedAuthorizationError
-        ),  # hint: see _linked_authorization_error
+        "LinkedAuthorizationFailed": ErrorCode(LinkedAuthorizationError),  # hint: _linked_authorization_error
         "InvalidAuthenticationTokenTenant": ErrorCode(
             hint="the token comes from the wrong tenant: managed_tenant_id must own the VNet's subscription and "
             "management_tenant_id the pool's",

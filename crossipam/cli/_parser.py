@@ -17,6 +17,7 @@ from azure.core import AzureClouds
 
 from .._version import __version__
 from ._errors import EXIT_USAGE
+from ._plan_commands import add_plan_command, add_pool_commands, add_yes_option
 
 
 class _Parser(argparse.ArgumentParser):
@@ -159,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="progress of --from-file on stderr: a rich bar if installed (auto), one line per VNet (plain)",
     )
+    add_yes_option(deploy)
+    add_plan_command(sub, common, azure)
 
     remove = sub.add_parser(
         "remove",
@@ -194,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
         "allocations", parents=[common, azure], help="everything that holds space in the pool"
     )
     allocs.add_argument("pool_id", help="resource id of the IPAM pool")
+    add_pool_commands(pool_sub, common, azure)
 
     check = sub.add_parser(
         "check",
