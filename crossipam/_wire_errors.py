@@ -165,7 +165,12 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
         ),
         "LinkedInvalidPropertyId": ErrorCode(InvalidAllocationError),
         "NetcfgInvalidSubnet": ErrorCode(
-            InvalidAllocationError, "a subnet lies outside the VNet's address space"
+            InvalidAllocationError,
+            "a subnet lies outside the VNet's address space, or is smaller than Azure allows "
+            "(IPv4: a /29, 8 addresses; IPv6: exactly a /64)",
+        ),
+        "InvalidStaticCidrNumberOfIPAddresses": ErrorCode(
+            InvalidAllocationError, "ask for a power of two (16, 128, 256, …) or give the prefixes"
         ),
         "NetcfgSubnetRangesOverlap": ErrorCode(
             InvalidAllocationError, "two subnets overlap; choose other prefixes or sizes"

@@ -29,6 +29,7 @@ from crossipam._wire_errors import ERROR_CODES
 PACKAGE = Path(__file__).resolve().parent.parent / "crossipam"
 GROUND = {
     "crossipam.models",
+    "crossipam._cloud",
     "crossipam.errors",
     "crossipam._error_base",
     "crossipam._service_errors",

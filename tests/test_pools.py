@@ -70,13 +70,13 @@ async def test_static_cidrs_by_count_and_prefix_usage_and_delete(
     assert isinstance(by_prefix, StaticCidr)
     assert by_prefix.address_prefixes == [ipaddress.ip_network("10.0.0.0/24")]
     assert (by_prefix.number_of_ip_addresses, by_prefix.description) == (256, "HQ")
-    by_count = await ipam_call(emu, "create_static_cidr", pool, "partner", number_of_ip_addresses=100)
-    assert by_count.number_of_ip_addresses == 100 and by_count.number_of_ip_addresses_to_allocate == 100
+    by_count = await ipam_call(emu, "create_static_cidr", pool, "partner", number_of_ip_addresses=128)
+    assert by_count.number_of_ip_addresses == 128 and by_count.number_of_ip_addresses_to_allocate == 128
     assert not any(p.overlaps(ipaddress.ip_network("10.0.0.0/24")) for p in by_count.address_prefixes)
 
     usage = await ipam_call(emu, "get_pool_usage", pool)
-    assert usage.number_of_reserved_ip_addresses == 356
-    assert usage.number_of_available_ip_addresses == 65536 - 356
+    assert usage.number_of_reserved_ip_addresses == 384
+    assert usage.number_of_available_ip_addresses == 65536 - 384
 
     with pytest.raises(AzureServiceError) as overlap:
         await ipam_call(emu, "create_static_cidr", pool, "clash", address_prefixes=["10.0.0.128/25"])
@@ -91,8 +91,8 @@ async def test_static_cidrs_by_count_and_prefix_usage_and_delete(
 
     assert await ipam_call(emu, "delete_static_cidr", pool, "on-premises") is None
     freed = await ipam_call(emu, "get_pool_usage", pool)
-    assert freed.number_of_reserved_ip_addresses == 100
-    assert freed.number_of_available_ip_addresses == 65536 - 100
+    assert freed.number_of_reserved_ip_addresses == 128
+    assert freed.number_of_available_ip_addresses == 65536 - 128
     with pytest.raises(NotFoundError):
         await ipam_call(emu, "get_static_cidr", pool, "on-premises")
     assert await ipam_call(emu, "delete_static_cidr", pool, "on-premises") is None  # already gone: no error
