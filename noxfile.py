@@ -1,4 +1,5 @@
-"""Developer sessions: ``nox -s tests lint typecheck docs demo`` (``bench`` is opt-in)."""
+"""Developer sessions: ``nox -s tests lint typecheck docs demo`` (``bench``, ``conformance`` and ``security`` are
+opt-in)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,39 @@ def bench(session: nox.Session) -> None:
     """Benchmarks (opt-in): crossipam against the tutorial's flow on the offline Azure."""
     session.install("-e", ".[dev]")
     session.run("python", "benchmarks/bench_deploy.py", "--vnets", "20", *session.posargs)
+
+
+@nox.session(default=False)
+def conformance(session: nox.Session) -> None:
+    """The Azure CLI runs the public tutorial against ``crossipam emulator`` (opt-in; needs PyPI).
+
+    ``azure-cli`` is installed from PyPI into a virtual environment of its own (kept beside the session's, so
+    that its pins cannot change what crossipam is tested with, and reused on later runs); its ``az`` goes on
+    ``PATH`` after the session's own ``bin``, and ``CROSSIPAM_REQUIRE_AZ=1`` makes a missing ``az`` a failure
+    rather than a skip.
+    """
+    import os
+    from pathlib import Path
+
+    session.install("-e", ".[dev]")
+    azure_cli = Path(session.create_tmp()).resolve() / "azure-cli"  # absolute: tools resolve az on PATH
+    bin_dir = azure_cli / ("Scripts" if os.name == "nt" else "bin")
+    if not (bin_dir / ("az.bat" if os.name == "nt" else "az")).exists():
+        session.run("python", "-m", "venv", "--clear", str(azure_cli))
+        session.run(str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "azure-cli", external=True)
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "-q",
+        "-rs",
+        "tests/test_conformance_azure_cli.py",
+        *session.posargs,
+        env={
+            "PATH": os.pathsep.join([session.bin, str(bin_dir), os.environ.get("PATH", "")]),
+            "CROSSIPAM_REQUIRE_AZ": "1",
+        },
+    )
 
 
 def _vulnerability_service_reachable(url: str = "https://pypi.org/pypi/requests/2.31.0/json") -> bool:

@@ -36,6 +36,8 @@ from azure.core.credentials import TokenCredential
 from azure.core.polling import LROPoller
 from azure.mgmt.network import NetworkManagementClient
 
+from . import _plan_flows as _plans
+from . import _pool_flows as _pools
 from . import _vnet_flows as _flows
 from . import bulk as _bulk
 from . import deployment as _deployment
@@ -52,12 +54,15 @@ from .credentials import (
     workload_identity_credential,
 )
 from .models import BulkItemResult, DeploymentSpec, PoolAllocation, PoolUsage, VirtualNetworkDeployment
+from .plans import Plan, VnetPlan, with_replans
 from .policies import CrossTenantAuxiliaryPolicy
+from .pools import IpamPool, StaticCidr, static_cidr_request
 
 if TYPE_CHECKING:  # annotations only (typing.Unpack needs Python 3.11)
     from typing_extensions import Unpack
 
     from .options import BulkOptions, DeployOptions, ReadinessOptions
+    from .pools import StaticCidrOptions
 
 __all__ = ["API_VERSION", "CrossTenantIpamClient"]
 
@@ -126,6 +131,10 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         nothing the second time (``result().action == "unchanged"``). ``tags`` are merged into the existing
         tags.
 
+        Args:
+            vnet_id: The virtual network in the managed tenant: a resource id or a parsed `VirtualNetworkId`.
+            **options: What to deploy: the keywords of [`DeployOptions`][crossipam.options.DeployOptions] (``location``, ``pool_id``, ``number_of_ip_addresses``, ``subnets``, …).
+
         ```python
         poller = client.begin_deploy_virtual_network(vnet_id, location="eastus", pool_id=pool_id,
                                                      number_of_ip_addresses=100, subnets=[SubnetSpec("app", 64)])
@@ -136,10 +145,11 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         return self._deploy(request, self._conflict_retries)
 
     def _deploy(
-        self, request: _deployment.DeploymentRequest, conflict_retries: int
+        self, request: _deployment.DeploymentRequest, conflict_retries: int, plan: Plan | None = None
     ) -> LROPoller[VirtualNetworkDeployment]:
         with self._vnet_operation(request.vnet_id):
-            flow = _flows.deploy_flow(self._flow_context(conflict_retries=conflict_retries), request)
+            ctx = self._flow_context(conflict_retries=conflict_retries)
+            flow = _plans.deploy_or_apply_flow(ctx, request, plan)
             outcome = drive(flow, self, time.sleep)
         return self._poller(outcome)
 
@@ -153,6 +163,9 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
     def get_virtual_network_allocation(self, vnet_id: str | VirtualNetworkId) -> VirtualNetworkDeployment:
         """The VNet's prefixes and pool allocations (raises [`NotFoundError`][crossipam.errors.NotFoundError]
         if absent).
+
+        Args:
+            vnet_id: The virtual network in the managed tenant: a resource id or a parsed `VirtualNetworkId`.
 
         ```python
         client.get_virtual_network_allocation(vnet_id).allocations
@@ -177,6 +190,10 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         write). Subnets, peerings, tags and DNS settings are kept. Without an allocation nothing is written
         and the result's ``action`` is ``"no_allocation"``.
 
+        Args:
+            vnet_id: The virtual network in the managed tenant: a resource id or a parsed `VirtualNetworkId`.
+            address_prefixes: Static prefixes to replace the VNet's space with (every subnet must fit); default: the prefixes the allocations hold.
+
         ```python
         deployment = client.begin_remove_allocation(vnet_id).result()
         deployment.address_prefixes, deployment.has_allocation     # same prefixes, False
@@ -200,6 +217,10 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         """Check, read-only, everything a cross-tenant deployment from ``pool_id`` needs (tokens in both
         tenants, onboarding, roles, the connection, pool capacity, region); see [`crossipam.readiness`][].
 
+        Args:
+            pool_id: The IPAM pool in the management tenant: a resource id or a parsed `IpamPoolId`.
+            **options: The checks' inputs: [`ReadinessOptions`][crossipam.options.ReadinessOptions] (``vnet_id``, ``number_of_ip_addresses``, ``location``, …).
+
         ```python
         report = client.check_readiness(pool_id, vnet_id=vnet_id, number_of_ip_addresses=256)
         print(report.ok, [(c.name, c.remedy) for c in report.failed])
@@ -210,6 +231,9 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
 
     def get_pool_usage(self, pool_id: str | IpamPoolId) -> PoolUsage:
         """The pool's usage, read in the management tenant.
+
+        Args:
+            pool_id: The IPAM pool in the management tenant: a resource id or a parsed `IpamPoolId`.
 
         ```python
         usage = client.get_pool_usage(pool_id)
@@ -222,6 +246,9 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
     def list_pool_allocations(self, pool_id: str | IpamPoolId) -> list[PoolAllocation]:
         """Everything that holds space in the pool (VNets of any tenant, static CIDRs), all pages.
 
+        Args:
+            pool_id: The IPAM pool in the management tenant: a resource id or a parsed `IpamPoolId`.
+
         ```python
         [a.resource_id.name for a in client.list_pool_allocations(pool_id)]
         ```
@@ -230,10 +257,145 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         flow = _flows.pool_allocations_flow(self._flow_context(), pool)
         return cast(list[PoolAllocation], drive(flow, self, time.sleep))
 
+    # ---- plans, pools and static CIDRs (crossipam.planning, crossipam.pools) -----------------------------------
+    def _run(self, flow: Any) -> Any:
+        return drive(flow, self, time.sleep)
+
+    def plan_deployment(self, spec: DeploymentSpec) -> VnetPlan:
+        """What deploying ``spec`` would do, read from Azure and decided by the deploy's own code; no write.
+
+        Reads the VNet and the usage of each pool its allocation would grow from (a new VNet: its pools), so
+        that a count that no aligned block of the pool's free space holds is ``refused`` with the reason
+        ``no_contiguous_space``. See [`crossipam.planning`][].
+
+        Args:
+            spec: The VNet, as ``deploy_many`` takes it.
+
+        ```python
+        plan = client.plan_deployment(DeploymentSpec(vnet_id, "eastus", pool_id, 256))
+        plan.action, [str(r) for r in plan.requests]      # ('create', ['GET …', 'POST …/getPoolUsage…', 'PUT …'])
+        ```
+        """
+        return cast(VnetPlan, self._run(_plans.plan_flow(self._flow_context(), spec)))
+
+    def plan_many(self, specs: Iterable[DeploymentSpec]) -> Plan:
+        """The plan of every spec, in input order (each pool read once; what earlier items take from a pool is
+        not promised to later ones). A spec that cannot be planned is an ``error`` item.
+
+        Args:
+            specs: The VNets, as ``deploy_many`` takes them.
+
+        ```python
+        plan = client.plan_many(specs)
+        if plan.has_changes:
+            results = client.deploy_many(specs, plan=plan)
+        ```
+        """
+        return cast(Plan, self._run(_plans.plan_many_flow(self._flow_context(), specs)))
+
+    def plan_removal(self, vnet_id: str | VirtualNetworkId) -> VnetPlan:
+        """What ``begin_remove_allocation`` would do (``remove`` or ``unchanged``); no write.
+
+        Args:
+            vnet_id: The VNet's resource id.
+
+        ```python
+        client.plan_removal(vnet_id).changes     # ('free 256 addresses of pool-eastus',)
+        ```
+        """
+        vnet = VirtualNetworkId.parse(vnet_id)
+        return cast(VnetPlan, self._run(_plans.removal_plan_flow(self._flow_context(), vnet)))
+
+    def get_pool(self, pool_id: str | IpamPoolId) -> IpamPool:
+        """The pool: prefixes, IP family, parent and child pools, and its usage (management tenant).
+
+        Args:
+            pool_id: The pool's resource id.
+
+        ```python
+        pool = client.get_pool(pool_id)
+        pool.ip_family, pool.child_pools, pool.usage.number_of_available_ip_addresses
+        ```
+        """
+        return cast(IpamPool, self._run(_pools.get_pool_flow(self._flow_context(), pool_id)))
+
+    def list_pools(self, network_manager_id: str) -> list[IpamPool]:
+        """Every pool of a network manager that the app may read, each with its usage.
+
+        Args:
+            network_manager_id: The network manager's resource id (management tenant).
+
+        ```python
+        [(p.name, p.ip_family) for p in client.list_pools(IpamPoolId.parse(pool_id).network_manager_id)]
+        ```
+        """
+        flow = _pools.list_pools_flow(self._flow_context(), network_manager_id, self.management_tenant_id)
+        return cast(list[IpamPool], self._run(flow))
+
+    def create_static_cidr(
+        self, pool_id: str | IpamPoolId, name: str, **options: Unpack[StaticCidrOptions]
+    ) -> StaticCidr:
+        """Reserve space in the pool for something that is not a VNet: ``number_of_ip_addresses`` (the pool
+        picks the blocks) or ``address_prefixes``, and an optional ``description``. Needs
+        ``…/ipamPools/staticCidrs/write`` on the pool (e.g. *Network Contributor*), beyond *IPAM Pool User*.
+
+        Args:
+            pool_id: The pool's resource id.
+            name: The static CIDR's name.
+            **options: ``number_of_ip_addresses`` or ``address_prefixes`` (one of them), ``description``.
+
+        ```python
+        client.create_static_cidr(pool_id, "on-premises", address_prefixes=["10.0.0.0/24"], description="HQ")
+        ```
+        """
+        request = static_cidr_request(pool_id, name, options)
+        return cast(StaticCidr, self._run(_pools.create_static_cidr_flow(self._flow_context(), request)))
+
+    def get_static_cidr(self, pool_id: str | IpamPoolId, name: str) -> StaticCidr:
+        """One static CIDR of the pool ([`NotFoundError`][crossipam.errors.NotFoundError] if absent).
+
+        Args:
+            pool_id: The pool's resource id.
+            name: The static CIDR's name.
+
+        ```python
+        client.get_static_cidr(pool_id, "on-premises").address_prefixes
+        ```
+        """
+        return cast(StaticCidr, self._run(_pools.get_static_cidr_flow(self._flow_context(), pool_id, name)))
+
+    def list_static_cidrs(self, pool_id: str | IpamPoolId) -> list[StaticCidr]:
+        """Every static CIDR of the pool.
+
+        Args:
+            pool_id: The pool's resource id.
+
+        ```python
+        [c.name for c in client.list_static_cidrs(pool_id)]
+        ```
+        """
+        flow = _pools.list_static_cidrs_flow(self._flow_context(), pool_id)
+        return cast(list[StaticCidr], self._run(flow))
+
+    def delete_static_cidr(self, pool_id: str | IpamPoolId, name: str) -> None:
+        """Release a static CIDR (waits for the delete to end; one that does not exist is no error).
+
+        Args:
+            pool_id: The pool's resource id.
+            name: The static CIDR's name.
+
+        ```python
+        client.delete_static_cidr(pool_id, "on-premises")
+        ```
+        """
+        self._run(_pools.delete_static_cidr_flow(self._flow_context(), pool_id, name)).result()
+
     # ---- bulk ------------------------------------------------------------------------------------------------
     def deploy_many(
         self,
         specs: Iterable[DeploymentSpec],
+        *,
+        plan: Plan | None = None,
         **options: Unpack[BulkOptions],
     ) -> list[BulkItemResult]:
         """Deploy many VNets on up to ``max_concurrency`` threads; one result per spec, in input order.
@@ -242,6 +404,16 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         (429) and conflicts (409 ``AnotherOperationInProgress``) pause and slow down the affected subscription
         and retry the item (at most ``max_attempts`` runs); see ``docs/bulk-and-async.md``. ``sleep`` and
         ``clock`` replace ``time.sleep`` / ``time.monotonic`` (tests).
+
+        With ``plan`` (from [`plan_many`][crossipam.CrossTenantIpamClient.plan_many]) each item is read and
+        decided again and written only if the decision is the planned one; otherwise it fails with
+        [`PlanChangedError`][crossipam.plans.PlanChangedError] and its result's ``replanned`` is the new plan
+        (the results are [`PlannedItemResult`][crossipam.plans.PlannedItemResult] values).
+
+        Args:
+            specs: One [`DeploymentSpec`][crossipam.models.DeploymentSpec] per VNet; any iterable (not a string).
+            plan: A [`Plan`][crossipam.plans.Plan] from ``plan_many`` to apply (each item decided again first).
+            **options: [`BulkOptions`][crossipam.options.BulkOptions]: ``max_concurrency``, ``max_attempts``, ``progress``, …
 
         ```python
         results = client.deploy_many([DeploymentSpec(vnet_id, "eastus", pool_id, 64) for vnet_id in ids])
@@ -257,9 +429,10 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
             spec = _bulk.spec_of(item)
             request = _deployment.deployment_request(spec.vnet_id, **spec.deploy_kwargs())
             # one budget per operation: the bulk scheduler retries this item's conflicts
-            return self._deploy(request, 0).result()
+            return self._deploy(request, 0, plan).result()
 
-        return _bulk.run_sync(items, attempt, **run)
+        results = _bulk.run_sync(items, attempt, **run)
+        return results if plan is None else list(with_replans(results))
 
     def remove_many(
         self,
@@ -268,6 +441,10 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
     ) -> list[BulkItemResult]:
         """Remove the pool allocations of many VNets (keeping their prefixes), like
         [`deploy_many`][crossipam.CrossTenantIpamClient.deploy_many].
+
+        Args:
+            vnet_ids_or_specs: The VNets, as resource ids, parsed ids or [`DeploymentSpec`][crossipam.models.DeploymentSpec]s (their ``vnet_id`` is used).
+            **options: [`BulkOptions`][crossipam.options.BulkOptions], as for ``deploy_many``.
 
         ```python
         results = client.remove_many(vnet_ids)

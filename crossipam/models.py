@@ -21,12 +21,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
-from urllib.parse import urlsplit
 
-from azure.core import AzureClouds
-
+from ._cloud import CloudEndpoints
 from ._resource_ids import SUBNET_NAME, IpamPoolId, ResourceId, VirtualNetworkId
-from .errors import ConfigurationError, CrossIpamError, InvalidInputError, InvalidResourceIdError
+from .errors import CrossIpamError, InvalidInputError, InvalidResourceIdError
 
 __all__ = [
     "BulkItemResult",
@@ -50,104 +48,8 @@ DeploymentAction = Literal["created", "updated", "unchanged", "removed", "no_all
 """What a deploy/remove call did: ``created``/``updated`` (deploy), ``unchanged`` (nothing to do, no write),
 ``removed`` (allocations converted to static prefixes), ``no_allocation`` (removal had nothing to remove)."""
 
-_KNOWN_AUTHORITIES = frozenset(
-    {"login.microsoftonline.com", "login.chinacloudapi.cn", "login.microsoftonline.us"}
-)
-
-
-def _https(url: str, what: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme.lower() != "https" or not parts.netloc:
-        raise ConfigurationError(f"{what} must be an https:// URL, got {url!r}")
-    return url
-
-
-@dataclass(frozen=True)
-class CloudEndpoints:
-    """Where a cloud's services answer. Defaults: Azure public cloud. Use it for sovereign or custom clouds.
-
-    ```python
-    CloudEndpoints.for_cloud(AzureClouds.AZURE_CHINA_CLOUD).resource_manager
-    CloudEndpoints(authority_host="https://login.example", resource_manager="https://arm.example/",
-                   graph="https://graph.example", resource_manager_scope="https://arm.example/.default")
-    ```
-    """
-
-    authority_host: str = "https://login.microsoftonline.com"
-    resource_manager: str = "https://management.azure.com/"
-    graph: str = "https://graph.microsoft.com"
-    resource_manager_scope: str = ""
-    """The ARM token scope; derived from ``resource_manager`` when empty."""
-
-    def __post_init__(self) -> None:
-        authority = self.authority_host if "://" in self.authority_host else f"https://{self.authority_host}"
-        object.__setattr__(self, "authority_host", _https(authority, "authority_host").rstrip("/"))
-        object.__setattr__(self, "resource_manager", _https(self.resource_manager, "resource_manager"))
-        object.__setattr__(self, "graph", _https(self.graph, "graph").rstrip("/"))
-        if not self.resource_manager_scope:
-            object.__setattr__(
-                self, "resource_manager_scope", self.resource_manager.rstrip("/") + "/.default"
-            )
-
-    @classmethod
-    def for_cloud(cls, cloud: AzureClouds | CloudEndpoints | str | None) -> CloudEndpoints:
-        """Endpoints of a named Azure cloud (``AzureClouds`` or its name), or ``cloud`` itself.
-
-        Args:
-            cloud: An ``AzureClouds`` value or name, a ``CloudEndpoints`` (returned as is), or ``None`` (the
-                public cloud).
-
-        ```python
-        CloudEndpoints.for_cloud(AzureClouds.AZURE_US_GOVERNMENT).graph   # 'https://graph.microsoft.us'
-        ```
-        """
-        if cloud is None:
-            return cls()
-        if isinstance(cloud, CloudEndpoints):
-            return cloud
-        if hasattr(cloud, "resource_manager"):  # any object with these fields: ScenarioInfo.cloud
-            return cls(**{name: getattr(cloud, name) for name in cls.__dataclass_fields__})
-        try:
-            name = AzureClouds(cloud)
-        except ValueError:
-            raise ConfigurationError(
-                f"unknown cloud {cloud!r}: use an azure.core.AzureClouds value or CloudEndpoints(...)"
-            ) from None
-        if name == AzureClouds.AZURE_CHINA_CLOUD:
-            return cls(
-                "https://login.chinacloudapi.cn",
-                "https://management.chinacloudapi.cn/",
-                "https://microsoftgraph.chinacloudapi.cn",
-                "https://management.chinacloudapi.cn/.default",
-            )
-        if name == AzureClouds.AZURE_US_GOVERNMENT:
-            return cls(
-                "https://login.microsoftonline.us",
-                "https://management.usgovcloudapi.net/",
-                "https://graph.microsoft.us",
-                "https://management.core.usgovcloudapi.net/.default",
-            )
-        return cls()
-
-    @property
-    def graph_scope(self) -> str:
-        """The Microsoft Graph token scope.
-
-        ```python
-        CloudEndpoints().graph_scope    # "https://graph.microsoft.com/.default"
-        ```
-        """
-        return self.graph + "/.default"
-
-    @property
-    def is_known_authority(self) -> bool:
-        """Whether MSAL knows the authority host (otherwise instance discovery must be disabled).
-
-        ```python
-        CloudEndpoints().is_known_authority    # True: login.microsoftonline.com
-        ```
-        """
-        return (urlsplit(self.authority_host).hostname or "").lower() in _KNOWN_AUTHORITIES
+MIN_IPV4_SUBNET_ADDRESSES = 8
+"""Azure's smallest IPv4 subnet is a /29 (its five reserved addresses leave three usable)."""
 
 
 def _positive(value: object, what: str) -> int:
@@ -176,6 +78,11 @@ class SubnetSpec:
     def __post_init__(self) -> None:
         SUBNET_NAME.check(self.name)
         _positive(self.number_of_ip_addresses, f"subnet {self.name!r} number_of_ip_addresses")
+        if self.number_of_ip_addresses < MIN_IPV4_SUBNET_ADDRESSES:
+            raise InvalidInputError(
+                f"subnet {self.name!r} number_of_ip_addresses is {self.number_of_ip_addresses}: Azure's "
+                f"smallest IPv4 subnet is a /29 (ask for at least {MIN_IPV4_SUBNET_ADDRESSES} addresses)"
+            )
         if self.ipv6_number_of_ip_addresses is not None:
             _positive(self.ipv6_number_of_ip_addresses, f"subnet {self.name!r} ipv6_number_of_ip_addresses")
 

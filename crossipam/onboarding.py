@@ -33,21 +33,23 @@ retry, logging), role assignments through azure-mgmt-authorization, connection c
 azure-mgmt-network. Directory replication (a fresh service principal is not visible everywhere at once) is
 waited out with a bounded backoff, as the Azure CLI does.
 
-The steps themselves live in ``crossipam._onboarding_core``, written once for this module and its asyncio twin
-[`crossipam.aio.onboarding`][] (same arguments, steps, results and errors, awaited).
+The steps themselves live in ``crossipam._onboarding_core`` and its ``_onboarding_*`` siblings, written once
+for this module and its asyncio twin [`crossipam.aio.onboarding`][] (same arguments, steps, results and errors,
+awaited).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING
 
-from azure.core import AzureClouds
 from azure.core.credentials import TokenCredential
 
 from ._drive import run_job
-from ._onboarding_core import (
+from ._onboarding_core import prepare_offboarding, prepare_onboarding
+from ._onboarding_rbac import role_assignment_name
+from ._onboarding_results import (
     IPAM_POOL_USER_ROLE,
     IPAM_POOL_USER_ROLE_ID,
     STEP_ASSIGN_POOL_ROLE,
@@ -60,11 +62,12 @@ from ._onboarding_core import (
     OnboardingResult,
     OnboardingStep,
     StepStatus,
-    prepare_offboarding,
-    prepare_onboarding,
-    role_assignment_name,
 )
-from .models import CloudEndpoints
+
+if TYPE_CHECKING:  # annotations only (typing.Unpack needs Python 3.11)
+    from typing_extensions import Unpack
+
+    from .options import OffboardingOptions, OnboardingOptions
 
 __all__ = [
     "IPAM_POOL_USER_ROLE",
@@ -84,8 +87,6 @@ __all__ = [
     "role_assignment_name",
 ]
 
-_T = TypeVar("_T")
-
 # The steps, decisions, errors and replication retry are in crossipam._onboarding_core (shared with
 # crossipam.aio.onboarding); crossipam._drive runs them on the sync SDK clients.
 
@@ -98,20 +99,10 @@ def onboard_service_principal(
     app_id: str,
     pool_id: str,
     *,
-    managed_tenant_id: str,
-    management_tenant_id: str,
     managed_tenant_credential: TokenCredential,
     management_tenant_credential: TokenCredential,
-    cloud: CloudEndpoints | AzureClouds | str | None = None,
-    dry_run: bool = False,
-    check_connection: bool = False,
-    managed_subscription_id: str | None = None,
-    role_name: str = IPAM_POOL_USER_ROLE,
-    max_replication_wait: float = 180.0,
-    replication_poll_interval: float = 5.0,
-    max_replication_attempts: int | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    **azure_core_kwargs: Any,
+    **options: Unpack[OnboardingOptions],
 ) -> OnboardingResult:
     """Onboard the managed tenant's app ``app_id`` onto the management tenant's IPAM pool ``pool_id``.
 
@@ -133,27 +124,19 @@ def onboard_service_principal(
     Args:
         app_id: Application (client) id of the automation app, registered in the managed tenant.
         pool_id: Resource id of the IPAM pool in the management tenant.
-        managed_tenant_id: Tenant B, the app's home tenant.
-        management_tenant_id: Tenant A, owner of the pool.
         managed_tenant_credential: Any ``TokenCredential`` that can get Graph tokens in tenant B and may update
             the app registration (Application.ReadWrite.All, or Application.ReadWrite.OwnedBy as its owner).
         management_tenant_credential: Any ``TokenCredential`` for tenant A that may create service principals
             (Graph Application.ReadWrite.All) and write role assignments on the pool (Owner, User Access
             Administrator or Role Based Access Control Administrator).
-        cloud: The Azure cloud: ``CloudEndpoints`` (custom clouds) or an ``azure.core.AzureClouds`` value /
-            name; the public cloud when omitted.
-        dry_run: Only read (GET) and report what would be done (steps ``"planned"``).
-        check_connection: Also verify the cross-tenant network-manager connection.
-        managed_subscription_id: With ``check_connection``: also check the managed subscription's side.
-        role_name: Role to assign on the pool.
-        max_replication_wait: Seconds to keep retrying while directory replication catches up (default 180,
-            like the Azure CLI's 36 x 5 s); 0 disables waiting.
-        replication_poll_interval: Seconds between those retries.
-        max_replication_attempts: Alternatively (or additionally) a cap on the number of attempts of one
-            operation while replication is pending (the Azure CLI makes 36).
         sleep: Called to wait between retries (inject a fake in tests).
-        **azure_core_kwargs: Passed to every azure-core pipeline and SDK client: ``transport``,
-            ``connection_verify``, ``retry_total``, ``logging_enable``, ``polling_interval``, …
+        **options: The keywords of [`OnboardingOptions`][crossipam.options.OnboardingOptions], each described
+            there: ``managed_tenant_id`` (tenant B, the app's home tenant) and ``management_tenant_id``
+            (tenant A, owner of the pool), both required; ``cloud``, ``dry_run``, ``check_connection``,
+            ``managed_subscription_id``, ``role_name``; the replication wait (``max_replication_wait``,
+            ``replication_poll_interval``, ``max_replication_attempts``); and azure-core's keywords
+            (``transport``, ``connection_verify``, ``retry_total``, ``logging_enable``, …), passed to every
+            azure-core pipeline and SDK client.
 
     Returns:
         The steps and the ids of the service principal and role assignment.
@@ -179,21 +162,8 @@ def onboard_service_principal(
         print(result.service_principal_object_id, result.role_assignment_id)
         ```
     """
-    job = prepare_onboarding(
-        app_id,
-        pool_id,
-        managed_tenant_id=managed_tenant_id,
-        management_tenant_id=management_tenant_id,
-        managed_tenant_credential=managed_tenant_credential,
-        management_tenant_credential=management_tenant_credential,
-        cloud=cloud,
-        dry_run=dry_run,
-        check_connection=check_connection,
-        managed_subscription_id=managed_subscription_id,
-        role_name=role_name,
-        max_replication_wait=max_replication_wait,
-        replication_poll_interval=replication_poll_interval,
-        max_replication_attempts=max_replication_attempts,
+    job, azure_core_kwargs = prepare_onboarding(
+        app_id, pool_id, managed_tenant_credential, management_tenant_credential, options
     )
     return run_job(job, sleep, azure_core_kwargs)
 
@@ -202,15 +172,9 @@ def offboard_service_principal(
     app_id: str,
     pool_id: str,
     *,
-    management_tenant_id: str,
     management_tenant_credential: TokenCredential,
-    managed_tenant_id: str | None = None,
     managed_tenant_credential: TokenCredential | None = None,
-    cloud: CloudEndpoints | AzureClouds | str | None = None,
-    dry_run: bool = False,
-    delete_service_principal: bool = False,
-    role_name: str = IPAM_POOL_USER_ROLE,
-    **azure_core_kwargs: Any,
+    **options: Unpack[OffboardingOptions],
 ) -> OffboardingResult:
     """Take the pool away from the app: remove its role assignment on ``pool_id`` (idempotently).
 
@@ -229,18 +193,14 @@ def offboard_service_principal(
     Args:
         app_id: Application (client) id of the automation app.
         pool_id: Resource id of the IPAM pool in the management tenant.
-        management_tenant_id: Tenant A.
         management_tenant_credential: Any ``TokenCredential`` for tenant A that may delete role assignments on
             the pool (and, with ``delete_service_principal``, service principals: Graph
             Application.ReadWrite.All).
-        managed_tenant_id: Unused (symmetry with onboarding).
         managed_tenant_credential: Unused (symmetry with onboarding).
-        cloud: The Azure cloud: ``CloudEndpoints`` (custom clouds) or an ``azure.core.AzureClouds`` value /
-            name; the public cloud when omitted.
-        dry_run: Only read and report what would be removed.
-        delete_service_principal: Also delete the stub service principal in tenant A.
-        role_name: The role onboarding assigned.
-        **azure_core_kwargs: Passed to every azure-core pipeline and SDK client.
+        **options: The keywords of [`OffboardingOptions`][crossipam.options.OffboardingOptions]:
+            ``management_tenant_id`` (tenant A, required), ``cloud``, ``dry_run``,
+            ``delete_service_principal``, ``role_name``, ``managed_tenant_id`` (unused, symmetry with
+            onboarding), and azure-core's keywords, passed to every azure-core pipeline and SDK client.
 
     Returns:
         The steps and the removed role assignments.
@@ -255,15 +215,6 @@ def offboard_service_principal(
         print([(s.name, s.status) for s in result.steps])
         ```
     """
-    del managed_tenant_id, managed_tenant_credential  # accepted for symmetry only
-    job = prepare_offboarding(
-        app_id,
-        pool_id,
-        management_tenant_id=management_tenant_id,
-        management_tenant_credential=management_tenant_credential,
-        cloud=cloud,
-        dry_run=dry_run,
-        delete_service_principal=delete_service_principal,
-        role_name=role_name,
-    )
+    del managed_tenant_credential  # accepted for symmetry only
+    job, azure_core_kwargs = prepare_offboarding(app_id, pool_id, management_tenant_credential, options)
     return run_job(job, time.sleep, azure_core_kwargs)

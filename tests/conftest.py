@@ -12,8 +12,14 @@ here — test modules never import each other (or these): they ask for fixtures 
   offline Azure's clock).
 * ``tests/fixtures/readiness.py``: the readiness cases and verdicts both clients are held to, and the check
   through either client (``check_readiness``, by ``driver``).
+* ``tests/fixtures/arm.py``: raw ARM requests as the spec examples write them, as an admin or the app
+  (``arm_as``), over either front.
+* ``tests/fixtures/network_sdk.py``: azure-mgmt-network's ``NetworkManagementClient`` for an offline Azure, as the
+  automation app (with the auxiliary token) or an admin (``network_client``).
 * ``tests/fixtures/faults.py`` and ``tests/fixtures/fault_world.py``: the fault matrix's tables (``fault_matrix``,
   and parameters drawn from them) and one cell on an offline Azure (``fault_world``), with the pool checks.
+* ``tests/fixtures/planning.py``: plans, pools and static CIDRs through either client (``ipam_call``, by
+  ``driver``), a fragmented pool, and the role that deletes static CIDRs.
 """
 
 from __future__ import annotations
@@ -24,4 +30,7 @@ pytest_plugins = [
     "tests.fixtures.readiness",
     "tests.fixtures.faults",
     "tests.fixtures.fault_world",
+    "tests.fixtures.arm",
+    "tests.fixtures.network_sdk",
+    "tests.fixtures.planning",
 ]

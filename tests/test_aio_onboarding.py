@@ -366,6 +366,26 @@ async def test_bad_input_is_refused_before_any_request(
     assert [e for e in emu.journal if e.service != "login"] == []
 
 
+async def test_a_missing_tenant_is_the_type_error_of_a_missing_keyword() -> None:
+    pool_id = (
+        "/subscriptions/00000000-0000-4000-8000-000000000001"
+        "/resourceGroups/r/providers/Microsoft.Network/networkManagers/n/ipamPools/p"
+    )
+    credential: Any = object()  # never asked: the arguments are refused first
+    with pytest.raises(TypeError, match=r"onboard_service_principal\(\) missing .* 'management_tenant_id'"):
+        await onboard_service_principal(  # type: ignore[call-arg]
+            "c0ffee00-0000-4000-8000-00000000a11c",
+            pool_id,
+            managed_tenant_id="bbbbbbbb-0000-4000-8000-000000000001",
+            managed_tenant_credential=credential,
+            management_tenant_credential=credential,
+        )
+    with pytest.raises(TypeError, match=r"offboard_service_principal\(\) missing .* 'management_tenant_id'"):
+        await offboard_service_principal(  # type: ignore[call-arg]
+            "c0ffee00-0000-4000-8000-00000000a11c", pool_id, management_tenant_credential=credential
+        )
+
+
 # ------------------------------------------------------------------------------------------------
 # offboarding
 

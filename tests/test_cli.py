@@ -226,7 +226,7 @@ def test_deploy_from_csv_bulk(emu: AzureEmulator, tmp_path: Path, capsys: pytest
     rows = [f"{ids[0]},eastus,{info.pool_id},256,app:64;data:16"] + [f"{v},,,64," for v in ids[1:]]
     path = write_csv(tmp_path / "vnets.csv", rows)
     code, out, err = run(
-        capsys, "deploy", "--from-file", path, "--pool-id", info.pool_id, "--location", "eastus",
+        capsys, "deploy", "--from-file", path, "--yes", "--pool-id", info.pool_id, "--location", "eastus",
         "--progress", "plain", "--max-concurrency", "3", "--output", "json", *app_args(info),
     )  # fmt: skip
     assert code == EXIT_OK, err
@@ -237,7 +237,7 @@ def test_deploy_from_csv_bulk(emu: AzureEmulator, tmp_path: Path, capsys: pytest
     assert sorted(line.split("] ")[0] for line in err.splitlines()) == ["[1/4", "[2/4", "[3/4", "[4/4"]
 
     # once more: nothing to do
-    code, again = run_json(capsys, "deploy", "--from-file", path, "--progress", "none", "--pool-id",
+    code, again = run_json(capsys, "deploy", "--from-file", path, "--yes", "--progress", "none", "--pool-id",
                            info.pool_id, "--location", "eastus", *app_args(info))  # fmt: skip
     assert code == EXIT_OK and {i["action"] for i in again["items"]} == {"unchanged"}
 
@@ -261,7 +261,7 @@ def test_deploy_from_file_one_failure(
         ],
     )
     code, out, _ = run(
-        capsys, "deploy", "--from-file", path, "--progress", "none", "-o", "json", *app_args(info)
+        capsys, "deploy", "--from-file", path, "--yes", "--progress", "none", "-o", "json", *app_args(info)
     )
     result = json.loads(out)
     assert code == EXIT_ERROR
@@ -279,7 +279,9 @@ def test_deploy_from_yaml(emu: AzureEmulator, tmp_path: Path, capsys: pytest.Cap
         f"  - vnet_id: {info.vnet_id('y2')}\n    location: eastus\n    pool_id: {info.pool_id}\n"
         '    number_of_ip_addresses: 32\n    subnets: "web:16"\n'
     )
-    code, result = run_json(capsys, "deploy", "--from-file", str(path), "--progress", "none", *app_args(info))
+    code, result = run_json(
+        capsys, "deploy", "--from-file", str(path), "--yes", "--progress", "none", *app_args(info)
+    )
     assert code == EXIT_OK and result["succeeded"] == 2
     assert result["items"][0]["deployment"]["tags"] == {"env": "prod"}
 

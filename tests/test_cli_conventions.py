@@ -128,10 +128,10 @@ def test_verbose_and_only_show_errors(env: SeededEmulator, capsys: pytest.Captur
     rows = tmp_path / "vnets.csv"
     rows.write_text(f"vnet_id,location,pool_id,number_of_ip_addresses\n{info.vnet_id('vnet-q')},eastus,{info.pool_id},32\n")  # fmt: skip
     code, out, err = run(
-        capsys, "deploy", "--from-file", str(rows), "--progress", "plain", "--only-show-errors"
+        capsys, "deploy", "--from-file", str(rows), "--yes", "--progress", "plain", "--only-show-errors"
     )
     assert code == EXIT_OK and err == "" and "1 of 1 succeeded" in out
-    code, _, err = run(capsys, "deploy", "--from-file", str(rows), "--progress", "plain")
+    code, _, err = run(capsys, "deploy", "--from-file", str(rows), "--yes", "--progress", "plain")
     assert code == EXIT_OK and "[1/1] vnet-q" in err  # the control: progress without --only-show-errors
 
 

@@ -692,7 +692,9 @@ def test_readers_parse_or_refuse_random_files(workdir: Path, content: bytes, suf
     ids = parsed_or_refused(path, lambda: read_removal_file(str(path)))
     assert ids is None or all(isinstance(i, str) and i for i in ids)
     # the whole command, in-process: always exit 2 — the file is refused, or (parsed) no credential is given
-    code, out, err = run("deploy", "--from-file", str(path), "--auth", "app", *APP, "--output", "json")
+    code, out, err = run(
+        "deploy", "--from-file", str(path), "--yes", "--auth", "app", *APP, "--output", "json"
+    )
     assert code == EXIT_USAGE and "Traceback" not in err, err
     assert list(json.loads(out)["error"]) == ERROR_KEYS
 

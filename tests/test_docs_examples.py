@@ -11,6 +11,7 @@ assume), so that the docs cannot drift from the code.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -61,6 +62,10 @@ class Page:
     shell_env: dict[str, Callable[[ScenarioInfo], str]] = field(default_factory=dict)
     prints: tuple[str, ...] = ()
     not_run: dict[str, str] = field(default_factory=dict)
+    each_alone: bool = False
+    """Each Python block starts from a fresh offline Azure (the page's examples do not follow on each other)."""
+    files: dict[str, Callable[[ScenarioInfo], str]] = field(default_factory=dict)
+    """Files the page's shell blocks read, by name (written in their working directory)."""
     """Python blocks not run, by a line they contain, and why (a fragment that continues the reader's code)."""
 
 
@@ -90,6 +95,15 @@ PAGES: dict[str, Page] = {
         scenario="fresh", prints=("create_service_principal done", "deployed: vnet-spoke-1", "offboarded:")
     ),
     "docs/performance.md": Page(),
+    "docs/planning.md": Page(
+        each_alone=True,
+        files={
+            "vnets.yaml": lambda info: (
+                f"vnets:\n  - vnet_id: {info.vnet_id('vnet-plan')}\n    location: eastus\n"
+                f"    pool_id: {info.pool_id}\n    number_of_ip_addresses: 256\n"
+            )
+        },
+    ),
     "docs/quickstart.md": Page(prints=("[IPv4Network('10.0.0.0/24')]",)),
     "docs/readiness.md": Page(
         shell_env={"POOL": lambda info: info.pool_id, "VNET": lambda info: info.vnet_id("vnet-docs")},
@@ -117,8 +131,8 @@ def test_every_page_declares_its_setup() -> None:
     assert sum(len(blocks(p, ("bash", "sh"))) for p in PAGES) >= 9
 
 
-@pytest.fixture
-def served(page: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[SeededEmulator]:
+@contextlib.contextmanager
+def serving(page: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[SeededEmulator]:
     """The page's scenario served over HTTPS, and this process's environment pointing at it (as ``crossipam
     emulator --print-env`` says), so that ``from_environment()`` and the CLI find it."""
     emu = SeededEmulator(PAGES[page].scenario)
@@ -126,6 +140,12 @@ def served(page: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[SeededEmulato
         emu.scenario.ca_bundle = server.ca_bundle
         for name, value in emu.scenario.environment().items():
             monkeypatch.setenv(name, value)
+        yield emu
+
+
+@pytest.fixture
+def served(page: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[SeededEmulator]:
+    with serving(page, monkeypatch) as emu:
         yield emu
 
 
@@ -168,19 +188,25 @@ def _is_test_file(block: str) -> bool:
 
 @pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, ("python",))])
 def test_python_examples_run(
-    page: str, served: SeededEmulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    page: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    names = namespace(served)
-    exec(compile(PAGES[page].setup, f"{page}[setup]", "exec"), names)
     tests = []
-    for index, block in enumerate(blocks(page, ("python",))):
-        if any(marker in block for marker in PAGES[page].not_run):
-            continue
-        if _is_test_file(block):
-            tests.append(block)
-            continue
-        exec(compile(block, f"{page}[{index}]", "exec"), names)
-    names["client"].close()
+    with contextlib.ExitStack() as stack:
+        names: dict[str, Any] = {}
+        for index, block in enumerate(blocks(page, ("python",))):
+            if any(marker in block for marker in PAGES[page].not_run):
+                continue
+            if _is_test_file(block):
+                tests.append(block)
+                continue
+            if not names or PAGES[page].each_alone:  # a page whose examples each start from the scenario
+                if names:
+                    names["client"].close()
+                names = namespace(stack.enter_context(serving(page, monkeypatch)))
+                exec(compile(PAGES[page].setup, f"{page}[setup]", "exec"), names)
+            exec(compile(block, f"{page}[{index}]", "exec"), names)
+        if names:
+            names["client"].close()
     printed = capsys.readouterr().out
     for expected in PAGES[page].prints:
         assert expected in printed, f"{page}: {expected!r} not printed:\n{printed}"
@@ -224,6 +250,8 @@ def test_shell_examples_run(page: str, served: SeededEmulator, tmp_path: Path) -
     info = served.scenario
     env = {**os.environ, "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
     env.update({name: value(info) for name, value in PAGES[page].shell_env.items()})
+    for name, content in PAGES[page].files.items():
+        (tmp_path / name).write_text(content(info), encoding="utf-8")
     ran = 0
     for command in shell_commands(page):
         if not _runs(command):

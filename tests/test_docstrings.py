@@ -33,32 +33,6 @@ PACKAGE = Path(__file__).resolve().parent.parent / "crossipam"
 TESTING = PACKAGE / "testing"
 FENCE = "```"
 
-#: Modules whose docstrings are still in the Sphinx style (roles, ``:param`` field lists): exempt from the "docs
-#: render" checks below until they are converted (``python docs_convert.py FILE …``, then ``Args:`` sections
-#: written), then removed from here. This set only shrinks: an entry with nothing left to convert fails
-#: ``test_not_yet_google_style_is_still_needed``. An entry covers the module and its submodules.
-NOT_YET_GOOGLE_STYLE: frozenset[str] = frozenset()
-
-#: Modules whose docstrings are converted (no Sphinx markup: checked) but whose rendered callables do not all
-#: name their parameters in ``Args:`` yet. Only shrinks: ``test_args_not_yet_written_is_still_needed`` fails
-#: for an entry whose callables all document their parameters.
-ARGS_NOT_YET_WRITTEN: frozenset[str] = frozenset(
-    {"crossipam.client", "crossipam.aio.client", "crossipam.testing"}
-)
-
-#: Modules the size ratchet holds at their ceiling (``OVERSIZED`` in tests/test_architecture.py): an ``Args:``
-#: entry per parameter would grow them past it, so the parameter check skips the callables they define until
-#: they are split (or their ceiling is raised). Only shrinks: ``test_args_wait_for_split_is_still_needed`` fails
-#: for a module that left ``OVERSIZED`` or whose callables all document their parameters.
-ARGS_WAIT_FOR_SPLIT: frozenset[str] = frozenset(
-    {
-        "crossipam._onboarding_core",
-        "crossipam._wire_errors",
-        "crossipam.errors",
-        "crossipam.readiness",
-    }
-)
-
 #: Library definitions still without an example in the committed code: to be documented (then empty this
 #: set). Listed ones are expected failures; an XPASS in the summary means one can be removed.
 KNOWN_MISSING: frozenset[str] = frozenset()
@@ -300,10 +274,6 @@ class Rendered:
     obj: Any
 
 
-def is_not_yet_google_style(module: str) -> bool:
-    return any(module == name or module.startswith(name + ".") for name in NOT_YET_GOOGLE_STYLE)
-
-
 def _page_blocks() -> list[tuple[str, dict[str, Any]]]:
     """``(identifier, options)`` of each ``::: identifier`` on the API page."""
     blocks: list[tuple[str, dict[str, Any]]] = []
@@ -436,20 +406,8 @@ def _grouped(items: list[Any], id_of: Any, skip_reason: Any) -> list[object]:
     return params
 
 
-def _not_yet_google_style(module: str) -> str | None:
-    return "in NOT_YET_GOOGLE_STYLE" if is_not_yet_google_style(module) else None
-
-
-def _in(names: frozenset[str], module: str) -> bool:
-    return any(module == name or module.startswith(name + ".") for name in names)
-
-
 def _args_skip(rendered: Rendered) -> str | None:
-    if rendered.module in ARGS_WAIT_FOR_SPLIT:
-        return "in ARGS_WAIT_FOR_SPLIT (held at its size ceiling)"
-    if _in(ARGS_NOT_YET_WRITTEN, rendered.module):
-        return "in ARGS_NOT_YET_WRITTEN"
-    return _not_yet_google_style(rendered.module)
+    return None
 
 
 @pytest.mark.skipif(not HAS_GRIFFE, reason=NO_GRIFFE)
@@ -463,10 +421,12 @@ def test_the_api_page_walk_finds_what_it_should() -> None:
         "crossipam.testing.AzureEmulator.load_scenario",
     } <= identifiers
     assert not any(part.startswith("_") for i in identifiers for part in i.split("."))
-    assert {"crossipam._onboarding_core", "crossipam._client_base", "crossipam.errors"} <= set(PAGE_MODULES)
+    assert {"crossipam._onboarding_results", "crossipam._client_base", "crossipam.errors"} <= set(
+        PAGE_MODULES
+    )
 
 
-@pytest.mark.parametrize("module", _grouped(PAGE_MODULES, lambda m: m, _not_yet_google_style))
+@pytest.mark.parametrize("module", _grouped(PAGE_MODULES, lambda m: m, lambda m: None))
 def test_rendered_modules_docstrings_are_google_style(module: str) -> None:
     """Cross-references as mkdocstrings resolves them (``[text][crossipam.errors.X]``), not Sphinx roles, and
     Google sections, not reST field lists, in every docstring of the module (not only the rendered ones)."""
@@ -491,59 +451,3 @@ def test_rendered_callables_document_every_parameter(rendered: Rendered) -> None
     assert not missing, (
         f"{rendered.identifier} ({rendered.obj.filepath}:{rendered.obj.lineno}): no Args: entry for {missing}"
     )
-
-
-@pytest.mark.skipif(not HAS_GRIFFE, reason=NO_GRIFFE)
-@pytest.mark.parametrize("name", sorted(NOT_YET_GOOGLE_STYLE))
-def test_not_yet_google_style_is_still_needed(name: str) -> None:
-    """The allow-list only shrinks: an entry whose modules pass both checks must be removed."""
-    griffe: Any = importlib.import_module("griffe")
-    loaded = griffe.load(name, search_paths=[str(PACKAGE.parent)], resolve_aliases=False)
-    sphinx = any(SPHINX_ROLE.search(text) or FIELD_LIST.search(text) for _, text in _all_docstrings(loaded))
-    undocumented = any(
-        set(names) - documented
-        for r in PAGE_CALLABLES
-        if r.module == name or r.module.startswith(name + ".")
-        for names, documented in [parameters_and_documented(r.obj)]
-    )
-    assert sphinx or undocumented, f"{name} is converted: remove it from NOT_YET_GOOGLE_STYLE"
-
-
-@pytest.mark.skipif(not HAS_GRIFFE, reason=NO_GRIFFE)
-@pytest.mark.parametrize("name", sorted(ARGS_NOT_YET_WRITTEN))
-def test_args_not_yet_written_is_still_needed(name: str) -> None:
-    """The allow-list only shrinks: an entry whose rendered callables all document their parameters goes."""
-    undocumented = any(
-        set(names) - documented
-        for r in PAGE_CALLABLES
-        if _in(frozenset({name}), r.module)
-        for names, documented in [parameters_and_documented(r.obj)]
-    )
-    assert undocumented, f"{name} documents every parameter: remove it from ARGS_NOT_YET_WRITTEN"
-
-
-def _oversized() -> set[str]:
-    """The modules tests/test_architecture.py holds at a size ceiling (its ``OVERSIZED``), read from its source: a
-    test module never imports another."""
-    tree = parse(Path(__file__).resolve().parent / "test_architecture.py")
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "OVERSIZED" for t in node.targets
-        ):
-            return set(ast.literal_eval(node.value))
-    raise LookupError("OVERSIZED is not in tests/test_architecture.py")
-
-
-@pytest.mark.skipif(not HAS_GRIFFE, reason=NO_GRIFFE)
-@pytest.mark.parametrize("module", sorted(ARGS_WAIT_FOR_SPLIT))
-def test_args_wait_for_split_is_still_needed(module: str) -> None:
-    """Only a module held at its size ceiling may skip the parameter check, and only while it needs to."""
-    assert module in _oversized(), f"{module} left OVERSIZED: remove it from ARGS_WAIT_FOR_SPLIT"
-    undocumented = [
-        r.identifier
-        for r in PAGE_CALLABLES
-        if r.module == module
-        for names, documented in [parameters_and_documented(r.obj)]
-        if set(names) - documented
-    ]
-    assert undocumented, f"{module} documents every parameter: remove it from ARGS_WAIT_FOR_SPLIT"

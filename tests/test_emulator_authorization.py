@@ -413,7 +413,11 @@ def test_cloud_metadata_is_unauthenticated(azure_emulator: AzureEmulator) -> Non
     doc: dict[str, Any] = _get(client, f"{arm_url}/metadata/endpoints?api-version=2022-09-01").json()
     assert doc["resourceManager"] == info.arm_endpoint
     assert doc["authentication"]["loginEndpoint"].rstrip("/") == info.authority
-    assert doc["authentication"]["audiences"] == [info.arm_endpoint]
+    assert doc["authentication"]["audiences"] == [  # Azure's two (its order), then the offline Azure's URL
+        "https://management.core.windows.net/",
+        "https://management.azure.com/",
+        info.arm_endpoint,
+    ]
     assert doc["microsoftGraphResourceId"].rstrip("/") == info.graph_endpoint
     old = _get(client, f"{arm_url}/metadata/endpoints?api-version=2019-05-01").json()
     assert isinstance(old, list) and old[0]["resourceManager"] == info.arm_endpoint

@@ -430,6 +430,28 @@ def test_assertion_for_another_audience_is_refused(front: tuple[AzureEmulator, r
     assert "audience" in resp.json()["error_description"]
 
 
+def test_certificate_assertion_on_the_v1_endpoint(front: tuple[AzureEmulator, requests.Session]) -> None:
+    """The v1 endpoint (``resource=``) takes a certificate assertion whose ``aud`` is the v1 token endpoint."""
+    emu, session = front
+    info = _info(emu)
+    cert = emu.add_certificate(info.app.client_id)
+    v1 = f"{info.authority}/{info.managed_tenant_id}/oauth2/token"
+    resp = session.post(
+        v1,
+        data={
+            "client_id": info.app.client_id,
+            "grant_type": "client_credentials",
+            "client_assertion": _cert_assertion(emu, cert, aud=v1),
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "resource": "https://management.core.windows.net/",
+        },
+        timeout=10,
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["resource"] == "https://management.core.windows.net/"
+    assert _claims(resp.json()["access_token"])["aud"] == "https://management.core.windows.net/"
+
+
 def test_expired_assertion_is_refused(front: tuple[AzureEmulator, requests.Session]) -> None:
     emu = front[0]
     info = _info(emu)

@@ -326,6 +326,7 @@ def test_subnet_allocation_is_carved_from_vnet_blocks(azure_emulator: AzureEmula
 
 def test_grow_keeps_blocks_and_decrease_is_refused(azure_emulator: AzureEmulator) -> None:
     emu = azure_emulator
+    emu.settings.summarize_grown_prefixes = False  # blocks as placed (the default summarises: field report)
     info = _info(emu)
     client = _client(emu)
     first = _put(client, emu, "vnet-g", _ipam_body(emu, "100")).address_space.address_prefixes

@@ -134,6 +134,14 @@ def test_subnet_spec_rejects_bad_counts(count: Any) -> None:
         SubnetSpec("app", count)
 
 
+@pytest.mark.parametrize("count", [1, 4, 7])
+def test_subnet_spec_refuses_a_subnet_smaller_than_azures_smallest(count: int) -> None:
+    """Azure's smallest IPv4 subnet is a /29: fewer than 8 addresses is refused before any request."""
+    with pytest.raises(InvalidInputError, match="/29"):
+        SubnetSpec("app", count)
+    assert SubnetSpec("app", 8).number_of_ip_addresses == 8
+
+
 def test_subnet_spec_rejects_bad_name() -> None:
     with pytest.raises(InvalidInputError):
         SubnetSpec("bad name", 16)

@@ -34,6 +34,7 @@ from crossipam.onboarding import (
     STEP_DELETE_SERVICE_PRINCIPAL,
     STEP_MAKE_MULTITENANT,
     STEP_REMOVE_ROLE_ASSIGNMENT,
+    offboard_service_principal,
     onboard_service_principal,
     role_assignment_name,
 )
@@ -295,18 +296,30 @@ def test_replication_still_pending_gives_typed_error_then_rerun_completes(
     }
 
 
+@pytest.mark.parametrize(
+    ("options", "attempts"),
+    # capped; and by default (the options' defaults, written once in the core): 180 s in 5 s steps, like the
+    # Azure CLI's 36 x 5 s
+    [({"max_replication_attempts": 3}, 3), ({}, 37)],
+    ids=["capped", "default"],
+)
 def test_replication_attempts_can_be_capped(
-    azure_emulator_fresh: AzureEmulator, onboard: Onboard, fake_sleep: FakeSleep
+    azure_emulator_fresh: AzureEmulator,
+    onboard: Onboard,
+    fake_sleep: FakeSleep,
+    options: dict[str, Any],
+    attempts: int,
 ) -> None:
     emu = azure_emulator_fresh
     emu.settings.replication_delay = 600
     sleep = fake_sleep(emu)
 
     with pytest.raises(ReplicationPendingError) as caught:
-        onboard(emu, sleep=sleep, max_replication_attempts=3)
+        onboard(emu, sleep=sleep, **options)
 
-    assert caught.value.attempts == 3
-    assert sleep.call_args_list == [call(5.0)] * 2
+    assert caught.value.attempts == attempts
+    assert sleep.call_args_list == [call(5.0)] * (attempts - 1)
+    assert caught.value.waited_seconds == 5.0 * (attempts - 1)
 
 
 def test_transient_graph_and_arm_failures_are_retried_by_azure_core(
@@ -546,6 +559,28 @@ def test_arguments_are_validated() -> None:
             "/resourceGroups/r/providers/Microsoft.Network/networkManagers/n/ipamPools/p",
             role_name="Reader' or roleName eq 'Owner",
             **common,
+        )
+    assert cred.scopes == []
+
+
+def test_a_missing_tenant_is_the_type_error_of_a_missing_keyword_before_any_request() -> None:
+    """The tenants are required keywords of ``**options``: missing, Python's own ``TypeError``, as before."""
+    cred = _StaticCredential()
+    pool_id = (
+        "/subscriptions/00000000-0000-4000-8000-000000000001"
+        "/resourceGroups/r/providers/Microsoft.Network/networkManagers/n/ipamPools/p"
+    )
+    with pytest.raises(TypeError, match=r"onboard_service_principal\(\) missing .* 'managed_tenant_id'"):
+        onboard_service_principal(  # type: ignore[call-arg]
+            str(uuid.uuid4()),
+            pool_id,
+            management_tenant_id=str(uuid.uuid4()),
+            managed_tenant_credential=cred,
+            management_tenant_credential=cred,
+        )
+    with pytest.raises(TypeError, match=r"offboard_service_principal\(\) missing .* 'management_tenant_id'"):
+        offboard_service_principal(  # type: ignore[call-arg]
+            str(uuid.uuid4()), pool_id, management_tenant_credential=cred, managed_tenant_id=str(uuid.uuid4())
         )
     assert cred.scopes == []
 

@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from crossipam import CrossTenantIpamClient, IpamPoolId, PoolUsage
+from crossipam._readiness_model import _Seen, _Unreadable
+from crossipam._readiness_verdicts import _verdicts
+from crossipam.credentials import CREDENTIAL_PIPELINE_KWARGS
+from crossipam.options import ReadinessArguments
 from crossipam.readiness import (
     CHECK_NAMES,
-    _Seen,
-    _Unreadable,
-    _verdicts,
     actions_allow,
+    check_readiness,
     fits_free_space,
     normalize_region,
     power_of_two_split,
@@ -350,3 +352,16 @@ def test_power_of_two_split_and_fit() -> None:
     assert fits_free_space(free, 200)  # 128 + 64 + 8
     assert not fits_free_space(free, 256)  # 256 free, but no aligned /24
     assert normalize_region("South Africa West") == "southafricawest"
+
+
+def test_the_entries_take_their_keywords_as_readiness_arguments() -> None:
+    """Both entries take ``**options: Unpack[ReadinessArguments]`` (written once): every keyword they read is a key
+    of it, the azure-core options the reads forward included, and a required one missing is a ``TypeError``
+    before any request, as for a keyword-only parameter."""
+    keys = ReadinessArguments.__required_keys__ | ReadinessArguments.__optional_keys__
+    named = {"managed_tenant_id", "management_tenant_id", "pool_id", "vnet_id", "number_of_ip_addresses"}
+    named |= {"location", "client_id", "cloud", "operation_timeout", "polling_interval", "logging_enable"}
+    assert named | CREDENTIAL_PIPELINE_KWARGS <= keys
+    no_credential: Any = None
+    with pytest.raises(TypeError, match=r"missing required keyword argument.*pool_id"):
+        check_readiness(no_credential, no_credential, managed_tenant_id="b", management_tenant_id="a")  # type: ignore[call-arg]

@@ -15,20 +15,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import jwt
 import pytest
 import requests
 
 from crossipam.testing import AzureEmulator, ScenarioInfo
 
 
-def _token(info: ScenarioInfo, tenant: str) -> str:
+def _token(info: ScenarioInfo, tenant: str, scope: str | None = None) -> str:
     resp = requests.post(
         f"{info.authority}/{tenant}/oauth2/v2.0/token",
         data={
             "client_id": info.app.client_id,
             "client_secret": info.app.client_secret,
             "grant_type": "client_credentials",
-            "scope": info.arm_scope,
+            "scope": scope or info.arm_scope,
         },
         verify=info.ca_bundle,
         timeout=10,
@@ -66,10 +67,10 @@ def _session(info: ScenarioInfo) -> requests.Session:
     return s
 
 
-def _headers(info: ScenarioInfo) -> dict[str, str]:
+def _headers(info: ScenarioInfo, scope: str | None = None) -> dict[str, str]:
     return {
-        "Authorization": f"Bearer {_token(info, info.managed_tenant_id)}",
-        "x-ms-authorization-auxiliary": f"Bearer {_token(info, info.management_tenant_id)}",
+        "Authorization": f"Bearer {_token(info, info.managed_tenant_id, scope)}",
+        "x-ms-authorization-auxiliary": f"Bearer {_token(info, info.management_tenant_id, scope)}",
         "Content-Type": "application/json",
     }
 
@@ -78,12 +79,19 @@ def _vnet_url(info: ScenarioInfo, name: str, api_version: str) -> str:
     return f"{info.arm_endpoint.rstrip('/')}{info.vnet_id(name)}?api-version={api_version}"
 
 
-def test_tutorial_rest_replay(azure_emulator_https: AzureEmulator) -> None:
-    """The tutorial's calls with its exact bodies, in its order."""
+@pytest.mark.parametrize("scope", [None, "https://management.azure.com/.default"])
+def test_tutorial_rest_replay(azure_emulator_https: AzureEmulator, scope: str | None) -> None:
+    """The tutorial's calls with its exact bodies, in its order; with the offline Azure's own ARM scope, and
+    with the public one (``https://management.azure.com/.default``) that the tutorial's code hard-codes."""
     emu = azure_emulator_https
     info = emu.scenario
     assert info is not None and info.ca_bundle
-    headers = _headers(info)
+    headers = _headers(info, scope)
+    audiences = {
+        jwt.decode(headers[h].split()[1], options={"verify_signature": False})["aud"]
+        for h in ("Authorization", "x-ms-authorization-auxiliary")
+    }
+    assert audiences == {(scope or info.arm_scope).removesuffix("/.default")}
     url = _vnet_url(info, "tutorial-vnet", TUTORIAL_API_VERSION)
     create = _tutorial_create_body(info)
     with _session(info) as s:

@@ -29,6 +29,8 @@ from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.polling import AsyncLROPoller
 from azure.mgmt.network.aio import NetworkManagementClient
 
+from .. import _plan_flows as _plans
+from .. import _pool_flows as _pools
 from .. import _vnet_flows as _flows
 from .. import bulk as _bulk
 from .. import deployment as _deployment
@@ -37,6 +39,8 @@ from .. import removal as _removal
 from .._client_base import ClientBase
 from .._resource_ids import IpamPoolId, VirtualNetworkId
 from ..models import BulkItemResult, DeploymentSpec, PoolAllocation, PoolUsage, VirtualNetworkDeployment
+from ..plans import Plan, VnetPlan, with_replans
+from ..pools import IpamPool, StaticCidr, static_cidr_request
 from . import readiness as _aio_readiness
 from ._credentials import (
     AsyncCrossTenantAuxiliaryPolicy,
@@ -51,6 +55,7 @@ if TYPE_CHECKING:  # annotations only (typing.Unpack needs Python 3.11)
     from typing_extensions import Unpack
 
     from ..options import AsyncBulkOptions, DeployOptions, ReadinessOptions
+    from ..pools import StaticCidrOptions
 
 __all__ = ["CrossTenantIpamClient"]
 
@@ -140,6 +145,10 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
     ) -> AsyncLROPoller[VirtualNetworkDeployment]:
         """Create or grow a VNet from the management tenant's pool (see the sync client for the rules).
 
+        Args:
+            vnet_id: The virtual network's resource id (or a parsed `VirtualNetworkId`).
+            **options: What to deploy: see [`DeployOptions`][crossipam.options.DeployOptions] (``location``, ``pool_id``, ``number_of_ip_addresses``, ``subnets``, …).
+
         ```python
         poller = await client.begin_deploy_virtual_network(vnet_id, location="eastus", pool_id=pool_id,
                                                            number_of_ip_addresses=100)
@@ -150,10 +159,11 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         return await self._deploy(request, self._conflict_retries)
 
     async def _deploy(
-        self, request: _deployment.DeploymentRequest, conflict_retries: int
+        self, request: _deployment.DeploymentRequest, conflict_retries: int, plan: Plan | None = None
     ) -> AsyncLROPoller[VirtualNetworkDeployment]:
         async with self._vnet_operation(request.vnet_id):
-            flow = _flows.deploy_flow(self._flow_context(conflict_retries=conflict_retries), request)
+            context = self._flow_context(conflict_retries=conflict_retries)
+            flow = _plans.deploy_or_apply_flow(context, request, plan)
             outcome = await drive(flow, self, asyncio.sleep)
         return self._poller(outcome)
 
@@ -170,6 +180,9 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         """The VNet's prefixes and pool allocations (raises [`NotFoundError`][crossipam.errors.NotFoundError]
         if absent).
 
+        Args:
+            vnet_id: The virtual network's resource id (or a parsed `VirtualNetworkId`).
+
         ```python
         (await client.get_virtual_network_allocation(vnet_id)).allocations
         ```
@@ -185,6 +198,10 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         address_prefixes: Iterable[str] | None = None,
     ) -> AsyncLROPoller[VirtualNetworkDeployment]:
         """Convert the VNet's (and its subnets') pool allocations into static prefixes, freeing the pool.
+
+        Args:
+            vnet_id: The virtual network's resource id (or a parsed `VirtualNetworkId`).
+            address_prefixes: Static prefixes to use instead of the allocated ones.
 
         ```python
         removed = await (await client.begin_remove_allocation(vnet_id)).result()
@@ -208,6 +225,10 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         """Check, read-only, everything a cross-tenant deployment from ``pool_id`` needs — the same checks,
         verdicts and report as the sync client (see [`crossipam.readiness`][]).
 
+        Args:
+            pool_id: The IPAM pool's resource id (or a parsed `IpamPoolId`).
+            **options: See [`ReadinessOptions`][crossipam.options.ReadinessOptions] (``vnet_id``, ``number_of_ip_addresses``, ``location``, …).
+
         ```python
         report = await client.check_readiness(pool_id, vnet_id=vnet_id, number_of_ip_addresses=256)
         print(report.ok, [(c.name, c.remedy) for c in report.failed])
@@ -218,6 +239,9 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
 
     async def get_pool_usage(self, pool_id: str | IpamPoolId) -> PoolUsage:
         """The pool's usage, read in the management tenant.
+
+        Args:
+            pool_id: The IPAM pool's resource id (or a parsed `IpamPoolId`).
 
         ```python
         usage = await client.get_pool_usage(pool_id)
@@ -231,6 +255,9 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
     async def list_pool_allocations(self, pool_id: str | IpamPoolId) -> list[PoolAllocation]:
         """Everything that holds space in the pool (VNets of any tenant, static CIDRs), all pages.
 
+        Args:
+            pool_id: The IPAM pool's resource id (or a parsed `IpamPoolId`).
+
         ```python
         [a.resource_id.name for a in await client.list_pool_allocations(pool_id)]
         ```
@@ -239,15 +266,154 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         flow = _flows.pool_allocations_flow(self._flow_context(), pool)
         return cast(list[PoolAllocation], await drive(flow, self, asyncio.sleep))
 
+    # ---- plans, pools and static CIDRs: the sync client's flows, awaited --------------------------------------
+    async def _run(self, flow: Any) -> Any:
+        return await drive(flow, self, asyncio.sleep)
+
+    async def plan_deployment(self, spec: DeploymentSpec) -> VnetPlan:
+        """What deploying ``spec`` would do, read and decided as the sync client does it; no write.
+
+        Args:
+            spec: The VNet to plan.
+
+        ```python
+        plan = await client.plan_deployment(spec)
+        ```
+        """
+        outcome = await self._run(_plans.plan_flow(self._flow_context(), spec))
+        return cast(VnetPlan, outcome)
+
+    async def plan_many(self, specs: Iterable[DeploymentSpec]) -> Plan:
+        """The plan of every spec, in input order; no write.
+
+        Args:
+            specs: The VNets to plan.
+
+        ```python
+        plan = await client.plan_many(specs)
+        results = await client.deploy_many(specs, plan=plan)
+        ```
+        """
+        outcome = await self._run(_plans.plan_many_flow(self._flow_context(), specs))
+        return cast(Plan, outcome)
+
+    async def plan_removal(self, vnet_id: str | VirtualNetworkId) -> VnetPlan:
+        """What ``begin_remove_allocation`` would do; no write.
+
+        Args:
+            vnet_id: The VNet to plan the removal of.
+
+        ```python
+        (await client.plan_removal(vnet_id)).action    # 'remove'
+        ```
+        """
+        flow = _plans.removal_plan_flow(self._flow_context(), VirtualNetworkId.parse(vnet_id))
+        return cast(VnetPlan, await self._run(flow))
+
+    async def get_pool(self, pool_id: str | IpamPoolId) -> IpamPool:
+        """The pool with its prefixes, family, parent and child pools and usage.
+
+        Args:
+            pool_id: The pool to read.
+
+        ```python
+        pool = await client.get_pool(pool_id)
+        ```
+        """
+        outcome = await self._run(_pools.get_pool_flow(self._flow_context(), pool_id))
+        return cast(IpamPool, outcome)
+
+    async def list_pools(self, network_manager_id: str) -> list[IpamPool]:
+        """The pools of a network manager that the app may read, with their usage.
+
+        Args:
+            network_manager_id: The network manager to list.
+
+        ```python
+        pools = await client.list_pools(nm_id)
+        ```
+        """
+        tenant = self.management_tenant_id
+        outcome = await self._run(_pools.list_pools_flow(self._flow_context(), network_manager_id, tenant))
+        return cast(list[IpamPool], outcome)
+
+    async def create_static_cidr(
+        self, pool_id: str | IpamPoolId, name: str, **options: Unpack[StaticCidrOptions]
+    ) -> StaticCidr:
+        """Reserve space in the pool (by ``number_of_ip_addresses`` or ``address_prefixes``).
+
+        Args:
+            pool_id: The pool to reserve in.
+            name: The name of the reservation.
+            **options: ``number_of_ip_addresses`` or ``address_prefixes``, and ``description``.
+
+        ```python
+        cidr = await client.create_static_cidr(pool_id, "hq", number_of_ip_addresses=256)
+        ```
+        """
+        flow = _pools.create_static_cidr_flow(
+            self._flow_context(), static_cidr_request(pool_id, name, options)
+        )
+        return cast(StaticCidr, await self._run(flow))
+
+    async def get_static_cidr(self, pool_id: str | IpamPoolId, name: str) -> StaticCidr:
+        """One static CIDR of the pool.
+
+        Args:
+            pool_id: The pool it is in.
+            name: The name of the reservation.
+
+        ```python
+        cidr = await client.get_static_cidr(pool_id, "hq")
+        ```
+        """
+        outcome = await self._run(_pools.get_static_cidr_flow(self._flow_context(), pool_id, name))
+        return cast(StaticCidr, outcome)
+
+    async def list_static_cidrs(self, pool_id: str | IpamPoolId) -> list[StaticCidr]:
+        """The static CIDRs of the pool.
+
+        Args:
+            pool_id: The pool to list.
+
+        ```python
+        cidrs = await client.list_static_cidrs(pool_id)
+        ```
+        """
+        outcome = await self._run(_pools.list_static_cidrs_flow(self._flow_context(), pool_id))
+        return cast(list[StaticCidr], outcome)
+
+    async def delete_static_cidr(self, pool_id: str | IpamPoolId, name: str) -> None:
+        """Release a static CIDR and wait for the delete to end.
+
+        Args:
+            pool_id: The pool it is in.
+            name: The name of the reservation.
+
+        ```python
+        await client.delete_static_cidr(pool_id, "hq")
+        ```
+        """
+        poller = await self._run(_pools.delete_static_cidr_flow(self._flow_context(), pool_id, name))
+        await poller.result()
+
     # ---- bulk ------------------------------------------------------------------------------------------------
     async def deploy_many(
         self,
         specs: Iterable[DeploymentSpec],
+        *,
+        plan: Plan | None = None,
         **options: Unpack[AsyncBulkOptions],
     ) -> list[BulkItemResult]:
         """Deploy many VNets as asyncio tasks (at most ``max_concurrency`` at once); results in input order.
 
-        Same guarantees as the sync [`crossipam.CrossTenantIpamClient.deploy_many`][].
+        Same guarantees as the sync [`crossipam.CrossTenantIpamClient.deploy_many`][], ``plan=`` included
+        (an item whose decision changed since the plan is not written: its result's ``replanned``).
+
+        Args:
+            specs: One [`DeploymentSpec`][crossipam.models.DeploymentSpec] per VNet (any iterable).
+            plan: A plan from ``plan_many``; an item whose decision changed is not written.
+            **options: [`AsyncBulkOptions`][crossipam.options.AsyncBulkOptions]: ``max_concurrency``, ``max_attempts``, ``progress``, …
 
         ```python
         results = await client.deploy_many([DeploymentSpec(vnet_id, "eastus", pool_id, 64) for vnet_id in ids])
@@ -262,9 +428,10 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
             spec = _bulk.spec_of(item)
             request = _deployment.deployment_request(spec.vnet_id, **spec.deploy_kwargs())
             # one budget per operation: the bulk scheduler retries this item's conflicts
-            return await (await self._deploy(request, 0)).result()
+            return await (await self._deploy(request, 0, plan)).result()
 
-        return await _bulk.run_async(items, attempt, **run)
+        outcomes = await _bulk.run_async(items, attempt, **run)
+        return outcomes if plan is None else list(with_replans(outcomes))
 
     async def remove_many(
         self,
@@ -273,6 +440,10 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
     ) -> list[BulkItemResult]:
         """Remove the pool allocations of many VNets, like
         [`deploy_many`][crossipam.aio.CrossTenantIpamClient.deploy_many].
+
+        Args:
+            vnet_ids_or_specs: The VNets, as resource ids, parsed ids or specs.
+            **options: [`AsyncBulkOptions`][crossipam.options.AsyncBulkOptions], as for ``deploy_many``.
 
         ```python
         results = await client.remove_many(vnet_ids)

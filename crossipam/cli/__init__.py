@@ -4,7 +4,8 @@
 crossipam demo                                   # onboard, deploy, remove: against an in-process offline Azure
 crossipam check --pool-id $POOL --vnet-id $VNET --addresses 256      # is everything in place? (exit 4 if not)
 crossipam deploy $VNET --location eastus --pool-id $POOL --addresses 256 --subnets "app:64;data:16"
-crossipam deploy --from-file vnets.csv --output json
+crossipam plan --from-file vnets.csv                # what it would do (exit 0 none, 2 changes, 1 error)
+crossipam deploy --from-file vnets.csv --yes --output json
 crossipam pool usage $POOL
 crossipam emulator --scenario fresh              # serve the offline Azure over HTTPS (one JSON line)
 ```
@@ -26,7 +27,8 @@ offline Azure); the library never does.
 
 The package: ``_parser`` (argparse), ``_commands`` (one function per command), ``_render`` (JSON, tables,
 errors), ``_errors`` (exit codes), ``_auth`` (credentials and the files they read), ``_input`` and ``_specs``
-(the files of ``--from-file``), ``_demo`` (``demo``, ``emulator``).
+(the files of ``--from-file``), ``_plan_commands`` (``plan``, the confirmation of ``deploy --from-file``, the pool
+inventory and static CIDR commands), ``_demo`` (``demo``, ``emulator``).
 """
 
 from __future__ import annotations

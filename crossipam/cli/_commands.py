@@ -20,6 +20,7 @@ from ._errors import EXIT_ERROR, EXIT_NOT_READY, EXIT_OK, UsageError, exit_code_
 from ._input import Where
 from ._output import emit
 from ._picture import blocks, pool_html, pool_svg, print_usage_picture
+from ._plan_commands import POOL_COMMANDS, cmd_plan, confirm_deployment
 from ._progress import activity
 from ._render import (
     bulk_to_dict,
@@ -108,12 +109,14 @@ def _cmd_deploy(args: argparse.Namespace, io_: CommandIO) -> int:
         specs = read_deployment_file(
             args.from_file, default_location=args.location, default_pool_id=args.pool_id
         )
-        with (
-            make_client(args, io_.env) as client,
-            progress(_bulk_mode(args), len(specs), "deploy", io_.err) as cb,
-        ):
-            results = client.deploy_many(specs, max_concurrency=args.max_concurrency, on_progress=cb)
-        _emit(args, io_, bulk_to_dict(results), lambda o: print_bulk(results, o))
+        with make_client(args, io_.env) as client:
+            plan = confirm_deployment(client, specs, args, io_)
+            with progress(_bulk_mode(args), len(specs), "deploy", io_.err) as cb:
+                results = client.deploy_many(
+                    specs, max_concurrency=args.max_concurrency, on_progress=cb, plan=plan
+                )
+        data = {**bulk_to_dict(results), "plan": plan.summary()}
+        _emit(args, io_, data, lambda o: print_bulk(results, o))
         return _bulk_exit(results)
     missing = [o for o, v in (("VNET_ID", args.vnet_id), ("--location", args.location), ("--pool-id", args.pool_id), ("--addresses", args.addresses)) if not v]  # fmt: skip
     if missing:
@@ -169,6 +172,8 @@ def _cmd_show(args: argparse.Namespace, io_: CommandIO) -> int:
 
 
 def _cmd_pool(args: argparse.Namespace, io_: CommandIO) -> int:
+    if args.pool_command in POOL_COMMANDS:
+        return POOL_COMMANDS[args.pool_command](args, io_)
     with make_client(args, io_.env) as client:
         if args.pool_command == "usage":
             usage = client.get_pool_usage(args.pool_id)
@@ -262,6 +267,7 @@ def _cmd_onboard(args: argparse.Namespace, io_: CommandIO) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, CommandIO], int]] = {
     "deploy": _cmd_deploy,
+    "plan": cmd_plan,
     "remove": _cmd_remove,
     "show": _cmd_show,
     "pool": _cmd_pool,

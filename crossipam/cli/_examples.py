@@ -46,6 +46,18 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("Everything that holds space in the pool", 'crossipam pool allocations "$POOL"'),
         ("The VNets' names and prefixes", 'crossipam pool allocations "$POOL" --query "[].[resource_id, address_prefixes[0]]" -o tsv'),
     ),
+    "plan": (
+        ("What a file of VNets would take from the pools, before deploying", "crossipam plan --from-file vnets.csv"),
+        ("The same as YAML", "crossipam plan --from-file vnets.csv -o yaml"),
+    ),
+    "pool show": (("A pool: its prefixes, parent and usage", 'crossipam pool show "$POOL"'),),
+    "pool list": (("The pools of a network manager", 'crossipam pool list "$NETWORK_MANAGER" -o table'),),
+    "pool reserve": (
+        ("Reserve 256 addresses for on-premises", 'crossipam pool reserve "$POOL" on-premises --addresses 256'),
+        ("Reserve given prefixes", 'crossipam pool reserve "$POOL" branch --prefix 10.0.200.0/24'),
+    ),
+    "pool unreserve": (("Release a static CIDR", 'crossipam pool unreserve "$POOL" on-premises'),),
+    "pool reservations": (("The pool's static CIDRs, one a line", 'crossipam pool reservations "$POOL" -o tsv'),),
     "pool map": (
         ("A picture of the pool's address space", 'crossipam pool map "$POOL" --svg pool.svg'),
         ("The same as a web page", 'crossipam pool map "$POOL" --html pool.html'),

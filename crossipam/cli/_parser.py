@@ -19,6 +19,7 @@ from .._version import __version__
 from ._errors import EXIT_USAGE
 from ._examples import add_examples
 from ._output import OUTPUT_FORMATS
+from ._plan_commands import add_plan_command, add_pool_commands, add_yes_option
 
 
 class _Parser(argparse.ArgumentParser):
@@ -200,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="progress of --from-file on stderr: a rich bar if installed (auto), one line per VNet (plain)",
     )
+    add_yes_option(deploy)
+    add_plan_command(sub, common, azure)
 
     remove = sub.add_parser(
         "remove",
@@ -244,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     drawn = pool_map.add_mutually_exclusive_group(required=True)
     drawn.add_argument("--svg", metavar="FILE", help="write the map as an SVG picture")
     drawn.add_argument("--html", metavar="FILE", help="write the map as a web page (the picture and a table)")
+    add_pool_commands(pool_sub, common, azure)
 
     check = sub.add_parser(
         "check",

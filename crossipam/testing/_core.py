@@ -17,6 +17,8 @@ __all__ = [
     "IN_PROCESS_ARM",
     "IN_PROCESS_AUTHORITY",
     "IN_PROCESS_GRAPH",
+    "PUBLIC_ARM_AUDIENCES",
+    "PUBLIC_GRAPH_AUDIENCES",
     "Clock",
     "Endpoints",
     "Fault",
@@ -85,6 +87,10 @@ class Settings:
 
     token_lifetime: int = 3600
     """Lifetime of issued access tokens (Entra ID issues 60-90 minutes)."""
+    public_audiences: bool = True
+    """Whether Entra ID also issues, and ARM and Graph also accept, tokens for the public cloud's resource ids
+    (`PUBLIC_ARM_AUDIENCES`, `PUBLIC_GRAPH_AUDIENCES`) besides the offline Azure's own URLs, as Azure does
+    for code that hard-codes them (the Azure CLI, ``https://management.azure.com/.default``)."""
     lro_polls: int = 0
     """Number of ``InProgress`` answers an LRO status monitor gives before its final state."""
     lro_retry_after: int = 0
@@ -114,7 +120,25 @@ class Settings:
     """[unverified] What a VNet write whose operation ends ``Failed`` leaves behind: ``"rollback"`` — the VNet
     as it was before the request (a failed create leaves no VNet); ``"failed"`` — the VNet as written, with
     ``provisioningState: Failed`` (its allocations held) until a later PUT succeeds."""
+    subnet_write_during_operation: Literal["conflict", "retryable"] = "conflict"
+    """[unverified] A subnet PUT/DELETE while an operation runs on its VNet (or another subnet of it):
+    ``"conflict"`` — 409 ``AnotherOperationInProgress`` (what a second VNet write gets); ``"retryable"`` — 429
+    ``RetryableErrorDueToAnotherOperation`` with ``Retry-After`` (also seen in the field)."""
+    summarize_grown_prefixes: bool = True
+    """[field] Whether an IPAM allocation that grew into contiguous space is reported as the summarised
+    prefixes (two adjacent /21 → one /20), as the Azure Verified Modules team observed; ``False`` keeps the
+    old blocks and lists the new ones after them."""
+    static_cidr_count: Literal["power_of_two", "round_up", "split"] = "power_of_two"
+    """[field] What ``numberOfIPAddressesToAllocate`` of a static CIDR may be: ``"power_of_two"`` — a power of
+    two, else 400 ``InvalidStaticCidrNumberOfIPAddresses`` (the field report of issue 11); ``"round_up"`` — rounded
+    up to the next power of two (Terraform's docs say Azure answers "the nearest power of 2");
+    ``"split"`` — any count, split into blocks like a VNet allocation."""
 
+
+PUBLIC_ARM_AUDIENCES = ("https://management.core.windows.net/", "https://management.azure.com/")
+"""ARM's resource ids in the public cloud, in the order ``/metadata/endpoints`` lists them."""
+PUBLIC_GRAPH_AUDIENCES = ("https://graph.microsoft.com/",)
+"""Microsoft Graph's resource id in the public cloud."""
 
 IN_PROCESS_AUTHORITY = "https://login.crossipam.test"
 """Base URLs of the in-process front (never resolved: the in-process transport answers them)."""
@@ -155,24 +179,36 @@ class Endpoints:
         """
         return self.graph.rstrip("/") + "/.default"
 
-    def audiences_for(self, service: str) -> set[str]:
-        """The token audiences ``service`` accepts (ARM's for anything but ``"graph"``), lower-case.
+    def audiences_for(self, service: str, *, public: bool = False) -> set[str]:
+        """The token audiences ``service`` accepts (ARM's for anything but ``"graph"``), lower-case and without
+        a trailing slash.
+
+        Args:
+            service: ``"graph"`` or ``"arm"``.
+            public: also the public cloud's resource ids of the service (`PUBLIC_ARM_AUDIENCES`,
+                `PUBLIC_GRAPH_AUDIENCES`; the knob ``Settings.public_audiences``).
 
         ```python
         Endpoints().audiences_for("graph")  # {"https://graph.crossipam.test"}
+        Endpoints().audiences_for("graph", public=True)  # … and "https://graph.microsoft.com"
         ```
         """
-        base = self.graph if service == "graph" else self.arm
-        return {base.rstrip("/").lower()}
+        base, known = (
+            (self.graph, PUBLIC_GRAPH_AUDIENCES) if service == "graph" else (self.arm, PUBLIC_ARM_AUDIENCES)
+        )
+        return {a.rstrip("/").lower() for a in (base, *(known if public else ()))}
 
-    def audiences(self) -> set[str]:
+    def audiences(self, *, public: bool = False) -> set[str]:
         """Every audience the emulator issues tokens for (ARM's and Graph's).
+
+        Args:
+            public: also the public cloud's resource ids (see `audiences_for`).
 
         ```python
         Endpoints().audiences()  # {"https://management.crossipam.test", "https://graph.crossipam.test"}
         ```
         """
-        return self.audiences_for("arm") | self.audiences_for("graph")
+        return self.audiences_for("arm", public=public) | self.audiences_for("graph", public=public)
 
     def service_of(self, netloc: str) -> str | None:
         """The service (``"login"``, ``"arm"`` or ``"graph"``) answering at host ``netloc``, or ``None``.
@@ -235,6 +271,9 @@ class Journal:
         """Append one entry ([`AzureEmulator.handle`][crossipam.testing.AzureEmulator.handle] records every
         request; tests rarely need this).
 
+        Args:
+            entry: The entry.
+
         ```python
         emulator.journal.record(JournalEntry("GET", url, "/subscriptions", "arm", 200))
         ```
@@ -271,6 +310,12 @@ class Journal:
     ) -> list[JournalEntry]:
         """Entries matching all given filters; ``path`` is a regular expression searched in the path.
 
+        Args:
+            service: ``entra``, ``graph`` or ``arm``.
+            method: The HTTP method.
+            path: A regular expression searched in the path.
+            status: The answer's status.
+
         ```python
         vnet_puts = emulator.journal.entries(service="arm", method="PUT", path=r"/virtualNetworks/")
         throttled = emulator.journal.entries(status=429)
@@ -288,6 +333,9 @@ class Journal:
 
     def token_requests(self, tenant_id: str | None = None) -> list[JournalEntry]:
         """Token endpoint requests, optionally for one tenant.
+
+        Args:
+            tenant_id: Only this tenant's (default: all).
 
         ```python
         assert len(emulator.journal.token_requests(info.management_tenant_id)) == 1
@@ -444,6 +492,10 @@ class Faults:
 
     def take(self, req: Request, when: str) -> Fault | None:
         """The first armed fault matching ``req`` at stage ``when``, consuming one of its ``times``.
+
+        Args:
+            req: The request.
+            when: ``before`` (instead of handling) or ``after`` (instead of answering).
 
         ```python
         fault = emulator.faults.take(req, "before")  # what AzureEmulator.handle does; None if none applies

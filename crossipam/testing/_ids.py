@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "IPAM_POOL_ID",
+    "MANAGEMENT_GROUP_ID",
+    "MANAGEMENT_GROUP_NETWORK_MANAGER_CONNECTION_ID",
     "NETWORK_MANAGER_CONNECTION_ID",
     "NETWORK_MANAGER_ID",
     "RESOURCE_GROUP_ID",
@@ -117,5 +119,9 @@ IPAM_POOL_ID = NETWORK_MANAGER_ID.child("/ipamPools/{pool}")
 STATIC_CIDR_ID = IPAM_POOL_ID.child("/staticCidrs/{cidr}")
 SCOPE_CONNECTION_ID = NETWORK_MANAGER_ID.child("/scopeConnections/{conn}")
 NETWORK_MANAGER_CONNECTION_ID = SUBSCRIPTION_ID.child(
+    "/providers/Microsoft.Network/networkManagerConnections/{conn}"
+)
+MANAGEMENT_GROUP_ID = IdTemplate("/providers/Microsoft.Management/managementGroups/{mg}")
+MANAGEMENT_GROUP_NETWORK_MANAGER_CONNECTION_ID = MANAGEMENT_GROUP_ID.child(
     "/providers/Microsoft.Network/networkManagerConnections/{conn}"
 )

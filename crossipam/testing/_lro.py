@@ -43,6 +43,10 @@ class Operation:
     failure: tuple[str, str] | None = None
     on_success: Callable[[], None] | None = field(default=None, repr=False)
     on_failure: Callable[[], None] | None = field(default=None, repr=False)
+    monitor: str = ""
+    """ARM path of the status monitor's collection (empty: ``…/locations/{loc}/operations``)."""
+    results: str = ""
+    """ARM path of the operation results' collection (empty: ``…/locations/{loc}/operationResults``)."""
 
     @property
     def done(self) -> bool:
@@ -83,8 +87,14 @@ class Operations:
         api_version: str,
         on_success: Callable[[], None] | None = None,
         on_failure: Callable[[], None] | None = None,
+        monitor: str = "",
+        results: str = "",
     ) -> Operation:
-        """Register an operation; it settles at once when neither polls nor duration are configured."""
+        """Register an operation; it settles at once when neither polls nor duration are configured.
+
+        ``monitor`` and ``results`` are the ARM paths under which its status monitor and its result live
+        (IPAM pools: ``…/locations/{loc}/ipamPoolOperationResults``); by default Microsoft.Network's
+        ``…/locations/{loc}/operations`` and ``…/operationResults``."""
         s = self._services.settings
         op = Operation(
             op_id=str(uuid.uuid4()),
@@ -98,6 +108,8 @@ class Operations:
             duration=max(0.0, float(s.lro_duration)),
             on_success=on_success,
             on_failure=on_failure,
+            monitor=monitor,
+            results=results,
         )
         for armed in self._failures:
             if armed.times > 0 and (
@@ -169,11 +181,16 @@ class Operations:
 
     def async_operation_url(self, op: Operation) -> str:
         """The ``Azure-AsyncOperation`` status monitor URL."""
-        return f"{self._base(op)}/operations/{op.op_id}?api-version={op.api_version}"
+        base = self._arm(op.monitor) if op.monitor else f"{self._base(op)}/operations"
+        return f"{base}/{op.op_id}?api-version={op.api_version}"
 
     def location_url(self, op: Operation) -> str:
         """The ``Location`` URL (operation result) sent with deletes."""
-        return f"{self._base(op)}/operationResults/{op.op_id}?api-version={op.api_version}"
+        base = self._arm(op.results) if op.results else f"{self._base(op)}/operationResults"
+        return f"{base}/{op.op_id}?api-version={op.api_version}"
+
+    def _arm(self, path: str) -> str:
+        return self._services.endpoints.arm.rstrip("/") + path
 
     def headers(self, op: Operation, *, with_location: bool = False) -> dict[str, str]:
         """The headers a write that started ``op`` answers with."""

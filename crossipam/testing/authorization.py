@@ -1,7 +1,7 @@
 """ARM authorization: RBAC checks used by every ARM handler, role definitions and role assignments.
 
 Also the small part of Microsoft.Resources that the Azure CLI and readiness checks touch (subscriptions,
-tenants, resource groups) and the cloud metadata document (``/metadata/endpoints``).
+tenants, resource groups); the cloud metadata document (``/metadata/endpoints``) is `metadata.py`'s.
 
 Behaviour chosen where Azure documents nothing (see docs/offline-azure.md):
 
@@ -16,7 +16,6 @@ Behaviour chosen where Azure documents nothing (see docs/offline-azure.md):
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 import time
 from typing import TYPE_CHECKING, Any
@@ -25,7 +24,7 @@ from . import entra
 from ._context import ServiceContext
 from ._http import EmulatorHTTPError, Request, Response, arm_error
 from ._ids import RESOURCE_GROUP_ID, SUBSCRIPTION_ID
-from ._validate import ROLE_ASSIGNMENT, api_version_date, check_shape
+from ._validate import ROLE_ASSIGNMENT, check_shape
 from .state import RoleAssignment, scope_contains
 
 if TYPE_CHECKING:
@@ -111,7 +110,7 @@ _AUTHZ = r"(?P<scope>(?:/.*)?)/providers/Microsoft\.Authorization"
 
 
 def register(router: Router, ctx: ServiceContext) -> None:
-    """Register Microsoft.Authorization routes, subscriptions/tenants/resource groups and cloud metadata."""
+    """Register Microsoft.Authorization routes and subscriptions/tenants/resource groups."""
     router.register(
         "arm",
         ctx,
@@ -128,7 +127,6 @@ def register(router: Router, ctx: ServiceContext) -> None:
             ("GET", r"/tenants", _list_tenants),
             ("GET", SUBSCRIPTION_ID.child("/resourceGroups").route, _list_resource_groups),
             ("GET", RESOURCE_GROUP_ID.route, _get_resource_group),
-            ("GET", r"/metadata/endpoints", _metadata_endpoints),
         ],
     )
 
@@ -509,55 +507,3 @@ def _list_resource_groups(ctx: ServiceContext, req: Request, params: dict[str, s
             if ctx.directory.is_authorized(caller.object_id, action, rg.id)
         ]
     return Response.json_body(200, {"value": value})
-
-
-# ---- cloud metadata -----------------------------------------------------------------------------
-
-
-def _metadata_endpoints(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
-    """The ``/metadata/endpoints`` document (Azure CLI ``az cloud register``, Terraform ``metadata_host``).
-
-    api-version 2022-09-01 answers one object; older versions (2019-05-01 …) a list of clouds.
-    """
-    ep = ctx.endpoints
-    arm = ep.arm
-    graph = ep.graph.rstrip("/") + "/"
-    doc: dict[str, Any] = {
-        "name": "CrossipamOfflineAzure",
-        "portal": "https://portal.crossipam.test",
-        "gallery": "https://gallery.crossipam.test/",
-        "graph": graph,
-        "graphAudience": graph,
-        "microsoftGraphResourceId": graph,
-        "resourceManager": arm,
-        "authentication": {
-            "loginEndpoint": ep.authority.rstrip("/") + "/",
-            "audiences": [arm],
-            "tenant": "common",
-            "identityProvider": "AAD",
-        },
-        "media": "https://rest.media.crossipam.test",
-        "batch": "https://batch.crossipam.test/",
-        "sqlManagement": "https://management.core.crossipam.test:8443/",
-        "vmImageAliasDoc": "https://raw.githubusercontent.com/Azure/azure-rest-api-specs/main/arm-compute/"
-        "quickstart-templates/aliases.json",
-        "activeDirectoryDataLake": "https://datalake.crossipam.test/",
-        "appInsightsResourceId": "https://api.applicationinsights.io",
-        "appInsightsTelemetryChannelResourceId": "https://dc.applicationinsights.azure.com/v2/track",
-        "attestationResourceId": "https://attest.azure.net",
-        "synapseAnalyticsResourceId": "https://dev.azuresynapse.net",
-        "logAnalyticsResourceId": "https://api.loganalytics.io",
-        "ossrDbmsResourceId": "https://ossrdbms-aad.database.windows.net",
-        "suffixes": {
-            "acrLoginServer": "azurecr.crossipam.test",
-            "keyVaultDns": "vault.crossipam.test",
-            "mhsmDns": "managedhsm.crossipam.test",
-            "sqlServerHostname": "database.crossipam.test",
-            "storage": "core.crossipam.test",
-            "storageSyncEndpointSuffix": "afs.crossipam.test",
-        },
-    }
-    asked = api_version_date(req.api_version or "") or api_version_date("2022-09-01")
-    if asked is not None and asked >= _dt.date(2022, 9, 1):
-        return Response.json_body(200, doc)
-    return Response.json_body(200, [doc])

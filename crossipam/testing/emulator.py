@@ -16,10 +16,9 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from . import _validate, authorization, entra, graph, network
+from . import _validate, authorization, entra, graph, metadata, network
 from ._context import ServiceContext
 from ._core import (
     IN_PROCESS_ARM,
@@ -34,17 +33,9 @@ from ._core import (
     WriteBuckets,
     is_write,
 )
-from ._credentials import AppCredentials, CertificateCredentials, new_certificate, new_client_secret
+from ._credentials import AppCredentials, CertificateCredentials
 from ._http import EmulatorHTTPError, Request, Response, arm_error
-from .state import (
-    Application,
-    FederatedCredential,
-    ResourceGroup,
-    RoleAssignment,
-    ServicePrincipal,
-    Subscription,
-    Tenant,
-)
+from ._seeding import SeedingApi
 
 if TYPE_CHECKING:
     from azure.core.pipeline.transport import AsyncioRequestsTransport, RequestsTransport
@@ -63,8 +54,11 @@ __all__ = [
 ]
 
 
-class AzureEmulator:
+class AzureEmulator(SeedingApi):
     """An offline Azure: Entra ID, Microsoft Graph and ARM (authorization + network) over one state.
+
+    Args:
+        settings: Behaviour knobs (LRO length, replication delay, throttling, …); default `Settings()`.
 
     ```python
     emulator = AzureEmulator(Settings(lro_polls=1))
@@ -100,7 +94,8 @@ class AzureEmulator:
         entra.register(self.router, self.services)
         graph.register(self.router, self.services)
         authorization.register(self.router, self.services)
-        network.register(self.router, self.network.context)
+        metadata.register(self.router, self.services)
+        network.register(self.router, self.network.context, self.api_versions)
         self._buckets = WriteBuckets()
         self.scenario: ScenarioInfo | None = None
 
@@ -167,6 +162,10 @@ class AzureEmulator:
         """Serve over HTTPS on loopback (three listeners). Switches
         [`endpoints`][crossipam.testing.AzureEmulator.endpoints] to the real URLs.
 
+        Args:
+            host: The loopback address to listen on.
+            port: The first port (``0``: any free ports).
+
         ```python
         with emulator.serve() as server:
             print(server.authority, server.arm_endpoint, server.graph_endpoint, server.ca_bundle)
@@ -178,6 +177,11 @@ class AzureEmulator:
 
     def set_endpoints(self, *, authority: str, arm: str, graph: str) -> None:
         """Change the base URLs the emulator answers to (and issues tokens for).
+
+        Args:
+            authority: Entra ID's base URL (``https://login.example.test``).
+            arm: Azure Resource Manager's base URL.
+            graph: Microsoft Graph's base URL.
 
         ```python
         emulator.set_endpoints(authority="https://login.example.test", arm="https://arm.example.test",
@@ -193,6 +197,9 @@ class AzureEmulator:
     def load_scenario(self, name: str = "onboarded") -> ScenarioInfo:
         """Seed a named scenario (``onboarded`` or ``fresh``); returns what a client needs to know.
 
+        Args:
+            name: ``onboarded`` (ready to deploy) or ``fresh`` (nothing onboarded yet).
+
         ```python
         info = emulator.load_scenario("fresh")
         info.app.client_id, info.pool_id, info.vnet_id("vnet-spoke")
@@ -206,6 +213,9 @@ class AzureEmulator:
     # ---- dispatch -------------------------------------------------------------------------------
     def handle(self, req: Request) -> Response:
         """Answer one request (both fronts call this).
+
+        Args:
+            req: The request, as either front received it.
 
         ```python
         url = "https://management.crossipam.test/subscriptions?api-version=2022-12-01"
@@ -290,287 +300,3 @@ class AzureEmulator:
                 headers={"Retry-After": str(retry), "x-ms-ratelimit-remaining-subscription-writes": "0"},
             )
         req.context["remaining_writes"] = remaining
-
-    # ---- seeding: directory ---------------------------------------------------------------------
-    def add_tenant(self, tenant_id: str | None = None, display_name: str = "", domain: str = "") -> Tenant:
-        """Add an Entra tenant.
-
-        ```python
-        tenant = emulator.add_tenant(display_name="Fabrikam")  # a random tenant id
-        ```
-        """
-        tid = (tenant_id or str(uuid.uuid4())).lower()
-        tenant = Tenant(tid, display_name or f"Tenant {tid[:8]}", domain or f"t{tid[:8]}.onmicrosoft.com")
-        with self.lock:
-            self.state.tenants[tid] = tenant
-        return tenant
-
-    def add_subscription(
-        self, tenant_id: str, subscription_id: str | None = None, display_name: str = ""
-    ) -> Subscription:
-        """Add a subscription to a tenant.
-
-        ```python
-        sub = emulator.add_subscription(tenant.tenant_id, display_name="fabrikam-prod")
-        ```
-        """
-        sid = (subscription_id or str(uuid.uuid4())).lower()
-        sub = Subscription(sid, tenant_id.lower(), display_name or f"Subscription {sid[:8]}")
-        with self.lock:
-            self._require_tenant(tenant_id)
-            self.state.subscriptions[sid] = sub
-        return sub
-
-    def add_resource_group(self, subscription_id: str, name: str, location: str = "eastus") -> ResourceGroup:
-        """Add a resource group to a subscription.
-
-        ```python
-        rg = emulator.add_resource_group(sub.subscription_id, "rg-network", "westeurope")
-        rg.id  # "/subscriptions/<subscription id>/resourceGroups/rg-network"
-        ```
-        """
-        with self.lock:
-            sub = self.state.subscriptions[subscription_id.lower()]
-            rg = ResourceGroup(sub.subscription_id, name, location)
-            sub.resource_groups[name.lower()] = rg
-        return rg
-
-    def add_application(
-        self,
-        home_tenant_id: str,
-        display_name: str = "app",
-        *,
-        app_id: str | None = None,
-        multitenant: bool = False,
-        with_secret: bool = True,
-        graph_permissions: Iterable[str] = (),
-    ) -> AppCredentials:
-        """Register an app in its home tenant (with its service principal there) and return its credentials.
-
-        ```python
-        admin = emulator.add_application(tenant.tenant_id, "admin", graph_permissions=["Application.ReadWrite.All"])
-        ```
-        """
-        aid = (app_id or str(uuid.uuid4())).lower()
-        secret = new_client_secret() if with_secret else ""
-        app = Application(
-            app_id=aid,
-            object_id=str(uuid.uuid4()),
-            home_tenant_id=home_tenant_id.lower(),
-            display_name=display_name,
-            sign_in_audience="AzureADMultipleOrgs" if multitenant else "AzureADMyOrg",
-            secrets=[secret] if secret else [],
-        )
-        with self.lock:
-            self._require_tenant(home_tenant_id)
-            self.state.applications[aid] = app
-            if secret:
-                self.issued_secrets.add(secret)
-        sp = self.add_service_principal(aid, home_tenant_id, replicated=True)
-        sp.graph_app_roles.update(graph_permissions)
-        app.owners.add(sp.object_id)
-        return AppCredentials(aid, secret, home_tenant_id.lower(), sp.object_id)
-
-    def add_client_secret(self, app_id: str) -> str:
-        """Add another client secret to an app and return it.
-
-        ```python
-        second_secret = emulator.add_client_secret(info.app.client_id)
-        ```
-        """
-        secret = new_client_secret()
-        with self.lock:
-            self.state.applications[app_id.lower()].secrets.append(secret)
-            self.issued_secrets.add(secret)
-        return secret
-
-    def add_certificate(self, app_id: str) -> CertificateCredentials:
-        """Generate a self-signed certificate, register it on the app and return key + certificate as PEM.
-
-        ```python
-        (tmp_path / "cert.pem").write_bytes(emulator.add_certificate(info.app.client_id).pem)
-        ```
-        """
-        der, cert = new_certificate(app_id)
-        with self.lock:
-            self.state.applications[app_id.lower()].certificates.append(der)
-        return cert
-
-    def add_federated_credential(
-        self, app_id: str, *, issuer: str, subject: str, audience: str = "api://AzureADTokenExchange"
-    ) -> None:
-        """Trust assertions from ``issuer`` about ``subject`` for the app (workload identity federation).
-
-        ```python
-        emulator.add_federated_credential(info.app.client_id, issuer="https://token.actions.githubusercontent.com",
-                                          subject="repo:contoso/spoke:ref:refs/heads/main")
-        ```
-        """
-        with self.lock:
-            self.state.applications[app_id.lower()].federated_credentials.append(
-                FederatedCredential(issuer, subject, (audience,))
-            )
-
-    def issue_federated_assertion(
-        self, *, issuer: str, subject: str, audience: str = "api://AzureADTokenExchange", lifetime: int = 600
-    ) -> str:
-        """Play the external identity provider: sign an assertion the token endpoint will accept.
-
-        ```python
-        credential = ClientAssertionCredential(
-            info.managed_tenant_id, info.app.client_id,
-            lambda: emulator.issue_federated_assertion(issuer=issuer, subject=subject),
-            authority=info.authority, disable_instance_discovery=True, transport=emulator.transport(),
-        )
-        ```
-        """
-        now = int(self.clock.time())
-        token = self.tokens.sign(
-            {"iss": issuer, "sub": subject, "aud": audience, "iat": now, "nbf": now, "exp": now + lifetime}
-        )
-        self.issued_secrets.add(token)
-        return token
-
-    def federated_assertion_valid(self, assertion: str) -> bool:
-        """Whether ``assertion`` bears the emulator's signature and has not expired (emulator clock).
-
-        ```python
-        emulator.federated_assertion_valid(emulator.issue_federated_assertion(issuer=issuer, subject=subject))
-        ```
-        """
-        return entra.federated_assertion_valid(self.services, assertion)
-
-    def add_service_principal(
-        self, app_id: str, tenant_id: str, *, replicated: bool = True
-    ) -> ServicePrincipal:
-        """Create the app's service principal in ``tenant_id`` (``replicated=False`` starts replication delay).
-
-        ```python
-        sp = emulator.add_service_principal(info.app.client_id, info.management_tenant_id, replicated=False)
-        ```
-        """
-        return self.services.add_service_principal(app_id, tenant_id, replicated=replicated)
-
-    def is_replicated(self, sp: ServicePrincipal) -> bool:
-        """Whether directory replication has caught up with ``sp`` (consumes one 'attempt' if not).
-
-        ```python
-        emulator.settings.replication_delay = 30
-        sp = emulator.add_service_principal(app_id, tenant_id, replicated=False)
-        emulator.clock.advance(30)
-        assert emulator.is_replicated(sp)
-        ```
-        """
-        return self.services.is_replicated(sp)
-
-    def grant_graph_permission(self, app_id: str, tenant_id: str, permission: str) -> None:
-        """Grant a Microsoft Graph application permission (e.g. ``Application.ReadWrite.All``) in a tenant.
-
-        ```python
-        emulator.grant_graph_permission(info.app.client_id, info.managed_tenant_id, "Application.ReadWrite.All")
-        ```
-        """
-        with self.lock:
-            self.state.service_principals[(tenant_id.lower(), app_id.lower())].graph_app_roles.add(permission)
-
-    def service_principal(self, app_id: str, tenant_id: str) -> ServicePrincipal | None:
-        """The app's service principal in ``tenant_id``, if any.
-
-        ```python
-        assert emulator.service_principal(info.app.client_id, info.management_tenant_id) is None  # "fresh"
-        ```
-        """
-        with self.lock:
-            return self.state.service_principals.get((tenant_id.lower(), app_id.lower()))
-
-    def assign_role(
-        self, principal_object_id: str, role: str, scope: str, *, name: str | None = None
-    ) -> RoleAssignment:
-        """Assign a role (by name or GUID) to a principal at ``scope``.
-
-        ```python
-        sp = emulator.service_principal(info.app.client_id, info.management_tenant_id)
-        emulator.assign_role(sp.object_id, "Reader", f"/subscriptions/{info.management_subscription_id}")
-        ```
-        """
-        with self.lock:
-            rd = self.state.role_by_name(role) or self.state.role_definitions.get(role.lower())
-            if rd is None:
-                raise KeyError(f"unknown role {role!r}")
-            sp = self.state.principal_anywhere(principal_object_id)
-            sub = scope.split("/")[2] if scope.lower().startswith("/subscriptions/") else None
-            tenant = self.state.tenant_of_subscription(sub) if sub else (sp.tenant_id if sp else "")
-            ra = RoleAssignment(
-                name=(name or str(uuid.uuid4())).lower(),
-                scope=scope,
-                role_id=rd.role_id,
-                principal_id=principal_object_id,
-                principal_type="ServicePrincipal",
-                tenant_id=tenant or "",
-                created_on=time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime(self.clock.time())),
-            )
-            self.state.role_assignments[ra.name] = ra
-        return ra
-
-    def _require_tenant(self, tenant_id: str) -> None:
-        if tenant_id.lower() not in self.state.tenants:
-            raise KeyError(f"unknown tenant {tenant_id!r}")
-
-    # ---- seeding: network (delegated to crossipam.testing.network) ------------------------------
-    def add_network_manager(self, resource_group_id: str, name: str, **kwargs: Any) -> str:
-        """Create a network manager; returns its resource id.
-
-        ```python
-        nm_id = emulator.add_network_manager(rg.id, "nm-hub", location="westeurope")
-        ```
-        """
-        return self.network.add_network_manager(resource_group_id, name, **kwargs)
-
-    def add_ipam_pool(
-        self, network_manager_id: str, name: str, address_prefixes: list[str], **kwargs: Any
-    ) -> str:
-        """Create an IPAM pool (``parent_pool_name=`` for a child pool); returns its resource id.
-
-        ```python
-        pool_id = emulator.add_ipam_pool(nm_id, "pool-weu", ["10.1.0.0/16"])
-        child_id = emulator.add_ipam_pool(nm_id, "pool-weu-apps", ["10.1.0.0/20"], parent_pool_name="pool-weu")
-        ```
-        """
-        return self.network.add_ipam_pool(network_manager_id, name, address_prefixes, **kwargs)
-
-    def add_static_cidr(self, pool_id: str, name: str, address_prefixes: list[str]) -> str:
-        """Reserve prefixes in a pool; returns the static CIDR's resource id.
-
-        ```python
-        emulator.add_static_cidr(info.pool_id, "on-premises", ["10.0.0.0/24"])  # allocations skip it
-        ```
-        """
-        return self.network.add_static_cidr(pool_id, name, address_prefixes)
-
-    def connect_tenants(self, network_manager_id: str, subscription_id: str) -> None:
-        """Create both sides of the cross-tenant connection (scope connection + network-manager connection).
-
-        ```python
-        emulator.connect_tenants(nm_id, info.managed_subscription_id)
-        ```
-        """
-        self.network.connect(network_manager_id, subscription_id)
-
-    def virtual_network(self, vnet_id: str) -> dict[str, Any] | None:
-        """The stored ARM representation of a virtual network (a copy), or ``None``.
-
-        ```python
-        vnet = emulator.virtual_network(info.vnet_id("vnet-team-blue"))
-        vnet["properties"]["addressSpace"]["addressPrefixes"]  # ["10.0.0.0/24"]
-        ```
-        """
-        return self.network.get_virtual_network(vnet_id)
-
-    def pool_usage(self, pool_id: str) -> dict[str, Any]:
-        """The pool's ``getPoolUsage`` body, computed directly from state.
-
-        ```python
-        emulator.pool_usage(info.pool_id)["numberOfAvailableIPAddresses"]  # "65536" before any allocation
-        ```
-        """
-        return self.network.pool_usage(pool_id)

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,7 @@ def register(router: Router, ctx: ServiceContext) -> None:
             ),
             ("GET", r"/common/discovery/instance", _instance_discovery),
             ("POST", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/token", _token),
+            ("POST", r"/(?P<tenant>[^/]+)/oauth2/token", _token_v1),
         ],
     )
 
@@ -112,8 +114,53 @@ def _instance_discovery(ctx: ServiceContext, req: Request, p: dict[str, str]) ->
 
 
 def _token(ctx: ServiceContext, req: Request, p: dict[str, str]) -> Response:
-    tenant_id = p["tenant"].lower()
+    """The v2.0 endpoint: ``scope=<resource>/.default``; the token's ``aud`` is the scope without
+    ``/.default`` (``https://management.azure.com//.default`` → ``https://management.azure.com/``)."""
     form = req.form()
+    token, expires_in = _client_credentials(ctx, req, p, form, lambda: _resource_of_scope(ctx, form))
+    return Response.json_body(
+        200,
+        {
+            "token_type": "Bearer",
+            "expires_in": expires_in,
+            "ext_expires_in": expires_in,
+            "access_token": token,
+        },
+        _NO_STORE,
+    )
+
+
+def _token_v1(ctx: ServiceContext, req: Request, p: dict[str, str]) -> Response:
+    """The v1.0 endpoint: ``resource=<resource id>``, answered with v1's fields (numbers as strings, the
+    ``resource`` echoed); the token's ``aud`` is the resource as asked."""
+    form = req.form()
+    resource = form.get("resource", "")
+    token, expires_in = _client_credentials(ctx, req, p, form, lambda: _known_resource(ctx, resource))
+    claims = _peek(token)
+    return Response.json_body(
+        200,
+        {
+            "token_type": "Bearer",
+            "expires_in": str(expires_in),
+            "ext_expires_in": str(expires_in),
+            "expires_on": str(claims["exp"]),
+            "not_before": str(claims["nbf"]),
+            "resource": resource,
+            "access_token": token,
+        },
+        _NO_STORE,
+    )
+
+
+_NO_STORE = {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"}
+
+
+def _client_credentials(
+    ctx: ServiceContext, req: Request, p: dict[str, str], form: dict[str, str], resource_of: Callable[[], str]
+) -> tuple[str, int]:
+    """The client-credentials grant both endpoints share: tenant, grant, client, credential, service principal,
+    then the resource ``resource_of`` reads from the form; returns (token, expires_in)."""
+    tenant_id = p["tenant"].lower()
     req.context["tenant_id"] = tenant_id
     req.context["is_token_request"] = True
     if tenant_id not in ctx.directory.tenants:
@@ -131,7 +178,6 @@ def _token(ctx: ServiceContext, req: Request, p: dict[str, str]) -> Response:
         )
     client_id = form.get("client_id", "")
     req.context["app_id"] = client_id
-    scope = form.get("scope", "")
     with ctx.lock:
         app = ctx.directory.applications.get(client_id.lower())
         if app is None:
@@ -163,18 +209,7 @@ def _token(ctx: ServiceContext, req: Request, p: dict[str, str]) -> Response:
                 7000112,
                 f"Application '{client_id}' has no service principal in tenant '{tenant_id}'.",
             )
-        resource = _resource_of_scope(ctx, scope)
-        token, expires_in = issue_token(ctx, sp, resource)
-    return Response.json_body(
-        200,
-        {
-            "token_type": "Bearer",
-            "expires_in": expires_in,
-            "ext_expires_in": expires_in,
-            "access_token": token,
-        },
-        {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"},
-    )
+        return issue_token(ctx, sp, resource_of())
 
 
 def issue_token(ctx: ServiceContext, sp: ServicePrincipal, resource: str) -> tuple[str, int]:
@@ -197,17 +232,20 @@ def issue_token(ctx: ServiceContext, sp: ServicePrincipal, resource: str) -> tup
         "ver": "1.0",
         "uti": uuid.uuid4().hex[:22],
     }
-    if resource.rstrip("/") == ctx.endpoints.graph.rstrip("/"):
+    if resource.rstrip("/").lower() in ctx.endpoints.audiences_for(
+        "graph", public=ctx.settings.public_audiences
+    ):
         claims["roles"] = sorted(sp.graph_app_roles)
     token = ctx.tokens.sign(claims)
     ctx.issued_secrets.add(token)
     return token, lifetime
 
 
-def _resource_of_scope(ctx: ServiceContext, scope: str) -> str:
+def _resource_of_scope(ctx: ServiceContext, form: dict[str, str]) -> str:
+    scope = form.get("scope", "")
     scopes = scope.split()
     default = [s for s in scopes if s.endswith("/.default")]
-    if len(default) != 1:
+    if len(default) != 1 or len(default[0]) == len("/.default"):
         raise aad_error(
             400,
             "invalid_scope",
@@ -215,9 +253,19 @@ def _resource_of_scope(ctx: ServiceContext, scope: str) -> str:
             f"The provided value for scope {scope} is not valid. Client credential flows must have a "
             "scope value with /.default suffixed to the resource identifier (application ID URI).",
         )
-    resource = default[0][: -len(".default")]
-    known = ctx.endpoints.audiences()
-    if resource.rstrip("/").lower() not in known:
+    return _known_resource(ctx, default[0][: -len("/.default")])
+
+
+def _known_resource(ctx: ServiceContext, resource: str) -> str:
+    """``resource`` as asked, if it names ARM or Graph (the knob ``public_audiences`` adds the public ids)."""
+    if not resource:
+        raise aad_error(
+            400,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'resource'.",
+        )
+    if resource.rstrip("/").lower() not in ctx.endpoints.audiences(public=ctx.settings.public_audiences):
         raise aad_error(
             400,
             "invalid_resource",
@@ -315,7 +363,7 @@ def _check_assertion(ctx: ServiceContext, app: Application, tenant_id: str, asse
         expected_aud = f"{ctx.endpoints.authority}/{tenant_id}/oauth2/v2.0/token"
         aud = str(claims.get("aud", ""))
         if aud.rstrip("/").lower() != expected_aud.lower() and not re.fullmatch(
-            rf"{re.escape(ctx.endpoints.authority)}/[^/]+/oauth2/v2\.0/token", aud, re.IGNORECASE
+            rf"{re.escape(ctx.endpoints.authority)}/[^/]+/oauth2/(?:v2\.0/)?token", aud, re.IGNORECASE
         ):
             # a certificate assertion's audience is the token endpoint; Entra ID answers a wrong one with
             # AADSTS700023 (700212 is the federated-credential error and does not apply here)
@@ -457,7 +505,7 @@ def _caller_from_token(ctx: ServiceContext, token: str, service: str, *, aux: bo
             ) from None
         raise arm_error(401, "InvalidAuthenticationToken", "The access token is invalid.") from None
     aud = str(claims.get("aud", "")).rstrip("/").lower()
-    expected = ctx.endpoints.audiences_for(service)
+    expected = ctx.endpoints.audiences_for(service, public=ctx.settings.public_audiences)
     if aud not in expected:
         if service == "graph":
             raise graph_error(

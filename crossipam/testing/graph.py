@@ -16,12 +16,12 @@ keeps the roles it was issued with).
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from . import entra
 from ._context import ServiceContext
 from ._http import EmulatorHTTPError, Request, Response, graph_error
+from ._odata import APPLICATION, SERVICE_PRINCIPAL, EntityType, ODataQuery
 from .state import Application, ServicePrincipal
 
 if TYPE_CHECKING:
@@ -66,6 +66,7 @@ def register(router: Router, ctx: ServiceContext) -> None:
             ("GET", rf"{_V1}/servicePrincipals/(?P<id>[^/()]+)", _get_service_principal),
             ("DELETE", rf"{_V1}/servicePrincipals/(?P<id>[^/()]+)", _delete_service_principal),
             ("GET", rf"{_V1}/organization", _list_organization),
+            ("POST", rf"{_V1}/directoryObjects/getByIds", _get_by_ids),
         ],
     )
 
@@ -96,8 +97,16 @@ def _owns(caller: Caller, app: Application) -> bool:
     return caller.tenant_id == app.home_tenant_id and caller.object_id in app.owners
 
 
-def _context(ctx: ServiceContext, entity_set: str, single: bool) -> str:
-    return f"{ctx.endpoints.graph.rstrip('/')}/v1.0/$metadata#{entity_set}" + ("/$entity" if single else "")
+def _context(ctx: ServiceContext, entity_set: str, single: bool, query: ODataQuery | None = None) -> str:
+    selected = query.context_suffix() if query is not None else ""
+    return f"{ctx.endpoints.graph.rstrip('/')}/v1.0/$metadata#{entity_set}{selected}" + (
+        "/$entity" if single else ""
+    )
+
+
+def _query(req: Request, entity: EntityType) -> ODataQuery:
+    """The request's ``$filter`` and ``$select`` (Graph's 400 for what it does not support)."""
+    return ODataQuery.parse(req.query_param("$filter"), req.query_param("$select"), entity)
 
 
 def _app_json(ctx: ServiceContext, app: Application) -> dict[str, Any]:
@@ -161,18 +170,6 @@ def _lookup_sp(ctx: ServiceContext, caller: Caller, params: dict[str, str]) -> S
     return ctx.directory.principal(caller.tenant_id, params.get("id", "").lower())
 
 
-def _filter_eq(req: Request, prop: str) -> str | None:
-    flt = (req.query_param("$filter") or "").strip()
-    if not flt:
-        return None
-    m = re.fullmatch(rf"{prop}\s+eq\s+'(?P<v>[^']*)'", flt, re.IGNORECASE)
-    if not m:
-        raise graph_error(
-            400, "Request_UnsupportedQuery", f"Unsupported or invalid query filter clause: {flt}"
-        )
-    return m.group("v").lower()
-
-
 # ------------------------------------------------------------------------------------------------
 # applications
 
@@ -185,26 +182,32 @@ def _get_application(ctx: ServiceContext, req: Request, params: dict[str, str]) 
         app = _lookup_app(ctx, caller, params)
         if not _has(caller, READ_ALL, READ_WRITE_ALL, *_DIRECTORY_READ) and not _owns(caller, app):
             raise _not_found(params.get("key") or params.get("id") or "")
+        query = _query(req, APPLICATION)
         return Response.json_body(
-            200, {"@odata.context": _context(ctx, "applications", True), **_app_json(ctx, app)}
+            200,
+            {
+                "@odata.context": _context(ctx, "applications", True, query),
+                **query.select(_app_json(ctx, app)),
+            },
         )
 
 
 def _list_applications(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
     caller = entra.authenticate(ctx, req)
-    app_id = _filter_eq(req, "appId")
+    query = _query(req, APPLICATION)
     with ctx.lock:
         if not _has(caller, *_APP_READ):
             raise _denied()
         full = _has(caller, READ_ALL, READ_WRITE_ALL, *_DIRECTORY_READ)
-        value = [
+        visible = [
             _app_json(ctx, a)
             for a in ctx.directory.applications.values()
-            if a.home_tenant_id == caller.tenant_id
-            and (app_id is None or a.app_id == app_id)
-            and (full or _owns(caller, a))
+            if a.home_tenant_id == caller.tenant_id and (full or _owns(caller, a))
         ]
-    return Response.json_body(200, {"@odata.context": _context(ctx, "applications", False), "value": value})
+    value = [query.select(a) for a in visible if query.matches(a)]
+    return Response.json_body(
+        200, {"@odata.context": _context(ctx, "applications", False, query), "value": value}
+    )
 
 
 def _patch_application(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
@@ -302,24 +305,54 @@ def _get_service_principal(ctx: ServiceContext, req: Request, params: dict[str, 
         sp = _lookup_sp(ctx, caller, params)
         if sp is None or not ctx.is_replicated(sp):
             raise _not_found(params.get("key") or params.get("id") or "")
+        query = _query(req, SERVICE_PRINCIPAL)
         return Response.json_body(
-            200, {"@odata.context": _context(ctx, "servicePrincipals", True), **_sp_json(ctx, sp)}
+            200,
+            {
+                "@odata.context": _context(ctx, "servicePrincipals", True, query),
+                **query.select(_sp_json(ctx, sp)),
+            },
         )
 
 
 def _list_service_principals(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
     caller = entra.authenticate(ctx, req)
-    app_id = _filter_eq(req, "appId")
+    query = _query(req, SERVICE_PRINCIPAL)
     with ctx.lock:
         if not _has(caller, *_APP_READ):
             raise _denied()
-        value = [
+        visible = [
             _sp_json(ctx, sp)
-            for (tenant, aid), sp in ctx.directory.service_principals.items()
-            if tenant == caller.tenant_id and (app_id is None or aid == app_id) and ctx.is_replicated(sp)
+            for (tenant, _), sp in ctx.directory.service_principals.items()
+            if tenant == caller.tenant_id and ctx.is_replicated(sp)
         ]
+    value = [query.select(sp) for sp in visible if query.matches(sp)]
     return Response.json_body(
-        200, {"@odata.context": _context(ctx, "servicePrincipals", False), "value": value}
+        200, {"@odata.context": _context(ctx, "servicePrincipals", False, query), "value": value}
+    )
+
+
+def _get_by_ids(ctx: ServiceContext, req: Request, params: dict[str, str]) -> Response:
+    """``POST /directoryObjects/getByIds`` ``{"ids": [...], "types": [...]}``: the service principals among the
+    ids (the only directory objects the offline Azure has), each with its ``@odata.type``."""
+    caller = entra.authenticate(ctx, req)
+    body = _json_object(req)
+    ids, types = body.get("ids"), body.get("types", ["servicePrincipal"])
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or not isinstance(types, list):
+        raise graph_error(400, "Request_BadRequest", "Invalid value specified for property 'ids'.")
+    if len(ids) > 1000:
+        raise graph_error(400, "Request_BadRequest", "The number of ids must not exceed 1000.")
+    wanted = {str(t).lower().rsplit(".", 1)[-1] for t in types}
+    with ctx.lock:
+        if not _has(caller, *_APP_READ):
+            raise _denied()
+        value = []
+        for object_id in ids if "serviceprincipal" in wanted else ():
+            sp = ctx.directory.principal(caller.tenant_id, object_id.lower())
+            if sp is not None and ctx.is_replicated(sp):
+                value.append({"@odata.type": "#microsoft.graph.servicePrincipal", **_sp_json(ctx, sp)})
+    return Response.json_body(
+        200, {"@odata.context": _context(ctx, "directoryObjects", False), "value": value}
     )
 
 

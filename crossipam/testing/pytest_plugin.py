@@ -140,6 +140,9 @@ def azure_emulator_https() -> Iterator[SeededEmulator]:
 def azure_time(monkeypatch: pytest.MonkeyPatch) -> TimeTravel:
     """Time that passes for the offline Azure and every client in the process (see `TimeTravel`).
 
+    Args:
+        monkeypatch: pytest's, which puts the real clock back after the test.
+
     ```python
     def test_token_renewal(azure_emulator: SeededEmulator, azure_time: TimeTravel) -> None:
         azure_time.advance(2 * 3600)

@@ -120,6 +120,9 @@ class ScenarioInfo:
     def vnet_id(self, name: str) -> str:
         """Resource id of a VNet named ``name`` in the managed resource group.
 
+        Args:
+            name: The VNet's name.
+
         ```python
         info.vnet_id("vnet-team-blue")
         # "/subscriptions/bbbbbbbb-1111-4000-8000-000000000002/resourceGroups/rg-spoke-network"

@@ -18,12 +18,12 @@ from typing import Any
 from .._context import ServiceContext
 from .._core import Clock, Endpoints, Settings
 from .._http import EmulatorHTTPError, Request, Response, arm_error
-from .._ids import NETWORK_MANAGER_ID
+from .._ids import NETWORK_MANAGER_ID, VIRTUAL_NETWORK_ID
 from .._lro import Operation, Operations
 from .._validate import RESOURCE, Shape, check_shape
 from ..entra import Caller, authenticate, authenticate_auxiliary
 from ..state import State
-from .state import NetworkManager, NetworkState
+from .state import NetworkManager, NetworkState, SystemData, VNet
 
 __all__ = [
     "NetworkContext",
@@ -38,6 +38,8 @@ __all__ = [
     "page",
     "require_subscription_tenant",
     "resource_group_or_404",
+    "stamped",
+    "vnet_or_404",
 ]
 
 Params = dict[str, str]
@@ -141,6 +143,15 @@ def manager_or_404(ctx: NetworkContext, p: Params) -> NetworkManager:
     return nm
 
 
+def vnet_or_404(ctx: NetworkContext, p: Params) -> VNet:
+    """The virtual network the route names (its resource group must exist), or 404 ``ResourceNotFound``."""
+    resource_group_or_404(ctx, p["sub"], p["rg"])
+    rec = ctx.state.vnets.get(VIRTUAL_NETWORK_ID.build(p).lower())
+    if rec is None:
+        raise not_found("Microsoft.Network/virtualNetworks", p["name"], p["rg"])
+    return rec
+
+
 def json_body(req: Request, shape: Shape = RESOURCE) -> dict[str, Any]:
     """The body as a JSON object of ``shape`` (400 ``InvalidRequestContent`` otherwise; null members dropped)."""
     data = req.json()
@@ -162,15 +173,52 @@ def api_version_of(req: Request) -> str:
     return v
 
 
-def page(ctx: NetworkContext, req: Request, items: list[dict[str, Any]]) -> Response:
-    """One page of a collection (``Settings.page_size`` items from ``$skipToken``), with ``nextLink``."""
+def stamped(ctx: NetworkContext, caller: Caller, previous: SystemData | None) -> SystemData:
+    """The ``systemData`` of a resource ``caller`` writes now (creation fields kept from ``previous``)."""
+    return SystemData.stamp(previous, caller.app_id, ctx.clock.time())
+
+
+def _count_param(req: Request, name: str, minimum: int) -> int | None:
+    """The integer query parameter ``name`` (400 ``InvalidQueryParameterValue`` unless an integer >=
+    ``minimum``), or ``None`` when absent."""
+    raw = req.query_param(name)
+    if raw is None or raw == "":
+        return None
+    if not re.fullmatch(r"[0-9]{1,9}", raw.strip()) or int(raw) < minimum:
+        raise arm_error(
+            400,
+            "InvalidQueryParameterValue",
+            f"The value '{raw}' of query parameter '{name}' is invalid: an integer of at least {minimum} is "
+            "expected.",
+        )
+    return int(raw)
+
+
+def page(
+    ctx: NetworkContext, req: Request, items: list[dict[str, Any]], *, top: str = "", skip: str = ""
+) -> Response:
+    """One page of a collection (``Settings.page_size`` items from ``$skipToken``), with ``nextLink``.
+
+    ``top`` names the query parameter the operation's spec declares for the page size (``$top`` on network
+    managers and connections, ``top`` on IPAM pools and static CIDRs), ``skip`` the one for an offset
+    (``skip``); the page then holds at most that many items, and ``nextLink`` carries the size on.
+    """
     size = max(1, int(ctx.settings.page_size))
-    start_raw = req.query_param("$skipToken") or "0"
+    start_raw = req.query_param("$skipToken") or req.query_param("skipToken") or "0"
     start = int(start_raw) if re.fullmatch(r"[0-9]{1,9}", start_raw) else 0
+    carried = ""
+    if top:
+        wanted = _count_param(req, top, 1)
+        if wanted is not None:
+            size = min(size, wanted)
+            carried = f"&{top}={wanted}"
+    if skip:
+        start += _count_param(req, skip, 0) or 0
     body: dict[str, Any] = {"value": items[start : start + size]}
     if start + size < len(items):
         body["nextLink"] = (
-            f"{ctx.endpoints.arm.rstrip('/')}{req.raw_path}?api-version={req.api_version}&$skipToken={start + size}"
+            f"{ctx.endpoints.arm.rstrip('/')}{req.raw_path}?api-version={req.api_version}{carried}"
+            f"&$skipToken={start + size}"
         )
     return Response.json_body(200, body)
 

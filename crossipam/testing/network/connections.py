@@ -1,5 +1,9 @@
 """Microsoft.Network connections across tenants: scope connections (a network manager's side) and
-network-manager connections (a subscription's side); ``connectionState`` is ``Connected`` when both exist."""
+network-manager connections (a subscription's side); ``connectionState`` is ``Connected`` when both exist.
+
+As the spec examples (``NetworkManagerScopeConnectionPut.json``/``Get.json``,
+``NetworkManagerConnectionSubscriptionPut.json``/``Get.json``) show, a GET or PUT answers with the connection's
+``ETag`` header and ``systemData``; lists page with ``$top``/``$skipToken``."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from .._core import Router
 from .._http import Request, Response, arm_error
 from .._ids import NETWORK_MANAGER_CONNECTION_ID, NETWORK_MANAGER_ID, SCOPE_CONNECTION_ID, SUBSCRIPTION_ID
 from ..authorization import require
-from .common import NetworkContext, Params, authenticated, json_body, manager_or_404, not_found, page
+from .common import NetworkContext, Params, authenticated, json_body, manager_or_404, not_found, page, stamped
 from .state import Connection
 
 __all__ = ["register"]
@@ -40,6 +44,7 @@ def register(router: Router, ctx: NetworkContext) -> None:
 
 def _conn_to_arm(ctx: NetworkContext, c: Connection) -> dict[str, Any]:
     props = copy.deepcopy(c.properties)
+    props.setdefault("description", "")  # the examples answer with one even when the PUT sent none
     props["connectionState"] = ctx.state.connection_state(c, ctx.directory)
     return {
         "id": c.id,
@@ -49,7 +54,13 @@ def _conn_to_arm(ctx: NetworkContext, c: Connection) -> dict[str, Any]:
         else "Microsoft.Network/networkManagerConnections",
         "etag": c.etag,
         "properties": props,
+        **({"systemData": c.system_data.to_arm()} if c.system_data is not None else {}),
     }
+
+
+def _answer(ctx: NetworkContext, status: int, c: Connection) -> Response:
+    """A connection as a GET or PUT answers it: the body and its ``ETag`` header."""
+    return Response.json_body(status, _conn_to_arm(ctx, c), {"ETag": c.etag})
 
 
 def _get_scope_conn(ctx: NetworkContext, req: Request, p: Params) -> Response:
@@ -65,7 +76,7 @@ def _get_scope_conn(ctx: NetworkContext, req: Request, p: Params) -> Response:
         c = ctx.state.connections.get(SCOPE_CONNECTION_ID.build(p).lower())
         if c is None:
             raise not_found("Microsoft.Network/networkManagers/scopeConnections", p["conn"], p["rg"])
-        return Response.json_body(200, _conn_to_arm(ctx, c))
+        return _answer(ctx, 200, c)
 
 
 def _list_scope_conns(ctx: NetworkContext, req: Request, p: Params) -> Response:
@@ -83,7 +94,7 @@ def _list_scope_conns(ctx: NetworkContext, req: Request, p: Params) -> Response:
             for c in sorted(ctx.state.connections.values(), key=lambda c: c.id.lower())
             if c.kind == "scope" and c.owner == nm.id.lower()
         ]
-    return page(ctx, req, items)
+    return page(ctx, req, items, top="$top")
 
 
 def _put_scope_conn(ctx: NetworkContext, req: Request, p: Params) -> Response:
@@ -105,9 +116,10 @@ def _put_scope_conn(ctx: NetworkContext, req: Request, p: Params) -> Response:
             "scope",
             nm.id.lower(),
             props,
+            system_data=stamped(ctx, caller, existing.system_data if existing else None),
         )
         ctx.state.connections[c.id.lower()] = c
-        return Response.json_body(200 if existing else 201, _conn_to_arm(ctx, c))
+        return _answer(ctx, 200 if existing else 201, c)
 
 
 def _delete_scope_conn(ctx: NetworkContext, req: Request, p: Params) -> Response:
@@ -140,7 +152,7 @@ def _get_nmc(ctx: NetworkContext, req: Request, p: Params) -> Response:
                 "ResourceNotFound",
                 f"The Resource 'Microsoft.Network/networkManagerConnections/{p['conn']}' was not found.",
             )
-        return Response.json_body(200, _conn_to_arm(ctx, c))
+        return _answer(ctx, 200, c)
 
 
 def _list_nmcs(ctx: NetworkContext, req: Request, p: Params) -> Response:
@@ -154,7 +166,7 @@ def _list_nmcs(ctx: NetworkContext, req: Request, p: Params) -> Response:
             for c in sorted(ctx.state.connections.values(), key=lambda c: c.id.lower())
             if c.kind == "nmc" and c.owner == p["sub"].lower()
         ]
-    return page(ctx, req, items)
+    return page(ctx, req, items, top="$top")
 
 
 def _put_nmc(ctx: NetworkContext, req: Request, p: Params) -> Response:
@@ -175,9 +187,10 @@ def _put_nmc(ctx: NetworkContext, req: Request, p: Params) -> Response:
             "nmc",
             p["sub"].lower(),
             props,
+            system_data=stamped(ctx, caller, existing.system_data if existing else None),
         )
         ctx.state.connections[c.id.lower()] = c
-        return Response.json_body(200 if existing else 201, _conn_to_arm(ctx, c))
+        return _answer(ctx, 200 if existing else 201, c)
 
 
 def _delete_nmc(ctx: NetworkContext, req: Request, p: Params) -> Response:

@@ -1,4 +1,9 @@
-"""Microsoft.Network network managers: GET, list, PUT, DELETE (refused while the manager has IPAM pools)."""
+"""Microsoft.Network network managers: GET, list (by resource group and by subscription), PUT, DELETE.
+
+A DELETE while the manager still has IPAM pools is refused with 409 ``CannotDeleteResource`` ("Cannot delete
+resource while nested resources exist. …", naming a pool), as reported from live Azure (azure-rest-api-specs
+issue 31688) [field].
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import uuid
 
 from .._core import Router
 from .._http import Request, Response, arm_error
-from .._ids import NETWORK_MANAGER_ID, RESOURCE_GROUP_ID
+from .._ids import NETWORK_MANAGER_ID, RESOURCE_GROUP_ID, SUBSCRIPTION_ID
 from ..authorization import require
 from .common import (
     NetworkContext,
@@ -18,6 +23,7 @@ from .common import (
     page,
     require_subscription_tenant,
     resource_group_or_404,
+    stamped,
 )
 from .state import NetworkManager
 
@@ -31,6 +37,7 @@ def register(router: Router, ctx: NetworkContext) -> None:
         ctx,
         [
             ("GET", RESOURCE_GROUP_ID.child("/providers/Microsoft.Network/networkManagers").route, _list_nms),
+            ("GET", SUBSCRIPTION_ID.child("/providers/Microsoft.Network/networkManagers").route, _list_nms),
             ("GET", NETWORK_MANAGER_ID.route, _get_nm),
             ("PUT", NETWORK_MANAGER_ID.route, _put_nm),
             ("DELETE", NETWORK_MANAGER_ID.route, _delete_nm),
@@ -49,15 +56,16 @@ def _list_nms(ctx: NetworkContext, req: Request, p: Params) -> Response:
     caller, _ = authenticated(ctx, req)
     require_subscription_tenant(ctx, caller, p["sub"])
     with ctx.lock:
-        resource_group_or_404(ctx, p["sub"], p["rg"])
-        prefix = f"{RESOURCE_GROUP_ID.build(p)}/".lower()
+        if "rg" in p:
+            resource_group_or_404(ctx, p["sub"], p["rg"])
+        prefix = f"{RESOURCE_GROUP_ID.build(p) if 'rg' in p else SUBSCRIPTION_ID.build(p)}/".lower()
         items = [
             nm.to_arm()
             for nm in sorted(ctx.state.managers.values(), key=lambda n: n.id.lower())
             if nm.id.lower().startswith(prefix)
             and ctx.directory.is_authorized(caller.object_id, "Microsoft.Network/networkManagers/read", nm.id)
         ]
-    return page(ctx, req, items)
+    return page(ctx, req, items, top="$top")
 
 
 def _put_nm(ctx: NetworkContext, req: Request, p: Params) -> Response:
@@ -78,6 +86,7 @@ def _put_nm(ctx: NetworkContext, req: Request, p: Params) -> Response:
             str(body.get("location") or (existing.location if existing else "eastus")),
             props,
             dict(body.get("tags") or {}),
+            system_data=stamped(ctx, caller, existing.system_data if existing else None),
         )
         ctx.state.managers[nid.lower()] = nm
         return Response.json_body(201 if existing is None else 200, nm.to_arm())
@@ -90,11 +99,15 @@ def _delete_nm(ctx: NetworkContext, req: Request, p: Params) -> Response:
     with ctx.lock:
         if nid.lower() not in ctx.state.managers:
             return Response.empty(204)
-        if any(pool.nm_id.lower() == nid.lower() for pool in ctx.state.pools.values()):
+        pools = sorted(pool.name for pool in ctx.state.pools.values() if pool.nm_id.lower() == nid.lower())
+        if pools:
+            nm = ctx.state.managers[nid.lower()]
             raise arm_error(
-                400,
-                "CannotDeleteNetworkManagerWithIpamPools",
-                f"Network manager '{nid}' still has IPAM pools; delete them first.",
+                409,
+                "CannotDeleteResource",
+                "Cannot delete resource while nested resources exist. Some existing nested resource IDs include: "
+                f"'Microsoft.Network/networkManagers/{nm.name}/ipamPools/{pools[0]}'. Please delete all nested "
+                "resources before deleting this resource.",
             )
         del ctx.state.managers[nid.lower()]
         return Response.empty(200)

@@ -1,7 +1,12 @@
 """Microsoft.Network IPAM pools and their static CIDRs: GET, list, PUT, PATCH, DELETE, ``getPoolUsage`` and
 ``listAssociatedResources``.
 
-A pool PUT and the deletes of pools and static CIDRs are long-running operations (see `.vnets`); a pool that
+A pool PUT and the deletes of pools and static CIDRs are long-running operations (see `.vnets`) whose
+monitors live at ``…/resourceGroups/{rg}/providers/Microsoft.Network/locations/{loc}/ipamPoolOperationResults/
+{id}`` (and a static CIDR delete's ``Location`` at ``…/ipamPools/{pool}/operationResults/{id}``), as the
+spec examples ``IpamPools_Create.json``, ``IpamPools_Delete.json`` and ``StaticCidrs_Delete.json`` show. A
+PATCH applies what the ``IpamPoolUpdate`` model holds (``tags``; ``description``, ``displayName``,
+``minAllocationSize``, ``maxAllocationSize``) and ignores other members. A pool that
 still has allocations, static CIDRs or child pools is not deleted (400 ``IpamPoolHasAssociatedResources``).
 ``listAssociatedResources`` lists VNets (by their own ids, e.g. in another tenant) and static CIDRs (with
 ``reservedPrefixes``); subnets are not listed separately. Collection GETs return only what the caller may read.
@@ -11,7 +16,8 @@ from __future__ import annotations
 
 from .._core import Router
 from .._http import Request, Response, arm_error
-from .._ids import IPAM_POOL_ID, NETWORK_MANAGER_ID, STATIC_CIDR_ID
+from .._ids import IPAM_POOL_ID, NETWORK_MANAGER_ID, RESOURCE_GROUP_ID, STATIC_CIDR_ID
+from .._lro import Operation
 from .._validate import IPAM_POOL, STATIC_CIDR
 from ..authorization import require
 from .common import (
@@ -26,6 +32,7 @@ from .common import (
     not_found,
     page,
     require_subscription_tenant,
+    stamped,
 )
 from .rules import validated_pool, validated_static_cidr
 from .state import Pool
@@ -33,6 +40,12 @@ from .state import Pool
 __all__ = ["POOL_PREFIX", "register"]
 
 POOL_PREFIX = "Microsoft.Network/networkManagers/ipamPools"
+
+_POOL_OPERATIONS = RESOURCE_GROUP_ID.child(
+    "/providers/Microsoft.Network/locations/{loc}/ipamPoolOperationResults"
+)
+_UPDATABLE = ("description", "displayName", "minAllocationSize", "maxAllocationSize")
+"""What a PATCH may change in ``properties`` (the ``IpamPoolUpdateProperties`` model)."""
 
 
 def register(router: Router, ctx: NetworkContext) -> None:
@@ -53,8 +66,42 @@ def register(router: Router, ctx: NetworkContext) -> None:
             ("GET", STATIC_CIDR_ID.route, _get_cidr),
             ("PUT", STATIC_CIDR_ID.route, _put_cidr),
             ("DELETE", STATIC_CIDR_ID.route, _delete_cidr),
+            ("GET", _POOL_OPERATIONS.child("/{op}").route, _get_pool_operation),
+            ("GET", IPAM_POOL_ID.child("/operationResults/{op}").route, _get_pool_operation_result),
         ],
     )
+
+
+def _monitor(p: Params, location: str) -> str:
+    """The ARM path of the ``ipamPoolOperationResults`` collection for an operation in ``location``."""
+    return _POOL_OPERATIONS.build({**p, "loc": location.replace(" ", "").lower()})
+
+
+def _own_operation(ctx: NetworkContext, req: Request, p: Params) -> Operation:
+    caller, _ = authenticated(ctx, req)
+    require_subscription_tenant(ctx, caller, p["sub"])
+    op = ctx.state.operations.get(p["op"])
+    if op is None or op.subscription_id.lower() != p["sub"].lower():
+        raise arm_error(404, "OperationNotFound", f"The operation '{p['op']}' could not be found.")
+    return op
+
+
+def _get_pool_operation(ctx: NetworkContext, req: Request, p: Params) -> Response:
+    """The status monitor (``Azure-AsyncOperation``, and ``Location`` of a pool delete): the status body, with
+    202 while the operation runs so that a client polling it as a ``Location`` keeps polling."""
+    with ctx.lock:
+        ops = ctx.state.operations
+        op = ops.poll(_own_operation(ctx, req, p))
+        resp = ops.status_response(op)
+        if not op.done:
+            resp.status = 202
+        return resp
+
+
+def _get_pool_operation_result(ctx: NetworkContext, req: Request, p: Params) -> Response:
+    with ctx.lock:
+        ops = ctx.state.operations
+        return ops.result_response(ops.poll(_own_operation(ctx, req, p)))
 
 
 def _pool_or_404(ctx: NetworkContext, p: Params) -> Pool:
@@ -83,7 +130,7 @@ def _list_pools(ctx: NetworkContext, req: Request, p: Params) -> Response:
             if pool.nm_id.lower() == nm.id.lower()
             and ctx.directory.is_authorized(caller.object_id, f"{POOL_PREFIX}/read", pool.id)
         ]
-    return page(ctx, req, items)
+    return page(ctx, req, items, top="top", skip="skip")
 
 
 def _put_pool(ctx: NetworkContext, req: Request, p: Params) -> Response:
@@ -112,6 +159,7 @@ def _put_pool(ctx: NetworkContext, req: Request, p: Params) -> Response:
             existing,
         )
         pool.provisioning_state = "Updating"
+        pool.system_data = stamped(ctx, caller, existing.system_data if existing else None)
         net.pools[pid.lower()] = pool
 
         def done() -> None:
@@ -131,6 +179,8 @@ def _put_pool(ctx: NetworkContext, req: Request, p: Params) -> Response:
             api_version=api,
             on_success=done,
             on_failure=rollback,
+            monitor=_monitor(p, location),
+            results=_monitor(p, location),
         )
         out = pool.to_arm()
         out["properties"]["provisioningState"] = "Updating"
@@ -148,9 +198,11 @@ def _patch_pool(ctx: NetworkContext, req: Request, p: Params) -> Response:
         existing = _pool_or_404(ctx, p)
         check_preconditions(ctx, req, pid, existing.etag)
         props = existing.to_arm()["properties"]
-        props.update(body.get("properties") or {})
+        update = body.get("properties") or {}
+        props.update({k: v for k, v in update.items() if k in _UPDATABLE})
         tags = body.get("tags") if "tags" in body else existing.tags
         pool = validated_pool(net, nm, pid, p["pool"], props, existing.location, dict(tags or {}), existing)
+        pool.system_data = stamped(ctx, caller, existing.system_data)
         net.pools[pid.lower()] = pool
         return Response.json_body(200, pool.to_arm())
 
@@ -185,6 +237,8 @@ def _delete_pool(ctx: NetworkContext, req: Request, p: Params) -> Response:
             kind="DeleteIpamPool",
             api_version=api,
             on_failure=restore,
+            monitor=_monitor(p, pool.location),
+            results=_monitor(p, pool.location),
         )
         return Response.empty(202, net.operations.headers(op, with_location=True))
 
@@ -226,7 +280,7 @@ def _list_cidrs(ctx: NetworkContext, req: Request, p: Params) -> Response:
     with ctx.lock:
         pool = _pool_or_404(ctx, p)
         items = [sc.to_arm() for sc in sorted(ctx.state.static_cidrs_of(pool), key=lambda s: s.id.lower())]
-    return page(ctx, req, items)
+    return page(ctx, req, items, top="top", skip="skip")
 
 
 def _put_cidr(ctx: NetworkContext, req: Request, p: Params) -> Response:
@@ -235,10 +289,18 @@ def _put_cidr(ctx: NetworkContext, req: Request, p: Params) -> Response:
     body = json_body(req, STATIC_CIDR)
     with ctx.lock:
         pool = _pool_or_404(ctx, p)
-        existed = STATIC_CIDR_ID.build(p).lower() in ctx.state.static_cidrs
-        sc = validated_static_cidr(ctx.state, ctx.clock, pool, p["cidr"], dict(body.get("properties") or {}))
+        existing = ctx.state.static_cidrs.get(STATIC_CIDR_ID.build(p).lower())
+        sc = validated_static_cidr(
+            ctx.state,
+            ctx.clock,
+            pool,
+            p["cidr"],
+            dict(body.get("properties") or {}),
+            count_rule=ctx.settings.static_cidr_count,
+        )
+        sc.system_data = stamped(ctx, caller, existing.system_data if existing else None)
         ctx.state.static_cidrs[sc.id.lower()] = sc
-        return Response.json_body(200 if existed else 201, sc.to_arm())
+        return Response.json_body(200 if existing else 201, sc.to_arm())
 
 
 def _delete_cidr(ctx: NetworkContext, req: Request, p: Params) -> Response:
@@ -248,7 +310,7 @@ def _delete_cidr(ctx: NetworkContext, req: Request, p: Params) -> Response:
     api = api_version_of(req)
     net = ctx.state
     with ctx.lock:
-        _pool_or_404(ctx, p)
+        pool = _pool_or_404(ctx, p)
         sc = net.static_cidrs.pop(cid.lower(), None)
         if sc is None:
             return Response.empty(204)
@@ -258,10 +320,12 @@ def _delete_cidr(ctx: NetworkContext, req: Request, p: Params) -> Response:
 
         op = net.operations.start(
             subscription_id=p["sub"],
-            location="eastus",
+            location=pool.location,
             resource_id=sc.id,
             kind="DeleteStaticCidr",
             api_version=api,
             on_failure=restore,
+            monitor=_monitor(p, pool.location),
+            results=f"{pool.id}/operationResults",
         )
         return Response.empty(202, net.operations.headers(op, with_location=True))

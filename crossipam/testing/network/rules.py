@@ -179,10 +179,18 @@ def validated_pool(
 
 
 def validated_static_cidr(
-    net: NetworkState, clock: Clock, pool: Pool, name: str, props: dict[str, Any]
+    net: NetworkState,
+    clock: Clock,
+    pool: Pool,
+    name: str,
+    props: dict[str, Any],
+    *,
+    count_rule: str = "power_of_two",
 ) -> StaticCidr:
     """The static CIDR ``props`` describe: given prefixes inside the pool and clear of what it holds, or
-    ``numberOfIPAddressesToAllocate`` addresses allocated from it (the same count again keeps the prefixes)."""
+    ``numberOfIPAddressesToAllocate`` addresses allocated from it (the same count again keeps the prefixes).
+    ``count_rule`` is ``Settings.static_cidr_count``: ``"power_of_two"`` refuses another count (400
+    ``InvalidStaticCidrNumberOfIPAddresses``), ``"round_up"`` rounds it up to one, ``"split"`` takes any."""
     sc_id = f"{pool.id}/staticCidrs/{name}"
     existing = net.static_cidrs.get(sc_id.lower())
     raw = props.get("addressPrefixes")
@@ -208,6 +216,14 @@ def validated_static_cidr(
             )
     elif count_raw is not None:
         count = parse_count(count_raw, "properties.numberOfIPAddressesToAllocate")
+        if count & (count - 1) and count_rule == "power_of_two":
+            raise bad_request(
+                "InvalidStaticCidrNumberOfIPAddresses",
+                f"The numberOfIPAddressesToAllocate '{count}' of static CIDR '{name}' is invalid: it must be a "
+                "power of two (e.g. 16, 256, 4096).",
+            )
+        if count & (count - 1) and count_rule == "round_up":
+            count = 1 << count.bit_length()
         requested = str(count)
         if existing is not None and ipam.address_count(existing.prefixes) == count:
             prefixes = list(existing.prefixes)

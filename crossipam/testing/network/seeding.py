@@ -17,7 +17,7 @@ from .._ids import NETWORK_MANAGER_CONNECTION_ID, RESOURCE_GROUP_ID, SUBSCRIPTIO
 from .._lro import Operations
 from .common import NetworkContext
 from .rules import validated_pool, validated_static_cidr
-from .state import Connection, NetworkManager, NetworkState, Pool, StaticCidr, VNet
+from .state import SEEDED_BY, Connection, NetworkManager, NetworkState, Pool, StaticCidr, SystemData, VNet
 from .vnet_rules import build_vnet, succeed
 
 __all__ = ["DEFAULT_API_VERSION", "Network"]
@@ -78,6 +78,10 @@ class Network:
         return self.state.operations
 
     # ---- seeding ---------------------------------------------------------------------------------
+    def _seeded(self) -> SystemData:
+        """The ``systemData`` of a record the seeding API writes now (by `SEEDED_BY`)."""
+        return SystemData.stamp(None, SEEDED_BY, self.context.clock.time())
+
     def add_network_manager(
         self, resource_group_id: str, name: str, *, location: str = "eastus", description: str = ""
     ) -> str:
@@ -93,7 +97,9 @@ class Network:
             "resourceGuid": str(uuid.uuid4()),
         }
         with self.context.lock:
-            self.managers[nm_id.lower()] = NetworkManager(nm_id, m["sub"].lower(), name, location, props)
+            self.managers[nm_id.lower()] = NetworkManager(
+                nm_id, m["sub"].lower(), name, location, props, system_data=self._seeded()
+            )
         return nm_id
 
     def add_ipam_pool(
@@ -134,6 +140,7 @@ class Network:
                 )
             except EmulatorHTTPError as err:
                 raise ValueError(err.response.body.decode()) from None
+            pool.system_data = self._seeded()
             self.pools[pool_id.lower()] = pool
         return pool_id
 
@@ -155,6 +162,7 @@ class Network:
                 )
             except EmulatorHTTPError as err:
                 raise ValueError(err.response.body.decode()) from None
+            sc.system_data = self._seeded()
             self.static_cidrs[sc.id.lower()] = sc
         return sc.id
 
@@ -173,10 +181,16 @@ class Network:
                 "scope",
                 nm.id.lower(),
                 {"tenantId": tenant, "resourceId": SUBSCRIPTION_ID.build({"sub": sub}), "description": ""},
+                system_data=self._seeded(),
             )
             nmc_id = NETWORK_MANAGER_CONNECTION_ID.build({"sub": sub, "conn": f"conn-{nm.name}"})
             self.connections[nmc_id.lower()] = Connection(
-                nmc_id, f"conn-{nm.name}", "nmc", sub, {"networkManagerId": nm.id, "description": ""}
+                nmc_id,
+                f"conn-{nm.name}",
+                "nmc",
+                sub,
+                {"networkManagerId": nm.id, "description": ""},
+                system_data=self._seeded(),
             )
 
     def add_virtual_network(
@@ -216,7 +230,15 @@ class Network:
             existing = self.vnets.get(vnet_id.lower())
             try:
                 rec = build_vnet(
-                    self.state, self.context.clock, existing, body, m["sub"], m["rg"], name, api_version
+                    self.state,
+                    self.context.clock,
+                    existing,
+                    body,
+                    m["sub"],
+                    m["rg"],
+                    name,
+                    api_version,
+                    summarize_grow=self.context.settings.summarize_grown_prefixes,
                 )
             except EmulatorHTTPError as err:
                 raise ValueError(err.response.body.decode()) from None

@@ -17,17 +17,95 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import ipam
-from .._ids import SUBSCRIPTION_ID
+from .._ids import MANAGEMENT_GROUP_ID, SUBSCRIPTION_ID
 from .._lro import Operations
 from ..ipam import IPNetwork
 from ..state import State
 
-__all__ = ["Connection", "NetworkManager", "NetworkState", "Pool", "StaticCidr", "VNet", "new_etag"]
+__all__ = [
+    "SEEDED_BY",
+    "Connection",
+    "NetworkManager",
+    "NetworkState",
+    "Pool",
+    "StaticCidr",
+    "SystemData",
+    "VNet",
+    "new_etag",
+    "new_strong_etag",
+]
 
 
 def new_etag() -> str:
     """A fresh weak ETag, as Microsoft.Network sends (``W/"<guid>"``, new on every write)."""
     return f'W/"{uuid.uuid4()}"'
+
+
+def new_strong_etag() -> str:
+    """A fresh ETag as the IPAM pool examples show it (``"<guid>"``, quotes included; new on every write)."""
+    return f'"{uuid.uuid4()}"'
+
+
+SEEDED_BY = "crossipam.testing"
+"""``systemData.createdBy`` of what the seeding API wrote (no caller): not an identity Azure would name."""
+
+
+@dataclass(frozen=True)
+class SystemData:
+    """ARM's ``systemData`` of a network-manager resource: who created and last modified it, and when.
+
+    An application (every caller of the offline Azure) is named by its app id with type ``Application``.
+
+    ```python
+    first = SystemData.stamp(None, "app-id", 0.0)
+    later = SystemData.stamp(first, "other-app", 60.0)  # created_* kept, last_modified_* new
+    later.to_arm()["createdBy"]  # "app-id"
+    ```
+    """
+
+    created_by: str
+    created_by_type: str
+    created_at: float
+    last_modified_by: str
+    last_modified_by_type: str
+    last_modified_at: float
+
+    @classmethod
+    def stamp(
+        cls, previous: SystemData | None, by: str, at: float, by_type: str = "Application"
+    ) -> SystemData:
+        """The system data after a write by ``by`` at ``at`` (creation fields kept from ``previous``).
+
+        Args:
+            previous: The resource's system data before the write (``None`` for a create).
+            by: Who writes (an app id, or `SEEDED_BY`).
+            at: When (emulator time, seconds since the epoch).
+            by_type: ``Application``, ``User``, ``ManagedIdentity`` or ``Key``.
+
+        ```python
+        SystemData.stamp(None, "app-id", 0.0).created_by_type  # "Application"
+        ```
+        """
+        if previous is None:
+            return cls(by, by_type, at, by, by_type, at)
+        return cls(previous.created_by, previous.created_by_type, previous.created_at, by, by_type, at)
+
+    def to_arm(self) -> dict[str, str]:
+        """The ``systemData`` object as ARM returns it."""
+        return {
+            "createdBy": self.created_by,
+            "createdByType": self.created_by_type,
+            "createdAt": _iso(self.created_at),
+            "lastModifiedBy": self.last_modified_by,
+            "lastModifiedByType": self.last_modified_by_type,
+            "lastModifiedAt": _iso(self.last_modified_at),
+        }
+
+
+def _with_system_data(body: dict[str, Any], system_data: SystemData | None) -> dict[str, Any]:
+    if system_data is not None:
+        body["systemData"] = system_data.to_arm()
+    return body
 
 
 def _iso(ts: float) -> str:
@@ -49,12 +127,13 @@ class NetworkManager:
     properties: dict[str, Any]
     tags: dict[str, Any] = field(default_factory=dict)
     etag: str = field(default_factory=new_etag)
+    system_data: SystemData | None = None
 
     def to_arm(self) -> dict[str, Any]:
         """The manager as ARM returns it."""
         props = copy.deepcopy(self.properties)
         props.setdefault("provisioningState", "Succeeded")
-        return {
+        body = {
             "id": self.id,
             "name": self.name,
             "type": "Microsoft.Network/networkManagers",
@@ -63,6 +142,7 @@ class NetworkManager:
             "etag": self.etag,
             "properties": props,
         }
+        return _with_system_data(body, self.system_data)
 
 
 @dataclass
@@ -79,8 +159,9 @@ class Pool:
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     tags: dict[str, Any] = field(default_factory=dict)
-    etag: str = field(default_factory=new_etag)
+    etag: str = field(default_factory=new_strong_etag)
     provisioning_state: str = "Succeeded"
+    system_data: SystemData | None = None
 
     @property
     def version(self) -> int:
@@ -100,7 +181,7 @@ class Pool:
                 "provisioningState": self.provisioning_state,
             }
         )
-        return {
+        body = {
             "id": self.id,
             "name": self.name,
             "type": "Microsoft.Network/networkManagers/ipamPools",
@@ -109,6 +190,7 @@ class Pool:
             "etag": self.etag,
             "properties": props,
         }
+        return _with_system_data(body, self.system_data)
 
 
 @dataclass
@@ -122,25 +204,25 @@ class StaticCidr:
     description: str = ""
     requested: str | None = None
     created_at: float = 0.0
-    etag: str = field(default_factory=new_etag)
+    system_data: SystemData | None = None
 
     def to_arm(self) -> dict[str, Any]:
-        """The static CIDR as ARM returns it."""
+        """The static CIDR as ARM returns it: ``numberOfIPAddressesToAllocate`` echoes the requested count
+        (``""`` when prefixes were given), and no ``etag`` (the StaticCidr model has none)."""
         props: dict[str, Any] = {
             "description": self.description,
+            "numberOfIPAddressesToAllocate": self.requested if self.requested is not None else "",
             "addressPrefixes": [str(p) for p in self.prefixes],
             "totalNumberOfIPAddresses": str(ipam.address_count(self.prefixes)),
             "provisioningState": "Succeeded",
         }
-        if self.requested is not None:
-            props["numberOfIPAddressesToAllocate"] = self.requested
-        return {
+        body = {
             "id": self.id,
             "name": self.name,
             "type": "Microsoft.Network/networkManagers/ipamPools/staticCidrs",
-            "etag": self.etag,
             "properties": props,
         }
+        return _with_system_data(body, self.system_data)
 
 
 @dataclass
@@ -186,10 +268,11 @@ class Connection:
 
     id: str
     name: str
-    kind: str  # "scope" | "nmc"
-    owner: str  # network manager id (scope) or subscription id (nmc)
+    kind: str  # "scope" | "nmc" | "mg" (a network-manager connection of a management group)
+    owner: str  # network manager id (scope), subscription id (nmc) or management group id (mg), lower-case
     properties: dict[str, Any]
     etag: str = field(default_factory=new_etag)
+    system_data: SystemData | None = None
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -279,6 +362,8 @@ class NetworkState:
     def connection_state(self, conn: Connection, directory: State) -> str:
         """``Connected`` when both sides exist with the same scope (and, for a scope connection, the tenant it
         names owns the subscription), else ``Pending``."""
+        if conn.kind == "mg" or (conn.kind == "scope" and MANAGEMENT_GROUP_ID.parse(self._scope_of(conn))):
+            return "Connected" if self._mg_connected(conn) else "Pending"
         if conn.kind == "scope":
             rid = str(conn.properties.get("resourceId", "")).lower().rstrip("/")
             scope = SUBSCRIPTION_ID.parse(rid)
@@ -291,6 +376,26 @@ class NetworkState:
             return "Connected" if self._has_nmc(scope["sub"], conn.owner) else "Pending"
         nm_id = str(conn.properties.get("networkManagerId", "")).lower()
         return "Connected" if self._has_scope(nm_id, conn.owner) else "Pending"
+
+    @staticmethod
+    def _scope_of(conn: Connection) -> str:
+        return str(conn.properties.get("resourceId", "")).lower().rstrip("/")
+
+    def _mg_connected(self, conn: Connection) -> bool:
+        """Both sides of a management group's connection: a scope connection naming the group and the
+        group's network-manager connection naming the manager."""
+        mg, nm = (
+            (conn.owner, self._manager_of(conn)) if conn.kind == "mg" else (self._scope_of(conn), conn.owner)
+        )
+        return any(
+            c.kind == "scope" and c.owner == nm and self._scope_of(c) == mg for c in self.connections.values()
+        ) and any(
+            c.kind == "mg" and c.owner == mg and self._manager_of(c) == nm for c in self.connections.values()
+        )
+
+    @staticmethod
+    def _manager_of(conn: Connection) -> str:
+        return str(conn.properties.get("networkManagerId", "")).lower()
 
     def is_connected(self, network_manager_id: str, subscription_id: str) -> bool:
         """Whether the network manager and the subscription are connected on both sides."""

@@ -34,6 +34,7 @@ from .rules import (
     parse_prefix,
 )
 from .state import NetworkState, Pool, VNet, new_etag
+from .subnet_rules import check_subnet_allocation, check_subnet_prefixes
 
 __all__ = [
     "SUBNETS_KEPT_FROM",
@@ -58,8 +59,13 @@ def build_vnet(
     rg: str,
     name: str,
     api_version: str,
+    *,
+    summarize_grow: bool = True,
 ) -> VNet:
-    """Validate a VNet PUT body against the current state and compute the new record (no side effects)."""
+    """Validate a VNet PUT body against the current state and compute the new record (no side effects).
+
+    With ``summarize_grow`` (``Settings.summarize_grown_prefixes``), an allocation that grew is reported as
+    the summarised prefixes of its blocks (two adjacent /21 → one /20)."""
     vnet_id = existing.id if existing else VIRTUAL_NETWORK_ID.build({"sub": sub, "rg": rg, "name": name})
     location = body.get("location")
     if not isinstance(location, str) or not location:
@@ -107,6 +113,8 @@ def build_vnet(
         old = old_allocs.get(pool.id.lower())
         used = net.pool_used(pool, exclude_vnet=vnet_id)
         blocks = allocate_in_pool(pool, count, used, f"virtual network '{vnet_id}'", old)
+        if summarize_grow and old and blocks != old:
+            blocks = ipam.summarize(blocks)
         pool_blocks[pool.id.lower()] = blocks
         created.setdefault(pool.id.lower(), clock.time())
         entry = copy.deepcopy(raw)
@@ -128,7 +136,9 @@ def build_vnet(
     else:
         sub_bodies = []
     etag = new_etag()
-    subnets_out = build_subnets(net, existing, sub_bodies, vnet_id, space_nets, pool_blocks, etag)
+    subnets_out = build_subnets(
+        net, existing, sub_bodies, vnet_id, space_nets, pool_blocks, etag, summarize_grow=summarize_grow
+    )
     out = copy.deepcopy(body)
     out_props = out.setdefault("properties", {})
     out_space = copy.deepcopy(space)
@@ -203,9 +213,12 @@ def build_subnets(
     space_nets: list[IPNetwork],
     pool_blocks: dict[str, list[IPNetwork]],
     etag: str,
+    *,
+    summarize_grow: bool = True,
 ) -> list[dict[str, Any]]:
     """The subnets of a VNet PUT: names unique, static prefixes inside the VNet, allocations carved from the
-    VNet's blocks of the same pool (kept blocks first, then new ones), no two subnets overlapping."""
+    VNet's blocks of the same pool (kept blocks first, then new ones — summarised with ``summarize_grow``), no
+    two subnets overlapping, none smaller than `.subnet_rules` allows."""
     old_by_name: dict[str, dict[str, Any]] = {}
     if existing is not None:
         for s in existing.subnets():
@@ -243,7 +256,8 @@ def build_subnets(
                 )
         where = f"properties.subnets[{i}].properties.ipamPoolPrefixAllocations"
         parsed = parse_allocations(net, s_allocs, where, sid)
-        for pool, _count in parsed:
+        for pool, count in parsed:
+            check_subnet_allocation(name, pool, count, vnet_id)
             if pool.id.lower() not in pool_blocks:
                 raise bad_request(
                     "SubnetPoolsMustBeSubsetOfVnetPools",
@@ -256,6 +270,7 @@ def build_subnets(
             if s_allocs
             else [parse_prefix(p, f"properties.subnets[{i}].properties.addressPrefix(es)") for p in s_given]
         )
+        check_subnet_prefixes(name, statics, vnet_id)
         plans.append(
             {
                 "body": sb,
@@ -312,8 +327,10 @@ def build_subnets(
                     "InvalidIpamPoolAllocationNumberOfIpAddresses",
                     f"Invalid allocation for {what}: {exc}.",
                 ) from None
-            plan["blocks"][pool.id.lower()] = blocks
             placed.extend(b for b in blocks if b not in old_blocks)
+            if summarize_grow and old_blocks and blocks != old_blocks:
+                blocks = ipam.summarize(blocks)
+            plan["blocks"][pool.id.lower()] = blocks
     # overlaps between subnets
     finals: list[tuple[str, list[IPNetwork]]] = []
     for plan in plans:

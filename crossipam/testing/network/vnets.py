@@ -19,10 +19,9 @@ import copy
 
 from .._core import Router
 from .._http import Request, Response, arm_error
-from .._ids import IPAM_POOL_ID, RESOURCE_GROUP_ID, SUBSCRIPTION_ID, VIRTUAL_NETWORK_ID
+from .._ids import RESOURCE_GROUP_ID, SUBSCRIPTION_ID, VIRTUAL_NETWORK_ID
 from .._validate import VIRTUAL_NETWORK
 from ..authorization import require
-from ..entra import Caller
 from .common import (
     NetworkContext,
     Params,
@@ -36,12 +35,11 @@ from .common import (
     require_subscription_tenant,
     resource_group_or_404,
 )
+from .linked import ASSOCIATE_ACTION, VNET_WRITE, linked_checks
 from .vnet_rules import build_vnet, pool_ids_referenced, settle, succeed
 
 __all__ = ["ASSOCIATE_ACTION", "register"]
 
-ASSOCIATE_ACTION = "Microsoft.Network/networkManagers/ipamPools/associateResourcesToPool/action"
-VNET_WRITE = "Microsoft.Network/virtualNetworks/write"
 VNET_READ = "Microsoft.Network/virtualNetworks/read"
 VNET_DELETE = "Microsoft.Network/virtualNetworks/delete"
 
@@ -123,53 +121,6 @@ def _list_vnets(ctx: NetworkContext, req: Request, p: Params) -> Response:
     return page(ctx, req, items)
 
 
-def _linked_checks(
-    ctx: NetworkContext, caller: Caller, aux: list[Caller], vnet_id: str, pool_ids: list[str], vnet_sub: str
-) -> None:
-    for pid in pool_ids:
-        m = IPAM_POOL_ID.parse(pid)
-        if m is None:
-            raise arm_error(
-                400,
-                "LinkedInvalidPropertyId",
-                f"Property id '{pid}' at path 'pool.id' is invalid. Expect fully qualified resource Id that start "
-                "with '/subscriptions/{subscriptionId}' or '/providers/{resourceProviderNamespace}/'.",
-            )
-        pool_sub = m["sub"]
-        pool_tenant = ctx.directory.tenant_of_subscription(pool_sub)
-        if pool_tenant is not None and pool_tenant == caller.tenant_id:
-            principal: Caller = caller
-        else:
-            found = next((a for a in aux if pool_tenant is not None and a.tenant_id == pool_tenant), None)
-            if found is None:
-                raise arm_error(
-                    403,
-                    "LinkedAuthorizationFailed",
-                    f"The client has permission to perform action '{VNET_WRITE}' on scope '{vnet_id}', however the "
-                    f"current tenant '{caller.tenant_id}' is not authorized to access linked subscription "
-                    f"'{pool_sub}'.",
-                )
-            principal = found
-        if not ctx.directory.is_authorized(principal.object_id, ASSOCIATE_ACTION, pid):
-            raise arm_error(
-                403,
-                "LinkedAuthorizationFailed",
-                f"The client '{caller.app_id}' with object id '{caller.object_id}' has permission to perform action "
-                f"'{VNET_WRITE}' on scope '{vnet_id}'; however, it does not have permission to perform action "
-                f"'{ASSOCIATE_ACTION}' on the linked scope(s) '{pid}' or the linked scope(s) are invalid.",
-            )
-        if ctx.settings.require_connection and pool_tenant != ctx.directory.tenant_of_subscription(vnet_sub):
-            nm_id = pid.rsplit("/ipamPools/", 1)[0]  # the manager's id as sent (text before "/ipamPools/")
-            if not ctx.state.is_connected(nm_id, vnet_sub):
-                raise arm_error(
-                    403,
-                    "NetworkManagerConnectionNotConnected",
-                    f"Subscription '{vnet_sub}' is not connected to network manager '{nm_id}': both the scope "
-                    "connection (management tenant) and the network manager connection (this subscription) must "
-                    "exist before a virtual network can use an IPAM pool of another tenant.",
-                )
-
-
 def _put_vnet(ctx: NetworkContext, req: Request, p: Params) -> Response:
     caller, aux = authenticated(ctx, req)
     vid = VIRTUAL_NETWORK_ID.build(p)
@@ -184,7 +135,7 @@ def _put_vnet(ctx: NetworkContext, req: Request, p: Params) -> Response:
         if running is not None:
             raise busy(ctx, running)
         check_preconditions(ctx, req, existing.id if existing else vid, existing.etag if existing else None)
-        _linked_checks(
+        linked_checks(
             ctx,
             caller,
             aux,
@@ -192,7 +143,17 @@ def _put_vnet(ctx: NetworkContext, req: Request, p: Params) -> Response:
             pool_ids_referenced(body),
             p["sub"],
         )
-        rec = build_vnet(net, ctx.clock, existing, body, p["sub"], rg, p["name"], api)
+        rec = build_vnet(
+            net,
+            ctx.clock,
+            existing,
+            body,
+            p["sub"],
+            rg,
+            p["name"],
+            api,
+            summarize_grow=ctx.settings.summarize_grown_prefixes,
+        )
         net.vnets[rec.id.lower()] = rec
         snapshot = copy.deepcopy(existing)
 
