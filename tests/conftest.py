@@ -18,6 +18,8 @@ here — test modules never import each other (or these): they ask for fixtures 
   automation app (with the auxiliary token) or an admin (``network_client``).
 * ``tests/fixtures/faults.py`` and ``tests/fixtures/fault_world.py``: the fault matrix's tables (``fault_matrix``,
   and parameters drawn from them) and one cell on an offline Azure (``fault_world``), with the pool checks.
+* ``tests/fixtures/subnets.py``: one subnet at a time — a seeded VNet (``subnet_vnet``), ``begin_deploy_subnet`` /
+  ``begin_remove_subnet_allocation`` through either client (``subnet_call``, by ``driver``), ``subnet_of``.
 """
 
 from __future__ import annotations
@@ -30,4 +32,5 @@ pytest_plugins = [
     "tests.fixtures.fault_world",
     "tests.fixtures.arm",
     "tests.fixtures.network_sdk",
+    "tests.fixtures.subnets",
 ]
