@@ -5,7 +5,9 @@ against the offline Azure's Subnets routes, requests counted in its journal."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -28,7 +30,7 @@ from crossipam.testing import AzureEmulator, ScenarioInfo
 from crossipam.testing._http import Request, Response
 
 if TYPE_CHECKING:
-    from .fixtures.clients import InfoOf
+    from .fixtures.clients import CloudOf, InfoOf
     from .fixtures.network_sdk import NetworkClient
     from .fixtures.subnets import SubnetCall, SubnetOf, SubnetVnet
 
@@ -472,3 +474,22 @@ async def test_a_vnet_busy_past_operation_timeout_is_an_error_and_nothing_is_wri
         )
     assert caught.value.provisioning_state == "Updating"
     assert not emu.journal.writes()
+
+
+# ---- the docs' example -----------------------------------------------------------------------------------------
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "subnets.md"
+
+
+def test_the_example_of_the_subnets_page_runs(
+    azure_emulator: AzureEmulator, info_of: InfoOf, cloud_of: CloudOf, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emu, info = azure_emulator, info_of(azure_emulator)
+    (block,) = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.DOTALL)
+    namespace: dict[str, Any] = {"info": info, "cloud": cloud_of(info), "transport": emu.transport()}
+    exec(compile(block, DOC.name, "exec"), namespace)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["created", "updated", "unchanged", "refused:", "removed"]
+    assert lines[1:] == ["updated 128", "unchanged", "refused: 128 -> 32", "removed True True"]
+    subnets = (emu.virtual_network(info.vnet_id("vnet-shared")) or {})["properties"]["subnets"]
+    assert sorted(s["name"] for s in subnets) == ["app", "web"]
