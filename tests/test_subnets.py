@@ -74,10 +74,10 @@ def _their_subnet(net: Any, info: ScenarioInfo, name: str, count: int, *, wait: 
 
 
 def _after_each(
-    emu: AzureEmulator, monkeypatch: pytest.MonkeyPatch, after: Callable[[Request], bool]
+    emu: AzureEmulator, monkeypatch: pytest.MonkeyPatch, after: Callable[[Request, Response], bool]
 ) -> None:
-    """Call ``after(request)`` once each request has been answered, until it returns True (it runs once: the
-    requests it makes itself are not seen by it)."""
+    """Call ``after(request, response)`` once each request has been answered, until it returns True (the requests
+    it makes itself are not seen by it)."""
     original = emu.handle
     state = {"done": False}
 
@@ -85,7 +85,7 @@ def _after_each(
         resp = original(req)
         if not state["done"]:
             state["done"] = True
-            state["done"] = after(req)
+            state["done"] = after(req, resp)
         return resp
 
     monkeypatch.setattr(emu, "handle", handle)
@@ -313,7 +313,15 @@ async def test_removing_a_missing_subnet_is_not_found(
 # ---- another writer at the same moment ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("other_waits", [True, False], ids=["other-done-412", "other-in-flight-409"])
+#: how the other writer's change meets crossipam's PUT -> the refusal crossipam retries
+OTHER_WRITER = {
+    "done": 412,  # their operation ended: the ETag moved (If-Match)
+    "in-flight": 409,  # their operation still runs: AnotherOperationInProgress
+    "in-flight-retryable": 429,  # the same, as Settings.subnet_write_during_operation="retryable"
+}
+
+
+@pytest.mark.parametrize("other", list(OTHER_WRITER))
 @pytest.mark.parametrize("op", ["deploy", "remove"])
 async def test_another_writer_changing_another_subnet_between_get_and_put_keeps_both(
     azure_emulator: AzureEmulator,
@@ -323,32 +331,40 @@ async def test_another_writer_changing_another_subnet_between_get_and_put_keeps_
     subnet_of: SubnetOf,
     network_client: NetworkClient,
     monkeypatch: pytest.MonkeyPatch,
-    other_waits: bool,
+    other: str,
     op: str,
 ) -> None:
     emu, info = azure_emulator, info_of(azure_emulator)
     vnet_id = subnet_vnet(emu, subnets={"app": 64, "web": 32})
     app_before = subnet_of(emu, vnet_id, "app")
-    other = network_client(emu)
+    net = network_client(emu)
+    other_waits = other == "done"
+    options: dict[str, Any] = {}
+    if other == "in-flight-retryable":
+        emu.settings.subnet_write_during_operation = "retryable"
+        # azure-core does not retry the 429 itself (it would sleep Retry-After): crossipam's flow reads again
+        options["retry_total"] = 0
     if not other_waits:
         emu.settings.lro_polls = 2
 
-    def after(req: Request) -> bool:
+    def after(req: Request, _resp: Response) -> bool:
         if req.method != "GET" or not req.path.lower().endswith("/virtualnetworks/vnet-sub"):
             return False
         # another client adds a subnet and grows "web" (its own subnet PUTs), between crossipam's GET and PUT
-        _their_subnet(other, info, "theirs", 16, wait=other_waits)
+        _their_subnet(net, info, "theirs", 16, wait=other_waits)
         if other_waits:
-            _their_subnet(other, info, "web", 64)
+            _their_subnet(net, info, "web", 64)
         return True
 
     _after_each(emu, monkeypatch, after)
     emu.journal.clear()
     if op == "deploy":
-        result = await subnet_call(emu, "deploy_subnet", vnet_id, SubnetSpec("app", 128))
+        result = await subnet_call(
+            emu, "deploy_subnet", vnet_id, SubnetSpec("app", 128), client_options=options
+        )
         assert result.action == "updated" and result.allocations[0].number_of_ip_addresses == 128
     else:
-        result = await subnet_call(emu, "remove_subnet_allocation", vnet_id, "app")
+        result = await subnet_call(emu, "remove_subnet_allocation", vnet_id, "app", client_options=options)
         assert result.action == "removed" and [str(n) for n in result.address_prefixes] == _prefixes(
             app_before
         )
@@ -368,7 +384,7 @@ async def test_another_writer_changing_another_subnet_between_get_and_put_keeps_
     else:
         assert app["properties"]["addressPrefixes"] == _prefixes(app_before)
     mine = [s for m, w, s in _arm(emu) if m == "PUT" and w == "subnet:app"]
-    assert mine[-1] in (200, 201) and (412 if other_waits else 409) in mine, mine
+    assert mine[-1] in (200, 201) and OTHER_WRITER[other] in mine, mine
     assert not [w for m, w, _ in _arm(emu) if m == "PUT" and w == "vnet"]  # never the whole VNet
 
 
@@ -386,7 +402,7 @@ async def test_the_conflict_budget_is_the_clients(
     other = network_client(emu)
     emu.journal.clear()
 
-    def after(req: Request) -> bool:
+    def after(req: Request, _resp: Response) -> bool:
         if req.method == "GET" and req.path.lower().endswith("/virtualnetworks/vnet-sub"):
             _their_subnet(other, info, "theirs", 16)
             return True
@@ -411,6 +427,36 @@ async def test_the_conflict_budget_is_the_clients(
 
 
 # ---- operations that take time or fail -----------------------------------------------------------------------
+
+
+async def test_a_subnet_still_updating_after_the_operation_is_read_until_it_is_not(
+    azure_emulator: AzureEmulator,
+    info_of: InfoOf,
+    subnet_vnet: SubnetVnet,
+    subnet_call: SubnetCall,
+    network_client: NetworkClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another client starts an operation on the same subnet right after crossipam's ended: the LRO's final read
+    shows ``Updating``, which is never reported — the subnet is read (``subnets.get``) until it is not."""
+    emu, info = azure_emulator, info_of(azure_emulator)
+    vnet_id = subnet_vnet(emu, subnets={"app": 64})
+    emu.settings.lro_polls = 2
+    other = network_client(emu)
+
+    def after(req: Request, resp: Response) -> bool:
+        if "/operations/" in req.path.lower() and b"Succeeded" in resp.body:
+            _their_subnet(other, info, "app", 256, wait=False)
+            return True
+        return False
+
+    _after_each(emu, monkeypatch, after)
+    emu.journal.clear()
+    result = await subnet_call(emu, "deploy_subnet", vnet_id, SubnetSpec("app", 128))
+    assert result.action == "updated" and result.provisioning_state == "Succeeded"
+    assert result.allocations[0].number_of_ip_addresses == 256  # what the subnet holds once everything ended
+    reads = [st for m, w, st in _arm(emu) if m == "GET" and w == "subnet:app"]
+    assert len(reads) >= 2, _arm(emu)
 
 
 async def test_a_slow_operation_is_reported_once_it_ended(
