@@ -171,6 +171,24 @@ async def test_a_grow_keeps_the_prefixes_and_sends_the_subnets_etag(
     assert [(m, w) for m, w, _ in _arm(emu) if m == "PUT"] == [("PUT", "subnet:app")]
 
 
+async def test_a_dual_stack_subnet_takes_space_from_both_of_the_vnets_pools(
+    azure_emulator: AzureEmulator, info_of: InfoOf, subnet_vnet: SubnetVnet, subnet_call: SubnetCall
+) -> None:
+    emu, info = azure_emulator, info_of(azure_emulator)
+    vnet_id = subnet_vnet(emu, ipv6=2**66)
+    spec = SubnetSpec("dual", 32, ipv6_number_of_ip_addresses=2**64)
+    result = await subnet_call(emu, "deploy_subnet", vnet_id, spec, ipv6_pool_id=info.ipv6_pool_id)
+    assert result.action == "created"
+    assert {(str(a.pool_id).lower(), a.ip_version) for a in result.allocations} == {
+        (info.pool_id.lower(), 4),
+        (info.ipv6_pool_id.lower(), 6),
+    }
+    assert sorted(n.version for n in result.address_prefixes) == [4, 6]
+    emu.journal.clear()
+    again = await subnet_call(emu, "deploy_subnet", vnet_id, spec)  # the pools by default: the VNet's
+    assert again.action == "unchanged" and not emu.journal.writes()
+
+
 @pytest.mark.parametrize(
     ("seed", "spec", "kwargs", "error", "words"),
     [
