@@ -5,6 +5,7 @@ against the offline Azure's Subnets routes, requests counted in its journal."""
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,7 @@ from crossipam import (
     SubnetResult,
     SubnetSpec,
 )
+from crossipam.cli import EXIT_OK, main
 from crossipam.testing import AzureEmulator, ScenarioInfo
 from crossipam.testing._http import Request, Response
 
@@ -557,3 +559,50 @@ def test_the_example_of_the_subnets_page_runs(
     assert lines[1:] == ["updated 128", "unchanged", "refused: 128 -> 32", "removed True True"]
     subnets = (emu.virtual_network(info.vnet_id("vnet-shared")) or {})["properties"]["subnets"]
     assert sorted(s["name"] for s in subnets) == ["app", "web"]
+
+
+# ---- the command line --------------------------------------------------------------------------------------------
+
+
+def test_the_cli_deploys_grows_refuses_and_removes_one_subnet(
+    azure_emulator_https: AzureEmulator,
+    info_of: InfoOf,
+    subnet_vnet: SubnetVnet,
+    subnet_of: SubnetOf,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    emu, info = azure_emulator_https, info_of(azure_emulator_https)
+    for name in (
+        "AZURE_CLIENT_ID",
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_CERTIFICATE_PATH",
+        "AZURE_FEDERATED_TOKEN_FILE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", info.app.client_secret)
+    assert info.ca_bundle
+    app = [
+        "--client-id", info.app.client_id, "--tenant", info.managed_tenant_id,
+        "--management-tenant", info.management_tenant_id, "--authority", info.authority,
+        "--arm-endpoint", info.arm_endpoint, "--graph-endpoint", info.graph_endpoint, "--ca-bundle", info.ca_bundle,
+    ]  # fmt: skip
+    vnet_id = subnet_vnet(emu, subnets={"web": 32})
+    web = subnet_of(emu, vnet_id, "web")
+
+    def cli(*argv: str) -> tuple[int, str]:
+        code = main([*argv, *app])
+        captured = capsys.readouterr()
+        return code, captured.out + captured.err
+
+    code, out = cli("subnet", "deploy", vnet_id, "app", "--addresses", "64", "--output", "json")
+    created = json.loads(out)
+    assert code == EXIT_OK and created["action"] == "created" and created["name"] == "app"
+    code, out = cli("subnet", "deploy", vnet_id, "app", "--addresses", "128")
+    assert code == EXIT_OK and "updated" in out and "128 from " + info.pool_id in out
+    code, out = cli("subnet", "deploy", vnet_id, "app", "--addresses", "16")
+    assert code != EXIT_OK and "cannot be decreased" in out  # refused, with the reason
+    code, out = cli("subnet", "remove", vnet_id, "app", "--output", "json")
+    removed = json.loads(out)
+    assert code == EXIT_OK and removed["action"] == "removed" and removed["allocations"] == []
+    assert _prefixes(subnet_of(emu, vnet_id, "web")) == _prefixes(web)

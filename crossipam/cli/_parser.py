@@ -17,6 +17,7 @@ from azure.core import AzureClouds
 
 from .._version import __version__
 from ._errors import EXIT_USAGE
+from ._subnet import add_subnet_parser
 
 
 class _Parser(argparse.ArgumentParser):
@@ -194,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
         "allocations", parents=[common, azure], help="everything that holds space in the pool"
     )
     allocs.add_argument("pool_id", help="resource id of the IPAM pool")
+    add_subnet_parser(sub, [common, azure], _Parser, _whole_number)
 
     check = sub.add_parser(
         "check",
