@@ -18,6 +18,7 @@ from azure.core import AzureClouds
 from .._version import __version__
 from ._errors import EXIT_USAGE
 from ._plan_commands import add_plan_command, add_pool_commands, add_yes_option
+from ._subnet import add_subnet_parser
 
 
 class _Parser(argparse.ArgumentParser):
@@ -198,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     allocs.add_argument("pool_id", help="resource id of the IPAM pool")
     add_pool_commands(pool_sub, common, azure)
+    add_subnet_parser(sub, [common, azure], _Parser, _whole_number)
 
     check = sub.add_parser(
         "check",
