@@ -28,8 +28,6 @@ from ._inflight import SettleWait, is_terminal, lro_failure, provisioning_state
 from ._resource_ids import VirtualNetworkId
 from ._shared import API_VERSION, SDK_ERRORS, absent_or_error, put_headers, vnet_not_found
 from ._vnet_flows import Flow, FlowContext, _after_conflict, _body_and_retry_after, read_settled
-from ._wire_errors import error_code
-from .errors import AzureServiceError, ConflictError
 from .models import DeploymentAction
 
 __all__ = ["deploy_subnet_flow", "read_subnet_settled", "remove_subnet_flow"]
@@ -129,23 +127,6 @@ def _begin_subnet_put(
     return BeginLro(call, ctx.polling_interval, ctx.endpoint, map_error, settle)
 
 
-def _after_refusal(
-    ctx: FlowContext, mapped: AzureServiceError, err: Exception, attempt: int, vnet: VirtualNetworkId
-) -> Flow:
-    """A subnet PUT was refused: 409 / 412 as for a VNet (`crossipam._vnet_flows`); a 429 that says the VNet is
-    busy (``RetryableErrorDueToAnotherOperation``: azure-core retried it already) is a 409 by another name — wait,
-    read the VNet settled again, within the same ``conflict_retries``. Returns the next attempt number."""
-    if isinstance(mapped, ConflictError) or error_code(mapped.code).means != "busy":
-        return (yield from _after_conflict(ctx, mapped, err, attempt, vnet))
-    if attempt >= ctx.conflict_retries:
-        raise mapped from err
-    _LOGGER.info(
-        "%s is busy (attempt %d of %d); reading it again", vnet, attempt + 1, ctx.conflict_retries + 1
-    )
-    yield Sleep(max(ctx.polling_interval, 0.1 * 2**attempt))
-    return attempt + 1
-
-
 def _settled_vnet(ctx: FlowContext, vnet: VirtualNetworkId) -> Flow:
     existing = yield from read_settled(ctx, vnet)
     if existing is None:
@@ -177,7 +158,7 @@ def deploy_subnet_flow(ctx: FlowContext, request: _subnets.SubnetRequest) -> Flo
             return (yield put)
         except SDK_ERRORS as err:
             mapped = ctx.vnet_error(err, f"deploy {_subnet_id(vnet, name)}")
-            attempt = yield from _after_refusal(ctx, mapped, err, attempt, vnet)
+            attempt = yield from _after_conflict(ctx, mapped, err, attempt, vnet)
 
 
 def remove_subnet_flow(ctx: FlowContext, vnet: VirtualNetworkId, name: str) -> Flow:
@@ -209,4 +190,4 @@ def remove_subnet_flow(ctx: FlowContext, vnet: VirtualNetworkId, name: str) -> F
             return (yield put)
         except SDK_ERRORS as err:
             mapped = ctx.vnet_error(err, f"{verb} {_subnet_id(vnet, real_name)}")
-            attempt = yield from _after_refusal(ctx, mapped, err, attempt, vnet)
+            attempt = yield from _after_conflict(ctx, mapped, err, attempt, vnet)
