@@ -51,6 +51,7 @@ from .models import (
     SubnetSpec,
     VirtualNetworkDeployment,
 )
+from .subnets import SubnetResult
 
 __all__ = [
     "AddressSpaceConflictError",
@@ -84,6 +85,7 @@ __all__ = [
     "PoolUsage",
     "ResourceId",
     "SubnetDeployment",
+    "SubnetResult",
     "SubnetSpec",
     "TenantNotAllowedError",
     "ThrottledError",

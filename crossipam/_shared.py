@@ -25,7 +25,7 @@ from azure.core.exceptions import HttpResponseError, ServiceRequestError, Servic
 from ._resource_ids import VirtualNetworkId
 from ._wire_errors import error_code, service_error_from_http
 from .credentials import validate_tenant_id
-from .errors import AzureServiceError, ConfigurationError, ConflictError, NotFoundError
+from .errors import AzureServiceError, ConfigurationError, NotFoundError
 from .models import CloudEndpoints
 
 __all__ = [
@@ -64,9 +64,10 @@ AnotherOperationInProgress or 412 PreconditionFailed (a concurrent writer, or a 
 attempt had already been applied)."""
 
 
-def conflict_delay(err: ConflictError, attempt: int, polling_interval: float) -> float:
+def conflict_delay(err: AzureServiceError, attempt: int, polling_interval: float) -> float:
     """Seconds to wait before re-reading after a conflict: none for a stale ETag (412: read again now); for
-    409 AnotherOperationInProgress the polling interval, at least 0.1 s doubling per attempt."""
+    409 AnotherOperationInProgress (or a busy VNet's 429) the polling interval, at least 0.1 s doubling per
+    attempt."""
     if err.status == 412 or error_code(err.code).retry == "stale":
         return 0.0
     return float(max(polling_interval, 0.1 * 2**attempt))

@@ -37,6 +37,7 @@ from ._shared import (
     vnet_not_found,
     wire,
 )
+from ._wire_errors import error_code
 from .errors import AzureServiceError, ConflictError
 from .models import DeploymentAction, PoolAllocation, PoolUsage, VirtualNetworkDeployment
 
@@ -201,9 +202,12 @@ def _begin_put(
 def _after_conflict(
     ctx: FlowContext, mapped: AzureServiceError, err: Exception, attempt: int, vnet: VirtualNetworkId
 ) -> Flow:
-    """A PUT met 409 AnotherOperationInProgress / 412 PreconditionFailed: raise when the retries are spent (or the
-    error is no conflict), else wait (409 only) and return the next attempt number (the flow reads again)."""
-    if not isinstance(mapped, ConflictError) or attempt >= ctx.conflict_retries:
+    """A write met 409 AnotherOperationInProgress / 412 PreconditionFailed, or a 429 that says the VNet is busy
+    (``RetryableErrorDueToAnotherOperation``: a 409 by another name, which azure-core has retried already): raise
+    when the retries are spent (or the error is none of these), else wait (not after a 412) and return the next
+    attempt number (the flow reads again)."""
+    busy = not isinstance(mapped, ConflictError) and error_code(mapped.code).means == "busy"
+    if not (isinstance(mapped, ConflictError) or busy) or attempt >= ctx.conflict_retries:
         raise mapped from err
     delay = conflict_delay(mapped, attempt, ctx.polling_interval)
     _LOGGER.info(

@@ -84,10 +84,11 @@ Retry = Literal["throttle", "conflict", "stale", "replication"]
 ``conflict`` (another writer: wait, read again, plan again), ``stale`` (the ETag was stale: read again at
 once), ``replication`` (the directory has not replicated a new principal yet: wait and repeat). A failure is
 transient by its status (5xx) or for want of an answer, not by its code (``crossipam.bulk.classify``)."""
-Means = Literal["absent", "exists", "wrong_tenant"]
+Means = Literal["absent", "exists", "wrong_tenant", "busy"]
 """What a code tells about the resource at stake: ``absent`` (the resource itself does not exist — unlike
 ``ResourceGroupNotFound``), ``exists`` (what was to be created exists already), ``wrong_tenant`` (the token's
-tenant does not own the resource's subscription)."""
+tenant does not own the resource's subscription), ``busy`` (another operation runs on it or its VNet: wait for
+it to end, then read again — whether the answer is a 409 or a 429)."""
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,7 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "another operation on this VNet is running; wait for it to finish, then retry (crossipam reads the "
             "VNet again)",
             retry="conflict",
+            means="busy",
         ),
         "Conflict": ErrorCode(ConflictError, retry="conflict"),
         "PreconditionFailed": ErrorCode(
@@ -196,7 +198,7 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
         "ReferencedResourceNotProvisioned": ErrorCode(retry="conflict"),
         "SubscriptionRequestsThrottled": ErrorCode(hint=_THROTTLED_HINT, retry="throttle"),
         "TooManyRequests": ErrorCode(retry="throttle"),
-        "RetryableErrorDueToAnotherOperation": ErrorCode(retry="throttle"),
+        "RetryableErrorDueToAnotherOperation": ErrorCode(retry="throttle", means="busy"),
         # ---- ARM: authorization and tokens
         "AuthorizationFailed": ErrorCode(
             AuthorizationError,

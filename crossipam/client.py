@@ -38,11 +38,13 @@ from azure.mgmt.network import NetworkManagementClient
 
 from . import _plan_flows as _plans
 from . import _pool_flows as _pools
+from . import _subnet_flows
 from . import _vnet_flows as _flows
 from . import bulk as _bulk
 from . import deployment as _deployment
 from . import readiness as _readiness
 from . import removal as _removal
+from . import subnets as _subnets
 from ._client_base import ClientBase
 from ._drive import done_poller, drive
 from ._resource_ids import IpamPoolId, VirtualNetworkId
@@ -57,12 +59,15 @@ from .models import BulkItemResult, DeploymentSpec, PoolAllocation, PoolUsage, V
 from .plans import Plan, VnetPlan, with_replans
 from .policies import CrossTenantAuxiliaryPolicy
 from .pools import IpamPool, StaticCidr, static_cidr_request
+from .subnets import SubnetResult
 
 if TYPE_CHECKING:  # annotations only (typing.Unpack needs Python 3.11)
     from typing_extensions import Unpack
 
+    from .models import SubnetSpec
     from .options import BulkOptions, DeployOptions, ReadinessOptions
     from .pools import StaticCidrOptions
+    from .subnets import SubnetPools
 
 __all__ = ["API_VERSION", "CrossTenantIpamClient"]
 
@@ -490,3 +495,68 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # ---- one subnet at a time (crossipam._subnet_flows) -----------------------------------------------------
+    def begin_deploy_subnet(
+        self,
+        vnet_id: str | VirtualNetworkId,
+        subnet: SubnetSpec,
+        **pools: Unpack[SubnetPools],
+    ) -> LROPoller[SubnetResult]:
+        """Create or grow one subnet of an existing VNet through the Subnets API, leaving the other subnets alone.
+
+        The subnet takes space from the VNet's own allocation (by default the VNet's IPv4 pool and, if the spec
+        asks for IPv6, its IPv6 pool). Refused before any write: a pool the VNet takes no space from, a pool of
+        the wrong IP family, a subnet with static prefixes
+        ([`AddressSpaceConflictError`][crossipam.errors.AddressSpaceConflictError]) and a decrease
+        ([`AllocationDecreaseError`][crossipam.errors.AllocationDecreaseError]). The same call twice writes
+        nothing the second time (``result().action == "unchanged"``); a grow keeps the subnet's prefixes.
+
+        Args:
+            vnet_id: The virtual network in the managed tenant: a resource id or a parsed `VirtualNetworkId`.
+            subnet: The subnet: a [`SubnetSpec`][crossipam.models.SubnetSpec] (name and address counts).
+            **pools: Which of the VNet's pools ([`SubnetPools`][crossipam.subnets.SubnetPools]): ``pool_id`` (IPv4) and ``ipv6_pool_id``; by default the ones the VNet uses.
+
+        ```python
+        result = client.begin_deploy_subnet(vnet_id, SubnetSpec("app", 64)).result()
+        result.action, result.address_prefixes    # ('created', [IPv4Network('10.0.0.0/26')])
+        ```
+        """
+        request = _subnets.subnet_request(vnet_id, subnet, **pools)
+        with self._vnet_operation(request.vnet_id):
+            outcome = drive(_subnet_flows.deploy_subnet_flow(self._flow_context(), request), self, time.sleep)
+        return (
+            done_poller(outcome)
+            if isinstance(outcome, SubnetResult)
+            else cast(LROPoller[SubnetResult], outcome)
+        )
+
+    def begin_remove_subnet_allocation(
+        self, vnet_id: str | VirtualNetworkId, subnet_name: str
+    ) -> LROPoller[SubnetResult]:
+        """Convert one subnet's pool allocation into static ``addressPrefixes`` holding the same prefixes
+        (nothing is renumbered); the VNet's other subnets are left alone.
+
+        Without an allocation nothing is written (``result().action == "no_allocation"``); a subnet the VNet
+        does not have raises [`NotFoundError`][crossipam.errors.NotFoundError].
+
+        Args:
+            vnet_id: The virtual network in the managed tenant: a resource id or a parsed `VirtualNetworkId`.
+            subnet_name: The subnet's name.
+
+        ```python
+        result = client.begin_remove_subnet_allocation(vnet_id, "app").result()
+        result.address_prefixes, result.allocations     # same prefixes, []
+        ```
+        """
+        vnet = VirtualNetworkId.parse(vnet_id)
+        name = _subnets.check_subnet_name(subnet_name)
+        with self._vnet_operation(vnet):
+            outcome = drive(
+                _subnet_flows.remove_subnet_flow(self._flow_context(), vnet, name), self, time.sleep
+            )
+        return (
+            done_poller(outcome)
+            if isinstance(outcome, SubnetResult)
+            else cast(LROPoller[SubnetResult], outcome)
+        )

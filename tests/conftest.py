@@ -20,6 +20,8 @@ here — test modules never import each other (or these): they ask for fixtures 
   and parameters drawn from them) and one cell on an offline Azure (``fault_world``), with the pool checks.
 * ``tests/fixtures/planning.py``: plans, pools and static CIDRs through either client (``ipam_call``, by
   ``driver``), a fragmented pool, and the role that deletes static CIDRs.
+* ``tests/fixtures/subnets.py``: one subnet at a time — a seeded VNet (``subnet_vnet``), ``begin_deploy_subnet`` /
+  ``begin_remove_subnet_allocation`` through either client (``subnet_call``, by ``driver``), ``subnet_of``.
 """
 
 from __future__ import annotations
@@ -33,4 +35,5 @@ pytest_plugins = [
     "tests.fixtures.arm",
     "tests.fixtures.network_sdk",
     "tests.fixtures.planning",
+    "tests.fixtures.subnets",
 ]

@@ -186,6 +186,31 @@ def test_stale_etag_and_busy_vnet_are_conflicts(
             _deploy(client, info, name="vnet-conflict", number_of_ip_addresses=200)
 
 
+def test_a_busy_vnets_429_is_read_again_like_a_conflict(
+    emu: AzureEmulator, info: ScenarioInfo, make_client: MakeClient
+) -> None:
+    """429 ``RetryableErrorDueToAnotherOperation`` (the VNet is busy; azure-core's own retries spent) is a 409 by
+    another name: the flow reads the VNet again and writes again, within ``conflict_retries``."""
+
+    def busy_once() -> None:
+        emu.faults.add(
+            "PUT", r"/virtualNetworks/vnet-busy-429$", status=429, code="RetryableErrorDueToAnotherOperation"
+        )
+
+    busy_once()
+    with make_client(emu, retry_total=0) as client:
+        assert _deploy(client, info, name="vnet-busy-429").action == "created"
+    puts = emu.journal.entries(method="PUT", path=r"/virtualNetworks/vnet-busy-429$")
+    assert [e.status for e in puts] == [429, 201]
+    busy_once()
+    with (
+        make_client(emu, retry_total=0, conflict_retries=0) as client,
+        pytest.raises(AzureServiceError) as caught,
+    ):
+        _deploy(client, info, name="vnet-busy-429", number_of_ip_addresses=200)
+    assert (caught.value.status, caught.value.code) == (429, "RetryableErrorDueToAnotherOperation")
+
+
 def test_missing_resource_group_and_vnet(
     emu: AzureEmulator, info: ScenarioInfo, make_client: MakeClient
 ) -> None:

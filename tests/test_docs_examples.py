@@ -110,6 +110,7 @@ PAGES: dict[str, Page] = {
         prints=("pass token_management_tenant",),
     ),
     "docs/reliability.md": Page(),
+    "docs/subnets.md": Page(),
     "docs/removal.md": Page(setup=DEPLOYED, prints=("[IPv4Network('10.0.0.0/26')",)),
     "docs/testing-your-automation.md": Page(),
 }

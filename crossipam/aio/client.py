@@ -31,16 +31,19 @@ from azure.mgmt.network.aio import NetworkManagementClient
 
 from .. import _plan_flows as _plans
 from .. import _pool_flows as _pools
+from .. import _subnet_flows
 from .. import _vnet_flows as _flows
 from .. import bulk as _bulk
 from .. import deployment as _deployment
 from .. import readiness as _readiness
 from .. import removal as _removal
+from .. import subnets as _subnets
 from .._client_base import ClientBase
 from .._resource_ids import IpamPoolId, VirtualNetworkId
 from ..models import BulkItemResult, DeploymentSpec, PoolAllocation, PoolUsage, VirtualNetworkDeployment
 from ..plans import Plan, VnetPlan, with_replans
 from ..pools import IpamPool, StaticCidr, static_cidr_request
+from ..subnets import SubnetResult
 from . import readiness as _aio_readiness
 from ._credentials import (
     AsyncCrossTenantAuxiliaryPolicy,
@@ -54,8 +57,10 @@ from ._drive import done_poller, drive
 if TYPE_CHECKING:  # annotations only (typing.Unpack needs Python 3.11)
     from typing_extensions import Unpack
 
+    from ..models import SubnetSpec
     from ..options import AsyncBulkOptions, DeployOptions, ReadinessOptions
     from ..pools import StaticCidrOptions
+    from ..subnets import SubnetPools
 
 __all__ = ["CrossTenantIpamClient"]
 
@@ -487,3 +492,53 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    # ---- one subnet at a time (crossipam._subnet_flows) -----------------------------------------------------
+    async def begin_deploy_subnet(
+        self,
+        vnet_id: str | VirtualNetworkId,
+        subnet: SubnetSpec,
+        **pools: Unpack[SubnetPools],
+    ) -> AsyncLROPoller[SubnetResult]:
+        """Create or grow one subnet of an existing VNet through the Subnets API (see the sync client for the
+        rules: the VNet's own pools, refused shrink, other subnets untouched).
+
+        Args:
+            vnet_id: The virtual network's resource id (or a parsed `VirtualNetworkId`).
+            subnet: The subnet's [`SubnetSpec`][crossipam.models.SubnetSpec].
+            **pools: ``pool_id`` / ``ipv6_pool_id`` ([`SubnetPools`][crossipam.subnets.SubnetPools]).
+
+        ```python
+        poller = await client.begin_deploy_subnet(vnet_id, SubnetSpec("app", 64))
+        result = await poller.result()
+        ```
+        """
+        request = _subnets.subnet_request(vnet_id, subnet, **pools)
+        async with self._vnet_operation(request.vnet_id):
+            flow = _subnet_flows.deploy_subnet_flow(self._flow_context(), request)
+            outcome = await drive(flow, self, asyncio.sleep)
+        if isinstance(outcome, SubnetResult):
+            return done_poller(outcome)
+        return cast(AsyncLROPoller[SubnetResult], outcome)
+
+    async def begin_remove_subnet_allocation(
+        self, vnet_id: str | VirtualNetworkId, subnet_name: str
+    ) -> AsyncLROPoller[SubnetResult]:
+        """Convert one subnet's pool allocation into static prefixes, keeping them (see the sync client).
+
+        Args:
+            vnet_id: The virtual network's resource id (or a parsed `VirtualNetworkId`).
+            subnet_name: The subnet's name.
+
+        ```python
+        result = await (await client.begin_remove_subnet_allocation(vnet_id, "app")).result()
+        ```
+        """
+        vnet = VirtualNetworkId.parse(vnet_id)
+        name = _subnets.check_subnet_name(subnet_name)
+        async with self._vnet_operation(vnet):
+            flow = _subnet_flows.remove_subnet_flow(self._flow_context(), vnet, name)
+            outcome = await drive(flow, self, asyncio.sleep)
+        if isinstance(outcome, SubnetResult):
+            return done_poller(outcome)
+        return cast(AsyncLROPoller[SubnetResult], outcome)

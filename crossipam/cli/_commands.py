@@ -34,6 +34,7 @@ from ._render import (
     usage_json,
 )
 from ._specs import read_deployment_file, read_removal_file, subnets_from_text, tags_value
+from ._subnet import cmd_subnet
 
 if TYPE_CHECKING:
     from ..onboarding import OffboardingResult, OnboardingResult
@@ -274,6 +275,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, CommandIO], int]] = {
     "check": _cmd_check,
     "onboard": _cmd_onboard,
     "offboard": _cmd_onboard,
+    "subnet": cmd_subnet,
 }
 """The commands that talk to Azure, by name (``offboard`` shares ``onboard``'s function)."""
 

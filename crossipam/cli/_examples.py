@@ -58,6 +58,14 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "pool unreserve": (("Release a static CIDR", 'crossipam pool unreserve "$POOL" on-premises'),),
     "pool reservations": (("The pool's static CIDRs, one a line", 'crossipam pool reservations "$POOL" -o tsv'),),
+    "subnet": (("A subnet of 64 addresses from the VNet's pool", f"crossipam subnet deploy {VNET} app --addresses 64"),),
+    "subnet deploy": (
+        ("Create or grow one subnet from the VNet's pool", f"crossipam subnet deploy {VNET} app --addresses 64"),
+        ("As JSON", f"crossipam subnet deploy {VNET} app --addresses 128 -o json"),
+    ),
+    "subnet remove": (
+        ("Turn a subnet's allocation into static prefixes", f"crossipam subnet remove {VNET} app"),
+    ),
     "pool map": (
         ("A picture of the pool's address space", 'crossipam pool map "$POOL" --svg pool.svg'),
         ("The same as a web page", 'crossipam pool map "$POOL" --html pool.html'),

@@ -20,6 +20,7 @@ from ._errors import EXIT_USAGE
 from ._examples import add_examples
 from ._output import OUTPUT_FORMATS
 from ._plan_commands import add_plan_command, add_pool_commands, add_yes_option
+from ._subnet import add_subnet_parser
 
 
 class _Parser(argparse.ArgumentParser):
@@ -248,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     drawn.add_argument("--svg", metavar="FILE", help="write the map as an SVG picture")
     drawn.add_argument("--html", metavar="FILE", help="write the map as a web page (the picture and a table)")
     add_pool_commands(pool_sub, common, azure)
+    add_subnet_parser(sub, [common, azure], _Parser, _whole_number)
 
     check = sub.add_parser(
         "check",
