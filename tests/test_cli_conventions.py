@@ -195,7 +195,7 @@ def test_progress_on_a_terminal_and_not_on_stdout(env: SeededEmulator) -> None:
     code, out, err = _spawn([*deploy, info.vnet_id("vnet-pipe"), "--progress", "plain"], tty=False)
     assert code == EXIT_OK and json.loads(out)["name"] == "vnet-pipe"
     assert err.startswith("deploying vnet-pipe …\n") and "\x1b[" not in err  # plain lines
-    env.settings.lro_polls = 0  # done at once
+    env.settings.lro_polls, env.settings.lro_retry_after = 0, 0  # done at once, no Retry-After to wait for
     code, out, err = _spawn([*deploy, info.vnet_id("vnet-quick")], tty=False)
     assert code == EXIT_OK and json.loads(out)["name"] == "vnet-quick"
     assert err == ""  # auto, not a terminal, over in less than a second: nothing
