@@ -21,7 +21,7 @@ from azure.core.exceptions import AzureError
 from pytest_mock import MockerFixture
 
 import crossipam.bulk as bulk_module
-import crossipam.testing.emulator as emulator_module
+import crossipam.testing._core as testing_core
 from crossipam import (
     AllocationDecreaseError,
     AuthorizationError,
@@ -96,12 +96,11 @@ class FakeClock:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """The fake clock also drives the offline Azure's write buckets (they refill only when crossipam sleeps)."""
+    """The fake clock also drives the offline Azure's clock, hence its token buckets (they refill only when
+    crossipam sleeps): the offline Azure's time is the wall clock at the start plus what crossipam slept."""
     fake = FakeClock()
-    patched = types.SimpleNamespace(
-        monotonic=fake.time, sleep=time.sleep, time=time.time, strftime=time.strftime, gmtime=time.gmtime
-    )
-    monkeypatch.setattr(emulator_module, "time", patched)
+    start = time.time() - fake.now
+    monkeypatch.setattr(testing_core.Clock, "time", lambda self: start + fake.time() + self._offset)
     return fake
 
 

@@ -31,11 +31,11 @@ from ._core import (
     JournalEntry,
     Router,
     Settings,
-    WriteBuckets,
     is_write,
 )
 from ._credentials import AppCredentials, CertificateCredentials, new_certificate, new_client_secret
-from ._http import EmulatorHTTPError, Request, Response, arm_error
+from ._http import EmulatorHTTPError, Request, Response
+from ._throttle import Throttles
 from .state import (
     Application,
     FederatedCredential,
@@ -101,7 +101,8 @@ class AzureEmulator:
         graph.register(self.router, self.services)
         authorization.register(self.router, self.services)
         network.register(self.router, self.network.context)
-        self._buckets = WriteBuckets()
+        self.throttles = Throttles()
+        """ARM's token buckets (see [`Settings.throttle`][crossipam.testing.Settings.throttle])."""
         self.scenario: ScenarioInfo | None = None
 
     @property
@@ -218,6 +219,7 @@ class AzureEmulator:
         latency = self.settings.latency
         fault = self.faults.take(req, "before")
         resp: Response
+        budget: dict[str, str] = {}
         try:
             if fault is not None:
                 latency += fault.latency
@@ -227,7 +229,7 @@ class AzureEmulator:
                 _validate.check_request(
                     req, max_body_bytes=self.max_body_bytes, api_versions=self.api_versions
                 )
-                self._throttle(req)
+                budget = self._throttle(req)
                 resp = self.router.dispatch(req)
                 after = self.faults.take(req, "after")
                 if after is not None:
@@ -237,6 +239,8 @@ class AzureEmulator:
         except EmulatorHTTPError as err:
             resp = err.response
             req.context.setdefault("error_code", err.code)
+        for name, value in budget.items():
+            resp.headers.setdefault(name, value)
         if req.service in ("arm", "graph"):
             req_id = str(uuid.uuid4())
             resp.headers.setdefault("x-ms-request-id", req_id)
@@ -271,25 +275,17 @@ class AzureEmulator:
         )
         return resp
 
-    def _throttle(self, req: Request) -> None:
-        cap = self.settings.write_bucket_capacity
-        if cap is None or req.service != "arm" or not is_write(req):
-            return
-        parts = req.path.split("/")
-        if len(parts) < 3 or parts[1].lower() != "subscriptions":
-            return
-        ok, remaining, retry = self._buckets.take(
-            parts[2].lower(), cap, self.settings.write_bucket_refill, time.monotonic()
-        )
-        if not ok:
-            raise arm_error(
-                429,
-                "SubscriptionRequestsThrottled",
-                f"Number of write requests for subscription '{parts[2]}' exceeded the limit of '{cap}' for time "
-                f"interval '01:00:00'. Please try again after '{retry}' seconds.",
-                headers={"Retry-After": str(retry), "x-ms-ratelimit-remaining-subscription-writes": "0"},
-            )
-        req.context["remaining_writes"] = remaining
+    def _throttle(self, req: Request) -> dict[str, str]:
+        """ARM's buckets (`Settings.throttle_limits`): the ``x-ms-ratelimit-remaining-*`` headers of an
+        authenticated ARM request, or its 429. Unauthenticated requests are left to the handler's 401."""
+        limits = self.settings.throttle_limits()
+        if limits is None or req.service != "arm":
+            return {}
+        caller = entra.verified_caller_or_none(self.services, req)
+        if caller is None:
+            return {}
+        now = self.clock.time()
+        return self.throttles.take(limits, req, principal=caller.object_id, tenant=caller.tenant_id, now=now)
 
     # ---- seeding: directory ---------------------------------------------------------------------
     def add_tenant(self, tenant_id: str | None = None, display_name: str = "", domain: str = "") -> Tenant:
