@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from azure.core import AzureClouds
@@ -25,7 +25,7 @@ from azure.core.exceptions import AzureError
 from ._inflight import DEFAULT_OPERATION_TIMEOUT
 from ._resource_ids import IpamPoolId
 from ._shared import DEFAULT_CONFLICT_RETRIES, client_id_of, environment_config, map_service_error
-from ._vnet_flows import FlowContext
+from ._vnet_flows import Flow, FlowContext, listing_flow
 from ._wire_errors import error_code
 from .credentials import validate_multitenant_credential, validate_tenant_id
 from .errors import AzureServiceError, ConfigurationError, InvalidInputError
@@ -396,6 +396,11 @@ class ClientBase(Generic[CredT, BoundT]):
             service_error=lambda err, tenant, action: self._service_error(err, tenant=tenant, action=action),
             pool_error=self._pool_read_error,
         )
+
+    def _listing(self, items: Sequence[Any]) -> Flow:
+        """The flow that lists, once, the resource groups of a ``deploy_many``'s VNets (bulk items): the first
+        attempt of each item plans from the list instead of a GET of its own."""
+        return listing_flow(self._flow_context(), [item.vnet_id for item in items])
 
     def _service_error(self, err: AzureError, *, tenant: str, action: str) -> AzureServiceError:
         return map_service_error(

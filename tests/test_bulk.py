@@ -734,11 +734,15 @@ def test_deployment_spec_is_a_value() -> None:
 
 def _one_vnet_read_breaks(emu: AzureEmulator, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The offline Azure answers the GET of VNet ``name`` with a 200 whose body is a JSON list: parsing it blows
-    up inside the client with an ``AttributeError`` (not an Azure error, not a crossipam error)."""
+    up inside the client with an ``AttributeError`` (not an Azure error, not a crossipam error). The list of its
+    resource group breaks the same way, so that bulk reads each VNet on its own (a failed list is no failure)."""
     original = emu.handle
 
     def handle(req: Request) -> Response:
-        if req.method == "GET" and req.path.lower().endswith(f"/virtualnetworks/{name}"):
+        path = req.path.lower()
+        if req.method == "GET" and (
+            path.endswith(f"/virtualnetworks/{name}") or path.endswith("/virtualnetworks")
+        ):
             return Response(200, {"Content-Type": "application/json"}, b"[1, 2]")
         return original(req)
 

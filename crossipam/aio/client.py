@@ -150,10 +150,14 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         return await self._deploy(request, self._conflict_retries)
 
     async def _deploy(
-        self, request: _deployment.DeploymentRequest, conflict_retries: int
+        self,
+        request: _deployment.DeploymentRequest,
+        conflict_retries: int,
+        listed: _flows.Listed | None = None,
     ) -> AsyncLROPoller[VirtualNetworkDeployment]:
         async with self._vnet_operation(request.vnet_id):
-            flow = _flows.deploy_flow(self._flow_context(conflict_retries=conflict_retries), request)
+            context = self._flow_context(conflict_retries=conflict_retries)
+            flow = _flows.deploy_flow(context, request, listed)
             outcome = await drive(flow, self, asyncio.sleep)
         return self._poller(outcome)
 
@@ -257,12 +261,14 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         if not items:
             return []
         await self._prime_tokens()
+        listing = await drive(self._listing(items), self, asyncio.sleep)
 
         async def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
             spec = _bulk.spec_of(item)
             request = _deployment.deployment_request(spec.vnet_id, **spec.deploy_kwargs())
             # one budget per operation: the bulk scheduler retries this item's conflicts
-            return await (await self._deploy(request, 0)).result()
+            poller = await self._deploy(request, 0, listing.take(request.vnet_id))
+            return await poller.result()
 
         return await _bulk.run_async(items, attempt, **run)
 
