@@ -23,6 +23,7 @@ from azure.core import AzureClouds
 from azure.core.exceptions import AzureError
 
 from ._inflight import DEFAULT_OPERATION_TIMEOUT
+from ._pacing import RateBudgetPolicy, RateBudgets
 from ._resource_ids import IpamPoolId
 from ._shared import DEFAULT_CONFLICT_RETRIES, client_id_of, environment_config, map_service_error
 from ._vnet_flows import Flow, FlowContext, listing_flow
@@ -122,6 +123,8 @@ class ClientBase(Generic[CredT, BoundT]):
         """The SDK clients, one per (tenant side, subscription); the per-VNet locks; the lock that guards both
         (the asyncio client runs on one thread and needs none of it but the dictionaries)."""
         self._vnet_locks: dict[str, Any] = {}
+        self._budgets = RateBudgets()
+        """ARM's remaining budget per subscription, as the VNet clients' answers report it: bulk paces by it."""
         self._lock = threading.Lock()
 
     # ---- alternative constructors ------------------------------------------------------------------------------
@@ -343,6 +346,8 @@ class ClientBase(Generic[CredT, BoundT]):
                 self._credential, [self._management_tenant_id], scope, client_id=self._client_id
             )
             per_retry.append(aux)
+        if which == "managed":
+            per_retry.append(RateBudgetPolicy(self._budgets))
         kwargs.setdefault("logging_policy", RedactingNetworkTraceLoggingPolicy(**self._kwargs))
         kwargs["base_url"] = self._cloud.resource_manager
         kwargs["credential_scopes"] = [self._cloud.resource_manager_scope]

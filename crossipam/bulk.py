@@ -55,6 +55,7 @@ from ._bulk_retry import (
     classify,
     retry_after_seconds,
 )
+from ._pacing import Pacer
 from ._redact import describe
 from .errors import (
     CrossIpamError,
@@ -117,7 +118,7 @@ class SubscriptionGate:
     def __init__(self, max_concurrency: int, *, clock: Callable[[], float] = time.monotonic) -> None:
         _check_positive("max_concurrency", max_concurrency)
         self.max_concurrency = max_concurrency
-        self._clock = clock
+        self.clock = clock
         self._subs: dict[str, _SubscriptionState] = {}
 
     def _state(self, subscription: str) -> _SubscriptionState:
@@ -161,7 +162,7 @@ class SubscriptionGate:
         gate.pause_remaining("sub-1")   # 0.0
         ```
         """
-        return max(0.0, self._state(subscription).paused_until - self._clock())
+        return max(0.0, self._state(subscription).paused_until - self.clock())
 
     def resumes_at(self, subscription: str) -> float:
         """The ``clock()`` time at which the subscription's pause ends (in the past when not paused).
@@ -174,6 +175,18 @@ class SubscriptionGate:
         ```
         """
         return self._state(subscription).paused_until
+
+    def in_flight(self, subscription: str) -> int:
+        """Operations of the subscription running now.
+
+        Args:
+            subscription: The subscription id (any case).
+
+        ```python
+        gate.in_flight("sub-1")   # 0
+        ```
+        """
+        return self._state(subscription).in_flight
 
     def can_start(self, subscription: str) -> bool:
         """Whether one more operation may start now (below the limit; pauses are checked by the caller).
@@ -229,7 +242,7 @@ class SubscriptionGate:
         """
         state = self._state(subscription)
         state.throttles += 1
-        state.paused_until = max(state.paused_until, self._clock() + max(0.0, delay))
+        state.paused_until = max(state.paused_until, self.clock() + max(0.0, delay))
         state.limit = max(1.0, state.limit / 2)
         _LOGGER.info(
             "subscription %s slowed down: paused %.3g s, concurrency limit now %d",
@@ -323,29 +336,50 @@ class _Scheduler:
     to the queue with ``not_before = now + delay``.
     """
 
-    def __init__(self, items: Sequence[BulkItem], gate: SubscriptionGate, max_attempts: int) -> None:
+    def __init__(
+        self,
+        items: Sequence[BulkItem],
+        gate: SubscriptionGate,
+        max_attempts: int,
+        pacer: Pacer | None = None,
+    ) -> None:
         self.gate = gate
         self._max_attempts = max_attempts
         self._pending = [_Pending(item, 0, 0.0) for item in items]
         self._running = 0
+        self._pacer = pacer
+        if pacer is not None:
+            pacer.use_clock(gate.clock)
 
-    def _ready_at(self, entry: _Pending) -> float:
-        return max(entry.not_before, self.gate.resumes_at(entry.item.subscription))
+    def _ready_at(self, entry: _Pending, paced: dict[str, float] | None = None, now: float = 0.0) -> float:
+        subscription = entry.item.subscription
+        at = max(entry.not_before, self.gate.resumes_at(subscription))
+        if paced is None or self._pacer is None or not subscription:
+            return at
+        if subscription not in paced:  # once per subscription and decision
+            delay = self._pacer.start_delay(subscription, self.gate.in_flight(subscription))
+            paced[subscription] = now + delay
+        return max(at, paced[subscription])
 
     def take(self, now: float) -> tuple[BulkItem, int] | None:
         """The first pending item that may start at ``now`` and its attempt number (counted started), if any."""
+        paced: dict[str, float] = {}
         for position, entry in enumerate(self._pending):
             subscription = entry.item.subscription
-            if self._ready_at(entry) <= now and self.gate.can_start(subscription):
+            if self.gate.can_start(subscription) and self._ready_at(entry, paced, now) <= now:
                 del self._pending[position]
                 self.gate.started(subscription)
+                if self._pacer is not None and subscription:
+                    self._pacer.started(subscription)
                 self._running += 1
                 return entry.item, entry.attempts + 1
         return None
 
     def wake_in(self, now: float) -> float | None:
-        """Seconds until a pending item's pause or retry delay ends; ``None`` when no item waits for time."""
-        waits = [at - now for at in map(self._ready_at, self._pending) if at > now]
+        """Seconds until a pending item's pause, retry delay or pacing ends; ``None`` when no item waits for
+        time."""
+        paced: dict[str, float] = {}
+        waits = [at - now for at in (self._ready_at(e, paced, now) for e in self._pending) if at > now]
         return min(waits) if waits else None
 
     def next(self, now: float) -> tuple[BulkItem, int] | float | None:
@@ -461,6 +495,7 @@ def run_sync(
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     sleep: Callable[[float], Any] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    pacer: Pacer | None = None,
 ) -> list[BulkItemResult]:
     """Run ``attempt`` for every item on up to ``max_concurrency`` threads; exactly one result per item, in
     input order. Any ``Exception`` an attempt raises is that item's failure; a raising ``on_progress`` is
@@ -474,6 +509,7 @@ def run_sync(
         max_attempts: Runs per item, the first included.
         sleep: Waits that many seconds (inject a fake in tests).
         clock: Seconds, monotonic (inject a fake in tests).
+        pacer: Spreads each subscription's starts by ARM's remaining budget (the clients' own).
 
     ```python
     run_sync(bulk_items(specs), lambda item: deploy(item).result(), max_concurrency=4)
@@ -481,7 +517,7 @@ def run_sync(
     """
     _check(max_attempts)
     now = _Clock(clock)
-    scheduler = _Scheduler(items, SubscriptionGate(max_concurrency, clock=now), max_attempts)
+    scheduler = _Scheduler(items, SubscriptionGate(max_concurrency, clock=now), max_attempts, pacer)
     cond = threading.Condition()
     progress_lock = threading.Lock()
     results = _Results(items, on_progress)
@@ -536,6 +572,7 @@ async def run_async(
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
+    pacer: Pacer | None = None,
 ) -> list[BulkItemResult]:
     """The asyncio twin of [`run_sync`][crossipam.bulk.run_sync]: up to ``max_concurrency`` worker tasks, the
     same guarantees.
@@ -548,6 +585,7 @@ async def run_async(
         max_attempts: Runs per item, the first included.
         sleep: Awaited to wait that many seconds (inject a fake in tests).
         clock: Seconds, monotonic (inject a fake in tests).
+        pacer: Spreads each subscription's starts by ARM's remaining budget (the clients' own).
 
     ```python
     await run_async(bulk_items(specs), deploy_one, max_concurrency=8)
@@ -555,7 +593,7 @@ async def run_async(
     """
     _check(max_attempts)
     now = _Clock(clock)
-    scheduler = _Scheduler(items, SubscriptionGate(max_concurrency, clock=now), max_attempts)
+    scheduler = _Scheduler(items, SubscriptionGate(max_concurrency, clock=now), max_attempts, pacer)
     cond = asyncio.Condition()
     results = _Results(items, on_progress)
 

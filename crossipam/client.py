@@ -265,7 +265,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
             # one budget per operation: the bulk scheduler retries this item's conflicts
             return self._deploy(request, 0, listing.take(request.vnet_id)).result()
 
-        return _bulk.run_sync(items, attempt, **run)
+        return _bulk.run_sync(items, attempt, pacer=self._budgets, **run)
 
     def remove_many(
         self,
@@ -288,7 +288,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
             return self._remove(VirtualNetworkId.parse(item.target), None, 0).result()
 
-        return _bulk.run_sync(items, attempt, **run)
+        return _bulk.run_sync(items, attempt, pacer=self._budgets, **run)
 
     def _prime_tokens(self) -> None:
         """Fetch each tenant's token once before workers fan out, so that concurrent first requests find it in

@@ -194,7 +194,7 @@ def test_the_arm_preset_and_the_scaled_buckets() -> None:
     assert ARM_THROTTLE_LIMITS.scaled(0.1).reads == BucketSize(25, 2.5)
     assert ARM_THROTTLE_LIMITS.scaled(time_factor=0.1).writes == BucketSize(200, 100)
     legacy = Settings(write_bucket_capacity=4, write_bucket_refill=2).throttle_limits()
-    assert legacy == ThrottleLimits(writes=BucketSize(4, 2), global_factor=None)
+    assert legacy == ThrottleLimits(writes=BucketSize(4, 2), global_factor=None, report=False)
 
 
 def test_real_world_lro_timing_answers_azures_retry_after_scaled() -> None:

@@ -270,7 +270,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
             poller = await self._deploy(request, 0, listing.take(request.vnet_id))
             return await poller.result()
 
-        return await _bulk.run_async(items, attempt, **run)
+        return await _bulk.run_async(items, attempt, pacer=self._budgets, **run)
 
     async def remove_many(
         self,
@@ -292,7 +292,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         async def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
             return await (await self._remove(VirtualNetworkId.parse(item.target), None, 0)).result()
 
-        return await _bulk.run_async(items, attempt, **run)
+        return await _bulk.run_async(items, attempt, pacer=self._budgets, **run)
 
     async def _prime_tokens(self) -> None:
         """One token per tenant before tasks fan out (concurrent first requests then hit the cache)."""

@@ -108,7 +108,8 @@ class Settings:
     throttles nothing but what ``write_bucket_capacity`` asks."""
     write_bucket_capacity: int | None = None
     """A writes-only throttle, when ``throttle`` is ``None``: a bucket of this many writes per principal and
-    subscription (no global bucket); ``None`` disables it."""
+    subscription (no global bucket) that only its 429s reveal (no remaining-budget headers); ``None`` disables
+    it."""
     write_bucket_refill: float = 10.0
     """Refill rate of the ``write_bucket_capacity`` bucket, tokens per second."""
 
@@ -123,9 +124,8 @@ class Settings:
             return self.throttle
         if self.write_bucket_capacity is None:
             return None
-        return ThrottleLimits(
-            writes=BucketSize(self.write_bucket_capacity, self.write_bucket_refill), global_factor=None
-        )
+        bucket = BucketSize(self.write_bucket_capacity, self.write_bucket_refill)
+        return ThrottleLimits(writes=bucket, global_factor=None, report=False)
 
     page_size: int = 100
     """Page size of ``listAssociatedResources`` and other list operations."""

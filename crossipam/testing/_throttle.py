@@ -91,6 +91,8 @@ class ThrottleLimits:
         writes: Bucket of writes (``PUT``, ``PATCH``, ``POST``).
         deletes: Bucket of deletes.
         global_factor: The global per-subscription bucket (all principals) is this many times a principal's.
+        report: Whether every answer carries the ``x-ms-ratelimit-remaining-*`` headers (a 429 always says
+            ``0``); ``False`` is a bucket a client cannot see coming.
 
     ```python
     ThrottleLimits(writes=BucketSize(10, 5), global_factor=None)   # writes only, per principal
@@ -101,6 +103,7 @@ class ThrottleLimits:
     writes: BucketSize | None = None
     deletes: BucketSize | None = None
     global_factor: float | None = 15.0
+    report: bool = True
 
     def size(self, kind: Kind) -> BucketSize | None:
         """The bucket of ``kind``.
@@ -132,7 +135,9 @@ class ThrottleLimits:
                 return None
             return BucketSize(bucket.capacity * size, bucket.refill * size / time_factor)
 
-        return ThrottleLimits(scale(self.reads), scale(self.writes), scale(self.deletes), self.global_factor)
+        return ThrottleLimits(
+            scale(self.reads), scale(self.writes), scale(self.deletes), self.global_factor, self.report
+        )
 
 
 ARM_THROTTLE_LIMITS = ThrottleLimits(
@@ -244,7 +249,7 @@ class Throttles:
             for level, key, _, name in levels:
                 self._buckets[key] = (level - 1, now)
                 out[name] = str(int(level - 1))
-            return out
+            return out if limits.report else {}
 
     def _level(self, key: tuple[str, ...], bucket: BucketSize, now: float) -> float:
         """The bucket's tokens at ``now`` (stored back, so a clock moved backwards refills nothing)."""

@@ -1,0 +1,81 @@
+"""Bulk paces each subscription by ARM's remaining-budget headers instead of bouncing off its buckets: against
+an offline Azure throttling like ARM (buckets of a tenth of ARM's size refilled at ARM's rate, so that a test of
+60 VNets meets them), fewer than 1% of the requests are answered 429 and no item fails."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from crossipam import DeploymentSpec
+from crossipam._pacing import RateBudgets
+from crossipam.testing import ARM_THROTTLE_LIMITS, AzureEmulator
+
+if TYPE_CHECKING:
+    from .fixtures.clients import InfoOf, MakeAsyncClient, MakeClient
+
+N = 60
+# ARM's buckets at a tenth of their size, refilled ten times as fast: 20 writes (10 per second), 25 reads (25 per
+# second) per principal — a bulk run of 60 VNets spends each bucket about three times over
+SMALL = ARM_THROTTLE_LIMITS.scaled(0.1, time_factor=0.1)
+
+
+async def test_bulk_paces_by_the_remaining_budget_and_is_not_throttled(
+    azure_emulator: AzureEmulator,
+    info_of: InfoOf,
+    driver: str,
+    make_client: MakeClient,
+    make_async_client: MakeAsyncClient,
+) -> None:
+    emu = azure_emulator
+    emu.settings.throttle = SMALL
+    info = info_of(emu)
+    specs = [
+        DeploymentSpec(info.vnet_id(f"vnet-paced-{i:02d}"), info.location, info.pool_id, 16) for i in range(N)
+    ]
+    emu.journal.clear()
+    started = time.monotonic()
+    if driver == "sync":
+        with make_client(emu) as client:
+            results = client.deploy_many(specs, max_concurrency=8)
+    else:
+        async with make_async_client(emu) as aclient:
+            results = await aclient.deploy_many(specs, max_concurrency=8)
+    wall = time.monotonic() - started
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+    arm = emu.journal.entries(service="arm")
+    throttled = [e for e in arm if e.status == 429]
+    assert len(throttled) < 0.01 * len(arm), (len(throttled), len(arm))
+    # the starts were spread: the 60 writes cannot pass a bucket of 20 refilled at 10 per second in under 4 s
+    writes = SMALL.writes
+    assert writes is not None
+    assert wall >= (N - writes.capacity) / writes.refill * 0.9
+    assert all(r.attempts == 1 for r in results)
+
+
+def test_the_budget_estimates_level_and_refill_from_the_headers() -> None:
+    now = [0.0]
+    budgets = RateBudgets(clock=lambda: now[0])
+    header = "x-ms-ratelimit-remaining-subscription-writes"
+    assert budgets.start_delay("s", running=0) == 0.0  # nothing said yet: no pacing
+    budgets.observed("s", {header: "199"})
+    assert budgets.start_delay("s", running=4) == 0.0  # plenty left
+    # 50 writes sent in 5 s, the bucket went down by 0: it refills 10 per second
+    for _ in range(50):
+        budgets.sent("s", "PUT")
+    now[0] = 5.0
+    budgets.observed("s", {header: "199"})
+    # down to 2 tokens: one more item (and 4 running) needs about 6: wait (6 - 2) / 10 s
+    for _ in range(197):
+        budgets.sent("s", "PUT")
+    now[0] = 5.01
+    budgets.observed("s", {header: "2"})
+    for _ in range(247):  # one write per item
+        budgets.started("s")
+    delay = budgets.start_delay("s", running=4)
+    assert 0.1 < delay < 2.0
+    assert budgets.start_delay("other", running=4) == 0.0
+    # a bucket nobody measured refills at ARM's documented rate
+    fresh = RateBudgets(clock=lambda: 0.0)
+    fresh.observed("t", {"x-ms-ratelimit-remaining-subscription-reads": "0"})
+    assert fresh.start_delay("t", running=0) == (2.0 + 1.0) / 25.0
