@@ -1,11 +1,11 @@
 """Pacing by ARM's remaining budget: bulk starts an item only when the subscription's buckets can pay for it.
 
 ARM answers every request with what is left of the caller's buckets (``x-ms-ratelimit-remaining-subscription-
-reads|writes|deletes``, and ``-global-`` for all principals together). [`RateBudgetPolicy`] — one per client, on
+reads|writes|deletes``, and ``-global-`` for all principals together). `RateBudgetPolicy` — one per client, on
 every pipeline of its VNet clients — counts the requests sent per subscription and kind and records each answer's
-remaining budget. [`RateBudgets.start_delay`] estimates each bucket's level now (the last figure, plus its refill
-since, minus what was sent since) and its refill rate (from two figures some seconds apart; ARM's documented
-rates until then) and says how long the next item must wait so that it, and the requests the running items still
+remaining budget. `RateBudgets.start_delay` estimates each bucket's level now (the last figure, plus its refill
+since, minus what was sent since) and its refill rate (the fastest measured between two figures some seconds
+apart — the rise plus what was answered meanwhile; never below ARM's documented rates) and says how long the next item must wait so that it, and the requests the running items still
 owe, find tokens: bulk spreads its starts at the refill rate instead of running into 429s.
 
 ```python
@@ -65,30 +65,29 @@ def _subscription(url: str) -> str | None:
 
 
 class _Meter:
-    """One bucket as its answers describe it: ``(time, remaining, sent so far)`` figures."""
+    """One bucket as its answers describe it: ``(time, remaining, requests sent, requests answered)`` figures,
+    and the fastest refill measured so far (a bucket's refill does not change; a measurement while the bucket
+    is full only bounds it from below)."""
 
-    __slots__ = ("figures", "kind")
+    __slots__ = ("best", "figures", "kind")
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self.figures: deque[tuple[float, float, int]] = deque(maxlen=128)
+        self.best = DOCUMENTED_REFILL[kind]
+        self.figures: deque[tuple[float, float, int, int]] = deque(maxlen=256)
 
-    def observe(self, at: float, remaining: float, sent: int) -> None:
-        self.figures.append((at, remaining, sent))
+    def observe(self, at: float, remaining: float, sent: int, answered: int) -> None:
+        self.figures.append((at, remaining, sent, answered))
+        for old_at, old_remaining, _, old_answered in reversed(self.figures):
+            if at - old_at >= _MIN_SPAN:  # what came back: the rise, plus what was spent meanwhile
+                rate = (remaining - old_remaining + answered - old_answered) / (at - old_at)
+                self.best = max(self.best, rate)
+                break
 
-    def refill(self) -> float:
-        """Tokens per second: what came back between an old figure and the last one, or ARM's documented rate."""
-        last_at, last_remaining, last_sent = self.figures[-1]
-        for at, remaining, sent in reversed(self.figures):
-            if last_at - at >= _MIN_SPAN:
-                return max(0.0, (last_remaining - remaining + last_sent - sent) / (last_at - at))
-        return DOCUMENTED_REFILL[self.kind]
-
-    def level(self, now: float, sent_now: int) -> tuple[float, float]:
-        """``(tokens now, refill per second)``."""
-        at, remaining, sent = self.figures[-1]
-        rate = self.refill()
-        return remaining + rate * max(0.0, now - at) - (sent_now - sent), rate
+    def level(self, now: float, sent_now: int) -> float:
+        """Tokens now: the last figure, plus the refill since, minus what was sent since."""
+        at, remaining, sent, _ = self.figures[-1]
+        return remaining + self.best * max(0.0, now - at) - (sent_now - sent)
 
 
 class RateBudgets:
@@ -106,6 +105,7 @@ class RateBudgets:
         self._clock = clock
         self._lock = threading.Lock()
         self._sent: dict[tuple[str, str], int] = {}
+        self._answered: dict[tuple[str, str], int] = {}
         self._meters: dict[tuple[str, str], _Meter] = {}
         self._started: dict[str, int] = {}
 
@@ -138,20 +138,25 @@ class RateBudgets:
         with self._lock:
             self._sent[key] = self._sent.get(key, 0) + 1
 
-    def observed(self, subscription: str, headers: Mapping[str, Any]) -> None:
+    def observed(self, subscription: str, headers: Mapping[str, Any], method: str | None = None) -> None:
         """Record the remaining budgets an answer from ``subscription`` reports.
 
         Args:
             subscription: The subscription id in the request's URL.
             headers: The answer's headers (case-insensitive mapping).
+            method: The HTTP method of the request answered (counted: what was spent between two figures).
 
         ```python
         budgets.observed("sub-1", {"x-ms-ratelimit-remaining-subscription-writes": "199"})
         ```
         """
         sub = subscription.lower()
+        kind_answered = _kind(method.upper()) if method else None
         with self._lock:
             now = self._clock()
+            if kind_answered is not None:
+                key = (sub, kind_answered)
+                self._answered[key] = self._answered.get(key, 0) + 1
             for kind in DOCUMENTED_REFILL:
                 for scope in ("subscription", "subscription-global"):
                     value = headers.get(f"x-ms-ratelimit-remaining-{scope}-{kind}")
@@ -162,7 +167,8 @@ class RateBudgets:
                     if remaining is None:
                         continue
                     meter = self._meters.setdefault((sub, scope + kind), _Meter(kind))
-                    meter.observe(now, remaining, self._sent.get((sub, kind), 0))
+                    sent, answered = self._sent.get((sub, kind), 0), self._answered.get((sub, kind), 0)
+                    meter.observe(now, remaining, sent, answered)
 
     def started(self, subscription: str) -> None:
         """Count a bulk item started in ``subscription`` (its cost per item is learnt from these).
@@ -202,15 +208,15 @@ class RateBudgets:
                 cost = (sent + _PRIOR_COST[meter.kind]) / (started + 1)
                 if cost <= 0:
                     continue
-                level, rate = meter.level(now, sent)
+                level = meter.level(now, sent)
                 need = cost * (running + 1) + 1.0
                 if level < need:
-                    delay = max(delay, (need - level) / rate if rate > 0 else 1.0)
+                    delay = max(delay, (need - level) / meter.best)
         return min(delay, 60.0)
 
 
 class RateBudgetPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
-    """Feeds [`RateBudgets`] from a pipeline (sync or asyncio): each try's request, each answer's headers.
+    """Feeds `RateBudgets` from a pipeline (sync or asyncio): each try's request, each answer's headers.
 
     Args:
         budgets: Where to record them.
@@ -234,4 +240,5 @@ class RateBudgetPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
         ``Retry-After`` and halves its concurrency)."""
         subscription = _subscription(request.http_request.url)
         if subscription and response.http_response.status_code != 429:
-            self._budgets.observed(subscription, response.http_response.headers)
+            method = request.http_request.method.upper()
+            self._budgets.observed(subscription, response.http_response.headers, method)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+import pytest
+
 from crossipam import DeploymentSpec
 from crossipam._pacing import RateBudgets
 from crossipam.testing import ARM_THROTTLE_LIMITS, AzureEmulator
@@ -58,24 +60,31 @@ def test_the_budget_estimates_level_and_refill_from_the_headers() -> None:
     budgets = RateBudgets(clock=lambda: now[0])
     header = "x-ms-ratelimit-remaining-subscription-writes"
     assert budgets.start_delay("s", running=0) == 0.0  # nothing said yet: no pacing
-    budgets.observed("s", {header: "199"})
+    budgets.started("s")  # every item costs one write
+    budgets.sent("s", "PUT")
+    budgets.observed("s", {header: "199"}, "PUT")
     assert budgets.start_delay("s", running=4) == 0.0  # plenty left
-    # 50 writes sent in 5 s, the bucket went down by 0: it refills 10 per second
-    for _ in range(50):
+    # 100 writes answered in 5 s and the bucket is as full as before: it refills (at least) 20 per second
+    for _ in range(100):
+        budgets.started("s")
         budgets.sent("s", "PUT")
+        budgets.observed("s", {}, "PUT")
     now[0] = 5.0
-    budgets.observed("s", {header: "199"})
-    # down to 2 tokens: one more item (and 4 running) needs about 6: wait (6 - 2) / 10 s
+    budgets.started("s")
+    budgets.sent("s", "PUT")
+    budgets.observed("s", {header: "199"}, "PUT")
+    # then down to 2: one more item (and 4 running, one write each) needs 6: wait (6 - 2) / 20 s
     for _ in range(197):
         budgets.sent("s", "PUT")
-    now[0] = 5.01
-    budgets.observed("s", {header: "2"})
-    for _ in range(247):  # one write per item
+        budgets.observed("s", {}, "PUT")
         budgets.started("s")
-    delay = budgets.start_delay("s", running=4)
-    assert 0.1 < delay < 2.0
+    now[0] = 5.01
+    budgets.observed("s", {header: "2"}, "PUT")
+    assert budgets.start_delay("s", running=4) == pytest.approx(4 / 20, rel=0.05)
+    now[0] = 5.25  # refilled meanwhile
+    assert budgets.start_delay("s", running=4) == 0.0
     assert budgets.start_delay("other", running=4) == 0.0
-    # a bucket nobody measured refills at ARM's documented rate
+    # a bucket nobody measured refills at ARM's documented rate (25 reads per second)
     fresh = RateBudgets(clock=lambda: 0.0)
-    fresh.observed("t", {"x-ms-ratelimit-remaining-subscription-reads": "0"})
-    assert fresh.start_delay("t", running=0) == (2.0 + 1.0) / 25.0
+    fresh.observed("t", {"x-ms-ratelimit-remaining-subscription-reads": "0"}, "GET")
+    assert fresh.start_delay("t", running=0) == pytest.approx((2.0 + 1.0) / 25.0)
