@@ -4,8 +4,8 @@ ARM answers every request with what is left of the caller's buckets (``x-ms-rate
 reads|writes|deletes``, and ``-global-`` for all principals together). `RateBudgetPolicy` — one per client, on
 every pipeline of its VNet clients — counts the requests sent per subscription and kind and records each answer's
 remaining budget. `RateBudgets.start_delay` estimates each bucket's level now (the last figure, plus its refill
-since, minus what was sent since) and its refill rate (the fastest measured between two figures some seconds
-apart — the rise plus what was answered meanwhile; never below ARM's documented rates) and says how long the next item must wait so that it, and the requests the running items still
+since, minus what was sent since) and its refill rate (measured between two figures some seconds apart — the
+rise plus what was answered meanwhile; ARM's documented rates until then) and says how long the next item must wait so that it, and the requests the running items still
 owe, find tokens: bulk spreads its starts at the refill rate instead of running into 429s.
 
 ```python
@@ -66,28 +66,37 @@ def _subscription(url: str) -> str | None:
 
 class _Meter:
     """One bucket as its answers describe it: ``(time, remaining, requests sent, requests answered)`` figures,
-    and the fastest refill measured so far (a bucket's refill does not change; a measurement while the bucket
-    is full only bounds it from below)."""
+    the most it was seen to hold, and its refill rate (ARM's documented one, then the running mean of what was
+    measured over windows that did not start with a full bucket); pacing counts on 90% of it."""
 
-    __slots__ = ("best", "figures", "kind")
+    __slots__ = ("best", "figures", "kind", "most")
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.best = DOCUMENTED_REFILL[kind]
+        self.most = 0.0
         self.figures: deque[tuple[float, float, int, int]] = deque(maxlen=256)
 
     def observe(self, at: float, remaining: float, sent: int, answered: int) -> None:
         self.figures.append((at, remaining, sent, answered))
+        self.most = max(self.most, remaining)
         for old_at, old_remaining, _, old_answered in reversed(self.figures):
-            if at - old_at >= _MIN_SPAN:  # what came back: the rise, plus what was spent meanwhile
+            if at - old_at < _MIN_SPAN:
+                continue
+            # what came back: the rise, plus what was spent meanwhile — unless the bucket was full (the refill
+            # then went nowhere and only bounds the rate from below)
+            if old_remaining < 0.9 * self.most:
                 rate = (remaining - old_remaining + answered - old_answered) / (at - old_at)
-                self.best = max(self.best, rate)
-                break
+                self.best = max(0.1, (self.best + rate) / 2)
+            break
 
     def level(self, now: float, sent_now: int) -> float:
-        """Tokens now: the last figure, plus the refill since, minus what was sent since."""
-        at, remaining, sent, _ = self.figures[-1]
-        return remaining + self.best * max(0.0, now - at) - (sent_now - sent)
+        """Tokens now: the last figure, plus the refill since (up to the most it was seen to hold), minus what
+        was sent but not answered when it was taken, or sent since."""
+        at, remaining, _, answered = self.figures[-1]
+        refilled = min(self.most, remaining + 0.9 * self.best * max(0.0, now - at))
+        # what was sent and not answered when the figure was taken may not have been charged yet: count it spent
+        return refilled - (sent_now - answered)
 
 
 class RateBudgets:
@@ -186,11 +195,12 @@ class RateBudgets:
 
     def start_delay(self, subscription: str, running: int) -> float:
         """Seconds until one more item may start in ``subscription`` so that every bucket can pay for it and for
-        what the ``running`` items still owe (0.0 when the headers said nothing yet).
+        what the started items still owe — requests each item is expected to cost (learnt, at least 2 reads and
+        1 write) and that were not sent yet (0.0 when the headers said nothing yet).
 
         Args:
             subscription: The subscription id.
-            running: Items of that subscription in flight.
+            running: Items of that subscription in flight (the pacer counts what they owe itself).
 
         ```python
         budgets.start_delay("sub-1", running=8)   # 0.0
@@ -205,13 +215,14 @@ class RateBudgets:
                 if meter_sub != sub:
                     continue
                 sent = self._sent.get((sub, meter.kind), 0)
-                cost = (sent + _PRIOR_COST[meter.kind]) / (started + 1)
+                cost = max(_PRIOR_COST[meter.kind], sent / started if started else 0.0)
                 if cost <= 0:
                     continue
                 level = meter.level(now, sent)
-                need = cost * (running + 1) + 1.0
+                # this item, and what the started ones still owe (expected requests not sent yet)
+                need = cost + max(0.0, cost * started - sent) + 1.0
                 if level < need:
-                    delay = max(delay, (need - level) / meter.best)
+                    delay = max(delay, (need - level) / (0.9 * meter.best))
         return min(delay, 60.0)
 
 

@@ -59,32 +59,36 @@ def test_the_budget_estimates_level_and_refill_from_the_headers() -> None:
     now = [0.0]
     budgets = RateBudgets(clock=lambda: now[0])
     header = "x-ms-ratelimit-remaining-subscription-writes"
+
+    def items(count: int, remaining: str | None = None) -> None:
+        """``count`` items of one write each, started, sent and answered (the last answer says ``remaining``)."""
+        for i in range(count):
+            budgets.started("s")
+            budgets.sent("s", "PUT")
+            last = remaining is not None and i == count - 1
+            budgets.observed("s", {header: remaining} if last else {}, "PUT")
+
     assert budgets.start_delay("s", running=0) == 0.0  # nothing said yet: no pacing
-    budgets.started("s")  # every item costs one write
-    budgets.sent("s", "PUT")
-    budgets.observed("s", {header: "199"}, "PUT")
+    items(1, "199")
     assert budgets.start_delay("s", running=4) == 0.0  # plenty left
-    # 100 writes answered in 5 s and the bucket is as full as before: it refills (at least) 20 per second
-    for _ in range(100):
-        budgets.started("s")
-        budgets.sent("s", "PUT")
-        budgets.observed("s", {}, "PUT")
+    items(99, "100")
+    # 100 more writes answered in 5 s and the bucket holds as much as before: it refilled 20 per second (the
+    # estimate moves half way from ARM's documented 10 per second)
     now[0] = 5.0
-    budgets.started("s")
-    budgets.sent("s", "PUT")
-    budgets.observed("s", {header: "199"}, "PUT")
-    # then down to 2: one more item (and 4 running, one write each) needs 6: wait (6 - 2) / 20 s
-    for _ in range(197):
-        budgets.sent("s", "PUT")
-        budgets.observed("s", {}, "PUT")
-        budgets.started("s")
+    items(100, "100")
     now[0] = 5.01
-    budgets.observed("s", {header: "2"}, "PUT")
-    assert budgets.start_delay("s", running=4) == pytest.approx(4 / 20, rel=0.05)
-    now[0] = 5.25  # refilled meanwhile
+    items(100, "0")  # measured again since the figure of 100 at 0 s: (0 - 100 + 200) / 5.01 per second
+    refill = (15 + (0 - 100 + 200) / 5.01) / 2
+    # one more item needs its write and a token to spare; pacing counts on 90% of the refill
+    assert budgets.start_delay("s", running=4) == pytest.approx(2 / (0.9 * refill), rel=0.01)
+    budgets.started("s")  # an item started and has not sent its write yet: it owes one more
+    assert budgets.start_delay("s", running=4) == pytest.approx(3 / (0.9 * refill), rel=0.01)
+    budgets.sent("s", "PUT")
+    now[0] = 5.3  # refilled meanwhile
     assert budgets.start_delay("s", running=4) == 0.0
     assert budgets.start_delay("other", running=4) == 0.0
-    # a bucket nobody measured refills at ARM's documented rate (25 reads per second)
+    # a bucket nobody measured refills at ARM's documented rate (25 reads per second); an item costs 2 reads
     fresh = RateBudgets(clock=lambda: 0.0)
+    fresh.sent("t", "GET")
     fresh.observed("t", {"x-ms-ratelimit-remaining-subscription-reads": "0"}, "GET")
-    assert fresh.start_delay("t", running=0) == pytest.approx((2.0 + 1.0) / 25.0)
+    assert fresh.start_delay("t", running=0) == pytest.approx((2.0 + 1.0) / (0.9 * 25.0))
