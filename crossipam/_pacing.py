@@ -220,7 +220,7 @@ class RateBudgets:
                     continue
                 level = meter.level(now, sent)
                 # this item, and what the started ones still owe (expected requests not sent yet)
-                need = cost + max(0.0, cost * started - sent) + 1.0
+                need = cost + max(0.0, cost * started - sent) + 1.0 + 0.1 * meter.most  # a standing reserve
                 if level < need:
                     delay = max(delay, (need - level) / (0.9 * meter.best))
         return min(delay, 60.0)

@@ -36,7 +36,6 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from ._bulk_items import (
@@ -55,8 +54,8 @@ from ._bulk_retry import (
     classify,
     retry_after_seconds,
 )
+from ._bulk_schedule import Scheduler, _result
 from ._pacing import Pacer
-from ._redact import describe
 from .errors import (
     CrossIpamError,
 )
@@ -252,14 +251,6 @@ class SubscriptionGate:
         )
 
 
-def _result(
-    item: BulkItem, outcome: VirtualNetworkDeployment | CrossIpamError, attempts: int
-) -> BulkItemResult:
-    if isinstance(outcome, CrossIpamError):
-        return BulkItemResult(item.vnet_id, None, outcome, attempts, item.spec)
-    return BulkItemResult(item.vnet_id, outcome, None, attempts, item.spec)
-
-
 def _after_failure(
     gate: SubscriptionGate, item: BulkItem, error: CrossIpamError, attempts: int, max_attempts: int
 ) -> RetryDecision | None:
@@ -283,6 +274,15 @@ def _after_failure(
         max_attempts,
     )
     return decision
+
+
+class _Scheduler(Scheduler):
+    """The scheduler (`crossipam._bulk_schedule`) deciding on failures with `_after_failure`."""
+
+    def __init__(
+        self, items: Sequence[BulkItem], gate: SubscriptionGate, max_attempts: int, pacer: Pacer | None = None
+    ) -> None:
+        super().__init__(items, gate, max_attempts, pacer, _after_failure)
 
 
 def _check(max_attempts: int) -> None:
@@ -317,123 +317,6 @@ class _Clock:
 
 
 # ---- scheduling ----------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Pending:
-    item: BulkItem
-    attempts: int  # runs so far
-    not_before: float
-    last_error: CrossIpamError | None = None
-
-
-class _Scheduler:
-    """Which item runs next — pure logic shared by both drivers (they hold a lock around every call).
-
-    Items wait in one queue (input order); `take` hands out the first one whose subscription is neither
-    paused nor at its limit and whose retry delay has passed, so a paused subscription never holds a worker:
-    the other subscriptions' items queued behind it run meanwhile. A failed attempt that is retried goes back
-    to the queue with ``not_before = now + delay``.
-    """
-
-    def __init__(
-        self,
-        items: Sequence[BulkItem],
-        gate: SubscriptionGate,
-        max_attempts: int,
-        pacer: Pacer | None = None,
-    ) -> None:
-        self.gate = gate
-        self._max_attempts = max_attempts
-        self._pending = [_Pending(item, 0, 0.0) for item in items]
-        self._running = 0
-        self._pacer = pacer
-        if pacer is not None:
-            pacer.use_clock(gate.clock)
-
-    def _ready_at(self, entry: _Pending, paced: dict[str, float] | None = None, now: float = 0.0) -> float:
-        subscription = entry.item.subscription
-        at = max(entry.not_before, self.gate.resumes_at(subscription))
-        if paced is None or self._pacer is None or not subscription:
-            return at
-        if subscription not in paced:  # once per subscription and decision
-            delay = self._pacer.start_delay(subscription, self.gate.in_flight(subscription))
-            paced[subscription] = now + delay
-        return max(at, paced[subscription])
-
-    def take(self, now: float) -> tuple[BulkItem, int] | None:
-        """The first pending item that may start at ``now`` and its attempt number (counted started), if any."""
-        paced: dict[str, float] = {}
-        for position, entry in enumerate(self._pending):
-            subscription = entry.item.subscription
-            if self.gate.can_start(subscription) and self._ready_at(entry, paced, now) <= now:
-                del self._pending[position]
-                self.gate.started(subscription)
-                if self._pacer is not None and subscription:
-                    self._pacer.started(subscription)
-                self._running += 1
-                return entry.item, entry.attempts + 1
-        return None
-
-    def wake_in(self, now: float) -> float | None:
-        """Seconds until a pending item's pause, retry delay or pacing ends; ``None`` when no item waits for
-        time."""
-        paced: dict[str, float] = {}
-        waits = [at - now for at in (self._ready_at(e, paced, now) for e in self._pending) if at > now]
-        return min(waits) if waits else None
-
-    def next(self, now: float) -> tuple[BulkItem, int] | float | None:
-        """What a free worker does at ``now``: run an item (`take`), sleep this many seconds
-        (`wake_in`), or — ``None`` — wait until another worker finishes (or exit when `all_done`)."""
-        taken = self.take(now)
-        return taken if taken is not None else self.wake_in(now)
-
-    def finish(
-        self, item: BulkItem, attempts: int, outcome: VirtualNetworkDeployment | CrossIpamError, now: float
-    ) -> BulkItemResult | None:
-        """Count the attempt out; the item's final result, or ``None`` when it was queued again for a retry.
-
-        Never raises: should the retry decision fail (a bug, an error object of unexpected shape), the item
-        ends with its error instead of being lost."""
-        self._running -= 1
-        failed = isinstance(outcome, CrossIpamError)
-        try:
-            self.gate.finished(item.subscription, succeeded=not failed)
-            if isinstance(outcome, CrossIpamError):
-                decision = _after_failure(self.gate, item, outcome, attempts, self._max_attempts)
-                if decision is not None:
-                    self._pending.append(_Pending(item, attempts, now + decision.delay, outcome))
-                    return None
-        except Exception:
-            _LOGGER.exception("%s: the retry decision failed; the item ends with its error", item.vnet_id)
-        return _result(item, outcome, attempts)
-
-    def abandon_waiting(self, now: float, cause: BaseException) -> list[tuple[BulkItemResult, BulkItem]]:
-        """The ``sleep`` callback raised, so the items that wait for time (a pause or a retry delay not over at
-        ``now``) cannot be waited for: each ends now — a retried item with its last error, an item never run
-        with a ``CrossIpamError`` whose ``__cause__`` is ``cause``. Items that may run are left queued."""
-        ended: list[tuple[BulkItemResult, BulkItem]] = []
-        keep: list[_Pending] = []
-        for entry in self._pending:
-            if self._ready_at(entry) <= now:
-                keep.append(entry)
-                continue
-            error = entry.last_error
-            if error is None:
-                error = CrossIpamError(
-                    f"{entry.item.vnet_id} was not run: waiting for its subscription failed "
-                    f"(the sleep callback raised {describe(cause)})",
-                    hint="sleep= must wait the seconds it is given; run the item again",
-                )
-                error.__cause__ = cause
-            ended.append((_result(entry.item, error, entry.attempts), entry.item))
-        self._pending = keep
-        return ended
-
-    @property
-    def all_done(self) -> bool:
-        """Nothing pending and nothing running."""
-        return not self._pending and not self._running
 
 
 class _Results:
