@@ -73,7 +73,7 @@ def _execute(request: _engine.Request, clients: _engine.Clients, sleep: Callable
             ARMPolling(request.polling_interval, path_format_arguments={"endpoint": request.endpoint}),
             request.map_error,
             lambda result: drive(request.settle(result), clients, sleep),
-            (request.polling_interval, sleep),
+            sleep,
         )
         return request.call.invoke(clients.client_for(request.call), polling=polling)
     client = clients.client_for(request)
@@ -113,11 +113,11 @@ class _MappedPolling(_engine.PollingDelegate[_T], PollingMethod[_T]):
         inner: Any,
         map_error: Callable[[Exception], Exception],
         settle: Callable[[_T], _T],
-        wait: tuple[float, Callable[[float], Any]],
+        sleep: Callable[[float], Any],
     ) -> None:
-        super().__init__(inner, map_error, wait[0])
+        super().__init__(inner, map_error)
         self._settle = settle
-        self._sleep = wait[1]
+        self._sleep = sleep
 
     def run(self) -> None:
         if delay := self.first_delay():

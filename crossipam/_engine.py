@@ -332,12 +332,9 @@ class PollingDelegate(Generic[_T]):
     """Delegates a polling method to azure-core's ARM polling (``inner``); ``run`` — sync or async — is the
     driver's. `settled` replaces the inner result once ``run`` settled it."""
 
-    def __init__(
-        self, inner: Any, map_error: Callable[[Exception], Exception], polling_interval: float = 0.0
-    ) -> None:
+    def __init__(self, inner: Any, map_error: Callable[[Exception], Exception]) -> None:
         self._inner = inner
         self._map_error = map_error
-        self._polling_interval = polling_interval
         self._initial_headers: Any = None
         self.settled: list[_T] = []
 
@@ -348,14 +345,14 @@ class PollingDelegate(Generic[_T]):
         self._inner.initialize(client, initial_response, deserialization_callback)
 
     def first_delay(self) -> float:
-        """Seconds to wait before the first status poll: the initial answer's ``Retry-After`` (else
-        ``polling_interval``), 0 when the operation already ended. azure-core's poller polls at once after the
-        initial answer and honours ``Retry-After`` only from the second poll on; an ARM operation is rarely done
-        that soon, so the immediate poll is a read spent for nothing (and reads are throttled)."""
+        """Seconds to wait before the first status poll: the initial answer's ``Retry-After``; 0 when it asks for
+        none (or the operation already ended), so the first poll goes out at once as azure-core sends it.
+        azure-core's poller polls at once after the initial answer and honours ``Retry-After`` only from the
+        second poll on; an ARM operation is rarely done that soon, so the immediate poll is a read spent for
+        nothing (and reads are throttled)."""
         if self._inner.finished():
             return 0.0
-        delay = retry_after_from_headers(self._initial_headers)
-        return delay if delay else self._polling_interval
+        return retry_after_from_headers(self._initial_headers) or 0.0
 
     def status(self) -> str:
         return str(self._inner.status())

@@ -83,7 +83,7 @@ async def _execute(request: _engine.Request, clients: _engine.Clients, sleep: Sl
             AsyncARMPolling(lro.polling_interval, path_format_arguments={"endpoint": lro.endpoint}),
             lro.map_error,
             settle,
-            (lro.polling_interval, sleep),
+            sleep,
         )
         return await lro.call.invoke(clients.client_for(lro.call), polling=polling)
     client = clients.client_for(request)
@@ -124,11 +124,11 @@ class _MappedPolling(_engine.PollingDelegate[_T], AsyncPollingMethod[_T]):
         inner: Any,
         map_error: Callable[[Exception], Exception],
         settle: Callable[[_T], Awaitable[_T]],
-        wait: tuple[float, Sleeper],
+        sleep: Sleeper,
     ) -> None:
-        super().__init__(inner, map_error, wait[0])
+        super().__init__(inner, map_error)
         self._settle = settle
-        self._sleep = wait[1]
+        self._sleep = sleep
 
     async def run(self) -> None:
         if delay := self.first_delay():
