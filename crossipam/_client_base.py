@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from azure.core import AzureClouds
 from azure.core.exceptions import AzureError
 
+from ._bulk_items import spec_of
 from ._inflight import DEFAULT_OPERATION_TIMEOUT
 from ._pacing import RateBudgetPolicy, RateBudgets
 from ._resource_ids import IpamPoolId
@@ -29,7 +30,8 @@ from ._shared import DEFAULT_CONFLICT_RETRIES, client_id_of, environment_config,
 from ._vnet_flows import Flow, FlowContext, listing_flow
 from ._wire_errors import error_code
 from .credentials import validate_multitenant_credential, validate_tenant_id
-from .errors import AzureServiceError, ConfigurationError, InvalidInputError
+from .deployment import deployment_request
+from .errors import AzureServiceError, ConfigurationError, CrossIpamError, InvalidInputError
 from .models import CloudEndpoints
 from .policies import RedactingNetworkTraceLoggingPolicy, RetryAfterPolicy
 
@@ -404,8 +406,16 @@ class ClientBase(Generic[CredT, BoundT]):
 
     def _listing(self, items: Sequence[Any]) -> Flow:
         """The flow that lists, once, the resource groups of a ``deploy_many``'s VNets (bulk items): the first
-        attempt of each item plans from the list instead of a GET of its own."""
-        return listing_flow(self._flow_context(), [item.vnet_id for item in items])
+        attempt of each item plans from the list instead of a GET of its own. An item whose spec is refused
+        before any request (a bad id, tag or pool) is no reason to list its group."""
+        vnets = []
+        for item in items:
+            try:
+                spec = spec_of(item)
+                vnets.append(deployment_request(spec.vnet_id, **spec.deploy_kwargs()).vnet_id)
+            except CrossIpamError:  # the item fails alone when it runs
+                continue
+        return listing_flow(self._flow_context(), vnets)
 
     def _service_error(self, err: AzureError, *, tenant: str, action: str) -> AzureServiceError:
         return map_service_error(
