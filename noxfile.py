@@ -47,9 +47,11 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Benchmarks (opt-in): crossipam against the tutorial's flow on the offline Azure."""
+    """Benchmarks (opt-in), small: at ARM's limits with the offline Azure in its own process (az CLI, raw SDK,
+    crossipam threads and asyncio), then crossipam against the tutorial's flow."""
     session.install("-e", ".[dev]")
-    session.run("python", "benchmarks/bench_deploy.py", "--vnets", "20", *session.posargs)
+    session.run("python", "benchmarks/bench_arm.py", "--vnets", "40", "--concurrency", "8", *session.posargs)
+    session.run("python", "benchmarks/bench_deploy.py", "--vnets", "20")
 
 
 @nox.session(default=False)

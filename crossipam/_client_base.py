@@ -16,19 +16,22 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from azure.core import AzureClouds
 from azure.core.exceptions import AzureError
 
+from ._bulk_items import spec_of
 from ._inflight import DEFAULT_OPERATION_TIMEOUT
+from ._pacing import RateBudgetPolicy, RateBudgets
 from ._resource_ids import IpamPoolId
 from ._shared import DEFAULT_CONFLICT_RETRIES, client_id_of, environment_config, map_service_error
-from ._vnet_flows import FlowContext
+from ._vnet_flows import Flow, FlowContext, listing_flow
 from ._wire_errors import error_code
 from .credentials import validate_multitenant_credential, validate_tenant_id
-from .errors import AzureServiceError, ConfigurationError, InvalidInputError
+from .deployment import deployment_request
+from .errors import AzureServiceError, ConfigurationError, CrossIpamError, InvalidInputError
 from .models import CloudEndpoints
 from .policies import RedactingNetworkTraceLoggingPolicy, RetryAfterPolicy
 
@@ -122,6 +125,8 @@ class ClientBase(Generic[CredT, BoundT]):
         """The SDK clients, one per (tenant side, subscription); the per-VNet locks; the lock that guards both
         (the asyncio client runs on one thread and needs none of it but the dictionaries)."""
         self._vnet_locks: dict[str, Any] = {}
+        self._budgets = RateBudgets()
+        """ARM's remaining budget per subscription, as the VNet clients' answers report it: bulk paces by it."""
         self._lock = threading.Lock()
 
     # ---- alternative constructors ------------------------------------------------------------------------------
@@ -343,6 +348,8 @@ class ClientBase(Generic[CredT, BoundT]):
                 self._credential, [self._management_tenant_id], scope, client_id=self._client_id
             )
             per_retry.append(aux)
+        if which == "managed":
+            per_retry.append(RateBudgetPolicy(self._budgets))
         kwargs.setdefault("logging_policy", RedactingNetworkTraceLoggingPolicy(**self._kwargs))
         kwargs["base_url"] = self._cloud.resource_manager
         kwargs["credential_scopes"] = [self._cloud.resource_manager_scope]
@@ -396,6 +403,19 @@ class ClientBase(Generic[CredT, BoundT]):
             service_error=lambda err, tenant, action: self._service_error(err, tenant=tenant, action=action),
             pool_error=self._pool_read_error,
         )
+
+    def _listing(self, items: Sequence[Any]) -> Flow:
+        """The flow that lists, once, the resource groups of a ``deploy_many``'s VNets (bulk items): the first
+        attempt of each item plans from the list instead of a GET of its own. An item whose spec is refused
+        before any request (a bad id, tag or pool) is no reason to list its group."""
+        vnets = []
+        for item in items:
+            try:
+                spec = spec_of(item)
+                vnets.append(deployment_request(spec.vnet_id, **spec.deploy_kwargs()).vnet_id)
+            except CrossIpamError:  # the item fails alone when it runs
+                continue
+        return listing_flow(self._flow_context(), vnets)
 
     def _service_error(self, err: AzureError, *, tenant: str, action: str) -> AzureServiceError:
         return map_service_error(

@@ -73,6 +73,7 @@ def _execute(request: _engine.Request, clients: _engine.Clients, sleep: Callable
             ARMPolling(request.polling_interval, path_format_arguments={"endpoint": request.endpoint}),
             request.map_error,
             lambda result: drive(request.settle(result), clients, sleep),
+            sleep,
         )
         return request.call.invoke(clients.client_for(request.call), polling=polling)
     client = clients.client_for(request)
@@ -108,12 +109,19 @@ class _MappedPolling(_engine.PollingDelegate[_T], PollingMethod[_T]):
     """ARM polling whose failure becomes crossipam's typed error and whose result is settled by a flow."""
 
     def __init__(
-        self, inner: Any, map_error: Callable[[Exception], Exception], settle: Callable[[_T], _T]
+        self,
+        inner: Any,
+        map_error: Callable[[Exception], Exception],
+        settle: Callable[[_T], _T],
+        sleep: Callable[[float], Any],
     ) -> None:
         super().__init__(inner, map_error)
         self._settle = settle
+        self._sleep = sleep
 
     def run(self) -> None:
+        if delay := self.first_delay():
+            self._sleep(delay)
         try:
             self._inner.run()
         except SDK_ERRORS as err:

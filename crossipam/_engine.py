@@ -44,6 +44,7 @@ from azure.core.pipeline.policies import (
 )
 from azure.core.rest import HttpRequest
 
+from ._retry_after import retry_after_from_headers
 from ._version import __version__
 from .credentials import is_managed_identity
 from .models import CloudEndpoints
@@ -334,12 +335,24 @@ class PollingDelegate(Generic[_T]):
     def __init__(self, inner: Any, map_error: Callable[[Exception], Exception]) -> None:
         self._inner = inner
         self._map_error = map_error
+        self._initial_headers: Any = None
         self.settled: list[_T] = []
 
     def initialize(
         self, client: Any, initial_response: Any, deserialization_callback: Callable[[Any], _T]
     ) -> None:
+        self._initial_headers = initial_response.http_response.headers
         self._inner.initialize(client, initial_response, deserialization_callback)
+
+    def first_delay(self) -> float:
+        """Seconds to wait before the first status poll: the initial answer's ``Retry-After``; 0 when it asks for
+        none (or the operation already ended), so the first poll goes out at once as azure-core sends it.
+        azure-core's poller polls at once after the initial answer and honours ``Retry-After`` only from the
+        second poll on; an ARM operation is rarely done that soon, so the immediate poll is a read spent for
+        nothing (and reads are throttled)."""
+        if self._inner.finished():
+            return 0.0
+        return retry_after_from_headers(self._initial_headers) or 0.0
 
     def status(self) -> str:
         return str(self._inner.status())

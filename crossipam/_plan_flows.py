@@ -25,6 +25,7 @@ from ._shared import SDK_ERRORS, vnet_not_found
 from ._vnet_flows import (
     Flow,
     FlowContext,
+    Listed,
     _after_conflict,
     _begin_put,
     deploy_flow,
@@ -139,16 +140,20 @@ def _apply_flow(
 
 
 def deploy_or_apply_flow(
-    ctx: FlowContext, request: _deployment.DeploymentRequest, plan: _planning.Plan | None
+    ctx: FlowContext,
+    request: _deployment.DeploymentRequest,
+    plan: _planning.Plan | None,
+    listed: Listed | None = None,
 ) -> Flow:
-    """The deploy (``plan`` is ``None``), or the apply of ``plan``'s item for the VNet: it writes only when
-    reading and deciding again gives the planned decision, and raises
-    [`PlanChangedError`][crossipam.plans.PlanChangedError] (with the new plan) otherwise.
+    """The deploy (``plan`` is ``None``; ``listed``: what bulk's list of the resource group showed, see
+    `deploy_flow`), or the apply of ``plan``'s item for the VNet: it writes only when reading and deciding again
+    gives the planned decision, and raises [`PlanChangedError`][crossipam.plans.PlanChangedError] (with the new
+    plan) otherwise.
 
     ```python
     outcome = drive(deploy_or_apply_flow(ctx, request, plan), client, time.sleep)
     ```
     """
     if plan is None:
-        return deploy_flow(ctx, request)
+        return deploy_flow(ctx, request, listed)
     return _apply_flow(ctx, request, plan.for_vnet(request.vnet_id))

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Generator, Mapping
+import threading
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -38,12 +39,15 @@ from ._shared import (
     wire,
 )
 from ._wire_errors import error_code
-from .errors import AzureServiceError, ConflictError
+from .errors import AzureServiceError, ConflictError, CrossIpamError
 from .models import DeploymentAction, PoolAllocation, PoolUsage, VirtualNetworkDeployment
 
 __all__ = [
     "FlowContext",
+    "Listed",
+    "VnetListing",
     "deploy_flow",
+    "listing_flow",
     "pool_allocations_flow",
     "pool_usage_flow",
     "read_flow",
@@ -223,9 +227,16 @@ def _after_conflict(
     return attempt + 1
 
 
-def deploy_flow(ctx: FlowContext, request: _deployment.DeploymentRequest) -> Flow:
+def deploy_flow(
+    ctx: FlowContext, request: _deployment.DeploymentRequest, listed: Listed | None = None
+) -> Flow:
     """Create or grow the VNet: read it settled, plan, PUT (``If-None-Match: *`` / ``If-Match``); after a conflict
     read and plan again. Returns the poller of the PUT, or the VNet itself when nothing needs writing.
+
+    ``listed`` is what a list of its resource group showed (bulk): the first plan starts from it instead of a
+    GET — a list read is a read, and the PUT's condition (``If-None-Match: *`` for a VNet the list did not show,
+    the listed ETag otherwise) refuses it if the VNet changed since; a listed VNet with an operation in flight is
+    read until it settles, as always.
 
     ```python
     outcome = drive(deploy_flow(ctx, request), client, time.sleep)
@@ -234,7 +245,10 @@ def deploy_flow(ctx: FlowContext, request: _deployment.DeploymentRequest) -> Flo
     vnet = request.vnet_id
     attempt = 0
     while True:
-        existing = yield from read_settled(ctx, vnet)
+        if listed is not None and is_terminal(provisioning_state(listed.body)):
+            existing, listed = listed.body, None
+        else:
+            existing = yield from read_settled(ctx, vnet)
         plan = _deployment.plan_deployment(request, existing)
         if plan.body is None:
             assert existing is not None
@@ -281,6 +295,86 @@ def remove_flow(ctx: FlowContext, vnet: VirtualNetworkId, prefixes: Any) -> Flow
             attempt = yield from _after_conflict(
                 ctx, ctx.vnet_error(err, f"{verb} {vnet}"), err, attempt, vnet
             )
+
+
+# ---- listing the VNets of resource groups (bulk) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listed:
+    """What a list of the VNet's resource group showed: its body, or ``None`` when it was not there."""
+
+    body: dict[str, Any] | None
+
+
+class VnetListing:
+    """The VNets listed per resource group, each handed out once (`take`): a retry reads the VNet again.
+
+    ```python
+    listing = drive(listing_flow(ctx, vnet_ids), client, time.sleep)
+    deploy_flow(ctx, request, listing.take(request.vnet_id))
+    ```
+    """
+
+    def __init__(self, groups: Mapping[tuple[str, str], Mapping[str, dict[str, Any]]]) -> None:
+        self._groups = groups
+        self._taken: set[str] = set()
+        self._lock = threading.Lock()
+
+    def take(self, vnet: VirtualNetworkId) -> Listed | None:
+        """What the list showed of ``vnet`` the first time it is asked; ``None`` (read it) when its group was
+        not listed or it was taken before."""
+        group = self._groups.get((vnet.subscription_id.lower(), vnet.resource_group.lower()))
+        key = str(vnet).lower()
+        with self._lock:
+            if group is None or key in self._taken:
+                return None
+            self._taken.add(key)
+        return Listed(group.get(vnet.name.lower()))
+
+
+def listing_flow(ctx: FlowContext, vnets: Iterable[str | VirtualNetworkId], *, min_vnets: int = 2) -> Flow:
+    """List the VNets of each resource group that holds at least ``min_vnets`` of ``vnets`` (every page): one
+    read per page instead of a GET per VNet. A group whose list fails, like an id that does not parse, is left
+    out: its VNets are read one by one, and fail there if they must (a bulk call never fails as a whole).
+
+    ```python
+    listing = drive(listing_flow(ctx, [spec.vnet_id for spec in specs]), client, time.sleep)
+    ```
+    """
+    counts: dict[tuple[str, str], int] = {}
+    names: dict[tuple[str, str], tuple[str, str]] = {}
+    for value in vnets:
+        try:
+            vnet = VirtualNetworkId.parse(value)
+        except CrossIpamError:  # the item fails alone when it runs
+            _LOGGER.debug("%r is no VNet id: not listed", value)
+            continue
+        key = (vnet.subscription_id.lower(), vnet.resource_group.lower())
+        counts[key] = counts.get(key, 0) + 1
+        names.setdefault(key, (vnet.subscription_id, vnet.resource_group))
+    groups: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    for key, count in counts.items():
+        if count < min_vnets:
+            continue
+        subscription, resource_group = names[key]
+        call = ArmCall(
+            "network",
+            "managed",
+            subscription,
+            "virtual_networks.list",
+            (resource_group,),
+            {"api_version": API_VERSION},
+            paged=True,
+        )
+        try:
+            items = yield call
+        except Exception as err:  # e.g. no token: each item meets (and reports) it on its own
+            _LOGGER.info("listing the VNets of %s/%s failed (%s): reading them one by one", *names[key], err)
+            continue
+        bodies = [dict(wire(item)) for item in items]
+        groups[key] = {str(body.get("name", "")).lower(): body for body in bodies}
+    return VnetListing(groups)
 
 
 # ---- reading a pool ----------------------------------------------------------------------------------------

@@ -36,7 +36,6 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from ._bulk_items import (
@@ -55,7 +54,8 @@ from ._bulk_retry import (
     classify,
     retry_after_seconds,
 )
-from ._redact import describe
+from ._bulk_schedule import Scheduler, _result
+from ._pacing import Pacer
 from .errors import (
     CrossIpamError,
 )
@@ -117,7 +117,7 @@ class SubscriptionGate:
     def __init__(self, max_concurrency: int, *, clock: Callable[[], float] = time.monotonic) -> None:
         _check_positive("max_concurrency", max_concurrency)
         self.max_concurrency = max_concurrency
-        self._clock = clock
+        self.clock = clock
         self._subs: dict[str, _SubscriptionState] = {}
 
     def _state(self, subscription: str) -> _SubscriptionState:
@@ -161,7 +161,7 @@ class SubscriptionGate:
         gate.pause_remaining("sub-1")   # 0.0
         ```
         """
-        return max(0.0, self._state(subscription).paused_until - self._clock())
+        return max(0.0, self._state(subscription).paused_until - self.clock())
 
     def resumes_at(self, subscription: str) -> float:
         """The ``clock()`` time at which the subscription's pause ends (in the past when not paused).
@@ -174,6 +174,18 @@ class SubscriptionGate:
         ```
         """
         return self._state(subscription).paused_until
+
+    def in_flight(self, subscription: str) -> int:
+        """Operations of the subscription running now.
+
+        Args:
+            subscription: The subscription id (any case).
+
+        ```python
+        gate.in_flight("sub-1")   # 0
+        ```
+        """
+        return self._state(subscription).in_flight
 
     def can_start(self, subscription: str) -> bool:
         """Whether one more operation may start now (below the limit; pauses are checked by the caller).
@@ -229,7 +241,7 @@ class SubscriptionGate:
         """
         state = self._state(subscription)
         state.throttles += 1
-        state.paused_until = max(state.paused_until, self._clock() + max(0.0, delay))
+        state.paused_until = max(state.paused_until, self.clock() + max(0.0, delay))
         state.limit = max(1.0, state.limit / 2)
         _LOGGER.info(
             "subscription %s slowed down: paused %.3g s, concurrency limit now %d",
@@ -237,14 +249,6 @@ class SubscriptionGate:
             delay,
             self.limit(subscription),
         )
-
-
-def _result(
-    item: BulkItem, outcome: VirtualNetworkDeployment | CrossIpamError, attempts: int
-) -> BulkItemResult:
-    if isinstance(outcome, CrossIpamError):
-        return BulkItemResult(item.vnet_id, None, outcome, attempts, item.spec)
-    return BulkItemResult(item.vnet_id, outcome, None, attempts, item.spec)
 
 
 def _after_failure(
@@ -270,6 +274,15 @@ def _after_failure(
         max_attempts,
     )
     return decision
+
+
+class _Scheduler(Scheduler):
+    """The scheduler (`crossipam._bulk_schedule`) deciding on failures with `_after_failure`."""
+
+    def __init__(
+        self, items: Sequence[BulkItem], gate: SubscriptionGate, max_attempts: int, pacer: Pacer | None = None
+    ) -> None:
+        super().__init__(items, gate, max_attempts, pacer, _after_failure)
 
 
 def _check(max_attempts: int) -> None:
@@ -304,102 +317,6 @@ class _Clock:
 
 
 # ---- scheduling ----------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Pending:
-    item: BulkItem
-    attempts: int  # runs so far
-    not_before: float
-    last_error: CrossIpamError | None = None
-
-
-class _Scheduler:
-    """Which item runs next — pure logic shared by both drivers (they hold a lock around every call).
-
-    Items wait in one queue (input order); `take` hands out the first one whose subscription is neither
-    paused nor at its limit and whose retry delay has passed, so a paused subscription never holds a worker:
-    the other subscriptions' items queued behind it run meanwhile. A failed attempt that is retried goes back
-    to the queue with ``not_before = now + delay``.
-    """
-
-    def __init__(self, items: Sequence[BulkItem], gate: SubscriptionGate, max_attempts: int) -> None:
-        self.gate = gate
-        self._max_attempts = max_attempts
-        self._pending = [_Pending(item, 0, 0.0) for item in items]
-        self._running = 0
-
-    def _ready_at(self, entry: _Pending) -> float:
-        return max(entry.not_before, self.gate.resumes_at(entry.item.subscription))
-
-    def take(self, now: float) -> tuple[BulkItem, int] | None:
-        """The first pending item that may start at ``now`` and its attempt number (counted started), if any."""
-        for position, entry in enumerate(self._pending):
-            subscription = entry.item.subscription
-            if self._ready_at(entry) <= now and self.gate.can_start(subscription):
-                del self._pending[position]
-                self.gate.started(subscription)
-                self._running += 1
-                return entry.item, entry.attempts + 1
-        return None
-
-    def wake_in(self, now: float) -> float | None:
-        """Seconds until a pending item's pause or retry delay ends; ``None`` when no item waits for time."""
-        waits = [at - now for at in map(self._ready_at, self._pending) if at > now]
-        return min(waits) if waits else None
-
-    def next(self, now: float) -> tuple[BulkItem, int] | float | None:
-        """What a free worker does at ``now``: run an item (`take`), sleep this many seconds
-        (`wake_in`), or — ``None`` — wait until another worker finishes (or exit when `all_done`)."""
-        taken = self.take(now)
-        return taken if taken is not None else self.wake_in(now)
-
-    def finish(
-        self, item: BulkItem, attempts: int, outcome: VirtualNetworkDeployment | CrossIpamError, now: float
-    ) -> BulkItemResult | None:
-        """Count the attempt out; the item's final result, or ``None`` when it was queued again for a retry.
-
-        Never raises: should the retry decision fail (a bug, an error object of unexpected shape), the item
-        ends with its error instead of being lost."""
-        self._running -= 1
-        failed = isinstance(outcome, CrossIpamError)
-        try:
-            self.gate.finished(item.subscription, succeeded=not failed)
-            if isinstance(outcome, CrossIpamError):
-                decision = _after_failure(self.gate, item, outcome, attempts, self._max_attempts)
-                if decision is not None:
-                    self._pending.append(_Pending(item, attempts, now + decision.delay, outcome))
-                    return None
-        except Exception:
-            _LOGGER.exception("%s: the retry decision failed; the item ends with its error", item.vnet_id)
-        return _result(item, outcome, attempts)
-
-    def abandon_waiting(self, now: float, cause: BaseException) -> list[tuple[BulkItemResult, BulkItem]]:
-        """The ``sleep`` callback raised, so the items that wait for time (a pause or a retry delay not over at
-        ``now``) cannot be waited for: each ends now — a retried item with its last error, an item never run
-        with a ``CrossIpamError`` whose ``__cause__`` is ``cause``. Items that may run are left queued."""
-        ended: list[tuple[BulkItemResult, BulkItem]] = []
-        keep: list[_Pending] = []
-        for entry in self._pending:
-            if self._ready_at(entry) <= now:
-                keep.append(entry)
-                continue
-            error = entry.last_error
-            if error is None:
-                error = CrossIpamError(
-                    f"{entry.item.vnet_id} was not run: waiting for its subscription failed "
-                    f"(the sleep callback raised {describe(cause)})",
-                    hint="sleep= must wait the seconds it is given; run the item again",
-                )
-                error.__cause__ = cause
-            ended.append((_result(entry.item, error, entry.attempts), entry.item))
-        self._pending = keep
-        return ended
-
-    @property
-    def all_done(self) -> bool:
-        """Nothing pending and nothing running."""
-        return not self._pending and not self._running
 
 
 class _Results:
@@ -461,6 +378,7 @@ def run_sync(
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     sleep: Callable[[float], Any] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    pacer: Pacer | None = None,
 ) -> list[BulkItemResult]:
     """Run ``attempt`` for every item on up to ``max_concurrency`` threads; exactly one result per item, in
     input order. Any ``Exception`` an attempt raises is that item's failure; a raising ``on_progress`` is
@@ -474,6 +392,7 @@ def run_sync(
         max_attempts: Runs per item, the first included.
         sleep: Waits that many seconds (inject a fake in tests).
         clock: Seconds, monotonic (inject a fake in tests).
+        pacer: Spreads each subscription's starts by ARM's remaining budget (the clients' own).
 
     ```python
     run_sync(bulk_items(specs), lambda item: deploy(item).result(), max_concurrency=4)
@@ -481,7 +400,7 @@ def run_sync(
     """
     _check(max_attempts)
     now = _Clock(clock)
-    scheduler = _Scheduler(items, SubscriptionGate(max_concurrency, clock=now), max_attempts)
+    scheduler = _Scheduler(items, SubscriptionGate(max_concurrency, clock=now), max_attempts, pacer)
     cond = threading.Condition()
     progress_lock = threading.Lock()
     results = _Results(items, on_progress)
@@ -536,6 +455,7 @@ async def run_async(
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
+    pacer: Pacer | None = None,
 ) -> list[BulkItemResult]:
     """The asyncio twin of [`run_sync`][crossipam.bulk.run_sync]: up to ``max_concurrency`` worker tasks, the
     same guarantees.
@@ -548,6 +468,7 @@ async def run_async(
         max_attempts: Runs per item, the first included.
         sleep: Awaited to wait that many seconds (inject a fake in tests).
         clock: Seconds, monotonic (inject a fake in tests).
+        pacer: Spreads each subscription's starts by ARM's remaining budget (the clients' own).
 
     ```python
     await run_async(bulk_items(specs), deploy_one, max_concurrency=8)
@@ -555,7 +476,7 @@ async def run_async(
     """
     _check(max_attempts)
     now = _Clock(clock)
-    scheduler = _Scheduler(items, SubscriptionGate(max_concurrency, clock=now), max_attempts)
+    scheduler = _Scheduler(items, SubscriptionGate(max_concurrency, clock=now), max_attempts, pacer)
     cond = asyncio.Condition()
     results = _Results(items, on_progress)
 

@@ -21,7 +21,7 @@ from azure.core.exceptions import AzureError
 from pytest_mock import MockerFixture
 
 import crossipam.bulk as bulk_module
-import crossipam.testing.emulator as emulator_module
+import crossipam.testing._core as testing_core
 from crossipam import (
     AllocationDecreaseError,
     AuthorizationError,
@@ -96,12 +96,11 @@ class FakeClock:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """The fake clock also drives the offline Azure's write buckets (they refill only when crossipam sleeps)."""
+    """The fake clock also drives the offline Azure's clock, hence its token buckets (they refill only when
+    crossipam sleeps): the offline Azure's time is the wall clock at the start plus what crossipam slept."""
     fake = FakeClock()
-    patched = types.SimpleNamespace(
-        monotonic=fake.time, sleep=time.sleep, time=time.time, strftime=time.strftime, gmtime=time.gmtime
-    )
-    monkeypatch.setattr(emulator_module, "time", patched)
+    start = time.time() - fake.now
+    monkeypatch.setattr(testing_core.Clock, "time", lambda self: start + fake.time() + self._offset)
     return fake
 
 
@@ -735,11 +734,15 @@ def test_deployment_spec_is_a_value() -> None:
 
 def _one_vnet_read_breaks(emu: AzureEmulator, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The offline Azure answers the GET of VNet ``name`` with a 200 whose body is a JSON list: parsing it blows
-    up inside the client with an ``AttributeError`` (not an Azure error, not a crossipam error)."""
+    up inside the client with an ``AttributeError`` (not an Azure error, not a crossipam error). The list of its
+    resource group breaks the same way, so that bulk reads each VNet on its own (a failed list is no failure)."""
     original = emu.handle
 
     def handle(req: Request) -> Response:
-        if req.method == "GET" and req.path.lower().endswith(f"/virtualnetworks/{name}"):
+        path = req.path.lower()
+        if req.method == "GET" and (
+            path.endswith(f"/virtualnetworks/{name}") or path.endswith("/virtualnetworks")
+        ):
             return Response(200, {"Content-Type": "application/json"}, b"[1, 2]")
         return original(req)
 

@@ -83,6 +83,7 @@ async def _execute(request: _engine.Request, clients: _engine.Clients, sleep: Sl
             AsyncARMPolling(lro.polling_interval, path_format_arguments={"endpoint": lro.endpoint}),
             lro.map_error,
             settle,
+            sleep,
         )
         return await lro.call.invoke(clients.client_for(lro.call), polling=polling)
     client = clients.client_for(request)
@@ -119,12 +120,19 @@ class _MappedPolling(_engine.PollingDelegate[_T], AsyncPollingMethod[_T]):
     """Async ARM polling whose failure becomes crossipam's typed error and whose result is settled by a flow."""
 
     def __init__(
-        self, inner: Any, map_error: Callable[[Exception], Exception], settle: Callable[[_T], Awaitable[_T]]
+        self,
+        inner: Any,
+        map_error: Callable[[Exception], Exception],
+        settle: Callable[[_T], Awaitable[_T]],
+        sleep: Sleeper,
     ) -> None:
         super().__init__(inner, map_error)
         self._settle = settle
+        self._sleep = sleep
 
     async def run(self) -> None:
+        if delay := self.first_delay():
+            await self._sleep(delay)
         try:
             await self._inner.run()
         except SDK_ERRORS as err:

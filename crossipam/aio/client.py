@@ -164,11 +164,15 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         return await self._deploy(request, self._conflict_retries)
 
     async def _deploy(
-        self, request: _deployment.DeploymentRequest, conflict_retries: int, plan: Plan | None = None
+        self,
+        request: _deployment.DeploymentRequest,
+        conflict_retries: int,
+        plan: Plan | None = None,
+        listed: _flows.Listed | None = None,
     ) -> AsyncLROPoller[VirtualNetworkDeployment]:
         async with self._vnet_operation(request.vnet_id):
             context = self._flow_context(conflict_retries=conflict_retries)
-            flow = _plans.deploy_or_apply_flow(context, request, plan)
+            flow = _plans.deploy_or_apply_flow(context, request, plan, listed)
             outcome = await drive(flow, self, asyncio.sleep)
         return self._poller(outcome)
 
@@ -428,14 +432,16 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         if not items:
             return []
         await self._prime_tokens()
+        listing = await drive(self._listing(items), self, asyncio.sleep)
 
         async def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
             spec = _bulk.spec_of(item)
             request = _deployment.deployment_request(spec.vnet_id, **spec.deploy_kwargs())
             # one budget per operation: the bulk scheduler retries this item's conflicts
-            return await (await self._deploy(request, 0, plan)).result()
+            poller = await self._deploy(request, 0, plan, listing.take(request.vnet_id))
+            return await poller.result()
 
-        outcomes = await _bulk.run_async(items, attempt, **run)
+        outcomes = await _bulk.run_async(items, attempt, pacer=self._budgets, **run)
         return outcomes if plan is None else list(with_replans(outcomes))
 
     async def remove_many(
@@ -462,7 +468,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         async def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
             return await (await self._remove(VirtualNetworkId.parse(item.target), None, 0)).result()
 
-        return await _bulk.run_async(items, attempt, **run)
+        return await _bulk.run_async(items, attempt, pacer=self._budgets, **run)
 
     async def _prime_tokens(self) -> None:
         """One token per tenant before tasks fan out (concurrent first requests then hit the cache)."""

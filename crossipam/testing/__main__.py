@@ -22,7 +22,8 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from ._core import Settings
+from ._core import Settings, real_world_lro_timing
+from ._throttle import ARM_THROTTLE_LIMITS
 from .emulator import AzureEmulator
 from .scenarios import SCENARIOS
 
@@ -92,6 +93,31 @@ def build_parser(*, serve_prog: str | None = None) -> argparse.ArgumentParser:
         default=None,
         help="per-subscription ARM write budget (429 when empty)",
     )
+    serve.add_argument(
+        "--throttle",
+        choices=("off", "arm"),
+        default="off",
+        help="ARM's token buckets (arm: reads 250 / 25 per s, writes and deletes 200 / 10 per s, per principal; "
+        "a global bucket 15 times that), with x-ms-ratelimit-remaining-* headers and 429s (default off)",
+    )
+    serve.add_argument(
+        "--throttle-scale",
+        type=_factor,
+        default=1.0,
+        help="with --throttle arm: buckets this many times ARM's, capacity and refill (default 1)",
+    )
+    serve.add_argument(
+        "--lro-timing",
+        choices=("instant", "azure"),
+        default="instant",
+        help="azure: operations last as in Azure and answer Azure's Retry-After (times --time-factor)",
+    )
+    serve.add_argument(
+        "--time-factor",
+        type=_factor,
+        default=1.0,
+        help="seconds of real time per second of Azure's, for --lro-timing azure and --throttle arm (default 1)",
+    )
     return parser
 
 
@@ -128,9 +154,20 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _factor(text: str) -> float:
+    value = _seconds(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return value
+
+
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """The emulator settings selected by the parsed ``serve`` options."""
-    return Settings(
+    factor = getattr(args, "time_factor", 1.0)
+    throttle = None
+    if getattr(args, "throttle", "off") == "arm":
+        throttle = ARM_THROTTLE_LIMITS.scaled(getattr(args, "throttle_scale", 1.0), time_factor=factor)
+    settings = Settings(
         token_lifetime=args.token_lifetime,
         lro_polls=args.lro_polls,
         lro_retry_after=args.lro_retry_after,
@@ -139,7 +176,11 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         replication_failures=args.replication_failures,
         require_connection=args.require_connection,
         write_bucket_capacity=args.write_bucket_capacity,
+        throttle=throttle,
     )
+    if getattr(args, "lro_timing", "instant") == "azure":
+        settings = real_world_lro_timing(settings, time_factor=factor)
+    return settings
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -1,9 +1,9 @@
-"""The offline Azure's plumbing: clock, knobs, endpoints, router, journal, fault injection, write budget."""
+"""The offline Azure's plumbing: clock, knobs, endpoints, router, journal, fault injection."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-import math
 import re
 import threading
 import time
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 from ._http import EmulatorHTTPError, Request, Response, arm_error
+from ._throttle import ARM_LRO_RETRY_AFTER, ARM_VNET_OPERATION_SECONDS, BucketSize, ThrottleLimits
 
 __all__ = [
     "IN_PROCESS_ARM",
@@ -28,8 +29,8 @@ __all__ = [
     "JournalEntry",
     "Router",
     "Settings",
-    "WriteBuckets",
     "is_write",
+    "real_world_lro_timing",
 ]
 
 Handler = Callable[[Request, dict[str, str]], Response]
@@ -93,9 +94,9 @@ class Settings:
     for code that hard-codes them (the Azure CLI, ``https://management.azure.com/.default``)."""
     lro_polls: int = 0
     """Number of ``InProgress`` answers an LRO status monitor gives before its final state."""
-    lro_retry_after: int = 0
-    """Integer ``Retry-After`` sent with LRO responses. Real ARM sends about 10; 0 lets the client's
-    ``polling_interval`` decide."""
+    lro_retry_after: float = 0
+    """``Retry-After`` (seconds) sent with LRO responses: an integer as ARM sends it (about 10), or a fraction
+    for scaled timing (`real_world_lro_timing`); 0 lets the client's ``polling_interval`` decide."""
     lro_duration: float = 0.0
     """Seconds an LRO takes (emulator clock); alternative to ``lro_polls``. 0 disables."""
     replication_delay: float = 0.0
@@ -107,10 +108,31 @@ class Settings:
     """[unverified] Whether a cross-tenant VNet PUT requires a Connected network-manager connection."""
     latency: float = 0.0
     """Artificial latency added to every request, in seconds (benchmarks)."""
+    throttle: ThrottleLimits | None = None
+    """ARM's token buckets (`ThrottleLimits`; ``ARM_THROTTLE_LIMITS`` is ARM's own), each answer carrying
+    ``x-ms-ratelimit-remaining-*`` and an empty bucket answering 429 with ``Retry-After``; ``None`` (the default)
+    throttles nothing but what ``write_bucket_capacity`` asks."""
     write_bucket_capacity: int | None = None
-    """Per-subscription write budget (token bucket) like ARM's; None disables throttling."""
+    """A writes-only throttle, when ``throttle`` is ``None``: a bucket of this many writes per principal and
+    subscription (no global bucket) that only its 429s reveal (no remaining-budget headers); ``None`` disables
+    it."""
     write_bucket_refill: float = 10.0
-    """Refill rate of the write bucket, tokens per second."""
+    """Refill rate of the ``write_bucket_capacity`` bucket, tokens per second."""
+
+    def throttle_limits(self) -> ThrottleLimits | None:
+        """The buckets in force: ``throttle``, else the writes-only bucket of ``write_bucket_capacity``.
+
+        ```python
+        Settings(write_bucket_capacity=10, write_bucket_refill=5).throttle_limits().writes   # BucketSize(10, 5.0)
+        ```
+        """
+        if self.throttle is not None:
+            return self.throttle
+        if self.write_bucket_capacity is None:
+            return None
+        bucket = BucketSize(self.write_bucket_capacity, self.write_bucket_refill)
+        return ThrottleLimits(writes=bucket, global_factor=None, report=False)
+
     page_size: int = 100
     """Page size of ``listAssociatedResources`` and other list operations."""
     vnet_honor_if_match: bool = True
@@ -139,6 +161,29 @@ PUBLIC_ARM_AUDIENCES = ("https://management.core.windows.net/", "https://managem
 """ARM's resource ids in the public cloud, in the order ``/metadata/endpoints`` lists them."""
 PUBLIC_GRAPH_AUDIENCES = ("https://graph.microsoft.com/",)
 """Microsoft Graph's resource id in the public cloud."""
+
+
+def real_world_lro_timing(settings: Settings, *, time_factor: float = 1.0) -> Settings:
+    """``settings`` with Azure's operation timing: a VNet operation runs
+    ``ARM_VNET_OPERATION_SECONDS`` and is announced with ``Retry-After`` ``ARM_LRO_RETRY_AFTER``, both times
+    ``time_factor`` (``0.05``: a wait of 0.5 s, a 0.2 s operation — benchmarks stay short; a fraction of a
+    second is sent as ``retry-after-ms``, since azure-mgmt-network reads ``Retry-After`` with ``int()``).
+
+    Args:
+        settings: The [`Settings`][crossipam.testing.Settings] to start from (not changed).
+        time_factor: Seconds of real time per second of Azure's.
+
+    ```python
+    emulator = AzureEmulator(real_world_lro_timing(Settings(), time_factor=0.05))
+    ```
+    """
+    return dataclasses.replace(
+        settings,
+        lro_retry_after=ARM_LRO_RETRY_AFTER * time_factor,
+        lro_duration=ARM_VNET_OPERATION_SECONDS * time_factor,
+        lro_polls=0,
+    )
+
 
 IN_PROCESS_AUTHORITY = "https://login.crossipam.test"
 """Base URLs of the in-process front (never resolved: the in-process transport answers them)."""
@@ -518,26 +563,6 @@ class Faults:
         """
         with self._lock:
             self._faults.clear()
-
-
-class WriteBuckets:
-    """ARM's per-subscription write budget: a token bucket that answers 429 when empty."""
-
-    def __init__(self) -> None:
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, subscription: str, capacity: int, refill: float, now: float) -> tuple[bool, int, int]:
-        """Returns (allowed, remaining, retry_after_seconds)."""
-        with self._lock:
-            tokens, last = self._buckets.get(subscription, (float(capacity), now))
-            tokens = min(float(capacity), tokens + (now - last) * refill)
-            if tokens >= 1:
-                tokens -= 1
-                self._buckets[subscription] = (tokens, now)
-                return True, int(tokens), 0
-            self._buckets[subscription] = (tokens, now)
-            return False, 0, max(1, math.ceil((1 - tokens) / refill))
 
 
 def is_write(req: Request) -> bool:

@@ -194,13 +194,20 @@ class Operations:
 
     def headers(self, op: Operation, *, with_location: bool = False) -> dict[str, str]:
         """The headers a write that started ``op`` answers with."""
-        hdrs = {
-            "Azure-AsyncOperation": self.async_operation_url(op),
-            "Retry-After": str(int(self._services.settings.lro_retry_after)),
-        }
+        hdrs = {"Azure-AsyncOperation": self.async_operation_url(op), **self.retry_after()}
         if with_location:
             hdrs["Location"] = self.location_url(op)
         return hdrs
+
+    def retry_after(self) -> dict[str, str]:
+        """The wait an operation's answers ask for: an integer ``Retry-After`` as ARM writes it — or, for the
+        fraction of a scaled timing (``real_world_lro_timing``), ``retry-after-ms`` alone: azure-mgmt-network
+        reads ``Retry-After`` with ``int()`` and fails on a fraction, and azure-core reads the milliseconds
+        when no ``Retry-After`` is given."""
+        seconds = max(0.0, float(self._services.settings.lro_retry_after))
+        if seconds == int(seconds):
+            return {"Retry-After": str(int(seconds))}
+        return {"retry-after-ms": str(round(seconds * 1000))}
 
     def status_response(self, op: Operation) -> Response:
         """The status monitor's answer for ``op`` (after `poll`)."""
@@ -208,19 +215,13 @@ class Operations:
         body["status"] = op.status
         if op.error is not None:
             body["error"] = op.error
-        hdrs = {} if op.done else {"Retry-After": str(int(self._services.settings.lro_retry_after))}
+        hdrs = {} if op.done else self.retry_after()
         return Response.json_body(200, body, hdrs)
 
     def result_response(self, op: Operation) -> Response:
         """The ``Location`` (operation result) answer: 202 while running, 204 when done."""
         if not op.done:
-            return Response.empty(
-                202,
-                {
-                    "Location": self.location_url(op),
-                    "Retry-After": str(int(self._services.settings.lro_retry_after)),
-                },
-            )
+            return Response.empty(202, {"Location": self.location_url(op), **self.retry_after()})
         if op.error is not None:
             return Response.json_body(400, {"error": op.error})
         return Response.empty(204)

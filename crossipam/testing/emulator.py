@@ -30,12 +30,12 @@ from ._core import (
     JournalEntry,
     Router,
     Settings,
-    WriteBuckets,
     is_write,
 )
 from ._credentials import AppCredentials, CertificateCredentials
-from ._http import EmulatorHTTPError, Request, Response, arm_error
+from ._http import EmulatorHTTPError, Request, Response
 from ._seeding import SeedingApi
+from ._throttle import Throttles
 
 if TYPE_CHECKING:
     from azure.core.pipeline.transport import AsyncioRequestsTransport, RequestsTransport
@@ -96,7 +96,8 @@ class AzureEmulator(SeedingApi):
         authorization.register(self.router, self.services)
         metadata.register(self.router, self.services)
         network.register(self.router, self.network.context, self.api_versions)
-        self._buckets = WriteBuckets()
+        self.throttles = Throttles()
+        """ARM's token buckets (see [`Settings.throttle`][crossipam.testing.Settings.throttle])."""
         self.scenario: ScenarioInfo | None = None
 
     @property
@@ -228,6 +229,7 @@ class AzureEmulator(SeedingApi):
         latency = self.settings.latency
         fault = self.faults.take(req, "before")
         resp: Response
+        budget: dict[str, str] = {}
         try:
             if fault is not None:
                 latency += fault.latency
@@ -237,7 +239,7 @@ class AzureEmulator(SeedingApi):
                 _validate.check_request(
                     req, max_body_bytes=self.max_body_bytes, api_versions=self.api_versions
                 )
-                self._throttle(req)
+                budget = self._throttle(req)
                 resp = self.router.dispatch(req)
                 after = self.faults.take(req, "after")
                 if after is not None:
@@ -247,6 +249,8 @@ class AzureEmulator(SeedingApi):
         except EmulatorHTTPError as err:
             resp = err.response
             req.context.setdefault("error_code", err.code)
+        for name, value in budget.items():
+            resp.headers.setdefault(name, value)
         if req.service in ("arm", "graph"):
             req_id = str(uuid.uuid4())
             resp.headers.setdefault("x-ms-request-id", req_id)
@@ -281,22 +285,14 @@ class AzureEmulator(SeedingApi):
         )
         return resp
 
-    def _throttle(self, req: Request) -> None:
-        cap = self.settings.write_bucket_capacity
-        if cap is None or req.service != "arm" or not is_write(req):
-            return
-        parts = req.path.split("/")
-        if len(parts) < 3 or parts[1].lower() != "subscriptions":
-            return
-        ok, remaining, retry = self._buckets.take(
-            parts[2].lower(), cap, self.settings.write_bucket_refill, time.monotonic()
-        )
-        if not ok:
-            raise arm_error(
-                429,
-                "SubscriptionRequestsThrottled",
-                f"Number of write requests for subscription '{parts[2]}' exceeded the limit of '{cap}' for time "
-                f"interval '01:00:00'. Please try again after '{retry}' seconds.",
-                headers={"Retry-After": str(retry), "x-ms-ratelimit-remaining-subscription-writes": "0"},
-            )
-        req.context["remaining_writes"] = remaining
+    def _throttle(self, req: Request) -> dict[str, str]:
+        """ARM's buckets (`Settings.throttle_limits`): the ``x-ms-ratelimit-remaining-*`` headers of an
+        authenticated ARM request, or its 429. Unauthenticated requests are left to the handler's 401."""
+        limits = self.settings.throttle_limits()
+        if limits is None or req.service != "arm":
+            return {}
+        caller = entra.verified_caller_or_none(self.services, req)
+        if caller is None:
+            return {}
+        now = self.clock.time()
+        return self.throttles.take(limits, req, principal=caller.object_id, tenant=caller.tenant_id, now=now)

@@ -189,18 +189,34 @@ def _internal_error(err: Exception) -> Response:
 
 
 class _TLSServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    """One HTTPS listener. The TLS handshake runs in the connection's own thread, not in the accepting one, and
+    the backlog holds a burst of new connections (a client opening 100 at once, as aiohttp does, would otherwise
+    queue behind one handshake at a time and overflow a backlog of 5 into TCP's retransmission waits)."""
+
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 512
 
     def __init__(
         self, addr: tuple[str, int], ctx: ssl.SSLContext, emulator: AzureEmulator, service: str
     ) -> None:
         super().__init__(addr, _Handler)
-        self.socket = ctx.wrap_socket(self.socket, server_side=True)
+        self._tls = ctx
         self.emulator = emulator
         self.service = service
         host, port = self.server_address[:2]
         self.public_netloc = f"{host!s}:{port}"
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, address = self.socket.accept()
+        return self._tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        try:
+            request.do_handshake()
+        except (OSError, ValueError):  # a client that gave up, or does not trust the CA
+            return
+        super().finish_request(request, client_address)
 
 
 class EmulatorServer:
