@@ -103,6 +103,41 @@ def test_vnet_by_resource_group_and_name(env: SeededEmulator, capsys: pytest.Cap
     assert (code, out) == (EXIT_OK, info.vnet_id("vnet-gn") + "\n")
 
 
+def test_pool_by_resource_group_manager_and_name(env: SeededEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """A pool named as ``az network manager ipam-pool`` names it: -g, --network-manager-name, -n, --subscription
+    (or CROSSIPAM_MANAGEMENT_SUBSCRIPTION_ID); ``pool list`` names the network manager the same way."""
+    info = env.scenario
+    manager = info.network_manager_id.split("/")
+    group, manager_name, pool_name = manager[4], manager[-1], info.pool_id.rsplit("/", 1)[-1]
+    by_name = ["-g", group, "--network-manager-name", manager_name, "-n", pool_name]
+    sub = ["--subscription", info.management_subscription_id]
+    code, out, err = run(capsys, "pool", "usage", *by_name, *sub, "--query", "pool_id", "-o", "tsv")
+    assert (code, out) == (EXIT_OK, info.pool_id + "\n"), err
+    code, out, err = run(capsys, "pool", "reserve", "lab", *by_name, *sub, "--addresses", "16", "-o", "json")
+    assert code == EXIT_OK, err
+    code, out, _ = run(capsys, "pool", "reservations", *by_name, *sub, "--query", "[].name", "-o", "tsv")
+    assert (code, out) == (EXIT_OK, "lab\n")
+    monkeypatch.setenv("CROSSIPAM_MANAGEMENT_SUBSCRIPTION_ID", info.management_subscription_id)
+    code, out, _ = run(capsys, "pool", "show", *by_name, "--query", "pool_id", "-o", "tsv")
+    assert (code, out) == (EXIT_OK, info.pool_id + "\n")
+    code, out, _ = run(
+        capsys, "pool", "list", "-g", group, "--network-manager-name", manager_name, "-o", "json"
+    )
+    assert code == EXIT_OK and pool_name in out
+    code, _, err = run(capsys, "pool", "unreserve", "lab", *by_name)  # IPAM Pool User may not delete: 403
+    assert code == 5 and f"{info.pool_id}/staticCidrs/lab".lower() in err.lower(), err
+    assert run(capsys, "pool", "show", info.pool_id, *by_name)[0] == EXIT_USAGE  # both
+    code, _, err = run(capsys, "pool", "show", "-g", group, "-n", pool_name)
+    assert code == EXIT_USAGE and "--network-manager-name" in err  # half a name
+    assert (
+        run(capsys, "pool", "list", "-g", group, "--network-manager-name", manager_name, "-n", "x")[0]
+        == EXIT_USAGE
+    )
+    monkeypatch.delenv("CROSSIPAM_MANAGEMENT_SUBSCRIPTION_ID")
+    code, _, err = run(capsys, "pool", "show", *by_name)
+    assert code == EXIT_USAGE and "CROSSIPAM_MANAGEMENT_SUBSCRIPTION_ID" in err
+
+
 def test_exit_codes_follow_az(env: SeededEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """az: 0 ok, 1 error, 2 usage, 3 resource not found. Authentication has its own code (5)."""
     info = env.scenario

@@ -44,7 +44,7 @@ def test_environment_points_the_cli_and_from_environment_at_a_served_emulator(
     env = info.environment()
     assert set(env) == {
         "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID", "AZURE_AUTHORITY_HOST",
-        "CROSSIPAM_MANAGEMENT_TENANT_ID", "CROSSIPAM_ARM_ENDPOINT", "CROSSIPAM_GRAPH_ENDPOINT", "REQUESTS_CA_BUNDLE",
+        "CROSSIPAM_MANAGEMENT_TENANT_ID", "CROSSIPAM_MANAGEMENT_SUBSCRIPTION_ID", "CROSSIPAM_ARM_ENDPOINT", "CROSSIPAM_GRAPH_ENDPOINT", "REQUESTS_CA_BUNDLE",
     }  # fmt: skip
     # the shell form, evaluated by a real shell, gives the same variables to a real `crossipam` process
     script = (
@@ -66,7 +66,7 @@ def test_crossipam_emulator_print_env_serves_and_prints_export_lines() -> None:
     )
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(8)]
+        lines = [proc.stdout.readline() for _ in range(9)]
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -87,6 +87,49 @@ def vnet_id_of(args: argparse.Namespace, env: Mapping[str, str]) -> str | None:
     return f"/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Network/virtualNetworks/{name}"
 
 
+def pool_id_of(args: argparse.Namespace, env: Mapping[str, str]) -> None:
+    """Fill ``args.pool_id`` (and, for ``pool list``, ``args.network_manager_id``) from ``-g``,
+    ``--network-manager-name``, ``-n`` and ``--subscription`` (or ``CROSSIPAM_MANAGEMENT_SUBSCRIPTION_ID``), as
+    ``az network manager ipam-pool`` names a pool; a usage error when neither the id nor the names are given.
+
+    Args:
+        args: The parsed options of a ``pool`` command.
+        env: The environment (``CROSSIPAM_MANAGEMENT_SUBSCRIPTION_ID``).
+
+    ```python
+    pool_id_of(build_parser().parse_args(["pool", "show", "-g", "rg", "--network-manager-name", "nm", "-n", "p",
+                                          "--subscription", sub]), {})
+    ```
+    """
+    listing = args.pool_command == "list"
+    target, what = ("network_manager_id", "network manager") if listing else ("pool_id", "pool")
+    group, manager = getattr(args, "resource_group", None), getattr(args, "network_manager_name", None)
+    pool, subscription = getattr(args, "pool_name", None), getattr(args, "subscription", None)
+    by_name = [v for v in (group, manager, pool, subscription) if v]
+    if getattr(args, target, None):
+        if by_name:
+            raise UsageError(f"give the {what}'s id or its names (-g, --network-manager-name, -n), not both")
+        return
+    needed = {"-g/--resource-group": group, "--network-manager-name": manager}
+    if listing and pool:
+        raise UsageError("pool list names a network manager: -g and --network-manager-name, not -n")
+    if not listing:
+        needed["-n/--name"] = pool
+    missing = [flag for flag, value in needed.items() if not value]
+    if missing:
+        raise UsageError(
+            f"which {what}? give its resource id, or {', '.join(needed)} (missing: {', '.join(missing)})"
+        )
+    subscription = subscription or env.get("CROSSIPAM_MANAGEMENT_SUBSCRIPTION_ID")
+    if not subscription:
+        raise UsageError(
+            f"which subscription is the {what} in?",
+            hint="give --subscription ID, or set CROSSIPAM_MANAGEMENT_SUBSCRIPTION_ID",
+        )
+    manager_id = f"/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Network/networkManagers/{manager}"
+    setattr(args, target, manager_id if listing else f"{manager_id}/ipamPools/{pool}")
+
+
 def _name(resource_id: str) -> str:
     return resource_id.rstrip("/").rsplit("/", 1)[-1]
 
@@ -173,6 +216,7 @@ def _cmd_show(args: argparse.Namespace, io_: CommandIO) -> int:
 
 
 def _cmd_pool(args: argparse.Namespace, io_: CommandIO) -> int:
+    pool_id_of(args, io_.env)
     if args.pool_command in POOL_COMMANDS:
         return POOL_COMMANDS[args.pool_command](args, io_)
     with make_client(args, io_.env) as client:

@@ -41,6 +41,10 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     "pool usage": (
         ("The pool's usage: a bar and a table per VNet", 'crossipam pool usage "$POOL"'),
         ("Only the free addresses", 'crossipam pool usage "$POOL" --query number_of_available_ip_addresses -o tsv'),
+        (
+            "A pool by name, as az names it (subscription: CROSSIPAM_MANAGEMENT_SUBSCRIPTION_ID)",
+            "crossipam pool usage -g rg-ipam --network-manager-name nm-platform -n pool-eastus",
+        ),
     ),
     "pool allocations": (
         ("Everything that holds space in the pool", 'crossipam pool allocations "$POOL"'),

@@ -90,6 +90,31 @@ def _vnet_options() -> _Parser:
     return vnet
 
 
+POOL_ID_HELP = "resource id of the IPAM pool (or -g/--network-manager-name/-n)"
+
+
+def pool_by_name() -> _Parser:
+    """``-g/--network-manager-name/-n/--subscription``: a pool named as ``az network manager ipam-pool`` names
+    it, instead of its resource id (``pool list``: the network manager, by ``-g`` and
+    ``--network-manager-name``).
+
+    ```python
+    build_parser().parse_args(["pool", "usage", "-g", "rg-ipam", "--network-manager-name", "nm", "-n", "pool"])
+    ```
+    """
+    pool = _Parser(add_help=False)
+    p = pool.add_argument_group("the pool by name (instead of POOL_ID, as in az network manager ipam-pool)")
+    p.add_argument("--resource-group", "-g", metavar="RG", help="resource group of the network manager")
+    p.add_argument("--network-manager-name", metavar="NM", help="name of the network manager")
+    p.add_argument("--name", "-n", dest="pool_name", metavar="POOL", help="name of the IPAM pool")
+    p.add_argument(
+        "--subscription",
+        metavar="ID",
+        help="subscription of the network manager (default CROSSIPAM_MANAGEMENT_SUBSCRIPTION_ID)",
+    )
+    return pool
+
+
 def _azure_options() -> _Parser:
     azure = _Parser(add_help=False)
     a = azure.add_argument_group(
@@ -235,20 +260,23 @@ def build_parser() -> argparse.ArgumentParser:
     pool_sub = pool.add_subparsers(
         dest="pool_command", required=True, metavar="COMMAND", parser_class=_Parser
     )
-    usage = pool_sub.add_parser("usage", parents=[common, azure], help="the pool's usage (getPoolUsage)")
-    usage.add_argument("pool_id", help="resource id of the IPAM pool")
+    named = pool_by_name()
+    usage = pool_sub.add_parser(
+        "usage", parents=[common, named, azure], help="the pool's usage (getPoolUsage)"
+    )
+    usage.add_argument("pool_id", nargs="?", help=POOL_ID_HELP)
     allocs = pool_sub.add_parser(
-        "allocations", parents=[common, azure], help="everything that holds space in the pool"
+        "allocations", parents=[common, named, azure], help="everything that holds space in the pool"
     )
-    allocs.add_argument("pool_id", help="resource id of the IPAM pool")
+    allocs.add_argument("pool_id", nargs="?", help=POOL_ID_HELP)
     pool_map = pool_sub.add_parser(
-        "map", parents=[common, azure], help="a picture of the pool's address space (SVG or HTML file)"
+        "map", parents=[common, named, azure], help="a picture of the pool's address space (SVG or HTML file)"
     )
-    pool_map.add_argument("pool_id", help="resource id of the IPAM pool")
+    pool_map.add_argument("pool_id", nargs="?", help=POOL_ID_HELP)
     drawn = pool_map.add_mutually_exclusive_group(required=True)
     drawn.add_argument("--svg", metavar="FILE", help="write the map as an SVG picture")
     drawn.add_argument("--html", metavar="FILE", help="write the map as a web page (the picture and a table)")
-    add_pool_commands(pool_sub, common, azure)
+    add_pool_commands(pool_sub, common, azure, named)
     add_subnet_parser(sub, [common, azure], _Parser, _whole_number)
 
     check = sub.add_parser(

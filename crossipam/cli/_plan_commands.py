@@ -25,7 +25,8 @@ from ..plans import Plan, VnetPlan
 from ..pools import IpamPool, StaticCidr
 from ._auth import make_client
 from ._errors import EXIT_ERROR, EXIT_OK, UsageError
-from ._render import _table, emit_json, report_error, usage_json
+from ._output import emit
+from ._render import _table, report_error, usage_json
 from ._specs import read_deployment_file
 
 if TYPE_CHECKING:
@@ -102,25 +103,37 @@ def add_yes_option(deploy: argparse.ArgumentParser) -> None:
     )
 
 
-def add_pool_commands(pool_sub: Any, common: argparse.ArgumentParser, azure: argparse.ArgumentParser) -> None:
+def add_pool_commands(
+    pool_sub: Any,
+    common: argparse.ArgumentParser,
+    azure: argparse.ArgumentParser,
+    named: argparse.ArgumentParser,
+) -> None:
     """Add ``pool show|list|reserve|unreserve|reservations``.
 
     Args:
         pool_sub: The subparsers of ``crossipam pool``.
         common: The ``--output``/``--debug`` parent parser.
         azure: The credentials and endpoints parent parser.
+        named: The pool-by-name parent parser (``-g/--network-manager-name/-n/--subscription``).
 
     ```python
-    add_pool_commands(pool_sub, common, azure)
+    add_pool_commands(pool_sub, common, azure, named)
     ```
     """
-    parents = [common, azure]
+    parents = [common, named, azure]
     show = pool_sub.add_parser(
         "show", parents=parents, help="the pool: prefixes, family, parent, children, usage"
     )
-    show.add_argument("pool_id", help="resource id of the IPAM pool")
+    show.add_argument(
+        "pool_id", nargs="?", help="resource id of the IPAM pool (or -g/--network-manager-name/-n)"
+    )
     listed = pool_sub.add_parser("list", parents=parents, help="the pools of a network manager")
-    listed.add_argument("network_manager_id", help="resource id of the network manager")
+    listed.add_argument(
+        "network_manager_id",
+        nargs="?",
+        help="resource id of the network manager (or -g/--network-manager-name)",
+    )
     reserve = pool_sub.add_parser(
         "reserve",
         parents=parents,
@@ -128,26 +141,29 @@ def add_pool_commands(pool_sub: Any, common: argparse.ArgumentParser, azure: arg
         description="Create a static CIDR: --addresses N (the pool picks the blocks) or --prefix CIDR "
         "(repeatable). Needs Microsoft.Network/networkManagers/ipamPools/staticCidrs/write on the pool.",
     )
-    reserve.add_argument("pool_id", help="resource id of the IPAM pool")
+    reserve.add_argument(
+        "pool_id", nargs="?", help="resource id of the IPAM pool (or -g/--network-manager-name/-n)"
+    )
     reserve.add_argument("name", help="name of the static CIDR")
     reserve.add_argument("--addresses", type=int, help="number of addresses to reserve")
     reserve.add_argument("--prefix", action="append", metavar="CIDR", help="a prefix to reserve (repeatable)")
     reserve.add_argument("--description", default="", help="what the space is for")
     unreserve = pool_sub.add_parser("unreserve", parents=parents, help="release a static CIDR")
-    unreserve.add_argument("pool_id", help="resource id of the IPAM pool")
+    unreserve.add_argument(
+        "pool_id", nargs="?", help="resource id of the IPAM pool (or -g/--network-manager-name/-n)"
+    )
     unreserve.add_argument("name", help="name of the static CIDR")
     reservations = pool_sub.add_parser("reservations", parents=parents, help="the pool's static CIDRs")
-    reservations.add_argument("pool_id", help="resource id of the IPAM pool")
+    reservations.add_argument(
+        "pool_id", nargs="?", help="resource id of the IPAM pool (or -g/--network-manager-name/-n)"
+    )
 
 
 # ---- commands ------------------------------------------------------------------------------------------------
 
 
 def _emit(args: argparse.Namespace, io_: _IO, data: Any, table: Callable[[TextIO], None]) -> None:
-    if args.output == "json":
-        emit_json(data, io_.out)
-    else:
-        table(io_.out)
+    emit(args, io_.out, data, table)  # --query and every --output format, as the other commands
 
 
 def plan_exit(plan: Plan) -> int:

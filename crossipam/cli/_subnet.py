@@ -102,7 +102,7 @@ def cmd_subnet(args: argparse.Namespace, io_: CommandIO) -> int:
     ```
     """
     from ._auth import make_client  # the parser imports this module: the client's imports wait for a command
-    from ._render import emit_json
+    from ._output import emit
 
     with make_client(args, io_.env) as client:
         if args.subnet_command == "deploy":
@@ -113,8 +113,5 @@ def cmd_subnet(args: argparse.Namespace, io_: CommandIO) -> int:
         else:
             poller = client.begin_remove_subnet_allocation(args.vnet_id, args.name)
         result = poller.result()
-    if args.output == "json":
-        emit_json(result.to_dict(), io_.out)
-    else:
-        print_subnet(result, io_.out)
+    emit(args, io_.out, result.to_dict(), lambda out: print_subnet(result, out))
     return EXIT_OK

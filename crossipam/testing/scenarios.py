@@ -188,6 +188,7 @@ class ScenarioInfo:
             "AZURE_TENANT_ID": self.managed_tenant_id,
             "AZURE_AUTHORITY_HOST": self.authority,
             "CROSSIPAM_MANAGEMENT_TENANT_ID": self.management_tenant_id,
+            "CROSSIPAM_MANAGEMENT_SUBSCRIPTION_ID": self.management_subscription_id,
             "CROSSIPAM_ARM_ENDPOINT": self.arm_endpoint,
             "CROSSIPAM_GRAPH_ENDPOINT": self.graph_endpoint,
         }
