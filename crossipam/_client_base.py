@@ -23,6 +23,7 @@ from azure.core import AzureClouds
 from azure.core.exceptions import AzureError
 
 from ._bulk_items import spec_of
+from ._cloud import CloudArgument
 from ._inflight import DEFAULT_OPERATION_TIMEOUT
 from ._pacing import RateBudgetPolicy, RateBudgets
 from ._resource_ids import IpamPoolId
@@ -89,7 +90,7 @@ class ClientBase(Generic[CredT, BoundT]):
         *,
         managed_tenant_id: str,
         management_tenant_id: str,
-        cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
+        cloud: CloudArgument = AzureClouds.AZURE_PUBLIC_CLOUD,
         **kwargs: Any,
     ) -> None:
         self._managed_tenant_id = validate_tenant_id(managed_tenant_id, "managed_tenant_id")
@@ -138,7 +139,7 @@ class ClientBase(Generic[CredT, BoundT]):
         *,
         managed_tenant_id: str,
         management_tenant_id: str,
-        cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
+        cloud: CloudArgument = AzureClouds.AZURE_PUBLIC_CLOUD,
         **kwargs: Any,
     ) -> _C:
         """A client over a ``ClientSecretCredential`` allowed in both tenants (``azure.identity.aio``'s for
@@ -149,7 +150,7 @@ class ClientBase(Generic[CredT, BoundT]):
             client_secret: Its client secret (never logged).
             managed_tenant_id: Tenant B, which owns the VNets (the app's home).
             management_tenant_id: Tenant A, which owns the IPAM pool.
-            cloud: An ``azure.core.AzureClouds`` value, its name, or ``CloudEndpoints``.
+            cloud: An ``azure.core.AzureClouds`` value, its name, ``CloudEndpoints``, or any ``CloudLike``.
             **kwargs: azure-core options for the credential and every pipeline (see the client).
 
         ```python
@@ -173,7 +174,7 @@ class ClientBase(Generic[CredT, BoundT]):
         *,
         managed_tenant_id: str,
         management_tenant_id: str,
-        cloud: AzureClouds | CloudEndpoints | str = AzureClouds.AZURE_PUBLIC_CLOUD,
+        cloud: CloudArgument = AzureClouds.AZURE_PUBLIC_CLOUD,
         certificate_data: bytes | None = None,
         password: str | bytes | None = None,
         send_certificate_chain: bool = False,
@@ -187,7 +188,7 @@ class ClientBase(Generic[CredT, BoundT]):
             certificate_path: A PEM (private key + certificate) or PKCS12 file; checked at construction.
             managed_tenant_id: Tenant B, which owns the VNets (the app's home).
             management_tenant_id: Tenant A, which owns the IPAM pool.
-            cloud: An ``azure.core.AzureClouds`` value, its name, or ``CloudEndpoints``.
+            cloud: An ``azure.core.AzureClouds`` value, its name, ``CloudEndpoints``, or any ``CloudLike``.
             certificate_data: The certificate's bytes instead of ``certificate_path``.
             password: The certificate's password, if it has one (never logged).
             send_certificate_chain: Send the x5c header (subject name / issuer authentication).

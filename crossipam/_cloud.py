@@ -11,13 +11,35 @@ CloudEndpoints.for_cloud("AZURE_US_GOVERNMENT").resource_manager_scope
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol, Union
 from urllib.parse import urlsplit
 
 from azure.core import AzureClouds
 
 from .errors import ConfigurationError
 
-__all__ = ["CloudEndpoints"]
+__all__ = ["CloudArgument", "CloudEndpoints", "CloudLike"]
+
+
+class CloudLike(Protocol):
+    """Any object with a cloud's four endpoints, taken as ``cloud=`` like a `CloudEndpoints` — the offline Azure's
+    ``ScenarioInfo.cloud`` is one (``crossipam.testing`` does not import the library, so it cannot build a
+    `CloudEndpoints` itself).
+
+    ```python
+    client = CrossTenantIpamClient.from_client_secret(app_id, secret, managed_tenant_id=b,
+                                                      management_tenant_id=a, cloud=info.cloud)
+    ```
+    """
+
+    @property
+    def authority_host(self) -> str: ...
+    @property
+    def resource_manager(self) -> str: ...
+    @property
+    def graph(self) -> str: ...
+    @property
+    def resource_manager_scope(self) -> str: ...
 
 
 _KNOWN_AUTHORITIES = frozenset(
@@ -60,11 +82,12 @@ class CloudEndpoints:
             )
 
     @classmethod
-    def for_cloud(cls, cloud: AzureClouds | CloudEndpoints | str | None) -> CloudEndpoints:
+    def for_cloud(cls, cloud: AzureClouds | CloudEndpoints | CloudLike | str | None) -> CloudEndpoints:
         """Endpoints of a named Azure cloud (``AzureClouds`` or its name), or ``cloud`` itself.
 
         Args:
-            cloud: An ``AzureClouds`` value or name, a ``CloudEndpoints`` (returned as is), or ``None`` (the
+            cloud: An ``AzureClouds`` value or name, a ``CloudEndpoints`` (returned as is), a `CloudLike` (its
+                endpoints copied), or ``None`` (the
                 public cloud).
 
         ```python
@@ -75,7 +98,7 @@ class CloudEndpoints:
             return cls()
         if isinstance(cloud, CloudEndpoints):
             return cloud
-        if hasattr(cloud, "resource_manager"):  # any object with these fields: ScenarioInfo.cloud
+        if not isinstance(cloud, str):  # a CloudLike: ScenarioInfo.cloud
             return cls(**{name: getattr(cloud, name) for name in cls.__dataclass_fields__})
         try:
             name = AzureClouds(cloud)
@@ -118,3 +141,8 @@ class CloudEndpoints:
         ```
         """
         return (urlsplit(self.authority_host).hostname or "").lower() in _KNOWN_AUTHORITIES
+
+
+CloudArgument = Union[AzureClouds, CloudEndpoints, CloudLike, str]  # noqa: UP007 (a runtime alias on 3.10)
+"""What ``cloud=`` takes: an ``azure.core.AzureClouds`` value or its name, a `CloudEndpoints`, or any
+`CloudLike` object."""

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
-from ._cloud import CloudEndpoints
+from ._cloud import CloudEndpoints, CloudLike
 from ._resource_ids import SUBNET_NAME, IpamPoolId, ResourceId, VirtualNetworkId
 from .errors import CrossIpamError, InvalidInputError, InvalidResourceIdError
 
@@ -30,6 +30,7 @@ __all__ = [
     "BulkItemResult",
     "ChildPool",
     "CloudEndpoints",
+    "CloudLike",
     "DeploymentAction",
     "DeploymentSpec",
     "IPNetwork",

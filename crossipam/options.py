@@ -17,11 +17,11 @@ from http.cookiejar import CookieJar
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from ._bulk_items import ProgressCallback
+from ._cloud import CloudArgument
 from ._resource_ids import IpamPoolId, VirtualNetworkId
 from .models import CloudEndpoints, SubnetSpec
 
 if TYPE_CHECKING:  # annotations only (typing.Required needs Python 3.11)
-    from azure.core import AzureClouds
     from azure.core.pipeline import PipelineRequest, PipelineResponse
     from azure.core.pipeline.policies import RetryMode
     from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
@@ -220,7 +220,7 @@ class AsyncPipelineOptions(_PipelineKeywords, total=False):
 
 class _RunKeywords(TypedDict, total=False):
     management_tenant_id: Required[str]
-    cloud: CloudEndpoints | AzureClouds | str | None
+    cloud: CloudArgument | None
     dry_run: bool
     role_name: str
 

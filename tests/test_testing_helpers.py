@@ -144,3 +144,31 @@ def test_missing_testing_extra_names_the_extra() -> None:
 
 def test_scenario_info_is_exported() -> None:
     assert ScenarioInfo.client_kwargs.__doc__ and ScenarioInfo.environment.__doc__
+
+
+def test_scenario_cloud_is_a_cloud_argument_for_mypy_strict(tmp_path: Path) -> None:
+    """``cloud=info.cloud`` type-checks (``ScenarioInfo.cloud`` is a ``CloudLike``), as does ``CloudEndpoints``."""
+    body = """
+        from crossipam import CrossTenantIpamClient
+        from crossipam.models import CloudEndpoints
+        from crossipam.testing.pytest_plugin import SeededEmulator
+
+
+        def test_cloud(azure_emulator: SeededEmulator) -> None:
+            info = azure_emulator.scenario
+            for cloud in (info.cloud, CloudEndpoints.for_cloud(info.cloud)):
+                CrossTenantIpamClient.from_client_secret(
+                    info.app.client_id, info.app.client_secret, managed_tenant_id=info.managed_tenant_id,
+                    management_tenant_id=info.management_tenant_id, cloud=cloud,
+                ).close()
+            CrossTenantIpamClient.from_client_secret("a", "s", managed_tenant_id="b", management_tenant_id="c",
+                                                     cloud=42)
+    """
+    (tmp_path / "test_cloud_typed.py").write_text(textwrap.dedent(body), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "test_cloud_typed.py"],
+        capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path,
+        env={**os.environ, "MYPYPATH": str(ROOT)},
+    )  # fmt: skip
+    errors = [line for line in done.stdout.splitlines() if ": error:" in line]
+    assert [line.split(":")[1] for line in errors] == ["15"], done.stdout  # only cloud=42
