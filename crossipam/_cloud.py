@@ -33,13 +33,44 @@ class CloudLike(Protocol):
     """
 
     @property
-    def authority_host(self) -> str: ...
+    def authority_host(self) -> str:
+        """Entra ID's authority (``https://login.microsoftonline.com``).
+
+        ```python
+        info.cloud.authority_host
+        ```
+        """
+        ...
+
     @property
-    def resource_manager(self) -> str: ...
+    def resource_manager(self) -> str:
+        """Azure Resource Manager's base URL.
+
+        ```python
+        info.cloud.resource_manager
+        ```
+        """
+        ...
+
     @property
-    def graph(self) -> str: ...
+    def graph(self) -> str:
+        """Microsoft Graph's base URL.
+
+        ```python
+        info.cloud.graph
+        ```
+        """
+        ...
+
     @property
-    def resource_manager_scope(self) -> str: ...
+    def resource_manager_scope(self) -> str:
+        """The scope of ARM tokens (``…/.default``).
+
+        ```python
+        info.cloud.resource_manager_scope
+        ```
+        """
+        ...
 
 
 _KNOWN_AUTHORITIES = frozenset(
