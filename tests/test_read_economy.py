@@ -196,3 +196,104 @@ def test_a_listed_vnet_is_grown_with_the_listed_etag_and_a_stale_list_is_never_w
     assert created.attempts == 2
     late_gets = emu.journal.entries(method="GET", path="/virtualNetworks/vnet-late$")
     assert len(late_gets) == 1  # the retry read it (a list is handed out once)
+
+
+def _with_allocations(emu: AzureEmulator, info: ScenarioInfo, per_group: int) -> list[str]:
+    """``per_group`` VNets with an allocation in each of two resource groups; their ids."""
+    specs = _two_groups(emu, info, per_group)
+    for spec in specs:
+        vnet = str(spec.vnet_id)
+        rg_id, name = vnet.split("/providers/")[0], vnet.rsplit("/", 1)[1]
+        emu.network.add_virtual_network(rg_id, name, ipam_allocations=[(info.pool_id, 16)])
+    return [str(spec.vnet_id) for spec in specs]
+
+
+def test_a_removal_in_bulk_costs_two_reads_and_carries_the_listed_etag(
+    timed: AzureEmulator,
+    no_wall_clock: Mock,
+    info_of: InfoOf,
+    make_client: MakeClient,
+    spy_vnet_puts: SpyVnetPuts,
+) -> None:
+    info = info_of(timed)
+    ids = _with_allocations(timed, info, 5)
+    listed_etags = {vnet.lower(): timed.virtual_network(vnet)["etag"] for vnet in ids}  # type: ignore[index]
+    _, wire = spy_vnet_puts(timed)
+    timed.journal.clear()
+    with make_client(timed, polling_interval=30) as client:
+        results = client.remove_many(ids, max_concurrency=4)
+    assert [r.deployment.action for r in results if r.deployment] == ["removed"] * len(ids)
+    reads = _reads(timed)
+    assert reads["list"] == 2  # one per resource group
+    assert reads["vnet"] == len(ids)  # only the final GETs: no GET before the write
+    assert reads["vnet"] + reads["poll"] <= 2 * len(ids)
+    # never written over unread: each PUT carries the ETag the list showed
+    puts = [call.args[0] for call in wire.call_args_list if call.args[0].method == "PUT"]
+    assert len(puts) == len(ids)
+    assert {p.path.split("?")[0].lower(): p.header("if-match") for p in puts} == {
+        vnet.lower(): etag for vnet, etag in listed_etags.items()
+    }
+    assert all(
+        not timed.virtual_network(vnet)["properties"]["addressSpace"].get("ipamPoolPrefixAllocations")  # type: ignore[index]
+        for vnet in ids
+    )
+
+
+async def test_a_removal_in_bulk_lists_each_resource_group_once_with_asyncio(
+    azure_emulator: AzureEmulator, info_of: InfoOf, make_async_client: MakeAsyncClient
+) -> None:
+    emu = azure_emulator
+    emu.settings.lro_retry_after, emu.settings.lro_duration = 1, 0.5
+    info = info_of(emu)
+    ids = _with_allocations(emu, info, 3)
+    emu.journal.clear()
+    async with make_async_client(emu, polling_interval=30) as client:
+        results = await client.remove_many(ids, max_concurrency=8)
+    assert all(r.ok and r.deployment and r.deployment.action == "removed" for r in results)
+    reads = _reads(emu)
+    assert reads["list"] == 2 and reads["vnet"] == len(ids) and reads["poll"] <= len(ids)
+
+
+def test_a_removal_in_bulk_never_writes_over_a_vnet_changed_since_the_list(
+    azure_emulator: AzureEmulator,
+    info_of: InfoOf,
+    make_client: MakeClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    ids = [*_with_allocations(emu, info, 1)[:1], info.vnet_id("vnet-gone")]
+    rg_id = f"/subscriptions/{info.managed_subscription_id}/resourceGroups/{info.resource_group}"
+    emu.network.add_virtual_network(rg_id, "vnet-other", ipam_allocations=[(info.pool_id, 16)])
+    ids.append(info.vnet_id("vnet-other"))  # a second VNet of the group, so that the group is listed
+    changed = ids[0]
+    original = emu.handle
+
+    def handle(req: Request) -> Any:
+        # someone else writes the VNet after crossipam listed the group, before crossipam's PUT reaches ARM
+        vnet = emu.network.vnets[changed.lower()]
+        if req.method == "PUT" and req.path.lower().startswith(changed.lower()) and "tags" not in vnet.body:
+            vnet.body["tags"] = {"owner": "someone else"}
+            vnet.body["etag"] = 'W/"changed-by-someone-else"'
+        return original(req)
+
+    monkeypatch.setattr(emu, "handle", handle)
+    emu.journal.clear()
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    with make_client(emu) as client:
+        first, gone, other = client.remove_many(ids, max_concurrency=1, sleep=sleep, clock=lambda: now[0])
+    # the listed ETag no longer matched (412): read again, and the other's change is kept
+    assert [e.status for e in emu.journal.entries(method="PUT", path=f"{changed.rsplit('/', 1)[1]}$")] == [
+        412,
+        200,
+    ]
+    assert first.ok and first.deployment is not None and first.deployment.action == "removed"
+    assert emu.virtual_network(changed)["tags"] == {"owner": "someone else"}  # type: ignore[index]
+    # a VNet the list did not show is read (and reported missing from that read), not taken as absent
+    assert not gone.ok and type(gone.error).__name__ == "NotFoundError"
+    assert len(emu.journal.entries(method="GET", path="/virtualNetworks/vnet-gone$")) == 1
+    assert other.ok
