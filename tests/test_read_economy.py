@@ -14,6 +14,7 @@ import pytest
 
 from crossipam import DeploymentSpec
 from crossipam.testing import AzureEmulator, Request, ScenarioInfo, real_world_lro_timing
+from crossipam.testing.scenarios import add_managed_subscriptions
 
 if TYPE_CHECKING:
     from .fixtures.clients import InfoOf, MakeAsyncClient, MakeClient, SpyVnetPuts
@@ -297,3 +298,33 @@ def test_a_removal_in_bulk_never_writes_over_a_vnet_changed_since_the_list(
     assert not gone.ok and type(gone.error).__name__ == "NotFoundError"
     assert len(emu.journal.entries(method="GET", path="/virtualNetworks/vnet-gone$")) == 1
     assert other.ok
+
+
+def test_bulk_over_seeded_subscriptions_lists_each_once(
+    azure_emulator: AzureEmulator, info_of: InfoOf, make_client: MakeClient
+) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    extra = add_managed_subscriptions(emu, info, 2)
+    targets = [(info.managed_subscription_id, info.pool_id)] + [
+        (s["subscription_id"], s["pool_id"]) for s in extra
+    ]
+    specs = [
+        DeploymentSpec(
+            info.vnet_id(f"vnet-{k}-{i}").replace(info.managed_subscription_id, subscription),
+            info.location,
+            pool,
+            16,
+        )
+        for k, (subscription, pool) in enumerate(targets)
+        for i in range(3)
+    ]
+    emu.journal.clear()
+    with make_client(emu) as client:
+        results = client.deploy_many(specs, max_concurrency=4)
+    assert all(r.ok for r in results)
+    assert _reads(emu)["list"] == 3  # one per subscription's resource group
+    for subscription, pool in targets:  # each subscription's VNets took from its own pool
+        usage = emu.network.pool_usage(pool)
+        assert usage["allocatedAddressPrefixes"], subscription
+        assert sum(1 for s in specs if s.pool_id == pool) == 3

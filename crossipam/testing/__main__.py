@@ -12,6 +12,7 @@ jq -r .ca_bundle emulator.json
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import signal
 import sys
@@ -22,7 +23,7 @@ from types import FrameType
 from ._core import Settings, real_world_lro_timing
 from ._throttle import ARM_THROTTLE_LIMITS
 from .emulator import AzureEmulator
-from .scenarios import SCENARIOS
+from .scenarios import SCENARIOS, add_managed_subscriptions
 
 __all__ = ["build_parser", "main", "settings_from_args"]
 
@@ -45,6 +46,13 @@ def build_parser(*, serve_prog: str | None = None) -> argparse.ArgumentParser:
         help="first port: login, ARM and Graph take PORT, PORT+1, PORT+2 (default 0: any free ports)",
     )
     serve.add_argument("--scenario", choices=SCENARIOS, default="onboarded", help="what to seed")
+    serve.add_argument(
+        "--managed-subscriptions",
+        type=_positive,
+        default=1,
+        help="managed subscriptions to seed, each with its own pool (default 1: the scenario's); the JSON line "
+        "lists them under managed_subscriptions",
+    )
     serve.add_argument(
         "--lro-polls", type=_count, default=0, help="InProgress answers before an LRO completes"
     )
@@ -184,7 +192,12 @@ def serve(args: argparse.Namespace) -> int:
         return 1
     try:
         info.ca_bundle = server.ca_bundle
-        sys.stdout.write(info.to_json() + "\n")
+        payload = info.to_dict()
+        payload["managed_subscriptions"] = [
+            {"subscription_id": info.managed_subscription_id, "pool_id": info.pool_id},
+            *add_managed_subscriptions(emu, info, getattr(args, "managed_subscriptions", 1) - 1),
+        ]
+        sys.stdout.write(json.dumps(payload) + "\n")
         sys.stdout.flush()
         while not stop.wait(0.5):
             pass
