@@ -131,17 +131,23 @@ def test_a_new_vnet_in_bulk_costs_two_reads_and_each_resource_group_is_listed_on
     assert len(puts) == len(specs) and all(p.header("if-none-match") == "*" for p in puts)
 
 
-async def test_a_new_vnet_in_bulk_costs_two_reads_with_asyncio(
-    azure_emulator: AzureEmulator, info_of: InfoOf, make_async_client: MakeAsyncClient
+@pytest.mark.parametrize("operation", ["deploy_many", "remove_many"])
+async def test_a_vnet_in_bulk_costs_two_reads_with_asyncio(
+    operation: str, azure_emulator: AzureEmulator, info_of: InfoOf, make_async_client: MakeAsyncClient
 ) -> None:
     emu = azure_emulator
     emu.settings.lro_retry_after, emu.settings.lro_duration = 1, 0.5
     info = info_of(emu)
-    specs = _two_groups(emu, info, 4)
+    # deploy_many: new VNets; remove_many: VNets with an allocation (their ids)
+    specs: list[Any] = (
+        _two_groups(emu, info, 4) if operation == "deploy_many" else _with_allocations(emu, info, 4)
+    )
     emu.journal.clear()
     async with make_async_client(emu, polling_interval=30) as client:
-        results = await client.deploy_many(specs, max_concurrency=8)
+        results = await getattr(client, operation)(specs, max_concurrency=8)
     assert all(r.ok for r in results)
+    expected = "created" if operation == "deploy_many" else "removed"
+    assert all(r.deployment and r.deployment.action == expected for r in results)
     reads = _reads(emu)
     assert reads["list"] == 2 and reads["vnet"] == len(specs) and reads["poll"] <= len(specs)
 
@@ -238,21 +244,6 @@ def test_a_removal_in_bulk_costs_two_reads_and_carries_the_listed_etag(
         not timed.virtual_network(vnet)["properties"]["addressSpace"].get("ipamPoolPrefixAllocations")  # type: ignore[index]
         for vnet in ids
     )
-
-
-async def test_a_removal_in_bulk_lists_each_resource_group_once_with_asyncio(
-    azure_emulator: AzureEmulator, info_of: InfoOf, make_async_client: MakeAsyncClient
-) -> None:
-    emu = azure_emulator
-    emu.settings.lro_retry_after, emu.settings.lro_duration = 1, 0.5
-    info = info_of(emu)
-    ids = _with_allocations(emu, info, 3)
-    emu.journal.clear()
-    async with make_async_client(emu, polling_interval=30) as client:
-        results = await client.remove_many(ids, max_concurrency=8)
-    assert all(r.ok and r.deployment and r.deployment.action == "removed" for r in results)
-    reads = _reads(emu)
-    assert reads["list"] == 2 and reads["vnet"] == len(ids) and reads["poll"] <= len(ids)
 
 
 def test_a_removal_in_bulk_never_writes_over_a_vnet_changed_since_the_list(
