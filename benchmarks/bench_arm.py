@@ -345,7 +345,9 @@ def serve(
         "--lro-timing",
         "azure",
     ]
-    cmd += ["--time-factor", str(time_factor), "--managed-subscriptions", str(subscriptions)]
+    cmd += ["--time-factor", str(time_factor)]
+    if subscriptions > 1:
+        cmd += ["--managed-subscriptions", str(subscriptions)]
     if throttled:
         cmd += ["--throttle", "arm"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
