@@ -1,4 +1,4 @@
-"""Benchmark at ARM's limits: N new VNets in one subscription, the offline Azure in its own process.
+"""Benchmark at ARM's limits: N new VNets (in one subscription, or spread over several), the offline Azure in its own process.
 
 The offline Azure runs as ``python -m crossipam.testing serve --throttle arm --lro-timing azure --time-factor F``:
 ARM's token buckets (reads 250 / 25 per s, writes 200 / 10 per s, per principal; a global bucket 15 times that)
@@ -26,6 +26,7 @@ the final GET per VNet — through buckets of 200 writes refilled at 10/s and 25
     python benchmarks/bench_arm.py                       # N = 400, C = 50, F = 0.1
     python benchmarks/bench_arm.py --vnets 40 --concurrency 8   # small (nox -s bench)
     python benchmarks/bench_arm.py --markdown            # tables for docs/performance.md
+    python benchmarks/bench_arm.py --vnets 500 --subscriptions 5   # VNets spread over 5 subscriptions
 """
 
 from __future__ import annotations
@@ -110,23 +111,40 @@ class World:
             resource_manager_scope=self.info["arm_endpoint"].rstrip("/") + "/.default",
         )
 
-    def vnet_id(self, name: str) -> str:
+    @property
+    def subscriptions(self) -> list[dict[str, str]]:
+        """The managed subscriptions (``serve --managed-subscriptions``), each with its pool."""
+        i = self.info
+        default = [{"subscription_id": i["managed_subscription_id"], "pool_id": i["pool_id"]}]
+        return list(i.get("managed_subscriptions") or default)
+
+    def vnet_id(self, name: str, subscription: str | None = None) -> str:
         i = self.info
         return (
-            f"/subscriptions/{i['managed_subscription_id']}/resourceGroups/{i['resource_group']}"
+            f"/subscriptions/{subscription or i['managed_subscription_id']}/resourceGroups/{i['resource_group']}"
             f"/providers/Microsoft.Network/virtualNetworks/{name}"
         )
 
     def specs(self, mode: str, n: int) -> list[DeploymentSpec]:
-        loc, pool = self.info["location"], self.info["pool_id"]
-        return [DeploymentSpec(self.vnet_id(f"bench-{mode}-{i:04d}"), loc, pool, ADDRESSES) for i in range(n)]
+        """N VNets spread round-robin over the managed subscriptions (each from its subscription's pool)."""
+        loc, subs = self.info["location"], self.subscriptions
+        out = []
+        for i in range(n):
+            sub = subs[i % len(subs)]
+            vnet = self.vnet_id(f"bench-{mode}-{i:04d}", sub["subscription_id"])
+            out.append(DeploymentSpec(vnet, loc, sub["pool_id"], ADDRESSES))
+        return out
 
 
-def floor_seconds(n: int, concurrency: int, time_factor: float, throttled: bool) -> float:
-    """The larger of the concurrency bound and ARM's bucket bounds (time-scaled)."""
+def floor_seconds(
+    n: int, concurrency: int, time_factor: float, throttled: bool, subscriptions: int = 1
+) -> float:
+    """The larger of the concurrency bound and ARM's bucket bounds (time-scaled; each subscription has its own
+    buckets and holds ``ceil(n / subscriptions)`` of the VNets)."""
     rounds = math.ceil(n / concurrency) * ARM_LRO_RETRY_AFTER * time_factor
     if not throttled:
         return rounds
+    n = math.ceil(n / subscriptions)
     limits = ARM_THROTTLE_LIMITS.scaled(time_factor=time_factor)
     assert limits.writes is not None and limits.reads is not None
     writes = max(0.0, n - limits.writes.capacity) / limits.writes.refill
@@ -205,14 +223,17 @@ def run_raw_sdk(world: World, n: int, concurrency: int) -> Result:
     cred_a = ClientSecretCredential(
         i["management_tenant_id"], app["client_id"], app["client_secret"], **common
     )
-    client = NetworkManagementClient(
-        cred_b,
-        i["managed_subscription_id"],
-        base_url=i["arm_endpoint"],
-        credential_scopes=[scope],
-        connection_verify=ca,
-        per_retry_policies=[AuxiliaryAuthenticationPolicy([cred_a], scope), counter],
-    )
+    clients = {
+        sub["subscription_id"].lower(): NetworkManagementClient(
+            cred_b,
+            sub["subscription_id"],
+            base_url=i["arm_endpoint"],
+            credential_scopes=[scope],
+            connection_verify=ca,
+            per_retry_policies=[AuxiliaryAuthenticationPolicy([cred_a], scope), counter],
+        )
+        for sub in world.subscriptions
+    }
 
     def deploy(spec: DeploymentSpec) -> bool:
         body = VirtualNetwork(
@@ -228,6 +249,7 @@ def run_raw_sdk(world: World, n: int, concurrency: int) -> Result:
             }
         )
         vnet = str(spec.vnet_id).rsplit("/", 1)[1]
+        client = clients[str(spec.vnet_id).split("/")[2].lower()]
         try:
             client.virtual_networks.begin_create_or_update(i["resource_group"], vnet, body).result()
         except Exception as err:  # what a plain thread pool gives up with: a failed VNet
@@ -236,8 +258,10 @@ def run_raw_sdk(world: World, n: int, concurrency: int) -> Result:
         return True
 
     errors: Counter[str] = Counter()
-    with client, ThreadPoolExecutor(concurrency) as pool:
+    with ThreadPoolExecutor(concurrency) as pool:
         result.ok = sum(pool.map(deploy, world.specs("raw", n)))
+    for client in clients.values():
+        client.close()
     if errors:
         result.note = "failed: " + ", ".join(f"{count} x {what}" for what, count in errors.items())
     result.wall, result.cpu, result.counts = (
@@ -308,7 +332,9 @@ MODES: dict[str, Callable[[World, int, int], Result]] = {
 # ---- the offline Azure in its own process ------------------------------------------------------------------------
 
 
-def serve(time_factor: float, throttled: bool) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+def serve(
+    time_factor: float, throttled: bool, subscriptions: int = 1
+) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     cmd = [
         sys.executable,
         "-m",
@@ -320,6 +346,8 @@ def serve(time_factor: float, throttled: bool) -> tuple[subprocess.Popen[str], d
         "azure",
     ]
     cmd += ["--time-factor", str(time_factor)]
+    if subscriptions > 1:
+        cmd += ["--managed-subscriptions", str(subscriptions)]
     if throttled:
         cmd += ["--throttle", "arm"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
@@ -337,11 +365,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--time-factor", type=float, default=0.1)
     parser.add_argument("--no-throttle", action="store_true", help="ARM's buckets off")
+    parser.add_argument(
+        "--subscriptions",
+        type=int,
+        default=1,
+        help="managed subscriptions to spread the VNets over (default 1)",
+    )
     parser.add_argument("--modes", default="az,raw,threads,aio")
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args(argv)
     n, c, f, throttled = args.vnets, args.concurrency, args.time_factor, not args.no_throttle
-    proc, info = serve(f, throttled)
+    proc, info = serve(f, throttled, args.subscriptions)
     world = World(info, f)
     results: list[Result] = []
     try:
@@ -351,13 +385,23 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         proc.terminate()
         proc.wait(10)
-    floor = floor_seconds(n, c, f, throttled)
-    print(_report(results, n, c, f, throttled, floor, markdown=args.markdown))
+    floor = floor_seconds(n, c, f, throttled, args.subscriptions)
+    print(
+        _report(results, n, c, f, throttled, floor, markdown=args.markdown, subscriptions=args.subscriptions)
+    )
     return 0
 
 
 def _report(
-    results: list[Result], n: int, c: int, f: float, throttled: bool, floor: float, *, markdown: bool
+    results: list[Result],
+    n: int,
+    c: int,
+    f: float,
+    throttled: bool,
+    floor: float,
+    *,
+    markdown: bool,
+    subscriptions: int = 1,
 ) -> str:
     head = [
         "mode",
@@ -386,7 +430,8 @@ def _report(
             ]
         )
     title = (
-        f"N = {n}, concurrency {c}, time factor {f}, ARM buckets {'on' if throttled else 'off'}; "
+        f"N = {n} over {subscriptions} subscription(s), concurrency {c}, time factor {f}, "
+        f"ARM buckets {'on' if throttled else 'off'}; "
         f"floor {floor:.1f} s; {os.cpu_count()} CPUs, Python {platform.python_version()}"
     )
     if markdown:

@@ -418,6 +418,12 @@ class ClientBase(Generic[CredT, BoundT]):
                 continue
         return listing_flow(self._flow_context(), vnets)
 
+    def _removal_listing(self, items: Sequence[Any]) -> Flow:
+        """The flow that lists, once, the resource groups of a ``remove_many``'s VNets (bulk items, targets are
+        VNet ids): the first attempt of each item plans from the list instead of a GET of its own, and its PUT
+        carries the listed ETag. An id that does not parse is no reason to list anything."""
+        return listing_flow(self._flow_context(), [item.target for item in items])
+
     def _service_error(self, err: AzureError, *, tenant: str, action: str) -> AzureServiceError:
         return map_service_error(
             err,

@@ -245,10 +245,8 @@ def deploy_flow(
     vnet = request.vnet_id
     attempt = 0
     while True:
-        if listed is not None and is_terminal(provisioning_state(listed.body)):
-            existing, listed = listed.body, None
-        else:
-            existing = yield from read_settled(ctx, vnet)
+        existing = yield from _first_read(ctx, vnet, listed, absent_is_read=True)
+        listed = None
         plan = _deployment.plan_deployment(request, existing)
         if plan.body is None:
             assert existing is not None
@@ -264,9 +262,30 @@ def deploy_flow(
             )
 
 
-def remove_flow(ctx: FlowContext, vnet: VirtualNetworkId, prefixes: Any) -> Flow:
+def _first_read(
+    ctx: FlowContext, vnet: VirtualNetworkId, listed: Listed | None, *, absent_is_read: bool
+) -> Flow:
+    """The VNet as a list showed it when it showed it settled (no GET), otherwise read settled. A VNet the list
+    did not show counts as read (``None``) only if ``absent_is_read`` (a deploy: its PUT carries
+    ``If-None-Match: *``); otherwise it is read (a removal reports a missing VNet from a GET of its own)."""
+    if (
+        listed is not None
+        and (listed.body is not None or absent_is_read)
+        and is_terminal(provisioning_state(listed.body))
+    ):
+        return listed.body
+    return (yield from read_settled(ctx, vnet))
+
+
+def remove_flow(
+    ctx: FlowContext, vnet: VirtualNetworkId, prefixes: Any, listed: Listed | None = None
+) -> Flow:
     """Convert the VNet's pool allocations into static prefixes (see ``begin_remove_allocation``). Returns the
     poller of the PUT, or the VNet itself when it has no allocation.
+
+    ``listed`` is what bulk's list of the resource group showed: a VNet listed settled is planned from it (no
+    GET) and its PUT carries the listed ETag (``If-Match``), so a VNet changed since is never written over; a
+    VNet the list did not show, or showed with an operation in flight, is read as always.
 
     ```python
     outcome = drive(remove_flow(ctx, vnet, None), client, time.sleep)
@@ -275,7 +294,8 @@ def remove_flow(ctx: FlowContext, vnet: VirtualNetworkId, prefixes: Any) -> Flow
     attempt = 0
     verb = "remove the allocation of"
     while True:
-        existing = yield from read_settled(ctx, vnet)
+        existing = yield from _first_read(ctx, vnet, listed, absent_is_read=False)
+        listed = None
         if existing is None:
             raise vnet_not_found(vnet, ctx.managed_tenant_id)
         plan = _removal.plan_removal(existing, prefixes)

@@ -214,10 +214,15 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         return self._remove(vnet, prefixes, self._conflict_retries)
 
     def _remove(
-        self, vnet: VirtualNetworkId, prefixes: Any, conflict_retries: int
+        self,
+        vnet: VirtualNetworkId,
+        prefixes: Any,
+        conflict_retries: int,
+        listed: _flows.Listed | None = None,
     ) -> LROPoller[VirtualNetworkDeployment]:
         with self._vnet_operation(vnet):
-            flow = _flows.remove_flow(self._flow_context(conflict_retries=conflict_retries), vnet, prefixes)
+            ctx = self._flow_context(conflict_retries=conflict_retries)
+            flow = _flows.remove_flow(ctx, vnet, prefixes, listed)
             outcome = drive(flow, self, time.sleep)
         return self._poller(outcome)
 
@@ -466,9 +471,11 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
         if not items:
             return []
         self._prime_tokens()
+        listing = drive(self._removal_listing(items), self, time.sleep)
 
         def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
-            return self._remove(VirtualNetworkId.parse(item.target), None, 0).result()
+            vnet = VirtualNetworkId.parse(item.target)
+            return self._remove(vnet, None, 0, listing.take(vnet)).result()
 
         return _bulk.run_sync(items, attempt, pacer=self._budgets, **run)
 

@@ -164,3 +164,34 @@ def test_a_failure_inside_the_offline_azure_is_a_500_not_a_dropped_connection(
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "InternalServerError"
     assert "RuntimeError" in caplog.text and "a bug in a handler" in caplog.text  # the traceback is logged
+
+
+def test_serve_seeds_more_managed_subscriptions_each_with_its_own_pool() -> None:
+    proc, info = _start("--scenario", "onboarded", "--managed-subscriptions", "3")
+    try:
+        subs = info["managed_subscriptions"]
+        assert subs[0] == {"subscription_id": info["managed_subscription_id"], "pool_id": info["pool_id"]}
+        assert len({s["subscription_id"] for s in subs}) == 3 and len({s["pool_id"] for s in subs}) == 3
+        app, ca = info["app"], info["ca_bundle"]
+        cred = ClientSecretCredential(
+            info["managed_tenant_id"],
+            app["client_id"],
+            app["client_secret"],
+            authority=info["authority"],
+            disable_instance_discovery=True,
+            connection_verify=ca,
+        )
+        arm = info["arm_endpoint"].rstrip("/")
+        token = cred.get_token(arm + "/.default").token
+        listed = requests.get(
+            f"{arm}/subscriptions?api-version=2022-12-01",
+            headers={"Authorization": f"Bearer {token}"},
+            verify=ca,
+            timeout=30,
+        ).json()["value"]
+        assert sorted(s["subscriptionId"] for s in listed) == sorted(s["subscription_id"] for s in subs)
+        assert _stop(proc, signal.SIGTERM) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)

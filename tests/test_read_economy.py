@@ -14,6 +14,7 @@ import pytest
 
 from crossipam import DeploymentSpec
 from crossipam.testing import AzureEmulator, Request, ScenarioInfo, real_world_lro_timing
+from crossipam.testing.scenarios import add_managed_subscriptions
 
 if TYPE_CHECKING:
     from .fixtures.clients import InfoOf, MakeAsyncClient, MakeClient, SpyVnetPuts
@@ -130,17 +131,23 @@ def test_a_new_vnet_in_bulk_costs_two_reads_and_each_resource_group_is_listed_on
     assert len(puts) == len(specs) and all(p.header("if-none-match") == "*" for p in puts)
 
 
-async def test_a_new_vnet_in_bulk_costs_two_reads_with_asyncio(
-    azure_emulator: AzureEmulator, info_of: InfoOf, make_async_client: MakeAsyncClient
+@pytest.mark.parametrize("operation", ["deploy_many", "remove_many"])
+async def test_a_vnet_in_bulk_costs_two_reads_with_asyncio(
+    operation: str, azure_emulator: AzureEmulator, info_of: InfoOf, make_async_client: MakeAsyncClient
 ) -> None:
     emu = azure_emulator
     emu.settings.lro_retry_after, emu.settings.lro_duration = 1, 0.5
     info = info_of(emu)
-    specs = _two_groups(emu, info, 4)
+    # deploy_many: new VNets; remove_many: VNets with an allocation (their ids)
+    specs: list[Any] = (
+        _two_groups(emu, info, 4) if operation == "deploy_many" else _with_allocations(emu, info, 4)
+    )
     emu.journal.clear()
     async with make_async_client(emu, polling_interval=30) as client:
-        results = await client.deploy_many(specs, max_concurrency=8)
+        results = await getattr(client, operation)(specs, max_concurrency=8)
     assert all(r.ok for r in results)
+    expected = "created" if operation == "deploy_many" else "removed"
+    assert all(r.deployment and r.deployment.action == expected for r in results)
     reads = _reads(emu)
     assert reads["list"] == 2 and reads["vnet"] == len(specs) and reads["poll"] <= len(specs)
 
@@ -196,3 +203,119 @@ def test_a_listed_vnet_is_grown_with_the_listed_etag_and_a_stale_list_is_never_w
     assert created.attempts == 2
     late_gets = emu.journal.entries(method="GET", path="/virtualNetworks/vnet-late$")
     assert len(late_gets) == 1  # the retry read it (a list is handed out once)
+
+
+def _with_allocations(emu: AzureEmulator, info: ScenarioInfo, per_group: int) -> list[str]:
+    """``per_group`` VNets with an allocation in each of two resource groups; their ids."""
+    specs = _two_groups(emu, info, per_group)
+    for spec in specs:
+        vnet = str(spec.vnet_id)
+        rg_id, name = vnet.split("/providers/")[0], vnet.rsplit("/", 1)[1]
+        emu.network.add_virtual_network(rg_id, name, ipam_allocations=[(info.pool_id, 16)])
+    return [str(spec.vnet_id) for spec in specs]
+
+
+def test_a_removal_in_bulk_costs_two_reads_and_carries_the_listed_etag(
+    timed: AzureEmulator,
+    no_wall_clock: Mock,
+    info_of: InfoOf,
+    make_client: MakeClient,
+    spy_vnet_puts: SpyVnetPuts,
+) -> None:
+    info = info_of(timed)
+    ids = _with_allocations(timed, info, 5)
+    listed_etags = {vnet.lower(): timed.virtual_network(vnet)["etag"] for vnet in ids}  # type: ignore[index]
+    _, wire = spy_vnet_puts(timed)
+    timed.journal.clear()
+    with make_client(timed, polling_interval=30) as client:
+        results = client.remove_many(ids, max_concurrency=4)
+    assert [r.deployment.action for r in results if r.deployment] == ["removed"] * len(ids)
+    reads = _reads(timed)
+    assert reads["list"] == 2  # one per resource group
+    assert reads["vnet"] == len(ids)  # only the final GETs: no GET before the write
+    assert reads["vnet"] + reads["poll"] <= 2 * len(ids)
+    # never written over unread: each PUT carries the ETag the list showed
+    puts = [call.args[0] for call in wire.call_args_list if call.args[0].method == "PUT"]
+    assert len(puts) == len(ids)
+    assert {p.path.split("?")[0].lower(): p.header("if-match") for p in puts} == {
+        vnet.lower(): etag for vnet, etag in listed_etags.items()
+    }
+    assert all(
+        not timed.virtual_network(vnet)["properties"]["addressSpace"].get("ipamPoolPrefixAllocations")  # type: ignore[index]
+        for vnet in ids
+    )
+
+
+def test_a_removal_in_bulk_never_writes_over_a_vnet_changed_since_the_list(
+    azure_emulator: AzureEmulator,
+    info_of: InfoOf,
+    make_client: MakeClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    ids = [*_with_allocations(emu, info, 1)[:1], info.vnet_id("vnet-gone")]
+    rg_id = f"/subscriptions/{info.managed_subscription_id}/resourceGroups/{info.resource_group}"
+    emu.network.add_virtual_network(rg_id, "vnet-other", ipam_allocations=[(info.pool_id, 16)])
+    ids.append(info.vnet_id("vnet-other"))  # a second VNet of the group, so that the group is listed
+    changed = ids[0]
+    original = emu.handle
+
+    def handle(req: Request) -> Any:
+        # someone else writes the VNet after crossipam listed the group, before crossipam's PUT reaches ARM
+        vnet = emu.network.vnets[changed.lower()]
+        if req.method == "PUT" and req.path.lower().startswith(changed.lower()) and "tags" not in vnet.body:
+            vnet.body["tags"] = {"owner": "someone else"}
+            vnet.body["etag"] = 'W/"changed-by-someone-else"'
+        return original(req)
+
+    monkeypatch.setattr(emu, "handle", handle)
+    emu.journal.clear()
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    with make_client(emu) as client:
+        first, gone, other = client.remove_many(ids, max_concurrency=1, sleep=sleep, clock=lambda: now[0])
+    # the listed ETag no longer matched (412): read again, and the other's change is kept
+    assert [e.status for e in emu.journal.entries(method="PUT", path=f"{changed.rsplit('/', 1)[1]}$")] == [
+        412,
+        200,
+    ]
+    assert first.ok and first.deployment is not None and first.deployment.action == "removed"
+    assert emu.virtual_network(changed)["tags"] == {"owner": "someone else"}  # type: ignore[index]
+    # a VNet the list did not show is read (and reported missing from that read), not taken as absent
+    assert not gone.ok and type(gone.error).__name__ == "NotFoundError"
+    assert len(emu.journal.entries(method="GET", path="/virtualNetworks/vnet-gone$")) == 1
+    assert other.ok
+
+
+def test_bulk_over_seeded_subscriptions_lists_each_once(
+    azure_emulator: AzureEmulator, info_of: InfoOf, make_client: MakeClient
+) -> None:
+    emu = azure_emulator
+    info = info_of(emu)
+    extra = add_managed_subscriptions(emu, info, 2)
+    targets = [(info.managed_subscription_id, info.pool_id)] + [
+        (s["subscription_id"], s["pool_id"]) for s in extra
+    ]
+    specs = [
+        DeploymentSpec(
+            info.vnet_id(f"vnet-{k}-{i}").replace(info.managed_subscription_id, subscription),
+            info.location,
+            pool,
+            16,
+        )
+        for k, (subscription, pool) in enumerate(targets)
+        for i in range(3)
+    ]
+    emu.journal.clear()
+    with make_client(emu) as client:
+        results = client.deploy_many(specs, max_concurrency=4)
+    assert all(r.ok for r in results)
+    assert _reads(emu)["list"] == 3  # one per subscription's resource group
+    for subscription, pool in targets:  # each subscription's VNets took from its own pool
+        usage = emu.network.pool_usage(pool)
+        assert usage["allocatedAddressPrefixes"], subscription
+        assert sum(1 for s in specs if s.pool_id == pool) == 3

@@ -221,10 +221,15 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         return await self._remove(vnet, prefixes, self._conflict_retries)
 
     async def _remove(
-        self, vnet: VirtualNetworkId, prefixes: Any, conflict_retries: int
+        self,
+        vnet: VirtualNetworkId,
+        prefixes: Any,
+        conflict_retries: int,
+        listed: _flows.Listed | None = None,
     ) -> AsyncLROPoller[VirtualNetworkDeployment]:
         async with self._vnet_operation(vnet):
-            flow = _flows.remove_flow(self._flow_context(conflict_retries=conflict_retries), vnet, prefixes)
+            context = self._flow_context(conflict_retries=conflict_retries)
+            flow = _flows.remove_flow(context, vnet, prefixes, listed)
             outcome = await drive(flow, self, asyncio.sleep)
         return self._poller(outcome)
 
@@ -464,9 +469,11 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
         if not items:
             return []
         await self._prime_tokens()
+        listing = await drive(self._removal_listing(items), self, asyncio.sleep)
 
         async def attempt(item: _bulk.BulkItem) -> VirtualNetworkDeployment:
-            return await (await self._remove(VirtualNetworkId.parse(item.target), None, 0)).result()
+            vnet = VirtualNetworkId.parse(item.target)
+            return await (await self._remove(vnet, None, 0, listing.take(vnet))).result()
 
         return await _bulk.run_async(items, attempt, pacer=self._budgets, **run)
 

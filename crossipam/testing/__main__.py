@@ -25,7 +25,7 @@ from types import FrameType
 from ._core import Settings, real_world_lro_timing
 from ._throttle import ARM_THROTTLE_LIMITS
 from .emulator import AzureEmulator
-from .scenarios import SCENARIOS
+from .scenarios import SCENARIOS, add_managed_subscriptions
 
 __all__ = ["build_parser", "env_text", "main", "settings_from_args"]
 
@@ -61,6 +61,13 @@ def build_parser(*, serve_prog: str | None = None) -> argparse.ArgumentParser:
         choices=("shell", "dotenv"),
         help="print the environment variables that point the CLI and the SDKs here (AZURE_*, CROSSIPAM_*, "
         "REQUESTS_CA_BUNDLE) instead of the JSON line: shell `export` lines (default) or a dotenv file",
+    )
+    serve.add_argument(
+        "--managed-subscriptions",
+        type=_positive,
+        default=1,
+        help="managed subscriptions to seed, each with its own pool (default 1: the scenario's); the JSON line "
+        "lists them under managed_subscriptions",
     )
     serve.add_argument(
         "--lro-polls", type=_count, default=0, help="InProgress answers before an LRO completes"
@@ -201,9 +208,16 @@ def serve(args: argparse.Namespace) -> int:
         return 1
     try:
         info.ca_bundle = server.ca_bundle
-        sys.stdout.write(
-            env_text(info.environment(), args.print_env) if args.print_env else info.to_json() + "\n"
-        )
+        extra = add_managed_subscriptions(emu, info, getattr(args, "managed_subscriptions", 1) - 1)
+        if args.print_env:
+            sys.stdout.write(env_text(info.environment(), args.print_env))
+        else:
+            payload = info.to_dict()
+            payload["managed_subscriptions"] = [
+                {"subscription_id": info.managed_subscription_id, "pool_id": info.pool_id},
+                *extra,
+            ]
+            sys.stdout.write(json.dumps(payload) + "\n")
         sys.stdout.flush()
         while not stop.wait(0.5):
             pass

@@ -70,6 +70,8 @@ class Operations:
     def __init__(self, services: ServiceContext) -> None:
         self._services = services
         self._ops: dict[str, Operation] = {}
+        self._by_resource: dict[str, list[Operation]] = {}
+        """lower-case resource id -> its operations not yet seen done (`in_progress` looks only there)"""
         self._failures: list[_ArmedFailure] = []
 
     def fail_next(self, code: str, message: str, *, resource_type: str | None = None, times: int = 1) -> None:
@@ -120,6 +122,7 @@ class Operations:
                 break
         self._failures = [f for f in self._failures if f.times > 0]
         self._ops[op.op_id] = op
+        self._by_resource.setdefault(resource_id.lower(), []).append(op)
         if op.polls_required == 0 and op.duration == 0:
             self._settle(op)
         return op
@@ -147,8 +150,15 @@ class Operations:
         read.
         """
         rid = resource_id.lower()
-        for op in self._ops.values():
-            if op.done or op.resource_id.lower() != rid:
+        ops = self._by_resource.get(rid)
+        if not ops:
+            return None
+        ops[:] = [op for op in ops if not op.done]  # a done operation never runs again
+        if not ops:
+            del self._by_resource[rid]
+            return None
+        for op in list(ops):
+            if op.done:
                 continue
             if op.polls_served >= op.polls_required and self._time_is_up(op):
                 self._settle(op)

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .emulator import AzureEmulator
 
-__all__ = ["SCENARIOS", "AdminCredentials", "OfflineCloud", "ScenarioInfo", "load"]
+__all__ = [
+    "SCENARIOS",
+    "AdminCredentials",
+    "OfflineCloud",
+    "ScenarioInfo",
+    "add_managed_subscriptions",
+    "load",
+]
 
 SCENARIOS = ("onboarded", "fresh")
 """The names [`AzureEmulator.load_scenario`][crossipam.testing.AzureEmulator.load_scenario] accepts.
@@ -283,3 +290,41 @@ def load(emu: AzureEmulator, name: str) -> ScenarioInfo:
             "management": AdminCredentials(admin_a.client_id, admin_a.client_secret, MANAGEMENT_TENANT),
         },
     )
+
+
+def add_managed_subscriptions(emu: AzureEmulator, info: ScenarioInfo, count: int) -> list[dict[str, str]]:
+    """Seed ``count`` more managed subscriptions like the scenario's own (benchmarks over many subscriptions).
+
+    Each gets the scenario's resource group name, *Network Contributor* there for the automation app, a
+    Connected network-manager connection, and an IPv4 pool of its own in the network manager
+    (``pool-eastus-2`` … with ``10.1.0.0/16`` …, at most 255) that the app may use (``onboarded``).
+
+    Args:
+        emu: The offline Azure the scenario was loaded into.
+        info: The loaded scenario.
+        count: How many subscriptions to add.
+
+    ```python
+    extra = add_managed_subscriptions(emulator, info, 4)
+    extra[0]  # {"subscription_id": "bbbbbbbb-1111-4000-8000-000000000003", "pool_id": ".../pool-eastus-2"}
+    ```
+    """
+    if not 0 <= count <= 255:
+        raise ValueError(f"count must be 0 to 255, got {count}")
+    app = emu.service_principal(info.app.client_id, info.managed_tenant_id)
+    assert app is not None, "load a scenario first"
+    sp_a = emu.service_principal(info.app.client_id, info.management_tenant_id)
+    out = []
+    for k in range(1, count + 1):
+        subscription = f"{MANAGED_SUBSCRIPTION[:-12]}{k + 2:012d}"
+        emu.add_subscription(info.managed_tenant_id, subscription, f"spoke-prod-{k + 1}")
+        group = emu.add_resource_group(subscription, info.resource_group, info.location)
+        emu.assign_role(app.object_id, "Network Contributor", group.id)
+        emu.connect_tenants(info.network_manager_id, subscription)
+        pool_id = emu.add_ipam_pool(
+            info.network_manager_id, f"pool-eastus-{k + 1}", [f"10.{k}.0.0/16"], location=info.location
+        )
+        if sp_a is not None:
+            emu.assign_role(sp_a.object_id, "IPAM Pool User", pool_id)
+        out.append({"subscription_id": subscription, "pool_id": pool_id})
+    return out

@@ -10,6 +10,7 @@ decided by `.rules` and `.vnet_rules`; the handlers and the seeding API write it
 from __future__ import annotations
 
 import copy
+import functools
 import ipaddress
 import time
 import uuid
@@ -225,6 +226,13 @@ class StaticCidr:
         return _with_system_data(body, self.system_data)
 
 
+@functools.lru_cache(maxsize=65536)
+def _blocks(prefixes: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    """The parsed prefixes (cached: every PUT reads every VNet's allocations of its pool; networks are
+    immutable)."""
+    return tuple(ipaddress.ip_network(p) for p in prefixes)
+
+
 @dataclass
 class VNet:
     """A virtual network, stored as the ARM JSON of its last write (read-only fields filled in)."""
@@ -254,7 +262,7 @@ class VNet:
         out = []
         for a in space.get("ipamPoolPrefixAllocations") or []:
             pid = str((a.get("pool") or {}).get("id", ""))
-            out.append((pid, [ipaddress.ip_network(p) for p in a.get("allocatedAddressPrefixes") or []]))
+            out.append((pid, list(_blocks(tuple(a.get("allocatedAddressPrefixes") or ())))))
         return out
 
     def subnets(self) -> list[dict[str, Any]]:
@@ -435,12 +443,15 @@ class NetworkState:
     def vnet_blocks(self, pool: Pool, exclude_vnet: str | None = None) -> list[IPNetwork]:
         """The blocks VNets (all but ``exclude_vnet``) hold from the pool."""
         out: list[IPNetwork] = []
-        for v in self.vnets.values():
-            if exclude_vnet is not None and v.id.lower() == exclude_vnet.lower():
+        pool_id, excluded = pool.id.lower(), (exclude_vnet or "").lower()
+        for v in self.vnets.values():  # every PUT of a VNet runs this over every VNet: kept tight
+            space = v.body.get("properties", {}).get("addressSpace") or {}
+            allocations = space.get("ipamPoolPrefixAllocations")
+            if not allocations or (excluded and v.id.lower() == excluded):
                 continue
-            for pid, blocks in v.allocations():
-                if pid.lower() == pool.id.lower():
-                    out.extend(blocks)
+            for a in allocations:
+                if str((a.get("pool") or {}).get("id", "")).lower() == pool_id:
+                    out.extend(_blocks(tuple(a.get("allocatedAddressPrefixes") or ())))
         return out
 
     def pool_used(
