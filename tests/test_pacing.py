@@ -4,7 +4,6 @@ an offline Azure throttling like ARM (buckets of a tenth of ARM's size refilled 
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 import pytest
@@ -36,22 +35,22 @@ async def test_bulk_paces_by_the_remaining_budget_and_is_not_throttled(
         DeploymentSpec(info.vnet_id(f"vnet-paced-{i:02d}"), info.location, info.pool_id, 16) for i in range(N)
     ]
     emu.journal.clear()
-    started = time.monotonic()
     if driver == "sync":
         with make_client(emu) as client:
             results = client.deploy_many(specs, max_concurrency=8)
     else:
         async with make_async_client(emu) as aclient:
             results = await aclient.deploy_many(specs, max_concurrency=8)
-    wall = time.monotonic() - started
     assert all(r.ok for r in results), [r.error for r in results if not r.ok]
     arm = emu.journal.entries(service="arm")
     throttled = [e for e in arm if e.status == 429]
     assert len(throttled) < 0.01 * len(arm), (len(throttled), len(arm))
-    # the starts were spread: the 60 writes cannot pass a bucket of 20 refilled at 10 per second in under 4 s
+    # the starts were spread, counted rather than timed: three buckets' worth of writes were accepted with (almost)
+    # no 429, which the offline Azure's bucket only allows once its refill has paid for them
     writes = SMALL.writes
-    assert writes is not None
-    assert wall >= (N - writes.capacity) / writes.refill * 0.9
+    assert writes is not None and 3 * writes.capacity <= N
+    accepted = [e for e in arm if e.method == "PUT" and e.status in (200, 201)]
+    assert len(accepted) == N
     assert all(r.attempts == 1 for r in results)
 
 
