@@ -189,6 +189,12 @@ def test_management_group_network_manager_connections(
     assert created.id == f"{mg}/providers/Microsoft.Network/networkManagerConnections/to-platform"
     assert created.properties.network_manager_id == info.network_manager_id
     assert created.properties.connection_state == "Pending"
+    # the same body as every connection: systemData naming the writer, an etag (and the ETag header on a GET)
+    assert created.system_data is not None and created.system_data.created_by == info.app.client_id
+    got = _get(
+        net, f"{mg}/providers/Microsoft.Network/networkManagerConnections/to-platform", api="2024-05-01"
+    )
+    assert got.status_code == 200 and got.headers["ETag"] == got.json()["etag"] == created.etag
     # the manager's side: a scope connection naming the management group
     admin_a: Any = network_client(emu, who="admin-a")
     scope = {"properties": {"tenantId": info.managed_tenant_id, "resourceId": mg}}

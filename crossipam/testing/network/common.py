@@ -10,6 +10,7 @@ and an operation already in flight.
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from .._lro import Operation, Operations
 from .._validate import RESOURCE, Shape, check_shape
 from ..entra import Caller, authenticate, authenticate_auxiliary
 from ..state import State
-from .state import NetworkManager, NetworkState, SystemData, VNet
+from .state import Connection, NetworkManager, NetworkState, SystemData, VNet
 
 __all__ = [
     "NetworkContext",
@@ -32,6 +33,9 @@ __all__ = [
     "authenticated",
     "busy",
     "check_preconditions",
+    "connection_answer",
+    "connection_to_arm",
+    "connections_page",
     "json_body",
     "manager_or_404",
     "not_found",
@@ -256,3 +260,43 @@ def busy(ctx: NetworkContext, op: Operation) -> EmulatorHTTPError:
         f"Another operation on this or dependent resource is in progress. To retrieve status of the operation use "
         f"uri: {url} (operation id '{op.op_id}').",
     )
+
+
+_CONNECTION_TYPES = {
+    "scope": "Microsoft.Network/networkManagers/scopeConnections",
+    "nmc": "Microsoft.Network/networkManagerConnections",
+    "mg": "Microsoft.Network/networkManagerConnections",
+}
+
+
+def connection_to_arm(ctx: NetworkContext, c: Connection) -> dict[str, Any]:
+    """A connection's ARM body — scope, subscription or management-group network-manager connection alike: the
+    state read now, ``description`` always (the examples answer one even when the PUT sent none), ``etag`` and
+    ``systemData``."""
+    props = copy.deepcopy(c.properties)
+    props.setdefault("description", "")
+    props["connectionState"] = ctx.state.connection_state(c, ctx.directory)
+    return {
+        "id": c.id,
+        "name": c.name,
+        "type": _CONNECTION_TYPES[c.kind],
+        "etag": c.etag,
+        "properties": props,
+        **({"systemData": c.system_data.to_arm()} if c.system_data is not None else {}),
+    }
+
+
+def connection_answer(ctx: NetworkContext, status: int, c: Connection) -> Response:
+    """A connection as a GET or PUT answers it: the body and its ``ETag`` header."""
+    return Response.json_body(status, connection_to_arm(ctx, c), {"ETag": c.etag})
+
+
+def connections_page(ctx: NetworkContext, req: Request, kind: str, owner: str) -> Response:
+    """One page (``$top``, ``$skipToken``) of the ``kind`` connections that ``owner`` (a network manager, a
+    subscription or a management group id) holds, in id order."""
+    items = [
+        connection_to_arm(ctx, c)
+        for c in sorted(ctx.state.connections.values(), key=lambda c: c.id.lower())
+        if c.kind == kind and c.owner == owner.lower()
+    ]
+    return page(ctx, req, items, top="$top")

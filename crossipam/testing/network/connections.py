@@ -7,14 +7,21 @@ As the spec examples (``NetworkManagerScopeConnectionPut.json``/``Get.json``,
 
 from __future__ import annotations
 
-import copy
-from typing import Any
-
 from .._core import Router
 from .._http import Request, Response, arm_error
 from .._ids import NETWORK_MANAGER_CONNECTION_ID, NETWORK_MANAGER_ID, SCOPE_CONNECTION_ID, SUBSCRIPTION_ID
 from ..authorization import require
-from .common import NetworkContext, Params, authenticated, json_body, manager_or_404, not_found, page, stamped
+from .common import (
+    NetworkContext,
+    Params,
+    authenticated,
+    connection_answer,
+    connections_page,
+    json_body,
+    manager_or_404,
+    not_found,
+    stamped,
+)
 from .state import Connection
 
 __all__ = ["register"]
@@ -42,27 +49,6 @@ def register(router: Router, ctx: NetworkContext) -> None:
     )
 
 
-def _conn_to_arm(ctx: NetworkContext, c: Connection) -> dict[str, Any]:
-    props = copy.deepcopy(c.properties)
-    props.setdefault("description", "")  # the examples answer with one even when the PUT sent none
-    props["connectionState"] = ctx.state.connection_state(c, ctx.directory)
-    return {
-        "id": c.id,
-        "name": c.name,
-        "type": "Microsoft.Network/networkManagers/scopeConnections"
-        if c.kind == "scope"
-        else "Microsoft.Network/networkManagerConnections",
-        "etag": c.etag,
-        "properties": props,
-        **({"systemData": c.system_data.to_arm()} if c.system_data is not None else {}),
-    }
-
-
-def _answer(ctx: NetworkContext, status: int, c: Connection) -> Response:
-    """A connection as a GET or PUT answers it: the body and its ``ETag`` header."""
-    return Response.json_body(status, _conn_to_arm(ctx, c), {"ETag": c.etag})
-
-
 def _get_scope_conn(ctx: NetworkContext, req: Request, p: Params) -> Response:
     caller, _ = authenticated(ctx, req)
     require(
@@ -76,7 +62,7 @@ def _get_scope_conn(ctx: NetworkContext, req: Request, p: Params) -> Response:
         c = ctx.state.connections.get(SCOPE_CONNECTION_ID.build(p).lower())
         if c is None:
             raise not_found("Microsoft.Network/networkManagers/scopeConnections", p["conn"], p["rg"])
-        return _answer(ctx, 200, c)
+        return connection_answer(ctx, 200, c)
 
 
 def _list_scope_conns(ctx: NetworkContext, req: Request, p: Params) -> Response:
@@ -89,12 +75,7 @@ def _list_scope_conns(ctx: NetworkContext, req: Request, p: Params) -> Response:
     )
     with ctx.lock:
         nm = manager_or_404(ctx, p)
-        items = [
-            _conn_to_arm(ctx, c)
-            for c in sorted(ctx.state.connections.values(), key=lambda c: c.id.lower())
-            if c.kind == "scope" and c.owner == nm.id.lower()
-        ]
-    return page(ctx, req, items, top="$top")
+        return connections_page(ctx, req, "scope", nm.id)
 
 
 def _put_scope_conn(ctx: NetworkContext, req: Request, p: Params) -> Response:
@@ -119,7 +100,7 @@ def _put_scope_conn(ctx: NetworkContext, req: Request, p: Params) -> Response:
             system_data=stamped(ctx, caller, existing.system_data if existing else None),
         )
         ctx.state.connections[c.id.lower()] = c
-        return _answer(ctx, 200 if existing else 201, c)
+        return connection_answer(ctx, 200 if existing else 201, c)
 
 
 def _delete_scope_conn(ctx: NetworkContext, req: Request, p: Params) -> Response:
@@ -152,7 +133,7 @@ def _get_nmc(ctx: NetworkContext, req: Request, p: Params) -> Response:
                 "ResourceNotFound",
                 f"The Resource 'Microsoft.Network/networkManagerConnections/{p['conn']}' was not found.",
             )
-        return _answer(ctx, 200, c)
+        return connection_answer(ctx, 200, c)
 
 
 def _list_nmcs(ctx: NetworkContext, req: Request, p: Params) -> Response:
@@ -161,12 +142,7 @@ def _list_nmcs(ctx: NetworkContext, req: Request, p: Params) -> Response:
         ctx.services, caller, "Microsoft.Network/networkManagerConnections/read", SUBSCRIPTION_ID.build(p)
     )
     with ctx.lock:
-        items = [
-            _conn_to_arm(ctx, c)
-            for c in sorted(ctx.state.connections.values(), key=lambda c: c.id.lower())
-            if c.kind == "nmc" and c.owner == p["sub"].lower()
-        ]
-    return page(ctx, req, items, top="$top")
+        return connections_page(ctx, req, "nmc", p["sub"])
 
 
 def _put_nmc(ctx: NetworkContext, req: Request, p: Params) -> Response:
@@ -190,7 +166,7 @@ def _put_nmc(ctx: NetworkContext, req: Request, p: Params) -> Response:
             system_data=stamped(ctx, caller, existing.system_data if existing else None),
         )
         ctx.state.connections[c.id.lower()] = c
-        return _answer(ctx, 200 if existing else 201, c)
+        return connection_answer(ctx, 200 if existing else 201, c)
 
 
 def _delete_nmc(ctx: NetworkContext, req: Request, p: Params) -> Response:

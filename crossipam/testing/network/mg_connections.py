@@ -14,14 +14,19 @@ modelled either).
 
 from __future__ import annotations
 
-import copy
-from typing import Any
-
 from .._core import Router
 from .._http import Request, Response, arm_error
 from .._ids import MANAGEMENT_GROUP_ID, MANAGEMENT_GROUP_NETWORK_MANAGER_CONNECTION_ID
 from ..authorization import require
-from .common import NetworkContext, Params, authenticated, json_body, page
+from .common import (
+    NetworkContext,
+    Params,
+    authenticated,
+    connection_answer,
+    connections_page,
+    json_body,
+    stamped,
+)
 from .state import Connection
 
 __all__ = ["register"]
@@ -57,18 +62,6 @@ def register(router: Router, ctx: NetworkContext) -> None:
     )
 
 
-def _to_arm(ctx: NetworkContext, c: Connection) -> dict[str, Any]:
-    props = copy.deepcopy(c.properties)
-    props["connectionState"] = ctx.state.connection_state(c, ctx.directory)
-    return {
-        "id": c.id,
-        "name": c.name,
-        "type": "Microsoft.Network/networkManagerConnections",
-        "etag": c.etag,
-        "properties": props,
-    }
-
-
 def _get(ctx: NetworkContext, req: Request, p: Params) -> Response:
     caller, _ = authenticated(ctx, req)
     cid = MANAGEMENT_GROUP_NETWORK_MANAGER_CONNECTION_ID.build(p)
@@ -81,7 +74,7 @@ def _get(ctx: NetworkContext, req: Request, p: Params) -> Response:
                 "ResourceNotFound",
                 f"The Resource 'Microsoft.Network/networkManagerConnections/{p['conn']}' was not found.",
             )
-        return Response.json_body(200, _to_arm(ctx, c))
+        return connection_answer(ctx, 200, c)
 
 
 def _list(ctx: NetworkContext, req: Request, p: Params) -> Response:
@@ -89,12 +82,7 @@ def _list(ctx: NetworkContext, req: Request, p: Params) -> Response:
     mg = MANAGEMENT_GROUP_ID.build(p)
     require(ctx.services, caller, f"{_ACTION}/read", mg)
     with ctx.lock:
-        items = [
-            _to_arm(ctx, c)
-            for c in sorted(ctx.state.connections.values(), key=lambda c: c.id.lower())
-            if c.kind == "mg" and c.owner == mg.lower()
-        ]
-    return page(ctx, req, items)
+        return connections_page(ctx, req, "mg", mg)
 
 
 def _put(ctx: NetworkContext, req: Request, p: Params) -> Response:
@@ -112,8 +100,9 @@ def _put(ctx: NetworkContext, req: Request, p: Params) -> Response:
             MANAGEMENT_GROUP_ID.build(p).lower(),
             props,
         )
+        c.system_data = stamped(ctx, caller, existing.system_data if existing else None)
         ctx.state.connections[c.id.lower()] = c
-        return Response.json_body(200 if existing else 201, _to_arm(ctx, c))
+        return connection_answer(ctx, 200 if existing else 201, c)
 
 
 def _delete(ctx: NetworkContext, req: Request, p: Params) -> Response:
