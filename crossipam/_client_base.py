@@ -25,7 +25,7 @@ from azure.core.exceptions import AzureError
 from ._bulk_items import spec_of
 from ._cloud import CloudArgument
 from ._inflight import DEFAULT_OPERATION_TIMEOUT
-from ._pacing import RateBudgetPolicy, RateBudgets
+from ._pacing import RateBudgets
 from ._resource_ids import IpamPoolId
 from ._shared import DEFAULT_CONFLICT_RETRIES, client_id_of, environment_config, map_service_error
 from ._vnet_flows import Flow, FlowContext, listing_flow
@@ -325,6 +325,7 @@ class ClientBase(Generic[CredT, BoundT]):
     """The flows' clients are this client's SDK clients (crossipam._engine.Clients); no Graph here."""
 
     _aux_policy: ClassVar[Callable[..., Any]]
+    _budget_policy: ClassVar[Callable[..., Any]]
     """The auxiliary-token policy class of the twin (sync or asyncio)."""
 
     def _network(self, which: str, subscription_id: str) -> Any:  # pragma: no cover - each twin has one
@@ -350,7 +351,7 @@ class ClientBase(Generic[CredT, BoundT]):
             )
             per_retry.append(aux)
         if which == "managed":
-            per_retry.append(RateBudgetPolicy(self._budgets))
+            per_retry.append(type(self)._budget_policy(self._budgets))
         kwargs.setdefault("logging_policy", RedactingNetworkTraceLoggingPolicy(**self._kwargs))
         kwargs["base_url"] = self._cloud.resource_manager
         kwargs["credential_scopes"] = [self._cloud.resource_manager_scope]

@@ -1,12 +1,26 @@
-"""Pacing by ARM's remaining budget: bulk starts an item only when the subscription's buckets can pay for it.
+"""Pacing by ARM's remaining budget: requests wait for their bucket's tokens, bulk starts an item when its write fits.
 
 ARM answers every request with what is left of the caller's buckets (``x-ms-ratelimit-remaining-subscription-
-reads|writes|deletes``, and ``-global-`` for all principals together). `RateBudgetPolicy` — one per client, on
-every pipeline of its VNet clients — counts the requests sent per subscription and kind and records each answer's
-remaining budget. `RateBudgets.start_delay` estimates each bucket's level now (the last figure, plus its refill
-since, minus what was sent since) and its refill rate (measured between two figures some seconds apart — the
-rise plus what was answered meanwhile; ARM's documented rates until then) and says how long the next item must wait so that it, and the requests the running items still
-owe, find tokens: bulk spreads its starts at the refill rate instead of running into 429s.
+reads|writes|deletes``, and ``-global-`` for all principals together). `RateBudgets` — one per client — counts
+the requests sent per subscription and kind and records each answer's remaining budget; it estimates a bucket's
+level now (the last figure, plus its refill since, minus what was sent and not answered when the figure was
+taken, or sent since) and its refill rate (measured over the last seconds in which the bucket was not full — the
+rise plus what was charged meanwhile; ARM's documented rates until then).
+
+Two places use the estimate:
+
+* **every request** (`RateBudgetPolicy`, `AsyncRateBudgetPolicy`, in the VNet clients' pipelines) takes a token
+  of its bucket: when the estimate says the bucket is short, the request waits until the refill has paid for
+  it and for every request that waits before it — a reservation, so waiting requests are spread at the refill
+  rate instead of all going when the first token comes back;
+* **bulk** (`RateBudgets.start_delay`) starts an item of a subscription when the bucket of its first write can
+  pay for it and for the writes the running items still owe, so that a throttled subscription does not hold
+  bulk's workers. Reads are left to the requests: an item's reads come seconds after it starts (after its
+  operation's ``Retry-After``), when the bucket has refilled.
+
+Pacing counts on the refill rate in full and keeps a reserve of a few tokens (`reserve`): an estimated rate a
+little too high only lowers the level the bucket hovers at (each answer tells the true level again), and the
+reserve absorbs it.
 
 ```python
 budgets = RateBudgets()
@@ -17,23 +31,52 @@ delay = budgets.start_delay("sub-1", running=8)          # 0.0 until the headers
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.core.pipeline.policies import AsyncHTTPPolicy, HTTPPolicy
 
-__all__ = ["DOCUMENTED_REFILL", "Pacer", "RateBudgetPolicy", "RateBudgets"]
+__all__ = [
+    "DOCUMENTED_REFILL",
+    "AsyncRateBudgetPolicy",
+    "Pacer",
+    "RateBudgetPolicy",
+    "RateBudgets",
+    "reserve",
+]
+
+_LOGGER = logging.getLogger("crossipam.pacing")
 
 DOCUMENTED_REFILL: Mapping[str, float] = {"reads": 25.0, "writes": 10.0, "deletes": 10.0}
-"""ARM's refill per principal and second (Learn, "Request limits and throttling"): assumed for a bucket until two
-of its figures some seconds apart measure it."""
+"""ARM's refill per principal and second (Learn, "Request limits and throttling"): assumed for a bucket until its
+figures over some seconds measure it."""
+_ITEM_KINDS = ("writes", "deletes")
+"""The kinds bulk paces an item's start by (an item spends them first; its reads come later)."""
 _PRIOR_COST: Mapping[str, float] = {"reads": 2.0, "writes": 1.0, "deletes": 0.0}
 """Requests of each kind one bulk item is assumed to cost before any item was counted."""
 _MIN_SPAN = 3.0
 """Seconds between the two figures a refill rate is measured from (the figures are whole tokens)."""
+_SAMPLE = 0.5
+"""Seconds between the figures kept for measuring the refill (the last figure is always kept)."""
+_MAX_WAIT = 60.0
+"""The longest a request or an item is held back."""
+
+
+def reserve(most: float) -> float:
+    """Tokens pacing leaves in a bucket that held ``most``: 2, and 2% of the bucket.
+
+    Args:
+        most: The most the bucket was seen to hold.
+
+    ```python
+    reserve(250)   # 7.0
+    ```
+    """
+    return 2.0 + 0.02 * most
 
 
 class Pacer(Protocol):
@@ -65,38 +108,42 @@ def _subscription(url: str) -> str | None:
 
 
 class _Meter:
-    """One bucket as its answers describe it: ``(time, remaining, requests sent, requests answered)`` figures,
-    the most it was seen to hold, and its refill rate (ARM's documented one, then the running mean of what was
-    measured over windows that did not start with a full bucket); pacing counts on 90% of it."""
+    """One bucket as its answers describe it: the last figure ``(time, remaining, requests finished)``, figures
+    kept every half second ``(time, remaining, requests charged)`` since the bucket was last seen full, the most
+    it was seen to hold, and its refill rate (ARM's documented one until measured)."""
 
-    __slots__ = ("best", "figures", "kind", "most")
+    __slots__ = ("best", "history", "last", "most", "scope")
 
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
+    def __init__(self, kind: str, scope: str) -> None:
+        self.scope = scope
         self.best = DOCUMENTED_REFILL[kind]
         self.most = 0.0
-        self.figures: deque[tuple[float, float, int, int]] = deque(maxlen=256)
+        self.last: tuple[float, float, int] = (0.0, 0.0, 0)
+        self.history: deque[tuple[float, float, int]] = deque(maxlen=64)
 
-    def observe(self, at: float, remaining: float, sent: int, answered: int) -> None:
-        self.figures.append((at, remaining, sent, answered))
-        self.most = max(self.most, remaining)
-        for old_at, old_remaining, _, old_answered in reversed(self.figures):
-            if at - old_at < _MIN_SPAN:
-                continue
-            # what came back: the rise, plus what was spent meanwhile — unless the bucket was full (the refill
-            # then went nowhere and only bounds the rate from below)
-            if old_remaining < 0.9 * self.most:
-                rate = (remaining - old_remaining + answered - old_answered) / (at - old_at)
-                self.best = max(0.1, (self.best + rate) / 2)
-            break
+    def observe(self, at: float, remaining: float, finished: int, charged: int) -> None:
+        self.last = (at, remaining, finished)
+        self.most = max(self.most, remaining + 1)  # it held the token the answered request took
+        if remaining >= 0.9 * self.most:
+            # (nearly) full: the refill went nowhere, so no window through this figure measures it
+            self.history.clear()
+            self.history.append((at, remaining, charged))
+            return
+        if not self.history or at - self.history[-1][0] >= _SAMPLE:
+            self.history.append((at, remaining, charged))
+        old_at, old_remaining, old_charged = self.history[0]
+        if at - old_at >= _MIN_SPAN:
+            # what came back: the rise, plus what was charged meanwhile (measured over every second the bucket
+            # was not full, up to half a minute)
+            rate = (remaining - old_remaining + charged - old_charged) / (at - old_at)
+            self.best = max(0.1, (self.best + rate) / 2)
 
     def level(self, now: float, sent_now: int) -> float:
         """Tokens now: the last figure, plus the refill since (up to the most it was seen to hold), minus what
-        was sent but not answered when it was taken, or sent since."""
-        at, remaining, _, answered = self.figures[-1]
-        refilled = min(self.most, remaining + 0.9 * self.best * max(0.0, now - at))
-        # what was sent and not answered when the figure was taken may not have been charged yet: count it spent
-        return refilled - (sent_now - answered)
+        was sent and not finished when it was taken, or sent since (counted spent: it may not be charged yet)."""
+        at, remaining, finished = self.last
+        refilled = min(self.most, remaining + self.best * max(0.0, now - at))
+        return refilled - (sent_now - finished)
 
 
 class RateBudgets:
@@ -114,8 +161,9 @@ class RateBudgets:
         self._clock = clock
         self._lock = threading.Lock()
         self._sent: dict[tuple[str, str], int] = {}
-        self._answered: dict[tuple[str, str], int] = {}
-        self._meters: dict[tuple[str, str], _Meter] = {}
+        self._finished: dict[tuple[str, str], int] = {}
+        self._charged: dict[tuple[str, str], int] = {}
+        self._meters: dict[tuple[str, str], list[_Meter]] = {}
         self._started: dict[str, int] = {}
 
     def use_clock(self, clock: Callable[[], float]) -> None:
@@ -132,40 +180,59 @@ class RateBudgets:
             self._clock = clock
             self._meters.clear()  # figures of another clock
 
-    def sent(self, subscription: str, method: str) -> None:
-        """Count a request (each try) to ``subscription``.
+    def sent(self, subscription: str, method: str) -> float:
+        """Count a request (each try) to ``subscription``, and say how long it should wait before it goes: until
+        its bucket's refill has paid for it and for the requests counted before it (0.0: at once).
 
         Args:
             subscription: The subscription id in the request's URL.
             method: Its HTTP method.
 
         ```python
-        budgets.sent("sub-1", "PUT")
+        budgets.sent("sub-1", "PUT")   # 0.0
         ```
         """
         key = (subscription.lower(), _kind(method))
         with self._lock:
-            self._sent[key] = self._sent.get(key, 0) + 1
+            sent = self._sent[key] = self._sent.get(key, 0) + 1
+            wait = 0.0
+            for meter in self._meters.get(key, ()):
+                short = reserve(meter.most) - meter.level(self._clock(), sent)
+                if short > 0:
+                    wait = max(wait, short / meter.best)
+        return min(wait, _MAX_WAIT)
 
-    def observed(self, subscription: str, headers: Mapping[str, Any], method: str | None = None) -> None:
-        """Record the remaining budgets an answer from ``subscription`` reports.
+    def observed(
+        self,
+        subscription: str,
+        headers: Mapping[str, Any],
+        method: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        """Record that a request to ``subscription`` finished, and the remaining budgets its answer reports.
 
         Args:
             subscription: The subscription id in the request's URL.
-            headers: The answer's headers (case-insensitive mapping).
-            method: The HTTP method of the request answered (counted: what was spent between two figures).
+            headers: The answer's headers (case-insensitive mapping; empty when no answer came).
+            method: The HTTP method of the request (counted finished: what was spent between two figures).
+            status: The answer's status (a 429 was not charged: it is counted as never sent, and its figures
+                are not taken; ``None``: no answer came, counted charged).
 
         ```python
-        budgets.observed("sub-1", {"x-ms-ratelimit-remaining-subscription-writes": "199"})
+        budgets.observed("sub-1", {"x-ms-ratelimit-remaining-subscription-writes": "199"}, "PUT")
         ```
         """
         sub = subscription.lower()
-        kind_answered = _kind(method.upper()) if method else None
         with self._lock:
             now = self._clock()
-            if kind_answered is not None:
-                key = (sub, kind_answered)
-                self._answered[key] = self._answered.get(key, 0) + 1
+            if method:
+                key = (sub, _kind(method.upper()))
+                if status == 429:
+                    # not charged: as if never sent; and its "0" says nothing of what the bucket holds
+                    self._sent[key] = self._sent.get(key, 0) - 1
+                    return
+                self._finished[key] = self._finished.get(key, 0) + 1
+                self._charged[key] = self._charged.get(key, 0) + 1
             for kind in DOCUMENTED_REFILL:
                 for scope in ("subscription", "subscription-global"):
                     value = headers.get(f"x-ms-ratelimit-remaining-{scope}-{kind}")
@@ -175,9 +242,13 @@ class RateBudgets:
                         remaining = None
                     if remaining is None:
                         continue
-                    meter = self._meters.setdefault((sub, scope + kind), _Meter(kind))
-                    sent, answered = self._sent.get((sub, kind), 0), self._answered.get((sub, kind), 0)
-                    meter.observe(now, remaining, sent, answered)
+                    meters = self._meters.setdefault((sub, kind), [])
+                    meter = next((m for m in meters if m.scope == scope), None)
+                    if meter is None:
+                        meter = _Meter(kind, scope)
+                        meters.append(meter)
+                    key = (sub, kind)
+                    meter.observe(now, remaining, self._finished.get(key, 0), self._charged.get(key, 0))
 
     def started(self, subscription: str) -> None:
         """Count a bulk item started in ``subscription`` (its cost per item is learnt from these).
@@ -194,9 +265,10 @@ class RateBudgets:
             self._started[sub] = self._started.get(sub, 0) + 1
 
     def start_delay(self, subscription: str, running: int) -> float:
-        """Seconds until one more item may start in ``subscription`` so that every bucket can pay for it and for
-        what the started items still owe — requests each item is expected to cost (learnt, at least 2 reads and
-        1 write) and that were not sent yet (0.0 when the headers said nothing yet).
+        """Seconds until one more item may start in ``subscription`` so that its write and delete buckets can pay
+        for it and for what the started items still owe — requests each item is expected to cost (learnt, at
+        least 1 write) and that were not sent yet (0.0 when the headers said nothing yet). Reads are paced per
+        request (`sent`).
 
         Args:
             subscription: The subscription id.
@@ -211,26 +283,41 @@ class RateBudgets:
         with self._lock:
             now = self._clock()
             started = self._started.get(sub, 0)
-            for (meter_sub, _), meter in self._meters.items():
-                if meter_sub != sub:
-                    continue
-                sent = self._sent.get((sub, meter.kind), 0)
-                cost = max(_PRIOR_COST[meter.kind], sent / started if started else 0.0)
+            for kind in _ITEM_KINDS:
+                sent = self._sent.get((sub, kind), 0)
+                cost = max(_PRIOR_COST[kind], sent / started if started else 0.0)
                 if cost <= 0:
                     continue
-                level = meter.level(now, sent)
-                # this item, and what the started ones still owe (expected requests not sent yet)
-                need = cost + max(0.0, cost * started - sent) + 1.0 + 0.1 * meter.most  # a standing reserve
-                if level < need:
-                    delay = max(delay, (need - level) / (0.9 * meter.best))
-        return min(delay, 60.0)
+                for meter in self._meters.get((sub, kind), ()):
+                    # this item, and what the started ones still owe (expected requests not sent yet)
+                    need = cost + max(0.0, cost * started - sent) + reserve(meter.most)
+                    level = meter.level(now, sent)
+                    if level < need:
+                        delay = max(delay, (need - level) / meter.best)
+        return min(delay, _MAX_WAIT)
 
 
-class RateBudgetPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
-    """Feeds `RateBudgets` from a pipeline (sync or asyncio): each try's request, each answer's headers.
+def _before(budgets: RateBudgets, request: Any) -> tuple[str | None, str, float]:
+    http = request.http_request
+    subscription, method = _subscription(http.url), http.method.upper()
+    wait = budgets.sent(subscription, method) if subscription else 0.0
+    if wait > 0:
+        _LOGGER.debug("%s %s waits %.2f s for its subscription's ARM budget", method, subscription, wait)
+    return subscription, method, wait
+
+
+def _after(budgets: RateBudgets, subscription: str | None, method: str, response: Any) -> None:
+    if subscription:
+        answer = response.http_response if response is not None else None
+        headers = answer.headers if answer is not None else {}
+        budgets.observed(subscription, headers, method, answer.status_code if answer is not None else None)
+
+
+class RateBudgetPolicy(HTTPPolicy):  # type: ignore[type-arg]
+    """Paces a sync pipeline's requests by `RateBudgets` and feeds it each answer's headers.
 
     Args:
-        budgets: Where to record them.
+        budgets: The client's budgets.
 
     ```python
     NetworkManagementClient(credential, sub, per_retry_policies=[RateBudgetPolicy(budgets)])
@@ -238,18 +325,61 @@ class RateBudgetPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
     """
 
     def __init__(self, budgets: RateBudgets) -> None:
+        super().__init__()
         self._budgets = budgets
 
-    def on_request(self, request: Any) -> None:
-        http = request.http_request
-        subscription = _subscription(http.url)
-        if subscription:
-            self._budgets.sent(subscription, http.method.upper())
+    def send(self, request: Any) -> Any:
+        """Wait for the request's token if its bucket is short, send it, record the answer.
 
-    def on_response(self, request: Any, response: Any) -> None:
-        """Record the budget an answer reports; a 429 is left to bulk's gate (it pauses the subscription for
-        ``Retry-After`` and halves its concurrency)."""
-        subscription = _subscription(request.http_request.url)
-        if subscription and response.http_response.status_code != 429:
-            method = request.http_request.method.upper()
-            self._budgets.observed(subscription, response.http_response.headers, method)
+        Args:
+            request: The pipeline request.
+
+        ```python
+        response = policy.send(request)   # called by the pipeline
+        ```
+        """
+        subscription, method, wait = _before(self._budgets, request)
+        if wait > 0:
+            request.context.transport.sleep(wait)
+        response = None
+        try:
+            response = self.next.send(request)
+        finally:
+            _after(self._budgets, subscription, method, response)
+        return response
+
+
+class AsyncRateBudgetPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
+    """`RateBudgetPolicy` for an asyncio pipeline.
+
+    Args:
+        budgets: The client's budgets.
+
+    ```python
+    NetworkManagementClient(credential, sub, per_retry_policies=[AsyncRateBudgetPolicy(budgets)])
+    ```
+    """
+
+    def __init__(self, budgets: RateBudgets) -> None:
+        super().__init__()
+        self._budgets = budgets
+
+    async def send(self, request: Any) -> Any:
+        """Wait for the request's token if its bucket is short, send it, record the answer.
+
+        Args:
+            request: The pipeline request.
+
+        ```python
+        response = await policy.send(request)   # called by the pipeline
+        ```
+        """
+        subscription, method, wait = _before(self._budgets, request)
+        if wait > 0:
+            await request.context.transport.sleep(wait)
+        response = None
+        try:
+            response = await self.next.send(request)
+        finally:
+            _after(self._budgets, subscription, method, response)
+        return response

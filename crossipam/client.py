@@ -48,6 +48,7 @@ from . import removal as _removal
 from . import subnets as _subnets
 from ._client_base import ClientBase
 from ._drive import done_poller, drive
+from ._pacing import RateBudgetPolicy
 from ._resource_ids import IpamPoolId, VirtualNetworkId
 from ._shared import API_VERSION
 from .credentials import (
@@ -103,6 +104,7 @@ class CrossTenantIpamClient(ClientBase[TokenCredential, TenantBoundCredential]):
 
     # ---- SDK clients -----------------------------------------------------------------------------------------
     _aux_policy = CrossTenantAuxiliaryPolicy
+    _budget_policy = RateBudgetPolicy
 
     def _network(self, which: str, subscription_id: str) -> NetworkManagementClient:
         key = self._client_key(which, subscription_id)

@@ -39,6 +39,7 @@ from .. import readiness as _readiness
 from .. import removal as _removal
 from .. import subnets as _subnets
 from .._client_base import ClientBase
+from .._pacing import AsyncRateBudgetPolicy
 from .._resource_ids import IpamPoolId, VirtualNetworkId
 from ..models import BulkItemResult, DeploymentSpec, PoolAllocation, PoolUsage, VirtualNetworkDeployment
 from ..plans import Plan, VnetPlan, with_replans
@@ -123,6 +124,7 @@ class CrossTenantIpamClient(ClientBase[AsyncTokenCredential, AsyncTenantBoundCre
 
     # ---- SDK clients -----------------------------------------------------------------------------------------
     _aux_policy = AsyncCrossTenantAuxiliaryPolicy
+    _budget_policy = AsyncRateBudgetPolicy
 
     def _network(self, which: str, subscription_id: str) -> NetworkManagementClient:
         key = self._client_key(which, subscription_id)
