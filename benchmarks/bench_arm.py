@@ -9,16 +9,24 @@ loopback in a process of its own, so this process measures only the clients: wal
 
 Modes, one after the other against the same offline Azure (the buckets are left to refill in between):
 
-1. **az CLI** — the tutorial's commands as users run them today: ``az account get-access-token`` for the
-   management tenant, then ``az rest --method put`` with ``x-ms-authorization-auxiliary`` per VNet (skipped, with a
-   note, when ``az`` is not installed);
+1. **az CLI (loop)** — the tutorial's commands as users run them today, one VNet after the other: once
+   ``az login --service-principal`` in both tenants, then per VNet ``az account get-access-token
+   --resource=https://management.azure.com/ --tenant A`` (the auxiliary token), ``az rest --method put`` with
+   ``x-ms-authorization-auxiliary`` and ``az network vnet wait --created`` (``az rest`` does not follow the
+   long-running operation; the wait polls the VNet every ``Retry-After``, time-scaled, rounded up to whole
+   seconds). ``az`` runs from a temporary ``AZURE_CONFIG_DIR`` with the offline Azure registered as a cloud
+   (``benchmarks/azcli.py``); its client CPU is that of the ``az`` processes (children's user + system time), its
+   requests are counted in ``az``'s own interpreter (a ``sitecustomize`` hook on ``http.client``). It deploys
+   only ``--az-vnets`` VNets (default 5) and is extrapolated to N — the first VNet, with the one-off costs, plus
+   N - 1 times the mean of the others — marked ``*``. Each ``az`` start costs real CPU and wall time that the time
+   factor does not shrink, unlike ``Retry-After``. Skipped, with a note, when ``az`` is not on PATH;
 2. **raw SDK** — what a Python user would write instead: azure-mgmt-network's
    ``virtual_networks.begin_create_or_update(...).result()`` with ``AuxiliaryAuthenticationPolicy`` on a thread
    pool of ``--concurrency`` threads;
 3. **crossipam threads** — ``CrossTenantIpamClient.deploy_many(specs, max_concurrency=C)``;
 4. **crossipam.aio** — the asyncio client's ``deploy_many``.
 
-Requests are counted in this process by an azure-core policy on every try (so 429s retried by azure-core count),
+The SDK modes' requests are counted in this process by an azure-core policy on every try (so 429s retried by azure-core count),
 by kind: VNet GET, VNet list, PUT, status poll, 429. The **floor** is the larger of the concurrency bound
 (``ceil(N / C)`` rounds of one ``Retry-After``) and ARM's bucket bounds (N writes and 2 N reads — one poll and
 the final GET per VNet — through buckets of 200 writes refilled at 10/s and 250 reads at 25/s, time-scaled).
@@ -27,6 +35,7 @@ the final GET per VNet — through buckets of 200 writes refilled at 10/s and 25
     python benchmarks/bench_arm.py --vnets 40 --concurrency 8   # small (nox -s bench)
     python benchmarks/bench_arm.py --markdown            # tables for docs/performance.md
     python benchmarks/bench_arm.py --vnets 500 --subscriptions 5   # VNets spread over 5 subscriptions
+    PATH=$PATH:/path/to/azure-cli/bin python benchmarks/bench_arm.py --modes az,raw,threads --az-vnets 5
 """
 
 from __future__ import annotations
@@ -37,17 +46,19 @@ import json
 import math
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
+from azcli import AzureCli
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.identity import ClientSecretCredential
 from azure.mgmt.core.policies import AuxiliaryAuthenticationPolicy
@@ -62,6 +73,18 @@ ADDRESSES = 16
 KINDS = ("vnet GET", "list", "PUT", "poll", "429")
 
 
+def request_kind(method: str, path: str) -> str:
+    """The kind of an ARM request: ``poll`` (an operation's status), ``PUT``, ``list`` (VNets) or ``vnet GET``."""
+    path = path.split("?", 1)[0].lower()
+    if "/operations/" in path:
+        return "poll"
+    if method == "PUT":
+        return "PUT"
+    if path.endswith("/virtualnetworks"):
+        return "list"
+    return "vnet GET"
+
+
 class RequestCounter(SansIOHTTPPolicy):  # type: ignore[type-arg]
     """Counts every try of an ARM request by kind (thread-safe)."""
 
@@ -71,15 +94,7 @@ class RequestCounter(SansIOHTTPPolicy):  # type: ignore[type-arg]
 
     def on_response(self, request: Any, response: Any) -> None:
         http = request.http_request
-        path = http.url.split("?", 1)[0].lower()
-        if "/operations/" in path:
-            kind = "poll"
-        elif http.method == "PUT":
-            kind = "PUT"
-        elif path.endswith("/virtualnetworks"):
-            kind = "list"
-        else:
-            kind = "vnet GET"
+        kind = request_kind(http.method, http.url)
         with self._lock:
             self.counts[kind] += 1
             if response.http_response.status_code == 429:
@@ -88,13 +103,23 @@ class RequestCounter(SansIOHTTPPolicy):  # type: ignore[type-arg]
 
 @dataclass
 class Result:
+    """One mode's figures for ``vnets`` VNets. A mode that ran only ``measured`` of them (the az CLI's loop) holds
+    the figures extrapolated to ``vnets``: the first VNet, with the one-off costs, plus ``vnets - 1`` times the
+    mean of the others; ``counted`` is False when its requests could not be counted."""
+
     mode: str
     vnets: int
     ok: int = 0
     wall: float = 0.0
     cpu: float = 0.0
-    counts: Counter[str] = field(default_factory=Counter)
+    counts: Mapping[str, float] = field(default_factory=dict)
     note: str = ""
+    measured: int | None = None
+    counted: bool = True
+
+    @property
+    def extrapolated(self) -> bool:
+        return self.measured is not None and self.measured < self.vnets
 
 
 @dataclass(frozen=True)
@@ -155,59 +180,100 @@ def floor_seconds(
 # ---- modes ------------------------------------------------------------------------------------------------------
 
 
-def run_az(world: World, n: int, concurrency: int) -> Result:
-    result = Result("az CLI", n)
-    if shutil.which("az") is None:
-        result.note = "skipped: the Azure CLI (az) is not installed here"
+def _vnet_body(spec: DeploymentSpec) -> dict[str, Any]:
+    """The tutorial's deploy body: a location and an allocation of ``ADDRESSES`` addresses from the pool."""
+    allocation = {"numberOfIpAddresses": str(ADDRESSES), "pool": {"id": spec.pool_id}}
+    return {
+        "location": spec.location,
+        "properties": {"addressSpace": {"ipamPoolPrefixAllocations": [allocation]}},
+    }
+
+
+def run_az(world: World, n: int, concurrency: int, az_vnets: int = 5) -> Result:
+    """The tutorial's Azure CLI commands in a loop, one VNet after the other (``concurrency`` is not used).
+
+    Once: ``az login --service-principal`` in both tenants (not in the figures; its cost is in the note). Per
+    VNet: ``az account get-access-token --resource=https://management.azure.com/ --tenant A --query accessToken``,
+    ``az rest --method put`` of the deploy body at api-version 2022-07-01 with ``x-ms-authorization-auxiliary``,
+    then ``az network vnet wait --created`` (``az rest`` does not follow the long-running operation: it prints the
+    VNet ``Updating``, so a loop that needs its VNets deployed waits for each) with ``--interval`` set to ARM's
+    ``Retry-After`` (10 s, time-scaled, rounded up to whole seconds; the CLI's default is 30 s). Only ``az_vnets``
+    VNets run; the figures are extrapolated to ``n``.
+    """
+    result = Result("az CLI (loop)", n)
+    cli = AzureCli.start(world.info)
+    if cli is None:
+        result.note = "skipped: the Azure CLI (az) is not on PATH"
         return result
-    i, env = world.info, dict(os.environ, REQUESTS_CA_BUNDLE=world.info["ca_bundle"])
-    token = json.loads(
-        subprocess.run(
-            ["az", "account", "get-access-token", "--tenant", i["management_tenant_id"], "-o", "json"],
-            check=True,
-            capture_output=True,
-            text=True,
-            env=env,
-        ).stdout
-    )["accessToken"]
-    started, cpu = time.monotonic(), _children_cpu()
-    for spec in world.specs("az", n):
-        body = json.dumps(
-            {
-                "location": spec.location,
-                "properties": {
-                    "addressSpace": {
-                        "ipamPoolPrefixAllocations": [
-                            {"numberOfIpAddresses": str(ADDRESSES), "pool": {"id": spec.pool_id}}
-                        ]
-                    }
-                },
-            }
+    i, k = world.info, min(az_vnets, n)
+    interval = str(max(1, math.ceil(ARM_LRO_RETRY_AFTER * world.time_factor)))
+    marks: list[tuple[float, float, int]] = []  # wall, CPU and requests so far, at the end of each VNet
+    errors: Counter[str] = Counter()
+    try:
+        started, cpu = time.monotonic(), _children_cpu()
+        cli.login()
+        login = (time.monotonic() - started, _children_cpu() - cpu, len(cli.requests()))
+        started, cpu = time.monotonic(), _children_cpu()
+        for spec in world.specs("az", k):
+            _, _, sub, _, rg, *_, name = str(spec.vnet_id).split("/")
+            try:
+                token = cli.run(
+                    "account", "get-access-token", "--resource=https://management.azure.com/",
+                    "--tenant", i["management_tenant_id"], "--query", "accessToken", "--output", "tsv",
+                ).stdout.strip()  # fmt: skip
+                cli.run(
+                    "rest", "--method", "put",
+                    "--url", f"{i['arm_endpoint'].rstrip('/')}{spec.vnet_id}?api-version=2022-07-01",
+                    "--headers", f"x-ms-authorization-auxiliary=Bearer {token}",
+                    "--body", json.dumps(_vnet_body(spec)),
+                )  # fmt: skip
+                cli.run(
+                    "network", "vnet", "wait", "--created", "--subscription", sub, "--resource-group", rg,
+                    "--name", name, "--interval", interval,
+                )  # fmt: skip
+                result.ok += 1
+            except RuntimeError as err:
+                errors[str(err)] += 1
+            marks.append((time.monotonic() - started, _children_cpu() - cpu, len(cli.requests())))
+        sent = cli.requests()
+    finally:
+        cli.close()
+    arm, authority = (urllib.parse.urlsplit(i[key]).port for key in ("arm_endpoint", "authority"))
+    kinds = [
+        "token" if port == authority else request_kind(method, path) if port == arm else "other"
+        for method, port, path, _ in sent
+    ]
+    throttled = [status == 429 for *_, status in sent]
+    first, every = Counter(kinds[login[2] : marks[0][2]]), Counter(kinds[login[2] :])
+    first["429"], every["429"] = sum(throttled[login[2] : marks[0][2]]), sum(throttled[login[2] :])
+
+    def scale(one: float, total: float) -> float:  # the first VNet + (n - 1) x the mean of the others
+        return total if k == n else one + (n - 1) * (total - one) / (k - 1)
+
+    result.measured, result.counted = k, bool(kinds)
+    result.wall, result.cpu = scale(marks[0][0], marks[-1][0]), scale(marks[0][1], marks[-1][1])
+    result.counts = {kind: scale(first[kind], every[kind]) for kind in every}
+    notes = [
+        f"client CPU = the az processes' (children's user + system); once before the loop, az login in both "
+        f"tenants: {login[0]:.1f} s, {1000 * login[1]:.0f} ms CPU, {login[2]} requests (not in the figures); "
+        f"token requests {result.counts.get('token', 0) / n:.2f}/VNet"
+    ]
+    if result.extrapolated:
+        notes.append(
+            f"extrapolated to {n} VNets from the {k} it ran ({marks[-1][0]:.1f} s, {1000 * marks[-1][1]:.0f} ms "
+            f"CPU): the first VNet ({marks[0][0]:.1f} s, {1000 * marks[0][1]:.0f} ms CPU, with the one-off costs) "
+            f"+ {n - 1} x the mean of the other {k - 1}"
         )
-        url = f"{i['arm_endpoint'].rstrip('/')}{spec.vnet_id}?api-version=2026-03-01"
-        done = subprocess.run(
-            [
-                "az",
-                "rest",
-                "--method",
-                "put",
-                "--url",
-                url,
-                "--body",
-                body,
-                "--headers",
-                f"x-ms-authorization-auxiliary=Bearer {token}",
-            ],
-            capture_output=True,
-            env=env,
-            check=False,
-        )
-        result.ok += done.returncode == 0
-    result.wall, result.cpu = time.monotonic() - started, _children_cpu() - cpu
+    if not result.counted:
+        notes.append("requests not counted: az's request log stayed empty")
+    if errors:
+        notes.append("failed: " + "; ".join(f"{count} x {what}" for what, count in errors.items()))
+    result.note = "; ".join(notes)
     return result
 
 
 def _children_cpu() -> float:
+    """CPU time (user + system) of this process's finished children: the ``az`` processes."""
     usage = os.times()
     return usage.children_user + usage.children_system
 
@@ -236,18 +302,7 @@ def run_raw_sdk(world: World, n: int, concurrency: int) -> Result:
     }
 
     def deploy(spec: DeploymentSpec) -> bool:
-        body = VirtualNetwork(
-            {
-                "location": spec.location,
-                "properties": {
-                    "addressSpace": {
-                        "ipamPoolPrefixAllocations": [
-                            {"numberOfIpAddresses": str(ADDRESSES), "pool": {"id": spec.pool_id}}
-                        ]
-                    }
-                },
-            }
-        )
+        body = VirtualNetwork(_vnet_body(spec))
         vnet = str(spec.vnet_id).rsplit("/", 1)[1]
         client = clients[str(spec.vnet_id).split("/")[2].lower()]
         try:
@@ -372,15 +427,27 @@ def main(argv: list[str] | None = None) -> int:
         help="managed subscriptions to spread the VNets over (default 1)",
     )
     parser.add_argument("--modes", default="az,raw,threads,aio")
+    parser.add_argument(
+        "--az-vnets",
+        type=int,
+        default=5,
+        help="VNets the az CLI loop really deploys, extrapolated to --vnets (default 5; at least 2)",
+    )
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args(argv)
     n, c, f, throttled = args.vnets, args.concurrency, args.time_factor, not args.no_throttle
+    if "az" in args.modes.split(",") and args.az_vnets < min(2, n):
+        parser.error("--az-vnets must be at least 2 to extrapolate")
+    modes: dict[str, Callable[[World, int, int], Result]] = {
+        **MODES,
+        "az": partial(run_az, az_vnets=args.az_vnets),
+    }
     proc, info = serve(f, throttled, args.subscriptions)
     world = World(info, f)
     results: list[Result] = []
     try:
         for name in args.modes.split(","):
-            results.append(MODES[name](world, n, c))
+            results.append(modes[name](world, n, c))
             time.sleep(20 * f + 0.5)  # the buckets refill (200 tokens at 10 per ARM second)
     finally:
         proc.terminate()
@@ -412,36 +479,43 @@ def _report(
         *[f"{k}/VNet" for k in KINDS],
         "x floor",
     ]
+    star = "\\*" if markdown else "*"
     rows = []
     for r in results:
         if r.note.startswith("skipped"):
             rows.append([r.mode, r.note, *[""] * (len(head) - 2)])
             continue
-        per = [f"{r.counts.get(k, 0) / r.vnets:.2f}" for k in KINDS]
+        mark = f" {star}" if r.extrapolated else ""
+        ok = r.vnets * r.ok / r.measured if r.extrapolated and r.measured else r.ok
+        per = [f"{r.counts.get(k, 0) / r.vnets:.2f}{mark}" if r.counted else "-" for k in KINDS]
         rows.append(
             [
                 r.mode,
-                f"{r.ok}/{r.vnets}",
-                f"{r.wall:.1f}",
-                f"{r.ok / r.wall:.1f}",
-                f"{1000 * r.cpu / r.vnets:.1f}",
+                f"{r.ok}/{r.measured} run{mark}" if r.extrapolated else f"{r.ok}/{r.vnets}",
+                f"{r.wall:.1f}{mark}",
+                f"{ok / r.wall:.1f}{mark}",
+                f"{1000 * r.cpu / r.vnets:.1f}{mark}",
                 *per,
-                f"{r.wall / floor:.2f}",
+                f"{r.wall / floor:.2f}{mark}",
             ]
         )
     title = (
         f"N = {n} over {subscriptions} subscription(s), concurrency {c}, time factor {f}, "
         f"ARM buckets {'on' if throttled else 'off'}; "
-        f"floor {floor:.1f} s; {os.cpu_count()} CPUs, Python {platform.python_version()}"
+        f"floor {floor:.1f} s; {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {os.getloadavg()[0]:.2f}"
     )
+    notes = [
+        f"{star + ' ' if r.extrapolated else ''}{r.mode}: {r.note}"
+        for r in results
+        if r.note and not r.note.startswith("skipped")
+    ]
     if markdown:
         lines = [title, "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
-        notes = [f"{r.mode}: {r.note}" for r in results if r.note and not r.note.startswith("skipped")]
         return "\n".join([*lines, "", *notes])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=True)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    notes = [f"{r.mode}: {r.note}" for r in results if r.note and not r.note.startswith("skipped")]
     return "\n".join([title, fmt.format(*head), *(fmt.format(*row) for row in rows), *notes])
 
 
