@@ -21,6 +21,7 @@ from .. import ipam
 from .._ids import MANAGEMENT_GROUP_ID, SUBSCRIPTION_ID
 from .._lro import Operations
 from ..ipam import IPNetwork
+from ..ipam_space import AllocationStore
 from ..state import State
 
 __all__ = [
@@ -301,7 +302,7 @@ class NetworkState:
         self.managers: dict[str, NetworkManager] = {}
         self.pools: dict[str, Pool] = {}
         self.static_cidrs: dict[str, StaticCidr] = {}
-        self.vnets: dict[str, VNet] = {}
+        self.vnets: AllocationStore[VNet] = AllocationStore()
         self.connections: dict[str, Connection] = {}
         self.operations = operations
 
@@ -323,7 +324,7 @@ class NetworkState:
     def associated_resources(self, pool: Pool) -> list[dict[str, Any]]:
         """The pool's ``listAssociatedResources`` entries (all pages), oldest first."""
         rows: list[tuple[float, str, dict[str, Any]]] = []
-        for v in self.vnets.values():
+        for v in (self.vnets[key] for key in self.vnets.holders(pool.id)):
             for pid, blocks in v.allocations():
                 if pid.lower() != pool.id.lower():
                     continue
@@ -442,17 +443,22 @@ class NetworkState:
 
     def vnet_blocks(self, pool: Pool, exclude_vnet: str | None = None) -> list[IPNetwork]:
         """The blocks VNets (all but ``exclude_vnet``) hold from the pool."""
-        out: list[IPNetwork] = []
-        pool_id, excluded = pool.id.lower(), (exclude_vnet or "").lower()
-        for v in self.vnets.values():  # every PUT of a VNet runs this over every VNet: kept tight
-            space = v.body.get("properties", {}).get("addressSpace") or {}
-            allocations = space.get("ipamPoolPrefixAllocations")
-            if not allocations or (excluded and v.id.lower() == excluded):
-                continue
-            for a in allocations:
-                if str((a.get("pool") or {}).get("id", "")).lower() == pool_id:
-                    out.extend(_blocks(tuple(a.get("allocatedAddressPrefixes") or ())))
-        return out
+        return self.vnets.blocks_of(pool.id, (exclude_vnet or "").lower())
+
+    def others_used(self, pool: Pool) -> list[IPNetwork]:
+        """What of the pool is taken by other than VNets: static CIDRs and child pools."""
+        return [p for s in self.static_cidrs_of(pool) for p in s.prefixes] + [
+            p for c in self.children(pool) for p in c.prefixes
+        ]
+
+    def allocate_for_vnet(self, pool: Pool, count: int, existing: list[IPNetwork] | None) -> list[IPNetwork]:
+        """``count`` addresses from the pool for a VNet that holds ``existing`` from it (grown from them), as
+        ``ipam.grow(existing, count, pool.prefixes, pool_used(pool))`` (``ipam.allocate`` without ``existing``)
+        answers or raises — but at a cost that does not grow with the number of VNets (see `crossipam.testing.ipam_space`)."""
+        space = self.vnets.space(pool.id)
+        if existing:
+            return space.grow(existing, count, pool.prefixes, self.others_used(pool))
+        return space.allocate(count, pool.prefixes, self.others_used(pool))
 
     def pool_used(
         self, pool: Pool, *, exclude_vnet: str | None = None, exclude_cidr: str | None = None
