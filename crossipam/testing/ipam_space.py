@@ -100,7 +100,10 @@ class UsedSpace:
                 yield net
 
     def __len__(self) -> int:
-        return sum(self._count.values())
+        return sum(self._count.values())  # linear: for tests and reprs, not for the hot path
+
+    def __bool__(self) -> bool:
+        return bool(self._count)
 
     # ---- taking and releasing ------------------------------------------------------------------------------
     def add(self, nets: Iterable[IPNetwork]) -> None:
@@ -276,9 +279,11 @@ class UsedSpace:
             start = self._first_fit(bits, self._hints[bits], containers, others)
             if start is None:
                 return None
-            if not placed:  # found in the stored space itself: nothing of this size fits lower
-                for b in range(bits, len(self._hints)):
-                    self._hints[b] = max(self._hints[b], start)
+            if not placed:  # found in the stored space itself: nothing of this size (or larger) fits lower
+                hints = self._hints
+                for b in range(bits, len(hints)):
+                    if hints[b] < start:
+                        hints[b] = start
             net: IPNetwork = (
                 ipaddress.IPv4Network((start, 32 - bits))
                 if version == 4
@@ -476,7 +481,8 @@ class AllocationStore(dict[str, R]):
         store.space(pool.id).allocate(16, pool.prefixes, [])
         ```
         """
-        return self._spaces.get(pool_id.lower()) or UsedSpace()
+        space = self._spaces.get(pool_id.lower())
+        return UsedSpace() if space is None else space
 
     def holders(self, pool_id: str) -> list[str]:
         """The keys of the VNets with an allocation from the pool.
