@@ -181,3 +181,36 @@ def test_a_vnet_put_does_the_same_ipam_work_in_a_pool_of_400_vnets_as_in_one_of_
     )
     usage = azure_emulator.network.state.pool_usage(azure_emulator.network.pools[info.pool_id.lower()])
     assert (seeded, usage["numberOfAllocatedIPAddresses"]) == (399, str(16 * 399 + 200 + 200))
+
+
+def test_pool_usage_and_associated_resources_follow_every_change_of_the_pools_books(
+    azure_emulator: AzureEmulator,
+) -> None:
+    """Both answers are kept between calls: each write that changes what they read must show at once."""
+    emu, info = azure_emulator, azure_emulator.scenario
+    assert info is not None
+    rg_id = f"/subscriptions/{info.managed_subscription_id}/resourceGroups/{info.resource_group}"
+    pool = emu.network.pools[info.pool_id.lower()]
+
+    def books() -> tuple[str, str, list[str]]:
+        usage = emu.network.state.pool_usage(pool)
+        entries = emu.network.state.associated_resources(pool)
+        usage["numberOfAllocatedIPAddresses"] = "spoiled"  # callers may change what they were given
+        for entry in entries:
+            entry["addressPrefixes"].append("spoiled")
+        return (
+            emu.pool_usage(info.pool_id)["numberOfAllocatedIPAddresses"],
+            emu.pool_usage(info.pool_id)["numberOfReservedIPAddresses"],
+            [p for e in emu.network.state.associated_resources(pool) for p in e["addressPrefixes"]],
+        )
+
+    assert books() == ("0", "0", [])
+    vnet_id = emu.network.add_virtual_network(rg_id, "vnet-a", ipam_allocations=[(info.pool_id, 256)])
+    assert books() == ("256", "0", ["10.0.0.0/24"])
+    emu.network.add_virtual_network(rg_id, "vnet-a", ipam_allocations=[(info.pool_id, 512)])  # grown
+    assert books() == ("512", "0", ["10.0.0.0/23"])
+    emu.add_static_cidr(info.pool_id, "reserved", ["10.0.8.0/24"])
+    assert books() == ("512", "256", ["10.0.0.0/23"])
+    with emu.lock:
+        emu.network.vnets.pop(vnet_id.lower())
+    assert books() == ("0", "256", [])

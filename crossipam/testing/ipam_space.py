@@ -358,6 +358,8 @@ class AllocationStore(dict[str, R]):
         self._held: dict[str, dict[str, list[IPNetwork]]] = {}  # vnet key -> pool (lower) -> blocks
         self._by_pool: dict[str, dict[str, list[IPNetwork]]] = {}  # pool (lower) -> vnet key -> blocks
         self._spaces: dict[str, UsedSpace] = {}
+        self._stamps: dict[str, int] = {}  # pool (lower) -> the write that last changed its books
+        self._writes = 0
         self.update(items)
 
     def __reduce__(self) -> tuple[type[AllocationStore[R]], tuple[dict[str, R]]]:
@@ -412,6 +414,8 @@ class AllocationStore(dict[str, R]):
         store.clear()
         ```
         """
+        for pool in self._by_pool:
+            self._stamp(pool)
         super().clear()
         self._held.clear()
         self._by_pool.clear()
@@ -459,6 +463,7 @@ class AllocationStore(dict[str, R]):
         if new:
             self._held[key] = new
         for pool in old.keys() | new.keys():
+            self._stamp(pool)
             before, after = Counter(old.get(pool, ())), Counter(new.get(pool, ()))
             space = self._spaces.setdefault(pool, UsedSpace())
             space.remove((before - after).elements())
@@ -470,6 +475,22 @@ class AllocationStore(dict[str, R]):
                 vnets.pop(key, None)
             if not vnets:
                 del self._by_pool[pool], self._spaces[pool]
+
+    def _stamp(self, pool: str) -> None:
+        self._writes += 1
+        self._stamps[pool] = self._writes
+
+    def generation(self, pool_id: str) -> int:
+        """A number that changes whenever a record holding (or no longer holding) blocks of the pool is written.
+
+        Args:
+            pool_id: The pool's id (any case).
+
+        ```python
+        store.generation(pool.id)  # 0 until a record with an allocation from it is stored
+        ```
+        """
+        return self._stamps.get(pool_id.lower(), 0)
 
     def space(self, pool_id: str) -> UsedSpace:
         """The `UsedSpace` of the blocks VNets hold from the pool (an empty one if they hold none).

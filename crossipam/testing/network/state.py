@@ -305,9 +305,46 @@ class NetworkState:
         self.vnets: AllocationStore[VNet] = AllocationStore()
         self.connections: dict[str, Connection] = {}
         self.operations = operations
+        self._usage: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+        self._associated: dict[str, tuple[tuple[Any, ...], list[dict[str, Any]]]] = {}
+
+    def _books_of(self, pool: Pool) -> tuple[Any, ...]:
+        """What a pool's usage and associated resources are computed from, short of the VNets themselves
+        (they change the store's generation of the pool): equal books, equal answers."""
+        statics = tuple(
+            (s.id, s.description, s.created_at, tuple(s.prefixes)) for s in self.static_cidrs_of(pool)
+        )
+        children = tuple((c.id, tuple(c.prefixes)) for c in self.children(pool))
+        return (self.vnets.generation(pool.id), pool.id, tuple(pool.prefixes), statics, children)
 
     def pool_usage(self, pool: Pool) -> dict[str, Any]:
-        """The pool's ``getPoolUsage`` body (counts as strings)."""
+        """The pool's ``getPoolUsage`` body (counts as strings); computed again only when the pool's books
+        changed (a copy of the last answer otherwise)."""
+        books = self._books_of(pool)
+        cached = self._usage.get(pool.id.lower())
+        if cached is None or cached[0] != books:
+            cached = (books, self._pool_usage(pool))
+            self._usage[pool.id.lower()] = cached
+        return copy.deepcopy(cached[1])
+
+    def associated_resources(self, pool: Pool) -> list[dict[str, Any]]:
+        """The pool's ``listAssociatedResources`` entries (all pages), oldest first; computed again only when
+        the pool's books changed (each entry a copy otherwise: the pages of a long list cost one listing)."""
+        books = self._books_of(pool)
+        cached = self._associated.get(pool.id.lower())
+        if cached is None or cached[0] != books:
+            cached = (books, self._associated_resources(pool))
+            self._associated[pool.id.lower()] = cached
+        return [
+            {
+                **row,
+                "addressPrefixes": list(row["addressPrefixes"]),
+                "reservedPrefixes": list(row["reservedPrefixes"]),
+            }
+            for row in cached[1]
+        ]
+
+    def _pool_usage(self, pool: Pool) -> dict[str, Any]:
         children = self.children(pool)
         usage = ipam.pool_usage(
             pool.prefixes,
@@ -321,8 +358,7 @@ class NetworkState:
         ]
         return body
 
-    def associated_resources(self, pool: Pool) -> list[dict[str, Any]]:
-        """The pool's ``listAssociatedResources`` entries (all pages), oldest first."""
+    def _associated_resources(self, pool: Pool) -> list[dict[str, Any]]:
         rows: list[tuple[float, str, dict[str, Any]]] = []
         for v in (self.vnets[key] for key in self.vnets.holders(pool.id)):
             for pid, blocks in v.allocations():
