@@ -5,6 +5,10 @@ and `NetworkState`, the stores of one offline Azure with the questions asked of 
 its usage and associated resources, whether a connection is Connected). It is plain data: no lock (callers hold
 the services' lock), no clock, no HTTP, no reference to the emulator or to a handler. What may be written is
 decided by `.rules` and `.vnet_rules`; the handlers and the seeding API write it.
+
+``vnets`` is an `AllocationStore` (`crossipam.testing.ipam_space`): a ``dict`` that keeps, as VNets are stored
+and removed, each pool's used space, so that a VNet PUT allocates without reading the other VNets; a pool's
+usage and associated resources are kept until its books change.
 """
 
 from __future__ import annotations
@@ -229,8 +233,8 @@ class StaticCidr:
 
 @functools.lru_cache(maxsize=65536)
 def _blocks(prefixes: tuple[str, ...]) -> tuple[IPNetwork, ...]:
-    """The parsed prefixes (cached: every PUT reads every VNet's allocations of its pool; networks are
-    immutable)."""
+    """The parsed prefixes (cached: a stored VNet's allocations are read on every write and listing; networks
+    are immutable)."""
     return tuple(ipaddress.ip_network(p) for p in prefixes)
 
 
