@@ -14,8 +14,10 @@ clear of what the parent already gives away (``IpamPoolPrefixesOverlap``); a poo
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from .. import ipam
@@ -30,6 +32,7 @@ __all__ = [
     "api_at_least",
     "bad_request",
     "by_family",
+    "ipam_errors",
     "normalized",
     "parse_count",
     "parse_prefix",
@@ -253,10 +256,17 @@ def allocate_in_pool(
     existing: list[IPNetwork] | None = None,
 ) -> list[IPNetwork]:
     """``count`` addresses from the pool for ``what`` (grown from ``existing`` blocks), or its 400 answer."""
-    try:
+    with ipam_errors(pool, what):
         if existing:
             return ipam.grow(existing, count, pool.prefixes, used + existing)
         return ipam.allocate(count, pool.prefixes, used)
+
+
+@contextlib.contextmanager
+def ipam_errors(pool: Pool, what: str) -> Iterator[None]:
+    """Turn what `crossipam.testing.ipam` raises while allocating from ``pool`` for ``what`` into ARM's 400."""
+    try:
+        yield
     except ipam.AllocationDecrease as exc:
         raise bad_request(
             "IpamAllocationCannotBeDecreased",

@@ -15,6 +15,7 @@ from .._context import ServiceContext
 from .._http import EmulatorHTTPError
 from .._ids import NETWORK_MANAGER_CONNECTION_ID, RESOURCE_GROUP_ID, SUBSCRIPTION_ID
 from .._lro import Operations
+from ..ipam_space import AllocationStore
 from .common import NetworkContext
 from .rules import validated_pool, validated_static_cidr
 from .state import SEEDED_BY, Connection, NetworkManager, NetworkState, Pool, StaticCidr, SystemData, VNet
@@ -63,8 +64,8 @@ class Network:
         return self.state.static_cidrs
 
     @property
-    def vnets(self) -> dict[str, VNet]:
-        """Virtual networks."""
+    def vnets(self) -> AllocationStore[VNet]:
+        """Virtual networks (a ``dict`` that keeps each pool's used space; see `AllocationStore`)."""
         return self.state.vnets
 
     @property

@@ -5,6 +5,10 @@ and `NetworkState`, the stores of one offline Azure with the questions asked of 
 its usage and associated resources, whether a connection is Connected). It is plain data: no lock (callers hold
 the services' lock), no clock, no HTTP, no reference to the emulator or to a handler. What may be written is
 decided by `.rules` and `.vnet_rules`; the handlers and the seeding API write it.
+
+``vnets`` is an `AllocationStore` (`crossipam.testing.ipam_space`): a ``dict`` that keeps, as VNets are stored
+and removed, each pool's used space, so that a VNet PUT allocates without reading the other VNets; a pool's
+usage and associated resources are kept until its books change.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from .. import ipam
 from .._ids import MANAGEMENT_GROUP_ID, SUBSCRIPTION_ID
 from .._lro import Operations
 from ..ipam import IPNetwork
+from ..ipam_space import AllocationStore
 from ..state import State
 
 __all__ = [
@@ -228,8 +233,8 @@ class StaticCidr:
 
 @functools.lru_cache(maxsize=65536)
 def _blocks(prefixes: tuple[str, ...]) -> tuple[IPNetwork, ...]:
-    """The parsed prefixes (cached: every PUT reads every VNet's allocations of its pool; networks are
-    immutable)."""
+    """The parsed prefixes (cached: a stored VNet's allocations are read on every write and listing; networks
+    are immutable)."""
     return tuple(ipaddress.ip_network(p) for p in prefixes)
 
 
@@ -301,12 +306,49 @@ class NetworkState:
         self.managers: dict[str, NetworkManager] = {}
         self.pools: dict[str, Pool] = {}
         self.static_cidrs: dict[str, StaticCidr] = {}
-        self.vnets: dict[str, VNet] = {}
+        self.vnets: AllocationStore[VNet] = AllocationStore()
         self.connections: dict[str, Connection] = {}
         self.operations = operations
+        self._usage: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+        self._associated: dict[str, tuple[tuple[Any, ...], list[dict[str, Any]]]] = {}
+
+    def _books_of(self, pool: Pool) -> tuple[Any, ...]:
+        """What a pool's usage and associated resources are computed from, short of the VNets themselves
+        (they change the store's generation of the pool): equal books, equal answers."""
+        statics = tuple(
+            (s.id, s.description, s.created_at, tuple(s.prefixes)) for s in self.static_cidrs_of(pool)
+        )
+        children = tuple((c.id, tuple(c.prefixes)) for c in self.children(pool))
+        return (self.vnets.generation(pool.id), pool.id, tuple(pool.prefixes), statics, children)
 
     def pool_usage(self, pool: Pool) -> dict[str, Any]:
-        """The pool's ``getPoolUsage`` body (counts as strings)."""
+        """The pool's ``getPoolUsage`` body (counts as strings); computed again only when the pool's books
+        changed (a copy of the last answer otherwise)."""
+        books = self._books_of(pool)
+        cached = self._usage.get(pool.id.lower())
+        if cached is None or cached[0] != books:
+            cached = (books, self._pool_usage(pool))
+            self._usage[pool.id.lower()] = cached
+        return copy.deepcopy(cached[1])
+
+    def associated_resources(self, pool: Pool) -> list[dict[str, Any]]:
+        """The pool's ``listAssociatedResources`` entries (all pages), oldest first; computed again only when
+        the pool's books changed (each entry a copy otherwise: the pages of a long list cost one listing)."""
+        books = self._books_of(pool)
+        cached = self._associated.get(pool.id.lower())
+        if cached is None or cached[0] != books:
+            cached = (books, self._associated_resources(pool))
+            self._associated[pool.id.lower()] = cached
+        return [
+            {
+                **row,
+                "addressPrefixes": list(row["addressPrefixes"]),
+                "reservedPrefixes": list(row["reservedPrefixes"]),
+            }
+            for row in cached[1]
+        ]
+
+    def _pool_usage(self, pool: Pool) -> dict[str, Any]:
         children = self.children(pool)
         usage = ipam.pool_usage(
             pool.prefixes,
@@ -320,10 +362,9 @@ class NetworkState:
         ]
         return body
 
-    def associated_resources(self, pool: Pool) -> list[dict[str, Any]]:
-        """The pool's ``listAssociatedResources`` entries (all pages), oldest first."""
+    def _associated_resources(self, pool: Pool) -> list[dict[str, Any]]:
         rows: list[tuple[float, str, dict[str, Any]]] = []
-        for v in self.vnets.values():
+        for v in (self.vnets[key] for key in self.vnets.holders(pool.id)):
             for pid, blocks in v.allocations():
                 if pid.lower() != pool.id.lower():
                     continue
@@ -442,17 +483,22 @@ class NetworkState:
 
     def vnet_blocks(self, pool: Pool, exclude_vnet: str | None = None) -> list[IPNetwork]:
         """The blocks VNets (all but ``exclude_vnet``) hold from the pool."""
-        out: list[IPNetwork] = []
-        pool_id, excluded = pool.id.lower(), (exclude_vnet or "").lower()
-        for v in self.vnets.values():  # every PUT of a VNet runs this over every VNet: kept tight
-            space = v.body.get("properties", {}).get("addressSpace") or {}
-            allocations = space.get("ipamPoolPrefixAllocations")
-            if not allocations or (excluded and v.id.lower() == excluded):
-                continue
-            for a in allocations:
-                if str((a.get("pool") or {}).get("id", "")).lower() == pool_id:
-                    out.extend(_blocks(tuple(a.get("allocatedAddressPrefixes") or ())))
-        return out
+        return self.vnets.blocks_of(pool.id, (exclude_vnet or "").lower())
+
+    def others_used(self, pool: Pool) -> list[IPNetwork]:
+        """What of the pool is taken by other than VNets: static CIDRs and child pools."""
+        return [p for s in self.static_cidrs_of(pool) for p in s.prefixes] + [
+            p for c in self.children(pool) for p in c.prefixes
+        ]
+
+    def allocate_for_vnet(self, pool: Pool, count: int, existing: list[IPNetwork] | None) -> list[IPNetwork]:
+        """``count`` addresses from the pool for a VNet that holds ``existing`` from it (grown from them), as
+        ``ipam.grow(existing, count, pool.prefixes, pool_used(pool))`` (``ipam.allocate`` without ``existing``)
+        answers or raises — but at a cost that does not grow with the number of VNets (see `crossipam.testing.ipam_space`)."""
+        space = self.vnets.space(pool.id)
+        if existing:
+            return space.grow(existing, count, pool.prefixes, self.others_used(pool))
+        return space.allocate(count, pool.prefixes, self.others_used(pool))
 
     def pool_used(
         self, pool: Pool, *, exclude_vnet: str | None = None, exclude_cidr: str | None = None

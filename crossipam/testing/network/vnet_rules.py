@@ -25,10 +25,10 @@ from .._core import Clock
 from .._ids import VIRTUAL_NETWORK_ID
 from ..ipam import IPNetwork
 from .rules import (
-    allocate_in_pool,
     api_at_least,
     bad_request,
     by_family,
+    ipam_errors,
     normalized,
     parse_count,
     parse_prefix,
@@ -111,8 +111,8 @@ def build_vnet(
             )
         families[pool.version] = pool.id
         old = old_allocs.get(pool.id.lower())
-        used = net.pool_used(pool, exclude_vnet=vnet_id)
-        blocks = allocate_in_pool(pool, count, used, f"virtual network '{vnet_id}'", old)
+        with ipam_errors(pool, f"virtual network '{vnet_id}'"):
+            blocks = net.allocate_for_vnet(pool, count, old)
         if summarize_grow and old and blocks != old:
             blocks = ipam.summarize(blocks)
         pool_blocks[pool.id.lower()] = blocks
