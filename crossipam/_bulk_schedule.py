@@ -78,8 +78,13 @@ class Scheduler:
         self._running = 0
         self._pacer = pacer
         self._after_failure = after_failure or (lambda *_args: None)
-        if pacer is not None:
-            pacer.use_clock(gate.clock)
+        self._pacer_clock = pacer.use_clock(gate.clock) if pacer is not None else None
+
+    def release(self) -> None:
+        """The run ended: give the pacer back the clock it used before (a test's fake clock stays the run's)."""
+        if self._pacer is not None and self._pacer_clock is not None:
+            self._pacer.use_clock(self._pacer_clock)
+            self._pacer_clock = None
 
     def _subscription_ready(self, subscription: str, cache: dict[str, float], now: float) -> float:
         """When the subscription's pause and pacing let an item start (once per subscription and decision)."""

@@ -127,7 +127,8 @@ class ClientBase(Generic[CredT, BoundT]):
         (the asyncio client runs on one thread and needs none of it but the dictionaries)."""
         self._vnet_locks: dict[str, Any] = {}
         self._budgets = RateBudgets()
-        """ARM's remaining budget per subscription, as the VNet clients' answers report it: bulk paces by it."""
+        """ARM's remaining budget per subscription, as the managed tenant's VNet clients' answers report it: their
+        requests wait for its tokens, bulk starts its items by it."""
         self._lock = threading.Lock()
 
     # ---- alternative constructors ------------------------------------------------------------------------------
@@ -325,8 +326,9 @@ class ClientBase(Generic[CredT, BoundT]):
     """The flows' clients are this client's SDK clients (crossipam._engine.Clients); no Graph here."""
 
     _aux_policy: ClassVar[Callable[..., Any]]
-    _budget_policy: ClassVar[Callable[..., Any]]
     """The auxiliary-token policy class of the twin (sync or asyncio)."""
+    _budget_policy: ClassVar[Callable[..., Any]]
+    """The pacing policy class of the twin (`RateBudgetPolicy` or `AsyncRateBudgetPolicy`)."""
 
     def _network(self, which: str, subscription_id: str) -> Any:  # pragma: no cover - each twin has one
         raise NotImplementedError

@@ -13,8 +13,8 @@ Two places use the estimate:
   of its bucket: when the estimate says the bucket is short, the request waits until the refill has paid for
   it and for every request that waits before it — a reservation, so waiting requests are spread at the refill
   rate instead of all going when the first token comes back;
-* **bulk** (`RateBudgets.start_delay`) starts an item of a subscription when the bucket of its first write can
-  pay for it and for the writes the running items still owe, so that a throttled subscription does not hold
+* **bulk** (`RateBudgets.start_delay`) starts an item of a subscription when its write and delete buckets can
+  pay for it and for the writes and deletes the running items still owe, so that a throttled subscription does not hold
   bulk's workers. Reads are left to the requests: an item's reads come seconds after it starts (after its
   operation's ``Retry-After``), when the bucket has refilled.
 
@@ -88,8 +88,9 @@ class Pacer(Protocol):
     def started(self, subscription: str) -> None:
         """An item of ``subscription`` started."""
 
-    def use_clock(self, clock: Callable[[], float]) -> None:
-        """Read time from ``clock`` (the bulk run's, so that a fake clock in tests moves both)."""
+    def use_clock(self, clock: Callable[[], float]) -> Callable[[], float]:
+        """Read time from ``clock`` (the bulk run's, so that a fake clock in tests moves both) and count a bulk
+        run's items from now; return the clock used before (the run gives it back when it ends)."""
 
 
 def _kind(method: str) -> str:
@@ -165,20 +166,31 @@ class RateBudgets:
         self._charged: dict[tuple[str, str], int] = {}
         self._meters: dict[tuple[str, str], list[_Meter]] = {}
         self._started: dict[str, int] = {}
+        self._run_base: dict[tuple[str, str], int] = {}
+        """Requests sent before the current bulk run (what its items cost is counted from there)."""
 
-    def use_clock(self, clock: Callable[[], float]) -> None:
-        """Read time from ``clock`` from now on (the bulk run's: a test's fake clock moves the pacing too).
+    def use_clock(self, clock: Callable[[], float]) -> Callable[[], float]:
+        """Read time from ``clock`` from now on (the bulk run's: a test's fake clock moves the pacing too), and
+        count what a bulk run's items cost from now. A clock of another source forgets the figures (they were
+        taken on the old one).
 
         Args:
-            clock: Seconds, monotonic.
+            clock: Seconds, monotonic; one with a ``source`` attribute (bulk's guarded clock) is compared by it.
+
+        Returns:
+            The clock used until now, for the run to give back when it ends.
 
         ```python
-        budgets.use_clock(time.monotonic)
+        before = budgets.use_clock(time.monotonic)
         ```
         """
         with self._lock:
-            self._clock = clock
-            self._meters.clear()  # figures of another clock
+            before, self._clock = self._clock, clock
+            if getattr(clock, "source", clock) is not getattr(before, "source", before):
+                self._meters.clear()  # figures of another clock
+            self._run_base = dict(self._sent)
+            self._started.clear()
+            return before
 
     def sent(self, subscription: str, method: str) -> float:
         """Count a request (each try) to ``subscription``, and say how long it should wait before it goes: until
@@ -215,8 +227,9 @@ class RateBudgets:
             subscription: The subscription id in the request's URL.
             headers: The answer's headers (case-insensitive mapping; empty when no answer came).
             method: The HTTP method of the request (counted finished: what was spent between two figures).
-            status: The answer's status (a 429 was not charged: it is counted as never sent, and its figures
-                are not taken; ``None``: no answer came, counted charged).
+            status: The answer's status (a 429 was not charged: it is counted as never sent, and only tells
+                that the bucket is empty now; ``None``: no answer came — spent for the level, which is
+                cautious, but not charged for the refill measured).
 
         ```python
         budgets.observed("sub-1", {"x-ms-ratelimit-remaining-subscription-writes": "199"}, "PUT")
@@ -228,11 +241,17 @@ class RateBudgets:
             if method:
                 key = (sub, _kind(method.upper()))
                 if status == 429:
-                    # not charged: as if never sent; and its "0" says nothing of what the bucket holds
+                    # not charged: as if never sent; the bucket is empty now (a meter already made says so),
+                    # but a 429's "0" says nothing of what the bucket holds
                     self._sent[key] = self._sent.get(key, 0) - 1
+                    if headers.get(f"x-ms-ratelimit-remaining-subscription-{key[1]}") is not None:
+                        for empty in self._meters.get(key, ()):
+                            if empty.scope == "subscription":
+                                empty.last = (now, 0.0, self._finished.get(key, 0))
                     return
                 self._finished[key] = self._finished.get(key, 0) + 1
-                self._charged[key] = self._charged.get(key, 0) + 1
+                if status is not None:  # no answer: it may never have reached ARM
+                    self._charged[key] = self._charged.get(key, 0) + 1
             for kind in DOCUMENTED_REFILL:
                 for scope in ("subscription", "subscription-global"):
                     value = headers.get(f"x-ms-ratelimit-remaining-{scope}-{kind}")
@@ -285,12 +304,15 @@ class RateBudgets:
             started = self._started.get(sub, 0)
             for kind in _ITEM_KINDS:
                 sent = self._sent.get((sub, kind), 0)
-                cost = max(_PRIOR_COST[kind], sent / started if started else 0.0)
+                in_run = sent - self._run_base.get((sub, kind), 0)  # this run's items' requests
+                cost = max(_PRIOR_COST[kind], in_run / started if started else 0.0)
                 if cost <= 0:
                     continue
                 for meter in self._meters.get((sub, kind), ()):
-                    # this item, and what the started ones still owe (expected requests not sent yet)
-                    need = cost + max(0.0, cost * started - sent) + reserve(meter.most)
+                    # this item, and what the started ones still owe (expected requests not sent yet) — never
+                    # more than a bucket nearly full holds, so that an item always starts at last
+                    need = cost + max(0.0, cost * started - in_run) + reserve(meter.most)
+                    need = min(need, 0.9 * meter.most)
                     level = meter.level(now, sent)
                     if level < need:
                         delay = max(delay, (need - level) / meter.best)
@@ -304,6 +326,11 @@ def _before(budgets: RateBudgets, request: Any) -> tuple[str | None, str, float]
     if wait > 0:
         _LOGGER.debug("%s %s waits %.2f s for its subscription's ARM budget", method, subscription, wait)
     return subscription, method, wait
+
+
+def _unsent(budgets: RateBudgets, subscription: str | None, method: str) -> None:
+    if subscription:
+        budgets.observed(subscription, {}, method, 429)  # counted as never sent, as a throttled request is
 
 
 def _after(budgets: RateBudgets, subscription: str | None, method: str, response: Any) -> None:
@@ -339,8 +366,12 @@ class RateBudgetPolicy(HTTPPolicy):  # type: ignore[type-arg]
         ```
         """
         subscription, method, wait = _before(self._budgets, request)
-        if wait > 0:
-            request.context.transport.sleep(wait)
+        try:
+            if wait > 0:
+                request.context.transport.sleep(wait)
+        except BaseException:
+            _unsent(self._budgets, subscription, method)  # cancelled while waiting: it never went
+            raise
         response = None
         try:
             response = self.next.send(request)
@@ -375,8 +406,12 @@ class AsyncRateBudgetPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
         ```
         """
         subscription, method, wait = _before(self._budgets, request)
-        if wait > 0:
-            await request.context.transport.sleep(wait)
+        try:
+            if wait > 0:
+                await request.context.transport.sleep(wait)
+        except BaseException:
+            _unsent(self._budgets, subscription, method)  # cancelled while waiting: it never went
+            raise
         response = None
         try:
             response = await self.next.send(request)

@@ -306,6 +306,8 @@ class _Clock:
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
+        self.source = clock
+        """The caller's clock (a pacer compares clocks by it)."""
 
     def __call__(self) -> float:
         try:
@@ -439,10 +441,13 @@ def run_sync(
                 record([(result, item)])
 
     workers = min(max_concurrency, len(items))
-    if workers:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crossipam-bulk") as pool:
-            for future in [pool.submit(work) for _ in range(workers)]:
-                future.result()
+    try:
+        if workers:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crossipam-bulk") as pool:
+                for future in [pool.submit(work) for _ in range(workers)]:
+                    future.result()
+    finally:
+        scheduler.release()
     return results.in_input_order()
 
 
@@ -509,5 +514,8 @@ async def run_async(
             if result is not None:
                 results.add(result, item)
 
-    await asyncio.gather(*(work() for _ in range(min(max_concurrency, len(items)))))
+    try:
+        await asyncio.gather(*(work() for _ in range(min(max_concurrency, len(items)))))
+    finally:
+        scheduler.release()
     return results.in_input_order()

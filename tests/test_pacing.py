@@ -4,18 +4,26 @@ an offline Azure throttling like ARM (buckets of a tenth of ARM's size refilled 
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import pytest
+from azure.core.pipeline import PipelineContext, PipelineRequest
+from azure.core.rest import HttpRequest
 
 from crossipam import DeploymentSpec
-from crossipam._pacing import RateBudgets, reserve
+from crossipam._bulk_items import BulkItem, bulk_items
+from crossipam._pacing import AsyncRateBudgetPolicy, RateBudgets, reserve
+from crossipam.bulk import run_sync
+from crossipam.errors import CrossIpamError
+from crossipam.models import VirtualNetworkDeployment
 from crossipam.testing import ARM_THROTTLE_LIMITS, AzureEmulator
 
 if TYPE_CHECKING:
     from .fixtures.clients import InfoOf, MakeAsyncClient, MakeClient
 
 N = 60
+SUB = "00000000-0000-0000-0000-0000000000a1"
 # ARM's buckets at a tenth of their size, refilled ten times as fast: 20 writes (10 per second), 25 reads (25 per
 # second) per principal — a bulk run of 60 VNets spends each bucket about three times over
 SMALL = ARM_THROTTLE_LIMITS.scaled(0.1, time_factor=0.1)
@@ -67,7 +75,7 @@ def test_the_budget_estimates_level_and_refill_from_the_headers() -> None:
             wait = budgets.sent("s", "PUT")
             assert wait == 0.0 or not free
             last = remaining is not None and i == count - 1
-            budgets.observed("s", {header: remaining} if last else {}, "PUT")
+            budgets.observed("s", {header: remaining} if last else {}, "PUT", 200)
 
     assert budgets.start_delay("s", running=0) == 0.0  # nothing said yet: no pacing
     items(1, "199")
@@ -126,3 +134,79 @@ def test_reads_are_paced_per_request_and_a_429_is_not_charged() -> None:
     only_throttled.observed("u", {"x-ms-ratelimit-remaining-subscription-writes": "0"}, "PUT", 429)
     assert only_throttled.start_delay("u", running=0) == 0.0
     assert only_throttled.sent("u", "PUT") == 0.0
+
+
+def test_a_bulk_run_counts_its_own_items_and_gives_the_clock_back() -> None:
+    """Writes sent before a bulk run (single calls) are not its items' cost, so they cannot hold its items back for
+    ever; the run's (fake) clock paces only the run — the budgets read the clock of before when it ends."""
+    now = [0.0]
+    budgets = RateBudgets(clock=lambda: now[0])
+    header = "x-ms-ratelimit-remaining-subscription-writes"
+    for _ in range(50):  # fifty single PUTs before any bulk run: a bucket of 20 ran low
+        budgets.sent(SUB, "PUT")
+        budgets.observed(SUB, {header: "5"}, "PUT", 200)
+    budgets.observed(SUB, {header: "19"}, "GET", 200)  # it held 20
+    run_clock = [100.0]
+    items = bulk_items(
+        [
+            f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v{i}"
+            for i in range(3)
+        ]
+    )
+    started_at: list[float] = []
+
+    def attempt(item: BulkItem) -> VirtualNetworkDeployment:
+        started_at.append(run_clock[0])
+        budgets.sent(SUB, "PUT")
+        # the first write finds 19 left (the bucket holds 20), the next ones empty it
+        budgets.observed(SUB, {header: "19" if len(started_at) == 1 else "0"}, "PUT", 200)
+        raise CrossIpamError("not deployed")  # the run's outcome does not matter here
+
+    def sleep(seconds: float) -> None:
+        run_clock[0] += seconds
+
+    results = run_sync(
+        items,
+        attempt,
+        max_concurrency=1,
+        max_attempts=1,
+        pacer=budgets,
+        clock=lambda: run_clock[0],
+        sleep=sleep,
+    )
+    assert len(results) == 3 and len(started_at) == 3
+    # the figures of the old clock were forgotten: the first two items started at once (19 left); the third
+    # waited for the refill (documented 10 per second) of its write and the reserve of a bucket of 20 — an item's
+    # cost is this run's writes per item (1), not the 50 earlier ones (which would ask for 18 tokens: 1.8 s)
+    assert started_at[0] == started_at[1] == 100.0
+    assert started_at[2] - started_at[1] == pytest.approx((1 + reserve(20)) / 10.0)
+    # the run gave the clock back: the budgets read the old clock, whose figures the run's made it forget
+    budgets.sent(SUB, "PUT")
+    budgets.observed(SUB, {header: "10"}, "PUT", 200)
+    now[0] = 1.0
+    assert budgets.start_delay(SUB, running=0) == 0.0
+
+
+async def test_a_request_cancelled_while_it_waits_for_its_token_is_not_counted() -> None:
+    """The policy counts a request before it waits; cancelled while waiting, it never went: counted out again,
+    so the estimate does not drift (the next request waits as long as the cancelled one would have)."""
+    budgets = RateBudgets(clock=lambda: 0.0)
+    url = "https://management.azure.com/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v"
+    budgets.sent("s", "GET")
+    budgets.observed("s", {"x-ms-ratelimit-remaining-subscription-reads": "0"}, "GET", 200)
+    waits: list[float] = []
+
+    class Cancelling:
+        """An azure-core transport's ``sleep`` as a cancelled task meets it (no wire: the request never goes)."""
+
+        async def sleep(self, seconds: float) -> None:
+            waits.append(seconds)
+            raise asyncio.CancelledError
+
+    policy = AsyncRateBudgetPolicy(budgets)
+    request = PipelineRequest(HttpRequest("GET", url), PipelineContext(Cancelling()))  # type: ignore[arg-type]
+    with pytest.raises(asyncio.CancelledError):
+        await policy.send(request)
+    with pytest.raises(asyncio.CancelledError):
+        await policy.send(request)
+    assert waits == [pytest.approx((1 + reserve(1)) / 25.0)] * 2
