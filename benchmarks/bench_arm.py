@@ -7,7 +7,8 @@ and Azure's operation timing (``Retry-After: 10``, a 4 s VNet operation), with t
 loopback in a process of its own, so this process measures only the clients: wall time, and **client CPU time**
 (``time.process_time`` of this process, all threads) per VNet.
 
-Modes, one after the other against the same offline Azure (the buckets are left to refill in between):
+Modes, one after the other, each against an offline Azure of its own (a fresh ``serve`` process: full buckets,
+and no VNets of an earlier mode in the resource group that crossipam lists before it starts):
 
 1. **az CLI (loop)** — the tutorial's commands as users run them today, one VNet after the other: once
    ``az login --service-principal`` in both tenants, then per VNet ``az account get-access-token
@@ -457,16 +458,14 @@ def main(argv: list[str] | None = None) -> int:
         **MODES,
         "az": partial(run_az, az_vnets=args.az_vnets),
     }
-    proc, info = serve(f, throttled, args.subscriptions)
-    world = World(info, f)
     results: list[Result] = []
-    try:
-        for name in args.modes.split(","):
-            results.append(modes[name](world, n, c))
-            time.sleep(20 * f + 0.5)  # the buckets refill (200 tokens at 10 per ARM second)
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    for name in args.modes.split(","):
+        proc, info = serve(f, throttled, args.subscriptions)
+        try:
+            results.append(modes[name](World(info, f), n, c))
+        finally:
+            proc.terminate()
+            proc.wait(10)
     floor = floor_seconds(n, c, f, throttled, args.subscriptions)
     bounds = floor_bounds(n, c, f, throttled, args.subscriptions)
     print(
