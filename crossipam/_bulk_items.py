@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Union
 
 from ._bulk_retry import DEFAULT_MAX_ATTEMPTS
+from ._bulk_spacing import StartSpacing
 from ._resource_ids import ResourceId, VirtualNetworkId
 from .errors import (
     InvalidInputError,
@@ -96,7 +97,8 @@ def prepare_bulk(
 ) -> tuple[list[BulkItem], dict[str, Any]]:
     """Check a bulk call before any request (see [`check_bulk_call`][crossipam.bulk.check_bulk_call]): its
     items, and the keyword arguments for `run_sync` / `run_async` (``sleep`` and ``clock`` only when given:
-    the drivers default them).
+    the drivers default them; without them, a ``spacing`` for the run: starts spread by the client's CPU time per
+    item, ``crossipam._bulk_spacing``).
 
     Args:
         values: What the caller passed as the list of items.
@@ -120,7 +122,8 @@ def prepare_bulk(
         "max_attempts": options.get("max_attempts", DEFAULT_MAX_ATTEMPTS),
     }
     items = check_bulk_call(values, operation=operation, **run)
-    run.update({name: options[name] for name in ("sleep", "clock") if options.get(name) is not None})
+    injected = {name: options[name] for name in ("sleep", "clock") if options.get(name) is not None}
+    run.update(injected or {"spacing": StartSpacing()})  # a fake clock measures no CPU: no spacing then
     return items, run
 
 

@@ -55,6 +55,7 @@ from ._bulk_retry import (
     retry_after_seconds,
 )
 from ._bulk_schedule import Scheduler, _result
+from ._bulk_spacing import StartSpacing
 from ._pacing import Pacer
 from .errors import (
     CrossIpamError,
@@ -300,6 +301,11 @@ def _report(on_progress: ProgressCallback | None, done: int, total: int, result:
         _LOGGER.exception("on_progress raised; ignored")
 
 
+def _spaced(spacing: StartSpacing | None, step: object, now: Callable[[], float]) -> float:
+    """The seconds a step that starts an item waits for its place in the spacing (``0.0`` otherwise)."""
+    return spacing.reserve(now()) if spacing is not None and isinstance(step, tuple) else 0.0
+
+
 class _Clock:
     """The caller's ``clock``, guarded: if it raises, the batch goes on with ``time.monotonic`` (logged once), so
     a broken test hook can neither abort the batch nor leave a worker counted as running."""
@@ -381,6 +387,7 @@ def run_sync(
     sleep: Callable[[float], Any] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     pacer: Pacer | None = None,
+    spacing: StartSpacing | None = None,
 ) -> list[BulkItemResult]:
     """Run ``attempt`` for every item on up to ``max_concurrency`` threads; exactly one result per item, in
     input order. Any ``Exception`` an attempt raises is that item's failure; a raising ``on_progress`` is
@@ -395,6 +402,7 @@ def run_sync(
         sleep: Waits that many seconds (inject a fake in tests).
         clock: Seconds, monotonic (inject a fake in tests).
         pacer: Spreads each subscription's starts by ARM's remaining budget (the clients' own).
+        spacing: Keeps starts the client's CPU time per item apart (`prepare_bulk` gives one with real time).
 
     ```python
     run_sync(bulk_items(specs), lambda item: deploy(item).result(), max_concurrency=4)
@@ -419,6 +427,7 @@ def run_sync(
                 while step is None and not scheduler.all_done:
                     cond.wait()  # only limits block: another worker's finish frees a slot
                     step = scheduler.next(now())
+                wait = _spaced(spacing, step, now)
             if step is None:
                 return
             if not isinstance(step, tuple):
@@ -433,8 +442,15 @@ def run_sync(
                     record(ended)
                 continue
             item, attempts = step
+            if wait > 0:
+                try:
+                    sleep(wait)  # this start's place in the spacing
+                except Exception:
+                    _LOGGER.exception("the bulk sleep callback raised; the item starts now")
             outcome = _call_attempt(attempt, item)
             with cond:
+                if spacing is not None:
+                    spacing.finished()
                 result = scheduler.finish(item, attempts, outcome, now())
                 cond.notify_all()
             if result is not None:
@@ -461,6 +477,7 @@ async def run_async(
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
     pacer: Pacer | None = None,
+    spacing: StartSpacing | None = None,
 ) -> list[BulkItemResult]:
     """The asyncio twin of [`run_sync`][crossipam.bulk.run_sync]: up to ``max_concurrency`` worker tasks, the
     same guarantees.
@@ -474,6 +491,7 @@ async def run_async(
         sleep: Awaited to wait that many seconds (inject a fake in tests).
         clock: Seconds, monotonic (inject a fake in tests).
         pacer: Spreads each subscription's starts by ARM's remaining budget (the clients' own).
+        spacing: Keeps starts the client's CPU time per item apart (`prepare_bulk` gives one with real time).
 
     ```python
     await run_async(bulk_items(specs), deploy_one, max_concurrency=8)
@@ -492,6 +510,7 @@ async def run_async(
                 while step is None and not scheduler.all_done:
                     await cond.wait()  # only limits block: another worker's finish frees a slot
                     step = scheduler.next(now())
+                wait = _spaced(spacing, step, now)
             if step is None:
                 return
             if not isinstance(step, tuple):
@@ -507,8 +526,15 @@ async def run_async(
                         results.add(gone, waiting)
                 continue
             item, attempts = step
+            if wait > 0:
+                try:
+                    await sleep(wait)  # this start's place in the spacing
+                except Exception:
+                    _LOGGER.exception("the bulk sleep callback raised; the item starts now")
             outcome = await _call_async_attempt(attempt, item)
             async with cond:
+                if spacing is not None:
+                    spacing.finished()
                 result = scheduler.finish(item, attempts, outcome, now())
                 cond.notify_all()
             if result is not None:
