@@ -97,9 +97,9 @@ class Scheduler:
             cache[subscription] = at
         return at
 
-    def take(self, now: float) -> tuple[BulkItem, int] | None:
-        """The first pending item that may start at ``now`` and its attempt number (counted started), if any.
-        A subscription found paused, paced or at its limit is skipped for the rest of the queue."""
+    def _startable(self, now: float) -> int | None:
+        """The queue position of the first pending item that may start at ``now``, if any. A subscription found
+        paused, paced or at its limit is skipped for the rest of the queue."""
         cache: dict[str, float] = {}
         blocked: set[str] = set()
         for position, entry in enumerate(self._pending):
@@ -116,16 +116,28 @@ class Scheduler:
                 continue
             if entry.not_before > now:
                 continue
-            del self._pending[position]
-            self._queued[subscription] -= 1
-            if not self._queued[subscription]:
-                del self._queued[subscription]
-            self.gate.started(subscription)
-            if self._pacer is not None and subscription:
-                self._pacer.started(subscription)
-            self._running += 1
-            return entry.item, entry.attempts + 1
+            return position
         return None
+
+    def ready(self, now: float) -> bool:
+        """Whether an item may start at ``now`` (`take` would hand one out); changes nothing."""
+        return self._startable(now) is not None
+
+    def take(self, now: float) -> tuple[BulkItem, int] | None:
+        """The first pending item that may start at ``now`` and its attempt number (counted started), if any."""
+        position = self._startable(now)
+        if position is None:
+            return None
+        entry = self._pending.pop(position)
+        subscription = entry.item.subscription
+        self._queued[subscription] -= 1
+        if not self._queued[subscription]:
+            del self._queued[subscription]
+        self.gate.started(subscription)
+        if self._pacer is not None and subscription:
+            self._pacer.started(subscription)
+        self._running += 1
+        return entry.item, entry.attempts + 1
 
     def wake_in(self, now: float) -> float | None:
         """Seconds until a pending item's pause, retry delay or pacing ends; ``None`` when no item waits for

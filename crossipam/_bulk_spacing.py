@@ -2,25 +2,25 @@
 
 Why: a bulk run's items move in step. The first wave starts together, every operation answers with the same
 ``Retry-After``, so each item's status poll and final ``GET`` come due together with those of every other item
-of its wave, round after round. The client's CPU — one event loop for `crossipam.aio`, one GIL for the threads
-— then serves a burst of ``max_concurrency`` requests at once, and a request waits for the others' work before
-its own answer is read: measured at concurrency 50 on the offline Azure, 22 ms at the median for a ``PUT`` in
-asyncio against 4 ms alone, about 50 ms per item and round — which adds up over the rounds, as each item's next
-request is due ``Retry-After`` after its own answer was read. Starts spread by the CPU an item costs never
-form that burst, and cost nothing the CPU would not have cost anyway: the client cannot run more than one item
-per CPU time per item.
+of its wave, round after round. The client's CPU — one event loop for `crossipam.aio`, one interpreter lock for
+the threads — then serves a burst of ``max_concurrency`` requests at once, and a request waits for the others'
+work before its own answer is read (at concurrency 50 against the offline Azure, a ``PUT`` took 22 ms at the
+median with asyncio, 4 ms once the starts were spread). Each item's next request is due ``Retry-After`` after
+its own answer was read, so the waits add up round after round. Starts spread by the CPU an item costs do not
+form that burst, and cost nothing the CPU would not have cost anyway: the client cannot run items faster.
 
-`StartSpacing` reserves each start a time at least `interval` after the previous one. The interval is the
-client's CPU time per item: before any item ended, ``first`` (4 ms: what a VNet costs the clients on the
-benchmark's machine, ``docs/performance.md``); then the process's CPU time since the first start divided by
-the items started, at most ``most`` (20 ms — a bound for a process whose other work shares the CPU).
-``crossipam.bulk.prepare_bulk`` gives a run one unless the caller injected ``sleep`` or ``clock`` (a fake
-clock measures no CPU).
+`StartSpacing` gives each start a place at least `interval` after the previous one. The interval is the
+process's CPU time (``time.process_time``, all threads) since the first start per item started, at most
+``most`` (20 ms: a bound for a process whose other work shares the CPU) — and at least ``first`` (4 ms, about
+a VNet's client CPU time on the benchmark's machine, ``docs/performance.md``) until half the items started have
+ended. ``crossipam.bulk.prepare_bulk`` gives a run one unless the caller injected ``sleep`` or ``clock``: the
+places are real CPU seconds, which mean nothing on a test's fake clock.
 
 ```python
 spacing = StartSpacing()
-delay = spacing.reserve(now)     # 0.0 for the first start; the driver sleeps it before running the item
-spacing.finished()               # after each item: from now on the interval is measured
+wait = spacing.reserve(now)      # 0.0 for the first place; the driver sleeps the wait, then takes an item
+spacing.started()                # when it took one
+spacing.finished()               # when the item ended
 ```
 """
 
@@ -32,15 +32,24 @@ from collections.abc import Callable
 
 __all__ = ["StartSpacing"]
 
+_CLOCK_JUMP = 60.0
+"""A reserved place further ahead than this (seconds) means the clock went back."""
+
 
 class StartSpacing:
-    """When each start of a bulk run may begin: at least `interval` after the previous one (callers serialise
-    the calls, as the drivers do under their lock).
+    """When each start of a bulk run may begin: at least `interval` after the previous one. A worker reserves its
+    place *before* it takes an item and sleeps outside the lock, so that it takes whichever item may start when
+    its place comes (a subscription paused meanwhile is skipped) and no worker wakes the others; callers
+    serialise the calls, as the drivers do under their lock.
 
     Args:
         cpu: The process's CPU seconds (``time.process_time``; inject a fake in tests).
-        first: The interval before any item ended (seconds).
+        first: The least interval until half the items started have ended (seconds).
         most: The largest interval (seconds).
+
+    Attributes:
+        first: As given.
+        most: As given.
 
     ```python
     spacing = StartSpacing(first=0.004)
@@ -60,38 +69,54 @@ class StartSpacing:
         self._last = -math.inf
 
     def interval(self) -> float:
-        """The least time between two starts now: ``first`` until an item ended, then the CPU time per item
-        started (at most ``most``).
+        """The least time between two starts now: the process's CPU time since the first start per item started,
+        within ``[0, most]`` — and at least ``first`` until half the items started have ended (before, the CPU
+        spent is only part of what they cost, and one item that failed at once would end the spread).
+
+        Returns:
+            Seconds.
 
         ```python
         spacing.interval()
         ```
         """
-        if not self._finished or self._cpu0 is None:
+        if self._cpu0 is None or not self._started:
             return self.first
-        per_item = (self._cpu() - self._cpu0) / max(1, self._started)
-        return min(self.most, max(0.0, per_item))
+        measured = min(self.most, max(0.0, (self._cpu() - self._cpu0) / self._started))
+        return max(self.first, measured) if 2 * self._finished < self._started else measured
 
     def reserve(self, now: float) -> float:
-        """Count a start due at ``now``; the seconds it waits first (``0.0`` when the previous start is at least
-        an interval back).
+        """Reserve the next place: at ``now``, or an interval after the previous place if that is later.
 
         Args:
             now: The run's clock.
 
+        Returns:
+            The seconds until the place (``0.0``: an item may start now).
+
         ```python
-        delay = spacing.reserve(clock())
+        wait = spacing.reserve(clock())
+        ```
+        """
+        if self._last > now + _CLOCK_JUMP:  # the clock went back (a broken fake replaced): start afresh
+            self._last = -math.inf
+        at = max(now, self._last + self.interval())
+        self._last = at
+        return at - now
+
+    def started(self) -> None:
+        """An item started (the first one starts the CPU count).
+
+        ```python
+        spacing.started()
         ```
         """
         if self._cpu0 is None:
             self._cpu0 = self._cpu()
-        at = max(now, self._last + self.interval())
-        self._last = at
         self._started += 1
-        return at - now
 
     def finished(self) -> None:
-        """An item ended (whatever its outcome): the interval is measured from now on.
+        """An item ended (whatever its outcome).
 
         ```python
         spacing.finished()

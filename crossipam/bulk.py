@@ -12,6 +12,8 @@ The decisions are pure and shared by the sync client (threads) and the async cli
   its limit; every success raises it again by about one per round (AIMD), up to ``max_concurrency``;
 * ``_Scheduler`` hands the next item to a free worker: the first queued one whose subscription is neither
   paused nor at its limit and whose retry delay has passed, so a paused subscription holds no worker;
+* [`StartSpacing`][crossipam.bulk.StartSpacing] keeps consecutive starts the client's CPU time per item apart, so
+  that a wave of items does not come back as a burst of requests every round;
 * [`run_sync`][crossipam.bulk.run_sync] / [`run_async`][crossipam.bulk.run_async] drive the items (bounded
   attempts, injectable ``sleep`` and ``clock``) and return one
   [`BulkItemResult`][crossipam.models.BulkItemResult] per item, in input order.
@@ -36,6 +38,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from ._bulk_items import (
@@ -67,6 +70,7 @@ __all__ = [
     "BulkItem",
     "ProgressCallback",
     "RetryDecision",
+    "StartSpacing",
     "SubscriptionGate",
     "as_crossipam_error",
     "bulk_items",
@@ -301,9 +305,27 @@ def _report(on_progress: ProgressCallback | None, done: int, total: int, result:
         _LOGGER.exception("on_progress raised; ignored")
 
 
-def _spaced(spacing: StartSpacing | None, step: object, now: Callable[[], float]) -> float:
-    """The seconds a step that starts an item waits for its place in the spacing (``0.0`` otherwise)."""
-    return spacing.reserve(now()) if spacing is not None and isinstance(step, tuple) else 0.0
+@dataclass(frozen=True)
+class _Place:
+    """A worker's next step: wait ``seconds`` for its place in the spacing, then take an item."""
+
+    seconds: float
+
+
+def _next_step(
+    scheduler: _Scheduler, spacing: StartSpacing | None, placed: bool, now: Callable[[], float]
+) -> tuple[BulkItem, int] | float | _Place | None:
+    """`Scheduler.next`, with the spacing: a worker that could take an item but has no place yet reserves one
+    and waits for it before it takes any (``placed``: it has just waited for its place)."""
+    at = now()
+    if spacing is not None and not placed and scheduler.ready(at):
+        wait = spacing.reserve(at)
+        if wait > 0:
+            return _Place(wait)
+    step = scheduler.next(at)
+    if spacing is not None and isinstance(step, tuple):
+        spacing.started()
+    return step
 
 
 class _Clock:
@@ -402,7 +424,8 @@ def run_sync(
         sleep: Waits that many seconds (inject a fake in tests).
         clock: Seconds, monotonic (inject a fake in tests).
         pacer: Spreads each subscription's starts by ARM's remaining budget (the clients' own).
-        spacing: Keeps starts the client's CPU time per item apart (`prepare_bulk` gives one with real time).
+        spacing: Keeps starts the client's CPU time per item apart ([`StartSpacing`][crossipam.bulk.StartSpacing];
+            `prepare_bulk` gives one when no ``sleep`` or ``clock`` is injected).
 
     ```python
     run_sync(bulk_items(specs), lambda item: deploy(item).result(), max_concurrency=4)
@@ -421,15 +444,24 @@ def run_sync(
                 results.add(result, item)
 
     def work() -> None:
+        placed = False
         while True:
             with cond:
-                step = scheduler.next(now())
+                step = _next_step(scheduler, spacing, placed, now)
                 while step is None and not scheduler.all_done:
                     cond.wait()  # only limits block: another worker's finish frees a slot
-                    step = scheduler.next(now())
-                wait = _spaced(spacing, step, now)
+                    step = _next_step(scheduler, spacing, placed, now)
             if step is None:
                 return
+            placed = isinstance(step, _Place)
+            if isinstance(
+                step, _Place
+            ):  # outside the lock; then the item that may start when the place comes
+                try:
+                    sleep(step.seconds)
+                except Exception:
+                    _LOGGER.exception("the bulk sleep callback raised; the next item starts now")
+                continue
             if not isinstance(step, tuple):
                 # time-blocked only, outside the lock: nothing else can run before a pause or delay ends
                 try:
@@ -442,11 +474,6 @@ def run_sync(
                     record(ended)
                 continue
             item, attempts = step
-            if wait > 0:
-                try:
-                    sleep(wait)  # this start's place in the spacing
-                except Exception:
-                    _LOGGER.exception("the bulk sleep callback raised; the item starts now")
             outcome = _call_attempt(attempt, item)
             with cond:
                 if spacing is not None:
@@ -491,7 +518,8 @@ async def run_async(
         sleep: Awaited to wait that many seconds (inject a fake in tests).
         clock: Seconds, monotonic (inject a fake in tests).
         pacer: Spreads each subscription's starts by ARM's remaining budget (the clients' own).
-        spacing: Keeps starts the client's CPU time per item apart (`prepare_bulk` gives one with real time).
+        spacing: Keeps starts the client's CPU time per item apart ([`StartSpacing`][crossipam.bulk.StartSpacing];
+            `prepare_bulk` gives one when no ``sleep`` or ``clock`` is injected).
 
     ```python
     await run_async(bulk_items(specs), deploy_one, max_concurrency=8)
@@ -504,15 +532,24 @@ async def run_async(
     results = _Results(items, on_progress)
 
     async def work() -> None:
+        placed = False
         while True:
             async with cond:
-                step = scheduler.next(now())
+                step = _next_step(scheduler, spacing, placed, now)
                 while step is None and not scheduler.all_done:
                     await cond.wait()  # only limits block: another worker's finish frees a slot
-                    step = scheduler.next(now())
-                wait = _spaced(spacing, step, now)
+                    step = _next_step(scheduler, spacing, placed, now)
             if step is None:
                 return
+            placed = isinstance(step, _Place)
+            if isinstance(
+                step, _Place
+            ):  # outside the lock; then the item that may start when the place comes
+                try:
+                    await sleep(step.seconds)
+                except Exception:
+                    _LOGGER.exception("the bulk sleep callback raised; the next item starts now")
+                continue
             if not isinstance(step, tuple):
                 # time-blocked only, outside the lock: nothing else can run before a pause or delay ends
                 try:
@@ -526,11 +563,6 @@ async def run_async(
                         results.add(gone, waiting)
                 continue
             item, attempts = step
-            if wait > 0:
-                try:
-                    await sleep(wait)  # this start's place in the spacing
-                except Exception:
-                    _LOGGER.exception("the bulk sleep callback raised; the item starts now")
             outcome = await _call_async_attempt(attempt, item)
             async with cond:
                 if spacing is not None:
