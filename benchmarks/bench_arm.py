@@ -64,6 +64,11 @@ from typing import Any
 
 from azcli import AzureCli
 from azure.core.pipeline.policies import SansIOHTTPPolicy
+
+# both HTTP stacks imported before any mode is timed: azure-core imports aiohttp only when the first asyncio
+# client is built (about 0.1 s), while requests comes with the sync imports above — a module import is the
+# process's one-off, not the client's work per VNet
+from azure.core.pipeline.transport import AioHttpTransport  # noqa: F401
 from azure.identity import ClientSecretCredential
 from azure.mgmt.core.policies import AuxiliaryAuthenticationPolicy
 from azure.mgmt.network import NetworkManagementClient
