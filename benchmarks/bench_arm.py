@@ -33,12 +33,15 @@ that honours ``Retry-After`` can have every VNet deployed — the largest of the
 rounds of one ``Retry-After``), the write bound (ARM's write bucket — 200, refilled at 10/s, time-scaled — lets
 the N-th write through no sooner than ``(N - 200) / 10`` s, and that VNet's operation then takes one
 ``Retry-After``) and the read bound (2 N reads — one poll and the final GET per VNet — through 250 reads refilled
-at 25/s). The title also gives the write bucket's bound alone.
+at 25/s). The title also gives the write bucket's bound alone. ``--latency`` adds each mode's request latency by
+kind (median and 90th percentile, from the pipeline's send to the answer: a burst the client serves in turn
+shows there).
 
     python benchmarks/bench_arm.py                       # N = 400, C = 50, F = 0.1
     python benchmarks/bench_arm.py --vnets 40 --concurrency 8   # small (nox -s bench)
     python benchmarks/bench_arm.py --markdown            # tables for docs/performance.md
     python benchmarks/bench_arm.py --vnets 500 --subscriptions 5   # VNets spread over 5 subscriptions
+    python benchmarks/bench_arm.py --no-throttle --modes threads,aio --latency   # request latency by kind
     PATH=$PATH:/path/to/azure-cli/bin python benchmarks/bench_arm.py --modes az,raw,threads --az-vnets 5
 """
 
@@ -95,17 +98,24 @@ def request_kind(method: str, path: str) -> str:
 
 
 class RequestCounter(SansIOHTTPPolicy):  # type: ignore[type-arg]
-    """Counts every try of an ARM request by kind (thread-safe)."""
+    """Counts every try of an ARM request by kind, and times it from the pipeline's send to its answer
+    (thread-safe)."""
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
+        self.latencies: dict[str, list[float]] = {}
         self._lock = threading.Lock()
+
+    def on_request(self, request: Any) -> None:
+        request.context["bench_sent"] = time.monotonic()
 
     def on_response(self, request: Any, response: Any) -> None:
         http = request.http_request
         kind = request_kind(http.method, http.url)
+        latency = time.monotonic() - request.context.get("bench_sent", time.monotonic())
         with self._lock:
             self.counts[kind] += 1
+            self.latencies.setdefault(kind, []).append(latency)
             if response.http_response.status_code == 429:
                 self.counts["429"] += 1
 
@@ -122,6 +132,7 @@ class Result:
     wall: float = 0.0
     cpu: float = 0.0
     counts: Mapping[str, float] = field(default_factory=dict)
+    latencies: Mapping[str, list[float]] = field(default_factory=dict)
     note: str = ""
     measured: int | None = None
     counted: bool = True
@@ -340,10 +351,11 @@ def run_raw_sdk(world: World, n: int, concurrency: int) -> Result:
         client.close()
     if errors:
         result.note = "failed: " + ", ".join(f"{count} x {what}" for what, count in errors.items())
-    result.wall, result.cpu, result.counts = (
+    result.wall, result.cpu, result.counts, result.latencies = (
         time.monotonic() - started,
         time.process_time() - cpu,
         counter.counts,
+        counter.latencies,
     )
     return result
 
@@ -366,10 +378,11 @@ def run_threads(world: World, n: int, concurrency: int) -> Result:
     kwargs = _crossipam_kwargs(world, counter)
     with CrossTenantIpamClient.from_client_secret(app["client_id"], app["client_secret"], **kwargs) as client:
         results = client.deploy_many(world.specs("threads", n), max_concurrency=concurrency)
-    result.wall, result.cpu, result.counts = (
+    result.wall, result.cpu, result.counts, result.latencies = (
         time.monotonic() - started,
         time.process_time() - cpu,
         counter.counts,
+        counter.latencies,
     )
     result.ok = sum(r.ok for r in results)
     return result
@@ -389,10 +402,11 @@ def run_aio(world: World, n: int, concurrency: int) -> Result:
 
     started, cpu = time.monotonic(), time.process_time()
     result.ok = asyncio.run(main())
-    result.wall, result.cpu, result.counts = (
+    result.wall, result.cpu, result.counts, result.latencies = (
         time.monotonic() - started,
         time.process_time() - cpu,
         counter.counts,
+        counter.latencies,
     )
     return result
 
@@ -455,6 +469,11 @@ def main(argv: list[str] | None = None) -> int:
         help="VNets the az CLI loop really deploys, extrapolated to --vnets (default 5; at least 2)",
     )
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument(
+        "--latency",
+        action="store_true",
+        help="also print each mode's request latency by kind (median and 90th percentile)",
+    )
     args = parser.parse_args(argv)
     n, c, f, throttled = args.vnets, args.concurrency, args.time_factor, not args.no_throttle
     if "az" in args.modes.split(",") and args.az_vnets < min(2, n):
@@ -486,6 +505,8 @@ def main(argv: list[str] | None = None) -> int:
             bounds=bounds,
         )
     )
+    if args.latency:
+        print("\n" + "\n".join(latency_lines(results)))
     return 0
 
 
@@ -554,6 +575,21 @@ def _report(
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=True)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     return "\n".join([title, fmt.format(*head), *(fmt.format(*row) for row in rows), *notes])
+
+
+def latency_lines(results: list[Result]) -> list[str]:
+    """Per mode, each kind's request latency in ms: median / 90th percentile (``--latency``)."""
+    lines = ["request latency, ms (median / 90th percentile), from the client's send to its answer:"]
+    for r in results:
+        kinds = [k for k in KINDS if r.latencies.get(k)]
+        parts = []
+        for k in kinds:
+            values = sorted(r.latencies[k])
+            p50, p90 = values[len(values) // 2], values[min(len(values) - 1, int(0.9 * len(values)))]
+            parts.append(f"{k} {1000 * p50:.1f} / {1000 * p90:.1f}")
+        if parts:
+            lines.append(f"- {r.mode}: " + ", ".join(parts))
+    return lines
 
 
 if __name__ == "__main__":
