@@ -123,7 +123,8 @@ def prepare_bulk(
     }
     items = check_bulk_call(values, operation=operation, **run)
     injected = {name: options[name] for name in ("sleep", "clock") if options.get(name) is not None}
-    run.update(injected or {"spacing": StartSpacing()})  # a fake clock measures no CPU: no spacing then
+    # the spacing's places are real CPU seconds, which mean nothing on an injected clock
+    run.update(injected or {"spacing": StartSpacing()})
     return items, run
 
 

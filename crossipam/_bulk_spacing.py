@@ -4,17 +4,17 @@ Why: a bulk run's items move in step. The first wave starts together, every oper
 ``Retry-After``, so each item's status poll and final ``GET`` come due together with those of every other item
 of its wave, round after round. The client's CPU — one event loop for `crossipam.aio`, one interpreter lock for
 the threads — then serves a burst of ``max_concurrency`` requests at once, and a request waits for the others'
-work before its own answer is read (at concurrency 50 against the offline Azure, a ``PUT`` took 22 ms at the
-median with asyncio, 4 ms once the starts were spread). Each item's next request is due ``Retry-After`` after
+work before its own answer is read (at concurrency 50 against the offline Azure, a ``PUT`` took 17.5 ms at the
+median with asyncio, 4.6 ms once the starts were spread: ``benchmarks/bench_arm.py --latency``). Each item's next request is due ``Retry-After`` after
 its own answer was read, so the waits add up round after round. Starts spread by the CPU an item costs do not
 form that burst, and cost nothing the CPU would not have cost anyway: the client cannot run items faster.
 
 `StartSpacing` gives each start a place at least `interval` after the previous one. The interval is the
 process's CPU time (``time.process_time``, all threads) since the first start per item started, at most
-``most`` (20 ms: a bound for a process whose other work shares the CPU) — and at least ``first`` (4 ms, about
-a VNet's client CPU time on the benchmark's machine, ``docs/performance.md``) until half the items started have
-ended. ``crossipam.bulk.prepare_bulk`` gives a run one unless the caller injected ``sleep`` or ``clock``: the
-places are real CPU seconds, which mean nothing on a test's fake clock.
+``most`` (20 ms: a bound for a process whose other work shares the CPU) - and at least ``first`` (4 ms, a little
+under a VNet's client CPU time on the benchmark's machine: 4.5 to 10 ms in ``docs/performance.md``) until half
+the items started have ended. ``crossipam.bulk.prepare_bulk`` gives a run one unless the caller injected
+``sleep`` or ``clock``: the places are real CPU seconds, which mean nothing on a test's fake clock.
 
 ```python
 spacing = StartSpacing()

@@ -454,9 +454,8 @@ def run_sync(
             if step is None:
                 return
             placed = isinstance(step, _Place)
-            if isinstance(
-                step, _Place
-            ):  # outside the lock; then the item that may start when the place comes
+            if isinstance(step, _Place):
+                # outside the lock; then the worker takes the item that may start when its place comes
                 try:
                     sleep(step.seconds)
                 except Exception:
@@ -542,9 +541,8 @@ async def run_async(
             if step is None:
                 return
             placed = isinstance(step, _Place)
-            if isinstance(
-                step, _Place
-            ):  # outside the lock; then the item that may start when the place comes
+            if isinstance(step, _Place):
+                # outside the lock; then the worker takes the item that may start when its place comes
                 try:
                     await sleep(step.seconds)
                 except Exception:
