@@ -32,10 +32,8 @@ class FakeCpu:
 
     def __init__(self, seconds: float = 100.0) -> None:
         self.seconds = seconds
-        self.readings = 0
 
     def __call__(self) -> float:
-        self.readings += 1
         return self.seconds
 
 
